@@ -1,0 +1,5 @@
+"""``python -m crawler`` runs the ``linkrescue`` command."""
+
+from crawler.cli import main
+
+main()

@@ -1,0 +1,23 @@
+"""Exceptions of the document side.
+
+    DocumentError            a document cannot be read or edited
+    ├── NotTextError         not UTF-8, or binary (NUL bytes)
+    └── EditConflictError    an edit's span no longer holds the text it expects
+
+Expected findings (a reference that is junk, frontmatter that is malformed) are
+values on :class:`rewriters.model.Document`, not exceptions.
+"""
+
+from __future__ import annotations
+
+
+class DocumentError(Exception):
+    """Base of every error raised by :mod:`rewriters`."""
+
+
+class NotTextError(DocumentError):
+    """The bytes are not a UTF-8 text document."""
+
+
+class EditConflictError(DocumentError):
+    """An edit does not match the text it was computed from (the file changed, or edits overlap)."""
