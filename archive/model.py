@@ -1,0 +1,75 @@
+"""Values the archive side hands to the crawl: snapshots, captures, outcomes.
+
+An expected negative (not archived, blocked) is an :class:`Outcome` value; a real
+failure that may pass (timeouts, 5xx bursts, retries exhausted) is an exception
+from :mod:`archive.errors` that the crawl turns into ``Outcome.FAILED``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What became of one resource; the values are the report's ``outcome`` field."""
+
+    RESCUED = "rescued"
+    NOT_ARCHIVED = "not-archived"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class Want(StrEnum):
+    """What kind of resource a reference expects, so an image gets an image, not an HTML error page."""
+
+    IMAGE = "image"
+    PAGE = "page"
+    ANY = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One capture as the archive's index lists it (a CDX row), or as a playback redirect revealed it.
+
+    ``timestamp`` is always 14 digits. ``digest`` is the CDX base32 SHA-1 of the
+    payload, when known. ``status`` is the captured HTTP status, None when unknown.
+    """
+
+    original: str
+    timestamp: str
+    mimetype: str | None = None
+    status: int | None = None
+    digest: str | None = None
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """The bytes of one capture, fetched with ``id_`` and already written to a staging file.
+
+    ``archive_url`` is the playback URL the bytes came from (after the archive's own
+    nearest-capture redirects and captured redirects); ``original`` the URL actually
+    captured, which can differ from the one asked for (http→https, www, a redirect).
+    """
+
+    requested: str
+    original: str
+    timestamp: str
+    archive_url: str
+    mimetype: str | None
+    size: int
+    sha256: str
+    sha1_base32: str
+    cdx_digest: str | None
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The final word on one resource: an outcome, the capture when rescued, and why."""
+
+    url: str
+    outcome: Outcome
+    capture: Capture | None = None
+    reason: str = ""

@@ -1,0 +1,246 @@
+"""Archive URL grammar and URL identity.
+
+A Wayback playback URL is ``<root>/web/<timestamp><modifiers>/<original>``. The
+timestamp is 1 to 14 digits (IA's ``ReplayRequestParser`` regex
+``(\\d{1,14})((?:[a-z]{2}[0-9]*_)*)``), optionally ``*`` or ``<digits>*`` for the
+capture-list pages; modifiers are ``id_``, ``im_``, ``js_``, ``cs_``, ``if_``,
+``fw_``, ``oe_``, ``mp_``, ``cm<N>_`` (wayback-facts.md §1). Scraped corpora write
+it every way: ``http://`` and ``https://``, ``wayback.archive.org``, year-only
+timestamps (``2021im_``), an original that is percent-encoded
+(``http%3A%2F%2F…``), has lost a slash (``http:/host`` — browsers and servers
+collapse ``//`` in paths), has no scheme, or is itself an archive URL (a Wayback
+capture of an archive.today page, or of another Wayback page).
+
+:func:`parse_archive_url` unwraps all of that to the innermost original and keeps
+every layer, outermost first. :func:`resource_key` and :func:`identity_key` give
+the two notions of sameness the rest of the program needs: the same resource
+(for fetching once and storing once) and the same document (for internal links).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+WAYBACK_ROOT = "https://web.archive.org"
+
+#: Hosts that serve the Internet Archive's Wayback Machine under ``/web/``.
+WAYBACK_HOSTS = frozenset({"web.archive.org", "wayback.archive.org", "web-beta.archive.org"})
+
+#: archive.today and its mirrors: ``/<id>`` short forms (no original inside) and
+#: ``/<YYYY.MM.DD-hhmmss>/<original>``, ``/newest/<original>``, ``/o/<id>/<original>``.
+ARCHIVE_TODAY_HOSTS = frozenset(
+    {"archive.today", "archive.is", "archive.ph", "archive.md", "archive.li", "archive.vn", "archive.fo"}
+)
+
+_WAYBACK_PATH = re.compile(
+    r"""^/web/
+    (?P<ts>\d{1,14}\*?|\*)?            # timestamp as written, or * / 2021* (capture lists)
+    (?P<mod>(?:[a-z]{2}\d*_)+)?        # modifiers: id_, im_, cm1252_, if_ ...
+    (?:/|(?=[a-zA-Z]))                 # a slash, or straight into the original (/web/http://…)
+    (?P<rest>.*)$""",
+    re.VERBOSE | re.DOTALL,
+)
+_TODAY_PATH = re.compile(
+    r"^/(?:(?P<ts>\d{4}\.?\d{2}\.?\d{2}-?\d{6})|newest|oldest|o/[A-Za-z0-9]+)/(?P<rest>.+)$",
+    re.DOTALL,
+)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_ENCODED_SCHEME = re.compile(r"^https?%3a", re.IGNORECASE)
+_ONE_SLASH = re.compile(r"^(https?):/+(?=[^/])", re.IGNORECASE)
+_HOSTLIKE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?P<tld>[a-z]{2,24})(?::\d+)?$", re.I)
+_PERCENT = re.compile(r"%([0-9a-fA-F]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+#: Last labels that look like a TLD but are file extensions: ``index.html`` and
+#: ``photo.jpg`` are relative paths, ``bit.ly/x`` and ``fb.com/x`` are hosts.
+FILE_EXTENSIONS = frozenset(
+    "html htm shtml xhtml php asp aspx jsp cgi md markdown txt json xml css js png jpg jpeg gif "
+    "webp svg bmp ico tif tiff pdf doc docx xls xlsx ppt pptx zip gz rar mp3 mp4 mov avi webm "
+    "ogg wav csv rss atom".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLayer:
+    """One archive wrapper: where it is, and the timestamp and modifier as written."""
+
+    root: str
+    timestamp: str | None
+    modifier: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveURL:
+    """An archive URL unwrapped: its layers (outermost first) and the innermost original.
+
+    ``original`` is as written inside the archive URL after the repairs described
+    in the module docstring, not yet percent-encoded; it is the URL of the resource
+    the reference really means.
+    """
+
+    layers: tuple[ArchiveLayer, ...]
+    original: str
+
+    @property
+    def outer(self) -> ArchiveLayer:
+        """The outermost archive: the one the document actually links to."""
+        return self.layers[0]
+
+
+def parse_archive_url(url: str) -> ArchiveURL | None:
+    """Unwrap ``url`` if it is an archive URL (absolute or scheme-relative), else None.
+
+    A URL of an archive that wraps no original (the archive's home page, an
+    archive.today short id such as ``https://archive.ph/AbCd``) is not unwrapped:
+    at the top level it is an ordinary URL, and nested inside a Wayback URL it is
+    the innermost original (the Wayback Machine captured the archive.today page).
+    """
+    layers: list[ArchiveLayer] = []
+    current = url
+    for _ in range(8):  # nesting deeper than this is not a real corpus case
+        layer = _split_layer(current)
+        if layer is None:
+            break
+        root_layer, inner = layer
+        layers.append(root_layer)
+        current = repair_original(inner)
+    if not layers:
+        return None
+    return ArchiveURL(tuple(layers), current)
+
+
+def _split_layer(url: str) -> tuple[ArchiveLayer, str] | None:
+    if url.startswith("//"):
+        url = "https:" + url
+    scheme_end = url.find("://")
+    if scheme_end <= 0:
+        return None
+    scheme = url[:scheme_end].lower()
+    if scheme not in ("http", "https"):
+        return None
+    rest = url[scheme_end + 3 :]
+    slash = rest.find("/")
+    if slash <= 0:
+        return None
+    host = rest[:slash].lower()
+    path = rest[slash:]
+    bare_host = host.split(":", 1)[0]
+    if bare_host.startswith("www."):
+        bare_host = bare_host[4:]
+    root = f"{scheme}://{host}"
+    if bare_host in WAYBACK_HOSTS:
+        m = _WAYBACK_PATH.match(path)
+        if m is None or not m.group("rest"):
+            return None
+        return ArchiveLayer(root, m.group("ts"), m.group("mod")), m.group("rest")
+    if bare_host in ARCHIVE_TODAY_HOSTS:
+        m = _TODAY_PATH.match(path)
+        if m is None:
+            return None
+        ts = m.group("ts")
+        return ArchiveLayer(root, ts, None), m.group("rest")
+    return None
+
+
+def root_relative_archive(path: str, root: str = WAYBACK_ROOT) -> ArchiveURL | None:
+    """Parse a root-relative Wayback link (``/web/<ts>/<url>``) against ``root``.
+
+    Pages scraped from the Wayback Machine keep its root-relative links (Citizen
+    News: ``[text](/web/20211231120000/https://www.example-news.com/article/…)``);
+    they point into the archive, never to the article's own site.
+    """
+    if not path.startswith("/web/"):
+        return None
+    return parse_archive_url(root.rstrip("/") + path)
+
+
+def repair_original(inner: str) -> str:
+    """Undo what scrapers and archives do to the original inside an archive URL.
+
+    - percent-encoded whole URL (``https%3A%2F%2Fx``): decoded once, as EDGI's
+      ``clean_memento_component`` does;
+    - one slash after the scheme (``http:/host/…``: a ``//`` collapsed in a path);
+    - no scheme (``/web/2021/www.example.com/x``): the Wayback Machine assumes http.
+    """
+    if _ENCODED_SCHEME.match(inner):
+        inner = unquote(inner)
+    inner = _ONE_SLASH.sub(lambda m: m.group(1) + "://", inner, count=1)
+    if inner.startswith("//"):
+        return "http:" + inner
+    if not _SCHEME.match(inner) and looks_like_host(inner):
+        return "http://" + inner
+    return inner
+
+
+def looks_like_host(target: str) -> bool:
+    """True when a scheme-less target starts with a host name (``bit.ly/abc``, ``fb.com/x``).
+
+    The last label must be letters and not a common file extension, so
+    ``article.html`` or ``photo.jpg`` stays a relative path.
+    """
+    first = re.split(r"[/?#]", target, maxsplit=1)[0]
+    m = _HOSTLIKE.match(first)
+    return m is not None and m.group("tld").lower() not in FILE_EXTENSIONS
+
+
+def encode_url(url: str) -> str:
+    """Percent-encode ``url`` the way browsers do (UTF-8, IDNA host), keeping what is already encoded."""
+    return str(safe_url_string(url, encoding="utf-8"))
+
+
+def _normalize_escapes(part: str) -> str:
+    """Upper-case percent escapes and decode those of unreserved characters (RFC 3986 §6.2.2)."""
+
+    def fix(m: re.Match[str]) -> str:
+        char = chr(int(m.group(1), 16))
+        return char if char in _UNRESERVED else "%" + m.group(1).upper()
+
+    return _PERCENT.sub(fix, part) if "%" in part else part
+
+
+def resource_key(url: str) -> str:
+    """One key per resource however it is written: scheme and host case, default ports,
+    percent-encoding case, IDN, fragments. ``url`` should come from :func:`encode_url`.
+
+    The scheme is kept: ``http://x/a`` and ``https://x/a`` may differ on the live web,
+    though the archive's SURT index folds them (the client handles that).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host
+    if port is not None and not (
+        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+    ):
+        netloc = f"{host}:{port}"
+    path = _normalize_escapes(parts.path) or "/"
+    query = _normalize_escapes(parts.query)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def identity_key(url: str) -> str:
+    """A document's identity: its address ignoring scheme, a leading ``www.``, a trailing
+    slash and percent-encoding case (``host/path?query``). Used to find internal links.
+    """
+    parts = urlsplit(resource_key(url))
+    host = parts.netloc
+    if host.startswith("www."):
+        host = host[4:]
+    path = parts.path.rstrip("/")
+    return f"{host}{path}?{parts.query}" if parts.query else f"{host}{path}"
+
+
+def playback_url(root: str, timestamp: str, modifier: str, original: str) -> str:
+    """Build ``<root>/web/<timestamp><modifier>/<original>``; the original goes in raw, not
+    percent-encoded as a whole (``/web/*/https%3A%2F%2F…`` is not recognized, daverix/urlforwarder#1).
+    """
+    return f"{root.rstrip('/')}/web/{timestamp}{modifier}/{original}"
+
