@@ -1,0 +1,94 @@
+"""Bounded retries with exponential backoff and jitter (tenacity).
+
+What is retried is decided by the exception type alone: every
+:class:`~archive.errors.TransientError` (5xx from the archive itself, timeouts,
+dropped connections, truncated bodies, a live 429), nothing else. A definitive
+answer ("not archived", a blocked site, an archived 404 with ``Memento-Datetime``)
+is never retried: asking again only spends the rate budget. The statuses counted
+as transient follow EDGI's ``WaybackSession`` (413, 421, 500, 502, 503, 504, 599),
+plus 408 and the 52x family proxies use, because the Wayback Machine's outages
+come as bursts of 503/504 and connection timeouts lasting hours
+(hartator/wayback-machine-downloader#86, jsvine/waybackpack#33).
+
+After a live 429 the wait is the archive-wide pause (see :mod:`archive.ratelimit`),
+so the backoff itself adds nothing then.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type
+from tenacity.stop import stop_after_attempt
+
+from archive.errors import RateLimited, RetryExhausted, TransientError
+
+log = logging.getLogger("archive")
+
+T = TypeVar("T")
+
+#: Statuses of the archive's *own* answers (no ``Memento-Datetime``) worth retrying.
+RETRYABLE_STATUSES = frozenset({408, 413, 421, 500, 502, 503, 504, 520, 521, 522, 523, 524, 599})
+
+
+class Backoff:
+    """``base * 2**(n-1)`` plus up to ``base`` of random jitter, capped at ``maximum``;
+    no wait after a 429, whose pause the rate limiter already enforces."""
+
+    def __init__(self, base: float, maximum: float) -> None:
+        self.base = base
+        self.maximum = maximum
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, RateLimited):
+            return 0.0
+        exp = self.base * 2 ** max(0, state.attempt_number - 1)
+        return float(min(self.maximum, exp + random.uniform(0, self.base)))
+
+
+def call_with_retries(
+    fn: Callable[[], T],
+    *,
+    what: str,
+    retries: int,
+    backoff_base: float,
+    backoff_max: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call ``fn`` until it succeeds, retrying transient failures at most ``retries`` times.
+
+    Raises :class:`RetryExhausted` (chained to the last failure) when every attempt
+    failed, and lets every non-transient exception through at once.
+    """
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        log.info(
+            "retrying %s (attempt %d of %d) in %.2f s after: %s",
+            what,
+            state.attempt_number + 1,
+            retries + 1,
+            wait,
+            exc,
+        )
+
+    retrying = Retrying(
+        stop=stop_after_attempt(retries + 1),
+        wait=Backoff(backoff_base, backoff_max),
+        retry=retry_if_exception_type(TransientError),
+        before_sleep=before_sleep,
+        sleep=sleep,
+    )
+    try:
+        return retrying(fn)
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        assert isinstance(last, TransientError)
+        attempts = exc.last_attempt.attempt_number
+        raise RetryExhausted(last, attempts) from last
