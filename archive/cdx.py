@@ -1,0 +1,248 @@
+"""The CDX index API: queries that work on both the Internet Archive and pywb, answers
+in every shape they come in, and the in-memory cache of prefix listings.
+
+Shapes (wayback-facts.md §2, pywb-vs-ia.md):
+
+- IA ``output=json``: one JSON array of arrays, the header row first; with
+  ``showResumeKey`` it ends with ``[]`` and ``["<key>"]``; no result is ``[]``.
+- IA text: space-separated ``urlkey timestamp original mimetype statuscode digest
+  length`` lines; when more rows exist, a blank line and the URL-encoded resume key
+  (passed back verbatim: the server decodes it, IA ``CDXServer.java``).
+- pywb ``output=json``: NDJSON objects named ``url``, ``mime``, ``status``; its text
+  output is CDXJ (``urlkey timestamp {json}``); no result is an empty body.
+
+Queries never send ``fl=`` (pywb silently drops IA's field names), ``filter=`` (a
+full-match regex on IA, a substring test on pywb) or ``collapse`` (ignored by pywb):
+rows are filtered and chosen here instead (:mod:`archive.snapshots`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from archive.model import Snapshot
+from archive.snapshots import covers, url_key
+
+_TS = re.compile(r"^\d{14}$")
+_DEFAULT_PORT = re.compile(r"^(https?://[^/:]+):(?:80|443)(?=/|$)", re.IGNORECASE)
+_JUNK = re.compile(r"^(?:https?://)?(?:mailto:|data:|javascript:)", re.IGNORECASE)
+
+#: Field names in IA's header rows and pywb's objects, mapped to ours.
+_FIELDS = {
+    "original": "original",
+    "url": "original",
+    "timestamp": "timestamp",
+    "mimetype": "mimetype",
+    "mime": "mimetype",
+    "statuscode": "status",
+    "status": "status",
+    "digest": "digest",
+    "length": "length",
+}
+#: Column orders of CDX text lines: IA's default 7 fields and the 11-field CDX format.
+_TEXT_COLUMNS = {
+    7: ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"),
+    11: (
+        "urlkey",
+        "timestamp",
+        "original",
+        "mimetype",
+        "statuscode",
+        "digest",
+        "redirect",
+        "robotflags",
+        "length",
+        "offset",
+        "filename",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CdxPage:
+    """One CDX answer: its rows and the key to the next page, if the server gave one."""
+
+    rows: list[Snapshot]
+    resume_key: str | None = None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None  # "-" for revisits and unknown lengths
+
+
+def snapshot_from(record: Mapping[str, Any]) -> Snapshot | None:
+    """A :class:`Snapshot` from one row whatever its field names; None for junk rows
+    (no 14-digit timestamp; ``mailto:``/``data:`` originals seen in real output)."""
+    fields = {_FIELDS[k]: v for k, v in record.items() if k in _FIELDS}
+    timestamp = str(fields.get("timestamp", ""))
+    original = str(fields.get("original", ""))
+    if not _TS.match(timestamp) or not original or _JUNK.match(original):
+        return None
+    mimetype = fields.get("mimetype")
+    digest = fields.get("digest")
+    return Snapshot(
+        # Old captures keep ":80" in ``original`` (EDGI strips ":80" and ":443").
+        original=_DEFAULT_PORT.sub(r"\1", original),
+        timestamp=timestamp,
+        mimetype=str(mimetype) if mimetype not in (None, "", "-") else None,
+        status=_int(fields.get("status")),
+        digest=str(digest).upper() if digest not in (None, "", "-") else None,
+        length=_int(fields.get("length")),
+    )
+
+
+def _dedupe(rows: Iterable[Snapshot | None]) -> list[Snapshot]:
+    """Drop junk and consecutive repeats (IA repeats identical lines 3-4 times)."""
+    out: list[Snapshot] = []
+    for row in rows:
+        if row is not None and (not out or out[-1] != row):
+            out.append(row)
+    return out
+
+
+def parse_cdx(text: str) -> CdxPage:
+    """Parse any CDX answer shape (see the module docstring)."""
+    body = text.strip()
+    if not body:
+        return CdxPage([])
+    if body.startswith("["):
+        return _parse_json_array(json.loads(body))
+    if body.startswith("{"):
+        records = [json.loads(line) for line in body.splitlines() if line.strip()]
+        return CdxPage(_dedupe(snapshot_from(r) for r in records))
+    return _parse_text(body)
+
+
+def _parse_json_array(data: list[list[str]]) -> CdxPage:
+    if not data:
+        return CdxPage([])
+    resume_key = None
+    if len(data) >= 2 and data[-2] == [] and len(data[-1]) == 1:
+        resume_key = data[-1][0]
+        data = data[:-2]
+    header, rows = data[0], data[1:]
+    return CdxPage(
+        _dedupe(snapshot_from(dict(zip(header, row, strict=False))) for row in rows if row),
+        resume_key,
+    )
+
+
+def _parse_text(body: str) -> CdxPage:
+    lines = body.splitlines()
+    resume_key = None
+    if "" in (line.strip() for line in lines):
+        blank = next(i for i, line in enumerate(lines) if not line.strip())
+        tail = [line.strip() for line in lines[blank + 1 :] if line.strip()]
+        lines = lines[:blank]
+        resume_key = tail[-1] if tail else None
+    parsed: list[Snapshot | None] = []
+    for line in lines:
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[2].startswith("{"):  # CDXJ: urlkey timestamp {json}
+            record = json.loads(parts[2])
+            record["timestamp"] = parts[1]
+            parsed.append(snapshot_from(record))
+            continue
+        cells = line.split()
+        columns = _TEXT_COLUMNS.get(len(cells))
+        parsed.append(snapshot_from(dict(zip(columns, cells, strict=True))) if columns else None)
+    return CdxPage(_dedupe(parsed), resume_key)
+
+
+# --- queries ----------------------------------------------------------------------
+
+
+def exact_query(url: str, *, near: str | None, limit: int) -> dict[str, str]:
+    """Captures of one URL nearest to ``near`` (newest first without it).
+
+    ``closest`` is only honoured with ``sort=closest`` on IA (internetarchive/wayback#237)
+    and ``limit=-N`` returns nothing on pywb, so: ``closest`` + ``sort=closest``, or
+    ``sort=reverse``; the nearest is then chosen from the rows, not trusted.
+    """
+    params = {"url": url, "matchType": "exact", "output": "json", "limit": str(limit)}
+    if near:
+        params |= {"closest": near, "sort": "closest"}
+    else:
+        params["sort"] = "reverse"
+    return params
+
+
+def prefix_query(
+    prefix: str,
+    *,
+    limit: int,
+    resume_key: str | None = None,
+    from_ts: str | None = None,
+    to_ts: str | None = None,
+) -> dict[str, str]:
+    """One page of a prefix listing. Paged by ``resumeKey``, not ``page=``: paged
+    results "do not include recent captures" (EDGI; akamhy/waybackpy#69)."""
+    params = {
+        "url": prefix,
+        "matchType": "prefix",
+        "output": "json",
+        "limit": str(limit),
+        "showResumeKey": "true",
+    }
+    if from_ts:
+        params["from"] = from_ts
+    if to_ts:
+        params["to"] = to_ts
+    if resume_key:
+        params["resumeKey"] = resume_key
+    return params
+
+
+# --- the prefix cache -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    """What the prefix listings know of one URL: its rows, and whether the listing that
+    covers it was complete (then no rows means the archive holds no capture)."""
+
+    prefix: str
+    complete: bool
+    rows: list[Snapshot]
+
+
+class PrefixCache:
+    """Rows of prefix listings, by :func:`~archive.snapshots.url_key`; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[str, list[Snapshot]] = defaultdict(list)
+        self._prefixes: dict[str, bool] = {}
+
+    def add(self, prefix: str, rows: Iterable[Snapshot], *, complete: bool) -> int:
+        """Store one listing's rows; return how many."""
+        count = 0
+        with self._lock:
+            for row in rows:
+                self._rows[url_key(row.original)].append(row)
+                count += 1
+            self._prefixes[prefix] = complete or self._prefixes.get(prefix, False)
+        return count
+
+    def has_prefix(self, prefix: str) -> bool:
+        with self._lock:
+            return prefix in self._prefixes
+
+    def answer(self, url: str) -> CachedAnswer | None:
+        """The cached knowledge of ``url``, or None when no listing covers it."""
+        with self._lock:
+            covering = [(p, done) for p, done in self._prefixes.items() if covers(p, url)]
+            if not covering:
+                return None
+            rows = list(self._rows.get(url_key(url), ()))
+        prefix, complete = max(covering, key=lambda pc: pc[1])
+        return CachedAnswer(prefix, complete, rows)

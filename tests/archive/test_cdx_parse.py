@@ -1,0 +1,129 @@
+"""Every CDX answer shape: IA's JSON array and text (with resume keys), pywb's NDJSON and CDXJ."""
+
+from __future__ import annotations
+
+import json
+
+from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from archive.model import Snapshot
+from tests.support.recordings import body_of, load
+
+IA_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+
+
+def test_ia_json_array_with_header_row_and_resume_key() -> None:
+    # The documented shape (internetarchive/wayback wayback-cdx-server README).
+    body = json.dumps(
+        [
+            IA_HEADER,
+            ["org,archive)/", "19970126045828", "http://www.archive.org:80/", "text/html", "200",
+             "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY", "1415"],
+            ["org,archive)/", "19971011050034", "http://www.archive.org:80/", "warc/revisit", "-",
+             "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY", "-"],
+            [],
+            ["org%2Carchive%29%2F+19971011050034"],
+        ]
+    )  # fmt: skip
+    page = parse_cdx(body)
+    assert page.resume_key == "org%2Carchive%29%2F+19971011050034"
+    assert page.rows == [
+        Snapshot("http://www.archive.org/", "19970126045828", "text/html", 200,
+                 "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY", 1415),
+        Snapshot("http://www.archive.org/", "19971011050034", "warc/revisit", None,
+                 "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY", None),
+    ]  # fmt: skip
+
+
+def test_ia_json_empty_and_pywb_empty() -> None:
+    assert parse_cdx("[]").rows == []  # IA: no result
+    assert parse_cdx("").rows == []  # pywb: empty body
+    assert parse_cdx("[]\n").resume_key is None
+
+
+def test_ia_text_with_resume_key_from_a_real_recording() -> None:
+    interactions = load("test_search_with_filter")
+    page = parse_cdx(body_of(interactions, 0).decode())
+    assert page.resume_key is not None and page.resume_key.startswith("gov%2Cnasa%29%2F")
+    assert len(page.rows) == 10
+    first = page.rows[0]
+    assert (first.timestamp, first.original, first.mimetype, first.status) == (
+        "20220101003924",
+        "http://www.nasa.gov/",
+        "text/html",
+        200,
+    )
+    assert first.digest == "AAT2EUOFX4QOJJ7O7W7GOD23HRMVHM5Q"
+
+
+def test_ia_text_repeated_lines_are_read_once() -> None:
+    # CASS/test_search: the same line three times.
+    page = parse_cdx(body_of(load("test_search"), 0).decode())
+    assert len(page.rows) == 1
+    assert page.rows[0].original == "http://www.nasa.gov/"  # ":80" stripped as EDGI does
+    assert page.resume_key is None
+
+
+def test_ia_text_revisits_and_unknown_types() -> None:
+    page = parse_cdx(body_of(load("test_search_with_date"), 2).decode())
+    revisits = [r for r in page.rows if r.mimetype == "warc/revisit"]
+    assert revisits and all(r.status is None for r in revisits)
+
+
+def test_pywb_ndjson_and_cdxj() -> None:
+    ndjson = (
+        '{"urlkey": "com,example,assets)/media/photos/logo.png", "timestamp": "20200101000000", '
+        '"url": "https://assets.example.com/media/photos/logo.png", "mime": "image/png", '
+        '"status": "200", "digest": "6WYW3PP6DCLOT7TZ3ZO3ZZCXM6GKEBIR", "length": "423", '
+        '"offset": "3924", "filename": "test.warc.gz", "source": "cdx:index.cdxj"}\n'
+    )
+    (row,) = parse_cdx(ndjson).rows
+    assert row == Snapshot(
+        "https://assets.example.com/media/photos/logo.png",
+        "20200101000000",
+        "image/png",
+        200,
+        "6WYW3PP6DCLOT7TZ3ZO3ZZCXM6GKEBIR",
+        423,
+    )
+    cdxj = "com,example,assets)/media/photos/logo.png 20200101000000 " + ndjson.split(
+        '"20200101000000", ', 1
+    )[1].replace('"url"', '{"url"', 1)
+    assert parse_cdx(cdxj).rows == [row]
+
+
+def test_junk_rows_are_dropped() -> None:
+    lines = "\n".join(
+        [
+            "com,x)/ 20200101000000 http://mailto:someone@x.com text/html 200 AAAA 10",
+            "com,x)/ 20200101000000 data:image/png;base64,AAAA image/png 200 AAAA 10",
+            "com,x)/ notatimestamp http://x.com/ text/html 200 AAAA 10",
+            "com,x)/ 20200101000000 http://x.com/ text/html 200 AAAA 10",
+        ]
+    )
+    assert [r.original for r in parse_cdx(lines).rows] == ["http://x.com/"]
+
+
+def test_queries_never_use_parameters_pywb_reads_differently() -> None:
+    for params in (
+        exact_query("https://x.com/a", near="20211229000000", limit=5),
+        exact_query("https://x.com/a", near=None, limit=5),
+        prefix_query("x.com/a/", limit=100, resume_key="k", from_ts="2021"),
+    ):
+        assert not {"fl", "filter", "collapse"} & set(params)
+        assert not params["limit"].startswith("-")  # limit=-N returns nothing on pywb
+    assert exact_query("u", near="20211229000000", limit=5)["sort"] == "closest"
+    assert exact_query("u", near=None, limit=5)["sort"] == "reverse"
+
+
+def test_the_prefix_cache_answers_for_covered_urls_only() -> None:
+    cache = PrefixCache()
+    rows = [
+        Snapshot("https://assets.example.com/media/a.png", "20211229000000", "image/png", 200),
+        Snapshot("http://assets.example.com/media/a.png", "20200101000000", "image/png", 200),
+    ]
+    assert cache.add("assets.example.com/media/", rows, complete=True) == 2
+    answer = cache.answer("https://www.assets.example.com/media/a.png")
+    assert answer is not None and answer.complete and len(answer.rows) == 2
+    missing = cache.answer("https://assets.example.com/media/b.png")
+    assert missing is not None and missing.rows == [] and missing.complete
+    assert cache.answer("https://assets.example.com/other/a.png") is None

@@ -1,0 +1,154 @@
+"""Snapshot choice rules, one by one (archive/snapshots.py: pure functions)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from archive.model import Snapshot, Want
+from archive.snapshots import (
+    body_fits,
+    covers,
+    describe_unusable,
+    group_by_prefix,
+    pad_timestamp,
+    rank_snapshots,
+    sniff_image,
+    timestamp_datetime,
+    to_timestamp,
+    url_key,
+    wanted_timestamp,
+)
+from tests.support.archive_content import JPEG_DOG, PNG_CAT
+
+
+@pytest.mark.parametrize(
+    ("partial", "padded"),
+    [
+        ("2021", "20211231235959"),  # the Wayback Machine aims at the end of the period
+        ("202102", "20210228235959"),
+        ("202002", "20200229235959"),  # leap year
+        ("20211229", "20211229235959"),
+        ("2021122909", "20211229095959"),
+        ("20211229095346", "20211229095346"),
+    ],
+)
+def test_partial_timestamps_aim_at_the_end_of_their_period(partial: str, padded: str) -> None:
+    assert pad_timestamp(partial) == padded
+
+
+def test_year_2000_zero_months_and_days_are_read() -> None:
+    assert timestamp_datetime("20000000120000").isoformat() == "2000-01-01T12:00:00+00:00"
+
+
+def test_the_written_timestamp_wins_and_a_partial_one_is_narrowed_by_the_document_date() -> None:
+    assert wanted_timestamp("20211229095346", "20210207205800") == "20211229095346"
+    assert wanted_timestamp("2021", "20210207205800") == "20210207205800"
+    assert wanted_timestamp("2020", "20210207205800") == "20201231235959"
+    assert wanted_timestamp(None, "20210207205800") == "20210207205800"
+    assert wanted_timestamp(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021-02-07T20:58:00", "20210207205800"),  # Stand News frontmatter
+        ("2021-02-07T20:58:00+08:00", "20210207125800"),  # zoned: UTC
+        (date(2021, 2, 7), "20210207000000"),  # YAML dates parse to date objects
+        (datetime(2021, 2, 7, 20, 58), "20210207205800"),
+        ("", None),  # 2% of Citizen News files: date: ""
+        ("not a date", None),
+        (None, None),
+    ],
+)
+def test_frontmatter_dates_become_timestamps(value: object, expected: str | None) -> None:
+    assert to_timestamp(value) == expected  # type: ignore[arg-type]
+
+
+def test_url_key_folds_what_the_cdx_index_folds() -> None:
+    same = [
+        "https://www.example-news.com/news_新聞/圖片.jpg",
+        "http://example-news.com/news_%E6%96%B0%E8%81%9E/%E5%9C%96%E7%89%87.jpg",
+        "https://WWW.Example-News.com:443/news_%e6%96%b0%e8%81%9e/%e5%9c%96%e7%89%87.jpg/",
+        "example-news.com/news_新聞/圖片.jpg#fragment",
+    ]
+    assert len({url_key(u) for u in same}) == 1
+    assert url_key("https://x.com/a?b=2&a=1") == url_key("https://x.com/a?a=1&b=2")
+    assert url_key("https://x.com/a") != url_key("https://x.com/b")
+    assert url_key("https://x.com:8080/a") != url_key("https://x.com/a")
+
+
+def test_a_prefix_covers_exactly_what_a_prefix_query_lists() -> None:
+    assert covers("assets.example.com/media/", "https://assets.example.com/media/a.png")
+    assert covers("assets.example.com/media/", "http://www.assets.example.com/media/新.png")
+    assert not covers("assets.example.com/media/", "https://assets.example.com/media-kit/a.png")
+    assert not covers("assets.example.com", "https://assets.example.com.evil.net/a.png")
+    assert covers("assets.example.com", "https://assets.example.com/a.png")
+
+
+def test_group_by_prefix_finds_the_directories_worth_a_listing() -> None:
+    photos = [f"https://assets.example.com/media/photos/{i}.png" for i in range(30)]
+    spread = [f"https://news.example.com/{s}/{i}" for s in ("a", "b") for i in range(12)]
+    lone = ["https://bit.ly/abc"]
+    groups = group_by_prefix(photos + spread + lone, min_group=20)
+    assert sorted(groups["assets.example.com/media/photos/"]) == sorted(photos)
+    assert sorted(groups["news.example.com/"]) == sorted(spread)  # rolled up to the host
+    assert groups[""] == lone
+
+
+def _snap(ts: str, status: int | None = 200, mime: str | None = "image/png", **kw: str) -> Snapshot:
+    return Snapshot(kw.get("original", "https://a.com/x.png"), ts, mime, status, kw.get("digest"))
+
+
+def test_ranking_prefers_200_then_nearest() -> None:
+    rows = [
+        _snap("20211229000000", 301),
+        _snap("20200101000000"),
+        _snap("20211201000000"),
+        _snap("20211228000000", 404),
+        _snap("20211230000000", None, "warc/revisit"),
+    ]
+    ranked = rank_snapshots(rows, target="20211229000000", want=Want.IMAGE)
+    assert [r.timestamp for r in ranked] == [
+        "20211201000000",  # nearest 200
+        "20200101000000",
+        "20211230000000",  # revisit: playable duplicate, after the 200s
+        "20211229000000",  # a captured redirect may still lead somewhere
+    ]  # the archived 404 is not a candidate at all
+
+
+def test_an_image_reference_never_ranks_an_html_capture() -> None:
+    rows = [_snap("20211229000000", mime="text/html"), _snap("20200101000000")]
+    assert [
+        r.timestamp for r in rank_snapshots(rows, target="20211229000000", want=Want.IMAGE)
+    ] == ["20200101000000"]
+    page = rank_snapshots(rows, target="20211229000000", want=Want.PAGE)
+    assert page[0].timestamp == "20211229000000"
+    only_html = [_snap("20211229000000", mime="text/html"), _snap("20211230000000", 404)]
+    assert rank_snapshots(only_html, target=None, want=Want.IMAGE) == []
+    reason = describe_unusable(only_html, Want.IMAGE)
+    assert "text/html" in reason and "404" in reason
+
+
+def test_without_a_wanted_time_the_newest_wins_and_the_exact_spelling_breaks_ties() -> None:
+    rows = [
+        _snap("20200101000000"),
+        _snap("20211201000000", original="http://a.com/x.png"),
+        _snap("20211201000000", original="https://a.com/x.png"),
+    ]
+    ranked = rank_snapshots(rows, target=None, want=Want.ANY, requested="https://a.com/x.png")
+    assert ranked[0] == rows[2]
+    assert len(ranked) == 2  # one candidate per timestamp
+
+
+def test_media_checks_look_at_the_bytes_when_the_label_is_useless() -> None:
+    assert sniff_image(PNG_CAT) and sniff_image(JPEG_DOG)
+    assert sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
+    assert sniff_image(b"<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert not sniff_image(b"<!doctype html><html>")
+    assert body_fits(Want.IMAGE, "image/png", b"")
+    assert body_fits(Want.IMAGE, "application/octet-stream", PNG_CAT)
+    assert body_fits(Want.IMAGE, "text/plain", JPEG_DOG)  # a mislabelled capture is still an image
+    assert not body_fits(Want.IMAGE, "text/html; charset=utf-8", b"<html><body>Not Found")
+    assert body_fits(Want.PAGE, "application/pdf", b"%PDF-1.4")
