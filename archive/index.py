@@ -1,0 +1,278 @@
+"""The store's SQLite index: what was rescued, from where, for which documents.
+
+One file, ``<store>/index.sqlite3``, from the standard library's :mod:`sqlite3`,
+so a user can open it with any SQLite tool. Three tables serve the crawl:
+
+- ``resources``: one row per resource key (the caller's normalized URL key),
+  the latest outcome and, once rescued, the capture it came from and its file.
+- ``attempts``: every attempt, never overwritten; nightly runs must declare a link
+  dead only after repeated failures days apart, which needs the history.
+- ``refs``: where documents reference a resource and the exact text that a local
+  path replaced, so ``linkrescue restore`` can put it back byte for byte.
+
+A fourth, ``files``, belongs to :mod:`archive.store` (see :mod:`archive.indexfiles`).
+
+The crawl calls this from worker threads: one connection guarded by a lock (the
+writes are few and small next to the network time, and one connection avoids
+per-thread connections that nobody closes). WAL mode lets ``linkrescue verify``
+read from another process while a crawl writes; ``busy_timeout`` waits out the
+other process's write instead of failing. The schema is versioned with
+``PRAGMA user_version`` and migrated in code, each migration in one transaction,
+so a later issue appends a migration instead of asking users to delete the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from archive.indexschema import (
+    MIGRATIONS,
+    Attempt,
+    Clock,
+    IndexedReference,
+    IndexedResource,
+    iso,
+    resource_of,
+    time_of,
+    utc_now,
+)
+from archive.model import Capture, Outcome
+from archive.storeerrors import IndexVersionError
+
+__all__ = [
+    "MIGRATIONS",
+    "Attempt",
+    "Clock",
+    "Index",
+    "IndexedReference",
+    "IndexedResource",
+    "utc_now",
+]
+
+_PAGE = 500
+
+if TYPE_CHECKING:
+    from archive.store import StoredResource
+
+
+class Index:
+    """The SQLite index of one store; safe to share between threads."""
+
+    def __init__(self, path: Path, *, clock: Clock = utc_now) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed row survives power loss, like the fsynced files it describes.
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self.reading() as db:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    def now(self) -> str:
+        """The injected clock's time, as the index writes it."""
+        return iso(self._clock())
+
+    # --- resources and attempts -------------------------------------------------
+
+    def record_attempt(self, key: str, url: str, outcome: Outcome, reason: str = "") -> None:
+        """Record an attempt that did not rescue (not archived, blocked, failed).
+
+        Appends to ``attempts`` and updates the resource's outcome, except that a
+        resource already rescued stays rescued: its bytes are on disk whatever a
+        later run's network did, and the history keeps the failure.
+        """
+        if outcome is Outcome.RESCUED:
+            raise ValueError("a rescue is recorded with record_rescue(), which needs the capture")
+        now = self.now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO attempts (key, url, at, outcome, reason) VALUES (?, ?, ?, ?, ?)",
+                (key, url, now, outcome.value, reason),
+            )
+            db.execute(
+                """INSERT INTO resources (key, url, outcome, reason, last_attempt_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET
+                     last_attempt_at = excluded.last_attempt_at,
+                     url = CASE WHEN outcome = 'rescued' THEN url ELSE excluded.url END,
+                     reason = CASE WHEN outcome = 'rescued' THEN reason ELSE excluded.reason END,
+                     outcome = CASE WHEN outcome = 'rescued' THEN outcome ELSE excluded.outcome END
+                """,
+                (key, url, outcome.value, reason, now),
+            )
+
+    def record_rescue(self, key: str, url: str, stored: StoredResource, capture: Capture) -> None:
+        """Record that ``key`` was rescued: the capture, the stored file, and an attempt."""
+        now = self.now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO attempts (key, url, at, outcome, reason) VALUES (?, ?, ?, ?, '')",
+                (key, url, now, Outcome.RESCUED.value),
+            )
+            db.execute(
+                """INSERT OR REPLACE INTO resources (key, url, outcome, reason, path, captured_url,
+                     timestamp, archive_url, mimetype, size, sha256, sha1_base32, cdx_digest,
+                     verified, fetched_at, last_attempt_at)
+                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    key,
+                    url,
+                    Outcome.RESCUED.value,
+                    stored.path.as_posix(),
+                    capture.original,
+                    capture.timestamp,
+                    capture.archive_url,
+                    capture.mimetype,
+                    stored.size,
+                    stored.sha256,
+                    capture.sha1_base32,
+                    capture.cdx_digest,
+                    int(capture.verified),
+                    now,
+                    now,
+                ),
+            )
+
+    def lookup(self, key: str) -> IndexedResource | None:
+        row = self._query_one("SELECT * FROM resources WHERE key = ?", (key,))
+        return None if row is None else resource_of(row)
+
+    def resources(self, outcome: Outcome | None = None) -> Iterator[IndexedResource]:
+        """Every resource (of one outcome), by key; fetched in pages, so writers are not blocked."""
+        after = ""
+        where = "" if outcome is None else "AND outcome = ?"
+        extra: tuple[str, ...] = () if outcome is None else (outcome.value,)
+        while True:
+            rows = self._query(
+                f"SELECT * FROM resources WHERE key > ? {where} ORDER BY key LIMIT {_PAGE}",
+                (after, *extra),
+            )
+            yield from map(resource_of, rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1]["key"]
+
+    def attempts(self, key: str) -> list[Attempt]:
+        """The attempts for ``key``, oldest first."""
+        rows = self._query("SELECT * FROM attempts WHERE key = ? ORDER BY id", (key,))
+        return [
+            Attempt(r["key"], r["url"], time_of(r["at"]), Outcome(r["outcome"]), r["reason"])
+            for r in rows
+        ]
+
+    # --- references -----------------------------------------------------------------
+
+    def add_reference(
+        self, key: str, document: str, *, line: int, column: int, original: str, replacement: str
+    ) -> bool:
+        """Record that ``original`` at ``document:line:column`` was replaced by ``replacement``.
+
+        Idempotent (re-recording the same place and text is a no-op, returns False),
+        so an interrupted rewrite can simply be run again.
+        """
+        with self.transaction() as db:
+            cursor = db.execute(
+                """INSERT OR IGNORE INTO refs
+                   (key, document, line, col, original, replacement, added_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (key, document, line, column, original, replacement, self.now()),
+            )
+            return cursor.rowcount > 0
+
+    def references_of(self, document: str) -> list[IndexedReference]:
+        """The replacements made in ``document``, in reading order."""
+        return self._references("document = ? ORDER BY line, col", document)
+
+    def references_to(self, key: str) -> list[IndexedReference]:
+        """Every place that references ``key``, by document then reading order."""
+        return self._references("key = ? ORDER BY document, line, col", key)
+
+    def remove_references(self, document: str) -> int:
+        """Forget ``document``'s replacements (after a restore); returns how many."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM refs WHERE document = ?", (document,)).rowcount
+
+    def _references(self, where: str, value: str) -> list[IndexedReference]:
+        rows = self._query(f"SELECT * FROM refs WHERE {where}", (value,))
+        return [
+            IndexedReference(
+                r["key"], r["document"], r["line"], r["col"], r["original"], r["replacement"]
+            )
+            for r in rows
+        ]
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken up front (``BEGIN IMMEDIATE``) so it cannot deadlock.
+
+        Holds the connection's lock for its duration; other modules of the store
+        use it for their own tables (see :mod:`archive.indexfiles`).
+        """
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for reads (each statement sees one consistent snapshot)."""
+        with self._lock:
+            yield self._db
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self.reading() as db:
+            return db.execute(sql, params).fetchall()
+
+    def _query_one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        with self.reading() as db:
+            row: sqlite3.Row | None = db.execute(sql, params).fetchone()
+            return row
+
+    def _migrate(self) -> None:
+        """Bring the schema to ``len(MIGRATIONS)``; re-checked inside the write lock
+        because another process may be migrating the same file right now."""
+        target = len(MIGRATIONS)
+        with self.transaction() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > target:
+                raise IndexVersionError(
+                    f"{self.path}: schema version {version} is newer than this linkrescue "
+                    f"understands ({target}); upgrade linkrescue"
+                )
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    db.execute(statement)
+            if version != target:
+                db.execute(f"PRAGMA user_version = {target}")

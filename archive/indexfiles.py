@@ -1,0 +1,150 @@
+"""The ``files`` table: which resource owns which store path, and what it holds.
+
+:func:`archive.storepaths.store_path` is lossy, so two resources can want one
+path (``http``/``https``, ``A.png``/``a.png`` on a case-insensitive disk, ``a:b``
+and ``a_b``), or one can want a folder where another is a file (``/a`` with
+unknown type, then ``/a/b``). Each path is therefore *claimed* for one resource
+key in the index, in a write transaction (so two threads or processes cannot take
+the same path), and a clash re-tags the clashing component with a hash of the key.
+A key keeps its first path forever, so rewritten documents never point to a
+file that a later capture (say, with another mimetype) renamed.
+
+It also makes replacing a file crash-consistent with the index: the new digest
+is recorded as *pending* before the rename and promoted after it, so after a
+crash the file holds either the old or the pending digest and
+:meth:`archive.store.Store.verify` accepts both instead of crying "changed".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from archive.index import Index
+from archive.storeerrors import StorePathError
+from archive.storepaths import fold, tagged
+
+_MAX_RETAGS = 64
+
+DiskClash = Callable[[PurePosixPath], int | None]
+"""Given a candidate path, the index of a component that the disk already uses
+for something else (a folder where a file must go, or the reverse), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A claimed path, and the digest of what the store last placed there.
+
+    ``sha256`` is None until the first placement finished; ``pending_*`` are set
+    only while a placement is in progress (or was interrupted by a crash).
+    """
+
+    key: str
+    path: PurePosixPath
+    sha256: str | None
+    size: int | None
+    pending_sha256: str | None
+    pending_size: int | None
+
+
+class FileClaims:
+    """The store's view of the ``files`` table of an :class:`~archive.index.Index`."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def of(self, key: str) -> FileRecord | None:
+        with self._index.reading() as db:
+            return _one(db, "key = ?", key)
+
+    def claim(self, key: str, candidate: PurePosixPath, disk_clash: DiskClash) -> FileRecord:
+        """``key``'s path: its existing claim, else ``candidate`` re-tagged until free."""
+        with self._index.transaction() as db:
+            existing = _one(db, "key = ?", key)
+            if existing is not None:
+                return existing
+            for attempt in range(_MAX_RETAGS):
+                clash = _index_clash(db, candidate)
+                if clash is None:
+                    clash = disk_clash(candidate)
+                if clash is None:
+                    db.execute(
+                        "INSERT INTO files (path, fold, key, updated_at) VALUES (?, ?, ?, ?)",
+                        (candidate.as_posix(), fold(candidate), key, self._index.now()),
+                    )
+                    return FileRecord(key, candidate, None, None, None, None)
+                candidate = _retag(candidate, clash, f"{key}\x00{attempt}")
+        raise StorePathError(f"no free path for {key!r} after {_MAX_RETAGS} attempts")
+
+    def begin_update(self, key: str, sha256: str, size: int) -> None:
+        with self._index.transaction() as db:
+            db.execute(
+                "UPDATE files SET pending_sha256 = ?, pending_size = ?, updated_at = ? "
+                "WHERE key = ?",
+                (sha256, size, self._index.now(), key),
+            )
+
+    def finish_update(self, key: str) -> None:
+        with self._index.transaction() as db:
+            db.execute(
+                "UPDATE files SET sha256 = pending_sha256, size = pending_size, "
+                "pending_sha256 = NULL, pending_size = NULL, updated_at = ? "
+                "WHERE key = ? AND pending_sha256 IS NOT NULL",
+                (self._index.now(), key),
+            )
+
+    def __iter__(self) -> Iterator[FileRecord]:
+        """All claims, by path, read in pages so a running crawl is not blocked."""
+        after = ""
+        while True:
+            with self._index.reading() as db:
+                rows = db.execute(
+                    "SELECT * FROM files WHERE path > ? ORDER BY path LIMIT 500", (after,)
+                ).fetchall()
+            yield from map(_record, rows)
+            if len(rows) < 500:
+                return
+            after = rows[-1]["path"]
+
+
+def _index_clash(db: sqlite3.Connection, candidate: PurePosixPath) -> int | None:
+    """The first component of ``candidate`` that another claim already uses differently."""
+    parts = candidate.parts
+    folders = [fold(PurePosixPath(*parts[: i + 1])) for i in range(len(parts) - 1)]
+    marks = ", ".join("?" * len(folders))
+    taken = {r[0] for r in db.execute(f"SELECT fold FROM files WHERE fold IN ({marks})", folders)}
+    for i, folder in enumerate(folders):
+        if folder in taken:
+            return i  # A file is claimed where this path needs a folder.
+    whole = fold(candidate)
+    # A claim of the same path, or of a path below it (so it is a folder elsewhere):
+    # "/" sorts just before "0", so the range holds exactly the folds starting with "whole/".
+    row = db.execute(
+        "SELECT 1 FROM files WHERE fold = ? OR (fold > ? AND fold < ?) LIMIT 1",
+        (whole, whole + "/", whole + "0"),
+    ).fetchone()
+    return None if row is None else len(parts) - 1
+
+
+def _retag(path: PurePosixPath, index: int, source: str) -> PurePosixPath:
+    parts = list(path.parts)
+    parts[index] = tagged(parts[index], source, is_file=index == len(parts) - 1)
+    return PurePosixPath(*parts)
+
+
+def _one(db: sqlite3.Connection, where: str, value: str) -> FileRecord | None:
+    row = db.execute(f"SELECT * FROM files WHERE {where}", (value,)).fetchone()
+    return None if row is None else _record(row)
+
+
+def _record(row: sqlite3.Row) -> FileRecord:
+    return FileRecord(
+        key=row["key"],
+        path=PurePosixPath(row["path"]),
+        sha256=row["sha256"],
+        size=row["size"],
+        pending_sha256=row["pending_sha256"],
+        pending_size=row["pending_size"],
+    )

@@ -1,0 +1,161 @@
+"""The index's schema (as migrations) and the records it hands out.
+
+Kept apart from :mod:`archive.index` so the schema can be read in one place; a
+later issue adds a table by appending a migration here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+
+from archive.model import Outcome
+
+Clock = Callable[[], datetime]
+"""Returns the current time, timezone-aware; injectable so tests control timestamps."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE resources (
+            key TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            path TEXT,
+            captured_url TEXT,
+            timestamp TEXT,
+            archive_url TEXT,
+            mimetype TEXT,
+            size INTEGER,
+            sha256 TEXT,
+            sha1_base32 TEXT,
+            cdx_digest TEXT,
+            verified INTEGER,
+            fetched_at TEXT,
+            last_attempt_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            url TEXT NOT NULL,
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX attempts_by_key ON attempts (key, id)",
+        """CREATE TABLE refs (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            document TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            col INTEGER NOT NULL,
+            original TEXT NOT NULL,
+            replacement TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            UNIQUE (document, line, col, original)
+        )""",
+        "CREATE INDEX refs_by_key ON refs (key)",
+        """CREATE TABLE files (
+            path TEXT PRIMARY KEY,
+            fold TEXT NOT NULL UNIQUE,
+            key TEXT NOT NULL UNIQUE,
+            sha256 TEXT,
+            size INTEGER,
+            pending_sha256 TEXT,
+            pending_size INTEGER,
+            updated_at TEXT NOT NULL
+        )""",
+    ),
+)
+"""Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 UTC with a ``Z``: sortable as text, unambiguous across machines."""
+    if moment.tzinfo is None:
+        raise ValueError("the index clock must return timezone-aware datetimes")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedResource:
+    """One row of ``resources``: the latest word on a resource key.
+
+    The capture fields are None until the resource is rescued; a later failed
+    attempt does not clear them (the bytes are still on disk), only adds history.
+    """
+
+    key: str
+    url: str
+    outcome: Outcome
+    reason: str
+    last_attempt_at: datetime
+    path: PurePosixPath | None = None
+    captured_url: str | None = None
+    timestamp: str | None = None
+    archive_url: str | None = None
+    mimetype: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    sha1_base32: str | None = None
+    cdx_digest: str | None = None
+    verified: bool | None = None
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt to rescue a resource, as kept in ``attempts``."""
+
+    key: str
+    url: str
+    at: datetime
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedReference:
+    """A place in a document where ``original`` was replaced by ``replacement`` (a local path).
+
+    ``line`` and ``column`` are 1-based, like :class:`rewriters.model.Reference`.
+    """
+
+    key: str
+    document: str
+    line: int
+    column: int
+    original: str
+    replacement: str
+
+
+def time_of(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def resource_of(row: sqlite3.Row) -> IndexedResource:
+    return IndexedResource(
+        key=row["key"],
+        url=row["url"],
+        outcome=Outcome(row["outcome"]),
+        reason=row["reason"],
+        last_attempt_at=time_of(row["last_attempt_at"]),
+        path=None if row["path"] is None else PurePosixPath(row["path"]),
+        captured_url=row["captured_url"],
+        timestamp=row["timestamp"],
+        archive_url=row["archive_url"],
+        mimetype=row["mimetype"],
+        size=row["size"],
+        sha256=row["sha256"],
+        sha1_base32=row["sha1_base32"],
+        cdx_digest=row["cdx_digest"],
+        verified=None if row["verified"] is None else bool(row["verified"]),
+        fetched_at=None if row["fetched_at"] is None else time_of(row["fetched_at"]),
+    )
