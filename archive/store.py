@@ -1,0 +1,302 @@
+"""The local store of rescued bytes: browsable, deduplicated, crash-safe, contained.
+
+Layout under the store root (``[store] dir``, default ``rescued/``)::
+
+    index.sqlite3                      the index (archive.index)
+    .objects/ab/ab12…ef                one file per distinct content, named by SHA-256
+    .staging/<pid>-<token>/            temporary files of one open store
+    www.example-news.com/news_新聞/圖片.jpg   browsable path (archive.storepaths)
+
+A browsable file is a *hard link* to its content object, so the same bytes under
+two URLs (one photo used by a hundred articles) take the disk space once, and a
+file is always complete: bytes are written to staging and fsynced, linked into
+``.objects`` (only if that content is new), linked into staging again and renamed
+over the browsable path, each step followed by an fsync of its folder. A crash leaves the old file or the new
+one, never a partial one, and garbage only in ``.staging/``, swept on next open.
+Where hard links are impossible the browsable file is an fsynced copy instead
+(the bytes are then stored twice, but the guarantees hold).
+
+Caveat of hard links: editing a browsable file in place edits every URL with the
+same content; :meth:`Store.verify` then reports them all as changed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Self
+
+from archive.index import Index
+from archive.indexfiles import FileClaims, FileRecord
+from archive.indexschema import Clock, utc_now
+from archive.model import Capture
+from archive.storeerrors import StoreIntegrityError, StorePathError
+from archive.storefs import (
+    StagingArea,
+    StagingFile,
+    fsync_dir,
+    link_or_copy,
+    make_dirs,
+    sha256_of,
+)
+from archive.storepaths import (
+    INDEX_FILENAME,
+    OBJECTS_DIRNAME,
+    STAGING_DIRNAME,
+    store_path,
+)
+
+__all__ = ["ProblemKind", "StagingFile", "Store", "StoredResource", "VerifyProblem"]
+
+_OS_JUNK = frozenset({"Thumbs.db", "desktop.ini"})
+"""Files an OS file browser drops into folders; not worth a verify warning."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    """Where a committed capture lives: ``path`` relative to the store root, and ``absolute``."""
+
+    path: PurePosixPath
+    absolute: Path
+    sha256: str
+    size: int
+
+
+class ProblemKind(StrEnum):
+    MISSING = "missing"
+    CHANGED = "changed"
+    UNINDEXED = "unindexed"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyProblem:
+    """One finding of :meth:`Store.verify`; ``path`` is relative to the store root.
+
+    ``missing``: the index has a file there, the disk does not. ``changed``: its
+    bytes hash to ``actual``, not ``expected`` (also for a corrupted content
+    object under ``.objects``, with ``key`` None). ``unindexed``: a file the index
+    does not know (a crash between store and index, or a file copied in by hand).
+    """
+
+    kind: ProblemKind
+    path: PurePosixPath
+    key: str | None = None
+    expected: str | None = None
+    actual: str | None = None
+
+
+class Store:
+    """The store under ``root``: create it, commit captures, verify files.
+
+    Safe to share between threads. The index is :attr:`index`. Close it (or use
+    it as a context manager) so its staging folder is removed at once; a store
+    that is never closed is swept by the next open.
+    """
+
+    def __init__(self, root: Path, *, clock: Clock = utc_now) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root.resolve()
+        self._objects = self.root / OBJECTS_DIRNAME
+        self._objects.mkdir(exist_ok=True)
+        self._staging = StagingArea(self.root / STAGING_DIRNAME)
+        try:
+            self.index = Index(self.root / INDEX_FILENAME, clock=clock)
+        except BaseException:
+            self._staging.close()
+            raise
+        self._files = FileClaims(self.index)
+        # One placement at a time: two commits of one key must not interleave
+        # their pending/rename/promote steps. Placement is a few renames; the
+        # slow parts (download, fsync of the bytes) happen outside it.
+        self._placing = threading.Lock()
+
+    def close(self) -> None:
+        self.index.close()
+        self._staging.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def staging(self) -> Iterator[StagingFile]:
+        """A fresh staging file; commit it inside the ``with``, or it is deleted on exit."""
+        sink = StagingFile(self._staging.temporary(".part"))
+        try:
+            yield sink
+        finally:
+            sink.discard()
+
+    def commit(
+        self, staging: StagingFile, capture: Capture, *, key: str | None = None
+    ) -> StoredResource:
+        """Place the staged bytes at the browsable path of ``capture.requested``.
+
+        ``key`` (the resource key the index uses; default ``capture.requested``)
+        owns the path: it keeps the same path on every later commit, and no other
+        key can take it. The same bytes again is a no-op; other bytes (a newer
+        capture) replace the file atomically.
+        """
+        staging.seal()
+        sha256, size = staging.sha256, staging.size
+        if (sha256, size) != (capture.sha256, capture.size):
+            staging.discard()
+            raise StoreIntegrityError(
+                f"staged {size} bytes with SHA-256 {sha256}, but the capture of "
+                f"{capture.requested} says {capture.size} bytes, {capture.sha256}"
+            )
+        blob = self._keep_object(staging, sha256, size)
+        owner = capture.requested if key is None else key
+        with self._placing:
+            claim = self._files.claim(
+                owner, store_path(capture.requested, capture.mimetype), self._disk_clash
+            )
+            target = self._contained(claim.path)
+            if not self._holds(claim, target, blob, sha256):
+                self._files.begin_update(owner, sha256, size)
+                make_dirs(self.root, claim.path.parent)
+                self._contained(claim.path)  # Again, now that the folders exist.
+                temporary = self._staging.temporary(".link")
+                link_or_copy(blob, temporary)
+                os.replace(temporary, target)
+                fsync_dir(target.parent)
+                self._files.finish_update(owner)
+        return StoredResource(claim.path, target, sha256, size)
+
+    def verify(self) -> list[VerifyProblem]:
+        """Re-hash every stored file; report missing, changed and unindexed files.
+
+        Files that share an inode (hard links to one object) are hashed once.
+        """
+        problems: list[VerifyProblem] = []
+        hashes: dict[tuple[int, int], str] = {}
+        known: set[str] = set()
+        for record in self._files:
+            known.add(record.path.as_posix())
+            problem = self._check(record, hashes)
+            if problem is not None:
+                problems.append(problem)
+        problems.extend(
+            VerifyProblem(ProblemKind.UNINDEXED, path)
+            for path in self._browsable_files()
+            if path.as_posix() not in known
+        )
+        problems.extend(self._check_objects(hashes))
+        return problems
+
+    def _check(
+        self, record: FileRecord, hashes: dict[tuple[int, int], str]
+    ) -> VerifyProblem | None:
+        expected = {record.sha256, record.pending_sha256} - {None}
+        if record.sha256 is None:
+            return None  # The first placement never finished: nothing was promised.
+        path = self.root / record.path
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return VerifyProblem(ProblemKind.MISSING, record.path, record.key, record.sha256)
+        actual = _hash(path, info, hashes) if stat.S_ISREG(info.st_mode) else "not-a-file"
+        if actual in expected:
+            return None
+        return VerifyProblem(ProblemKind.CHANGED, record.path, record.key, record.sha256, actual)
+
+    def _check_objects(self, hashes: dict[tuple[int, int], str]) -> Iterator[VerifyProblem]:
+        for folder, _, names in os.walk(self._objects):
+            for name in names:
+                path = Path(folder, name)
+                info = os.lstat(path)
+                actual = _hash(path, info, hashes) if stat.S_ISREG(info.st_mode) else "not-a-file"
+                if actual != name:
+                    relative = PurePosixPath(path.relative_to(self.root).as_posix())
+                    yield VerifyProblem(ProblemKind.CHANGED, relative, None, name, actual)
+
+    def _browsable_files(self) -> Iterator[PurePosixPath]:
+        """Every non-folder under the root except the index and dot names (which
+        the store never creates outside its own ``.objects`` and ``.staging``).
+
+        Links to folders are listed, not followed: they are unindexed too.
+        """
+        for folder, dirs, names in os.walk(self.root):
+            base = Path(folder)
+            if base == self.root:
+                names = [n for n in names if not n.startswith(INDEX_FILENAME)]
+            for name in (*names, *(d for d in dirs if (base / d).is_symlink())):
+                if not name.startswith(".") and name not in _OS_JUNK:
+                    yield PurePosixPath((base / name).relative_to(self.root).as_posix())
+            dirs[:] = [d for d in dirs if not d.startswith(".") and not (base / d).is_symlink()]
+
+    def _keep_object(self, staging: StagingFile, sha256: str, size: int) -> Path:
+        """The content object for these bytes: the staged file itself, or an existing copy.
+
+        ``os.link`` creates the object only if it is absent, atomically, so two
+        threads storing the same new bytes end up sharing one inode.
+        """
+        blob = self._objects / sha256[:2] / sha256
+        make_dirs(self._objects, PurePosixPath(sha256[:2]))
+        try:
+            os.link(staging.path, blob)
+        except FileExistsError:
+            if os.stat(blob).st_size != size:  # A damaged object: replace it.
+                os.replace(staging.path, blob)
+        except OSError:  # No hard links on this file system.
+            os.replace(staging.path, blob)
+        fsync_dir(blob.parent)
+        staging.discard()
+        return blob
+
+    def _holds(self, claim: FileRecord, target: Path, blob: Path, sha256: str) -> bool:
+        """Whether ``target`` already holds these bytes, as the index expects (a re-commit)."""
+        if claim.sha256 != sha256 or claim.pending_sha256 is not None:
+            return False
+        try:
+            here, there = os.lstat(target), os.stat(blob)
+        except FileNotFoundError:
+            return False
+        if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
+            return True
+        return stat.S_ISREG(here.st_mode) and sha256_of(target) == sha256
+
+    def _disk_clash(self, candidate: PurePosixPath) -> int | None:
+        """The first component of ``candidate`` the disk uses otherwise: a file or link
+        where a folder must go, or a folder where the file must go. A plain file
+        at the target itself is not a clash: it is replaced (a store whose index
+        was deleted is adopted, not duplicated)."""
+        current = self.root
+        for i, part in enumerate(candidate.parts):
+            current = current / part
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                return None
+            is_last = i == len(candidate.parts) - 1
+            if stat.S_ISDIR(mode) == is_last:
+                return i
+        return None
+
+    def _contained(self, relative: PurePosixPath) -> Path:
+        """``root/relative``, after checking that it resolves inside the root.
+
+        :func:`~archive.storepaths.store_path` already guarantees this; the check
+        is here so that no future change of the mapping can write outside.
+        """
+        if relative.is_absolute() or any(p in ("", ".", "..") for p in relative.parts):
+            raise StorePathError(f"refusing a store path that is not plain: {relative}")
+        target = self.root / relative
+        if not Path(os.path.realpath(target.parent)).is_relative_to(self.root):
+            raise StorePathError(f"refusing to write outside the store: {target}")
+        return target
+
+
+def _hash(path: Path, info: os.stat_result, hashes: dict[tuple[int, int], str]) -> str:
+    inode = (info.st_dev, info.st_ino)
+    if inode not in hashes:
+        hashes[inode] = sha256_of(path)
+    return hashes[inode]
