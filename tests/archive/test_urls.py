@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.urls import (
     ArchiveLayer,
@@ -116,7 +118,9 @@ def test_not_archive_urls(url: str) -> None:
 
 
 def test_root_relative_wayback_resolves_against_the_archive() -> None:
-    parsed = root_relative_archive("/web/20211231120000/https://www.example-news.com/article/12345/x")
+    parsed = root_relative_archive(
+        "/web/20211231120000/https://www.example-news.com/article/12345/x"
+    )
     assert parsed is not None
     assert parsed.outer.root == "https://web.archive.org"
     assert parsed.original == "https://www.example-news.com/article/12345/x"
@@ -140,7 +144,9 @@ def test_one_key_per_resource_however_written() -> None:
 
 def test_identity_ignores_scheme_www_trailing_slash_and_escape_case() -> None:
     a = identity_key(encode_url("https://thestandnews.com/china/clubhouse-聊天平台/"))
-    b = identity_key("http://www.thestandnews.com/china/clubhouse-%e8%81%8a%e5%a4%a9%e5%b9%b3%e5%8f%b0")
+    b = identity_key(
+        "http://www.thestandnews.com/china/clubhouse-%e8%81%8a%e5%a4%a9%e5%b9%b3%e5%8f%b0"
+    )
     assert a == b == "thestandnews.com/china/clubhouse-%E8%81%8A%E5%A4%A9%E5%B9%B3%E5%8F%B0"
 
 
@@ -160,3 +166,22 @@ def test_identity_ignores_scheme_www_trailing_slash_and_escape_case() -> None:
 )
 def test_scheme_less_hosts(target: str, host: bool) -> None:
     assert looks_like_host(target) is host
+
+
+@given(
+    st.from_regex(
+        r"https?://[a-z0-9.-]{1,20}(:[0-9]{1,5})?(/[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%\[\]|^ 新聞]{0,40})?",
+        fullmatch=True,
+    )
+)
+def test_fast_path_encoding_agrees_with_w3lib(url: str) -> None:
+    from w3lib.url import safe_url_string
+
+    assert encode_url(url) == safe_url_string(url, encoding="utf-8")
+
+
+@given(st.from_regex(r"https?://[a-z]{1,8}\.org/[A-Za-z0-9%~._/-]{0,30}(\?[a-z=&%0-9]{0,10})?", fullmatch=True))
+def test_identity_of_key_agrees_with_identity_key(url: str) -> None:
+    from archive.urls import identity_of_key
+
+    assert identity_of_key(resource_key(encode_url(url))) == identity_key(encode_url(url))

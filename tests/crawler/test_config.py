@@ -24,7 +24,9 @@ def test_config_toml_states_every_default() -> None:
             expected = getattr(defaults, f.name)
             if isinstance(expected, tuple):
                 value = tuple(value)
-            assert value == expected, f"[{name}] {f.name}: config.toml says {value!r}, code {expected!r}"
+            assert value == expected, (
+                f"[{name}] {f.name}: config.toml says {value!r}, code {expected!r}"
+            )
 
 
 def test_loading_the_documented_file_gives_the_defaults() -> None:

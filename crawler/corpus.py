@@ -1,0 +1,119 @@
+"""The corpus: which files are documents, and which document has which address.
+
+Walking never follows a symlink out of the roots given on the command line (a
+symlink in a scraped tree can point anywhere; reading it would leak a file the
+user did not ask about into a report, and a later rewrite would write outside
+the corpus). Bad files are :class:`Problem` values: the run reports them and goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.urls import identity_key, identity_of_key
+from crawler.config import CorpusSettings
+from crawler.resolve import document_address
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A file that could not be read as a document, and why (one line)."""
+
+    path: str
+    reason: str
+
+
+class InputError(Exception):
+    """A path given on the command line does not exist: a usage error (exit 2)."""
+
+
+def iter_documents(roots: Sequence[Path], settings: CorpusSettings) -> Iterator[str | Problem]:
+    """Yield document paths (as strings, in a stable order) under ``roots``, or problems.
+
+    A file named on the command line is a document whatever its extension; a
+    folder is recursed for files with ``settings.extensions``.
+    """
+    real_roots = [r.resolve() for r in roots]
+    seen: set[str] = set()
+    exts = tuple(e.lower() for e in settings.extensions)
+    for root in roots:
+        if not root.exists() and not root.is_symlink():
+            raise InputError(f"{root}: no such file or folder")
+    for root in roots:
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.lower().endswith(exts):
+                        yield from _admit(Path(dirpath) / name, real_roots, seen)
+                for name in dirnames:
+                    linked = Path(dirpath) / name
+                    if linked.is_symlink() and not _inside(linked.resolve(), real_roots):
+                        yield Problem(
+                            str(linked),
+                            "symlink to a folder outside the scanned roots: not followed",
+                        )
+        else:
+            yield from _admit(root, real_roots, seen)
+
+
+def _admit(path: Path, real_roots: list[Path], seen: set[str]) -> Iterator[str | Problem]:
+    if path.is_symlink():
+        target = path.resolve()
+        if not _inside(target, real_roots):
+            yield Problem(str(path), f"symlink to {target}, outside the scanned roots: not read")
+            return
+    key = str(path)
+    if key in seen:
+        return
+    seen.add(key)
+    if not path.is_file():
+        yield Problem(str(path), "not a regular file")
+        return
+    yield key
+
+
+def _inside(target: Path, roots: Iterable[Path]) -> bool:
+    return any(target == r or target.is_relative_to(r) for r in roots)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How documents are recognised from a URL: by whole normalized address, or an id pattern."""
+
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def from_settings(cls, settings: CorpusSettings) -> Identity:
+        return cls(re.compile(settings.id_pattern) if settings.id_pattern else None)
+
+    def of_url(self, url: str) -> str | None:
+        """The identity of an encoded absolute URL, or None when the id pattern does not match."""
+        return self.of_key(identity_key(url))
+
+    def of_resource(self, resource_key: str) -> str | None:
+        """The identity of a resource from its normalized key."""
+        return self.of_key(identity_of_key(resource_key))
+
+    def of_key(self, key: str) -> str | None:
+        if self.pattern is None:
+            return key
+        m = self.pattern.search(key)
+        if m is None:
+            return None
+        return m.group(1) if m.groups() else m.group(0)
+
+
+def address_from_frontmatter(frontmatter: object, keys: Sequence[str]) -> str | None:
+    """The first of ``keys`` that holds a usable address, encoded and absolute."""
+    if not isinstance(frontmatter, dict):
+        return None
+    for key in keys:
+        address = document_address(frontmatter.get(key))
+        if address is not None:
+            return address
+    return None

@@ -1,0 +1,131 @@
+"""Writing scan results: a rich table on a terminal, JSON or JSON Lines for scripts.
+
+JSON Lines streams one object per reference as documents finish, so a cron job
+or ``jq`` sees results while a 50,000-article scan runs; ``json`` is one array,
+written incrementally too (never built in memory).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from crawler.scan import FileResult, Record, Summary
+
+#: Rows per rich table: one table per batch keeps a large corpus streaming.
+TABLE_BATCH = 200
+
+
+class Format(StrEnum):
+    """``--format`` choices."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+def write_results(
+    results: Iterable[FileResult],
+    fmt: Format,
+    out: TextIO,
+    console: Console,
+    summary: Summary,
+) -> None:
+    """Write every result in ``fmt`` to ``out`` (or ``console`` for the table), updating ``summary``."""
+    if fmt is Format.TABLE:
+        _write_table(results, console, summary)
+        return
+    first = True
+    if fmt is Format.JSON:
+        out.write("[")
+    for result in results:
+        summary.add(result)
+        _report_problems(result)
+        if fmt is Format.JSON:
+            for line in result.lines:
+                out.write("\n" if first else ",\n")
+                out.write(line)
+                first = False
+        elif result.lines:
+            out.write("\n".join(result.lines))
+            out.write("\n")
+    if fmt is Format.JSON:
+        out.write("\n]\n" if not first else "]\n")
+
+
+def _report_problems(result: FileResult) -> None:
+    for problem in result.problems:
+        report_problem(problem.path, problem.reason)
+
+
+def report_problem(path: str, reason: str) -> None:
+    """One line per bad input, naming the file and the reason (never wrapped: scripts grep it)."""
+    print(f"linkrescue: {path}: {reason}", file=sys.stderr, flush=True)
+
+
+def _new_table() -> Table:
+    table = Table(show_lines=False, pad_edge=False, expand=False)
+    table.add_column("file:line:col", overflow="fold")
+    table.add_column("kind")
+    table.add_column("status")
+    table.add_column("url / reason", overflow="fold")
+    return table
+
+
+def _row(record: Record) -> tuple[str, str, str, str]:
+    ref, res = record.ref, record.res
+    where = f"{record.file}:{ref.line}:{ref.column}"
+    kind = str(ref.kind)
+    if ref.element:
+        kind += f" {ref.element}[{ref.attribute}]"
+    elif ref.key:
+        kind += f" {ref.key}"
+    status = str(res.status)
+    what = res.url or ref.raw
+    if record.document:
+        what += f"  → {record.document}"
+    if res.archive is not None:
+        what += f"  (archived {res.archive.timestamp or 'latest'})"
+    if res.reason:
+        what = f"{ref.raw!r}: {res.reason}"
+    return where, kind, status, what
+
+
+def _write_table(results: Iterable[FileResult], console: Console, summary: Summary) -> None:
+    table = _new_table()
+    for result in results:
+        summary.add(result)
+        _report_problems(result)
+        for record in result.records:
+            table.add_row(*_row(record))
+            if table.row_count >= TABLE_BATCH:
+                console.print(table)
+                table = _new_table()
+    if table.row_count:
+        console.print(table)
+
+
+def print_summary(console: Console, summary: Summary) -> None:
+    """Counts by kind and by status, and how many distinct resources (stderr)."""
+    table = Table(title="scan summary", show_header=True, pad_edge=False)
+    table.add_column("references by kind")
+    table.add_column("n", justify="right")
+    table.add_column("by status")
+    table.add_column("n", justify="right")
+    kinds = sorted(summary.by_kind.items())
+    statuses = sorted(summary.by_status.items())
+    for i in range(max(len(kinds), len(statuses))):
+        k = kinds[i] if i < len(kinds) else ("", "")
+        s = statuses[i] if i < len(statuses) else ("", "")
+        table.add_row(k[0], str(k[1]), s[0], str(s[1]))
+    console.print(table)
+    console.print(
+        f"{summary.documents} documents, {summary.references} references, "
+        f"{len(summary.resources)} distinct resources, {summary.problems} problems",
+        highlight=False,
+    )

@@ -1,0 +1,237 @@
+"""Resolve what a reference says into the original resource it means.
+
+Three bases exist in real corpora (corpus-patterns.md, "Consequences"):
+
+- the archive: root-relative ``/web/<ts>/<url>`` links scraped from Wayback pages;
+- the article's own address (frontmatter ``original_url``, else ``url``): relative
+  links such as ``../../international/<slug>/`` (Stand News, depth 2) — never the
+  file system, since the file layout has nothing to do with the site's;
+- none: absolute URLs, with archive layers unwrapped to the innermost original.
+
+Destinations are never trusted to be clean: a stray ``"`` at the end, whitespace
+or newlines inside, raw non-ASCII, HTML leaked in (``<iframe src=``), wiki-cite
+junk (``%7Carchive-url=…``). Each is repaired or turned into an ``invalid`` /
+``skipped`` value with a reason; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from urllib.parse import unquote, urljoin, urlsplit
+
+from archive.urls import (
+    WAYBACK_ROOT,
+    ArchiveLayer,
+    encode_url,
+    key_of_parts,
+    looks_like_host,
+    parse_archive_url,
+    repair_original,
+)
+from rewriters.model import Reference, RefKind
+
+
+class Status(StrEnum):
+    """The scan contract's ``status`` values."""
+
+    REMOTE = "remote"
+    INTERNAL = "internal"
+    LOCAL = "local"
+    SKIPPED = "skipped"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What one reference means: the original's absolute URL, its archive, and a status."""
+
+    status: Status
+    url: str | None = None
+    archive: ArchiveLayer | None = None
+    reason: str | None = None
+    key: str | None = None
+
+
+_SKIP_SCHEMES = {
+    "mailto": "mailto: link",
+    "tel": "tel: link",
+    "sms": "sms: link",
+    "data": "data: URI (inline content)",
+    "javascript": "javascript: link",
+    "about": "about: link",
+    "blob": "blob: URL",
+    "chrome": "browser-internal URL",
+}
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_WS = re.compile(r"\s+")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_CITE_JUNK = re.compile(r"(?:%7C|\|)(?:archive-?url|archivedate|url-status)=", re.IGNORECASE)
+_NOT_URL_CHARS = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+def clean_destination(ref: Reference, text: str) -> str:
+    """The URL a reference's raw text stands for, as a browser would read it.
+
+    Markdown destinations lose backslash escapes and character references
+    (CommonMark §6.6); a raw (not ``<…>``) Markdown destination cannot contain
+    spaces, so whitespace in it is scraping junk and is removed (Citizen News:
+    ``…/https://facebook.com/ SomePage/``); an HTML attribute or ``<…>``
+    destination keeps inner spaces (encoded later) but drops newlines and tabs,
+    as the WHATWG URL parser does. A stray quote left at either end by a broken
+    scraper (Stand News: ``…%E8%AD%98")``) is dropped.
+    """
+    raw = ref.raw
+    if ref.kind in (RefKind.HTML,):
+        value = html.unescape(raw)
+        value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
+    elif ref.kind is RefKind.FRONTMATTER:
+        value = raw.strip()
+    else:
+        value = html.unescape(_MD_ESCAPE.sub(r"\1", raw)) if ("\\" in raw or "&" in raw) else raw
+        angled = ref.start > 0 and text[ref.start - 1 : ref.start] == "<"
+        if angled:
+            value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
+        else:
+            value = _WS.sub("", value)
+    while value[-1:] in ('"', "'", "”", "’") and value.count(value[-1]) % 2 == 1:
+        value = value[:-1]
+    while value[:1] in ('"', "'") and value.count(value[0]) % 2 == 1:
+        value = value[1:]
+    return value
+
+
+def resolve(ref: Reference, text: str, doc_dir: str, address: str | None) -> Resolution:
+    """Resolve one reference of a document whose own address is ``address`` (encoded, absolute)."""
+    target = clean_destination(ref, text)
+    if not target:
+        return Resolution(Status.SKIPPED, reason="empty URL")
+    if target.startswith("#"):
+        return Resolution(Status.SKIPPED, reason="fragment-only link (same page)")
+    if _NOT_URL_CHARS.search(target):
+        return Resolution(Status.INVALID, reason="not a URL: contains markup or control characters")
+    cite = _CITE_JUNK.search(target)
+    if cite:
+        target = target[: cite.start()]
+
+    scheme_match = _SCHEME.match(target)
+    scheme = scheme_match.group(1).lower() if scheme_match else ""
+    if scheme in _SKIP_SCHEMES:
+        return Resolution(Status.SKIPPED, reason=_SKIP_SCHEMES[scheme])
+    if scheme == "file":
+        return Resolution(Status.LOCAL, url=target)
+
+    if scheme in ("http", "https") or target.startswith("//"):
+        absolute = target
+    elif scheme and not looks_like_host(target):
+        # "host:port/x" is host-like; any other scheme is not ours to fetch.
+        return Resolution(Status.SKIPPED, reason=f"unsupported scheme {scheme}:")
+    elif target.startswith("/web/"):
+        # Root-relative Wayback links resolve against the archive, not the site.
+        absolute = WAYBACK_ROOT + target
+    elif looks_like_host(target):
+        absolute = "https://" + target
+    else:
+        local = _local_file(doc_dir, target)
+        if local is not None:
+            return Resolution(Status.LOCAL, url=local)
+        if address is None:
+            return Resolution(
+                Status.INVALID,
+                reason="relative link, and the document has no address to resolve it",
+            )
+        if not target.startswith(("/", ".")) and "/" not in target and _is_prose(target):
+            return Resolution(Status.INVALID, reason="destination is text, not a URL")
+        absolute = urljoin(address, encode_url(target))
+    return resolve_absolute(absolute)
+
+
+@lru_cache(maxsize=16384)
+def resolve_absolute(absolute: str) -> Resolution:
+    """Resolve an absolute (or scheme-relative) URL: unwrap archives, encode, key.
+
+    Cached: a corpus repeats the same targets many times (the frontmatter image
+    is the body's first image; links to the outlet's own pages recur), and the
+    result depends on nothing but the string.
+    """
+    layer = None
+    archived = parse_archive_url(absolute)
+    if archived is not None:
+        layer = archived.outer
+        absolute = archived.original
+        if not _SCHEME.match(absolute):
+            return Resolution(
+                Status.INVALID, archive=layer, reason="archive URL does not wrap a URL"
+            )
+    if absolute.startswith("//"):
+        absolute = "https:" + absolute
+    try:
+        url = encode_url(absolute)
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
+    except (ValueError, UnicodeError) as exc:
+        return Resolution(Status.INVALID, archive=layer, reason=f"malformed URL: {exc}")
+    if parts.scheme not in ("http", "https"):
+        reason = _SKIP_SCHEMES.get(parts.scheme, f"unsupported scheme {parts.scheme}:")
+        return Resolution(Status.SKIPPED, url=url, archive=layer, reason=reason)
+    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
+        return Resolution(Status.INVALID, url=url, archive=layer, reason="URL has no valid host")
+    return Resolution(Status.REMOTE, url=url, archive=layer, key=key_of_parts(parts))
+
+
+def document_address(value: object) -> str | None:
+    """A document's own address from its frontmatter value, encoded and absolute.
+
+    Stand News writes it without a scheme and with raw Chinese
+    (``thestandnews.com/china/clubhouse-聊天…``): it gets ``https://``. An address
+    that is itself an archive URL stands for its original, so relative links
+    resolve against the original site, not against the archive's path.
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.startswith("//"):
+        value = "https:" + value
+    elif not _SCHEME.match(value):
+        value = "https://" + value
+    archived = parse_archive_url(value)
+    if archived is not None:
+        value = repair_original(archived.original)
+        if not _SCHEME.match(value):
+            return None
+    try:
+        url = encode_url(value)
+        parts = urlsplit(url)
+    except (ValueError, UnicodeError):
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _local_file(doc_dir: str, target: str) -> str | None:
+    """A relative target that names an existing file next to the document is already local.
+
+    This is what a rescued document links to (``../rescued/host/x.png``); checking
+    the disk is only for that verdict, never for resolving a remote link.
+    """
+    path_part = target.split("#", 1)[0].split("?", 1)[0]
+    if not path_part or path_part.startswith("/"):
+        return None
+    try:
+        if os.path.isfile(os.path.join(doc_dir, unquote(path_part))):
+            return path_part
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _is_prose(target: str) -> bool:
+    """Citizen News has bare Chinese text as a destination: not a URL of anything."""
+    return any(ord(c) > 127 for c in target) and "." not in target

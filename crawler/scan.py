@@ -1,0 +1,233 @@
+"""The inventory: every reference of every document, resolved, streamed.
+
+Two passes over the corpus, both in a process pool:
+
+1. *identities*: each document's own address (frontmatter only, read cheaply), so
+   that a link to another document of the corpus can be recognised as internal;
+2. *references*: each document read into references with exact spans and each
+   reference resolved. Workers return finished output (JSON lines, or rows for
+   the table) per file, in the input order, so the main process only writes.
+
+Memory stays flat in corpus size: no list of file contents, only the identity
+index (one short string per document) and counters.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+from crawler.config import Config
+from crawler.corpus import Identity, Problem, iter_documents
+from crawler.resolve import Resolution, Status, document_address, resolve
+from rewriters import NotTextError, decode_document, identity_value, read_document
+from rewriters.model import Reference
+
+#: Below this many documents a pool costs more than it saves.
+POOL_THRESHOLD = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One reference with its resolution: the scan contract's record."""
+
+    file: str
+    ref: Reference
+    res: Resolution
+    document: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's field names and values (json/jsonl output)."""
+        ref, res = self.ref, self.res
+        archive = None
+        if res.archive is not None:
+            archive = {
+                "root": res.archive.root,
+                "timestamp": res.archive.timestamp,
+                "modifier": res.archive.modifier,
+            }
+        return {
+            "file": self.file,
+            "line": ref.line,
+            "column": ref.column,
+            "start": ref.start,
+            "end": ref.end,
+            "kind": str(ref.kind),
+            "element": ref.element,
+            "attribute": ref.attribute,
+            "key": ref.key,
+            "raw": ref.raw,
+            "url": res.url,
+            "resource": res.key,
+            "archive": archive,
+            "status": str(res.status),
+            "document": self.document,
+            "reason": res.reason,
+        }
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What a worker sends back for one file: output, counts, problems, resource hashes."""
+
+    path: str
+    readable: bool = True
+    lines: list[str] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+    resources: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts for the closing summary (stderr)."""
+
+    documents: int = 0
+    references: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    problems: int = 0
+    resources: set[int] = field(default_factory=set)
+
+    def add(self, result: FileResult) -> None:
+        self.documents += result.readable
+        for (kind, status), n in result.counts.items():
+            self.by_kind[kind] += n
+            self.by_status[status] += n
+            self.references += n
+        self.problems += len(result.problems)
+        self.resources |= result.resources
+
+
+# --- worker side -----------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(config: Config, index: dict[str, str], as_json: bool) -> None:
+    _STATE["config"] = config
+    _STATE["index"] = index
+    _STATE["identity"] = Identity.from_settings(config.corpus)
+    _STATE["json"] = as_json
+
+
+def _read_text(path: str, max_bytes: int) -> str | Problem:
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            return Problem(
+                path, f"file is too large ({size} bytes; [scan] max_file_bytes is {max_bytes})"
+            )
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return Problem(path, f"cannot read: {exc.strerror or exc}")
+    try:
+        return decode_document(data)
+    except NotTextError as exc:
+        return Problem(path, str(exc))
+
+
+def _identity_of(path: str) -> tuple[str, str | None]:
+    """A document's own address (from its frontmatter, read cheaply), or None."""
+    config: Config = _STATE["config"]
+    text = _read_text(path, config.scan.max_file_bytes)
+    if isinstance(text, Problem):
+        return path, None  # reported once, by the reference pass
+    value = identity_value(text, config.corpus.address_keys)
+    return path, document_address(value)
+
+
+def _scan_file(item: tuple[str, str | None]) -> FileResult:
+    path, address = item
+    config: Config = _STATE["config"]
+    index: dict[str, str] = _STATE["index"]
+    identity: Identity = _STATE["identity"]
+    as_json: bool = _STATE["json"]
+    result = FileResult(path)
+    text = _read_text(path, config.scan.max_file_bytes)
+    if isinstance(text, Problem):
+        result.problems.append(text)
+        result.readable = False
+        return result
+    doc = read_document(text, resource_keys=config.scan.frontmatter_keys)
+    if doc.frontmatter_error:
+        result.problems.append(Problem(path, doc.frontmatter_error))
+    doc_dir = os.path.dirname(path)
+    for ref in doc.references:
+        res = resolve(ref, text, doc_dir, address)
+        target = None
+        if res.status is Status.REMOTE and res.key is not None and index:
+            ident = identity.of_resource(res.key)
+            target = index.get(ident) if ident is not None else None
+            if target is not None:
+                res = Resolution(Status.INTERNAL, res.url, res.archive, None, res.key)
+        record = Record(path, ref, res, target)
+        if as_json:
+            result.lines.append(json.dumps(record.as_dict(), ensure_ascii=False))
+        else:
+            result.records.append(record)
+        result.counts[(str(ref.kind), str(res.status))] += 1
+        if res.key is not None:
+            result.resources.add(int.from_bytes(blake2b(res.key.encode(), digest_size=8).digest()))
+    return result
+
+
+# --- driver --------------------------------------------------------------------
+
+
+def _mapped(
+    func: Callable[[Any], Any],
+    items: Iterable[Any],
+    count: int,
+    workers: int,
+    initargs: tuple[Any, ...],
+) -> Iterator[Any]:
+    if workers <= 1 or count < POOL_THRESHOLD:
+        _init_worker(*initargs)
+        yield from map(func, items)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    chunk = max(1, min(64, count // (workers * 8)))
+    with ctx.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
+        yield from pool.imap(func, items, chunksize=chunk)
+
+
+def scan(
+    roots: Sequence[Path],
+    config: Config,
+    *,
+    as_json: bool,
+    on_problem: Callable[[Problem], None],
+) -> Iterator[FileResult]:
+    """Scan ``roots``; yield one :class:`FileResult` per document, in a stable order.
+
+    Problems found while walking or reading identities go to ``on_problem`` as they
+    happen; problems found while reading a document travel in its FileResult.
+    """
+    paths: list[str] = []
+    for item in iter_documents(roots, config.corpus):
+        if isinstance(item, Problem):
+            on_problem(item)
+        else:
+            paths.append(item)
+    workers = config.scan.workers or os.cpu_count() or 1
+    identity = Identity.from_settings(config.corpus)
+    index: dict[str, str] = {}
+    items: list[tuple[str, str | None]] = []
+    for path, address in _mapped(_identity_of, paths, len(paths), workers, (config, {}, as_json)):
+        items.append((path, address))
+        ident = identity.of_url(address) if address is not None else None
+        if ident is not None:
+            index.setdefault(ident, path)
+    del paths
+    yield from _mapped(_scan_file, items, len(items), workers, (config, index, as_json))

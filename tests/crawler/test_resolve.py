@@ -1,0 +1,203 @@
+"""Resolution rules, each on a case shaped like the real corpora (corpus-patterns.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.resolve import Status, clean_destination, document_address, resolve
+from rewriters.model import Reference, RefKind
+
+STAND_ADDRESS = document_address("thestandnews.com/china/clubhouse-聊天平台爆紅")
+CITIZEN_ADDRESS = document_address("https://www.example-news.com/article/12345/%E6%A8%99%E9%A1%8C")
+
+
+def md(raw: str, kind: RefKind = RefKind.MD_LINK) -> tuple[Reference, str]:
+    """A reference written as ``[t](raw)`` in a one-line document."""
+    text = f"[t]({raw})"
+    return Reference(kind, raw, 4, 4 + len(raw), 1, 5), text
+
+
+def html_ref(raw: str) -> tuple[Reference, str]:
+    text = f'<img src="{raw}">'
+    return Reference(RefKind.HTML, raw, 10, 10 + len(raw), 1, 11, "img", "src"), text
+
+
+def run(
+    raw: str, address: str | None = STAND_ADDRESS, tmp: Path | None = None, *, html: bool = False
+):  # type: ignore[no-untyped-def]
+    ref, text = html_ref(raw) if html else md(raw)
+    return resolve(ref, text, str(tmp or "/nonexistent-dir"), address)
+
+
+def test_document_address_without_scheme_gets_https_and_is_encoded() -> None:
+    assert STAND_ADDRESS == (
+        "https://thestandnews.com/china/clubhouse-%E8%81%8A%E5%A4%A9%E5%B9%B3%E5%8F%B0%E7%88%86%E7%B4%85"
+    )
+    # An archive URL as address stands for its original.
+    assert (
+        document_address("https://web.archive.org/web/20211231000000/https://x.org/a")
+        == "https://x.org/a"
+    )
+    assert document_address("") is None
+    assert document_address(None) is None
+
+
+def test_relative_link_resolves_against_the_article_address_never_the_file_system() -> None:
+    res = run("../../international/%E8%A8%98-clubhouse/")
+    assert res.status is Status.REMOTE
+    assert res.url == "https://thestandnews.com/international/%E8%A8%98-clubhouse/"
+    assert res.archive is None
+
+
+def test_raw_unicode_in_a_relative_link_is_encoded_like_a_browser() -> None:
+    res = run("../../cosmos/加菲證明畢氏定理/")
+    assert res.url == (
+        "https://thestandnews.com/cosmos/%E5%8A%A0%E8%8F%B2%E8%AD%89%E6%98%8E%E7%95%A2%E6%B0%8F%E5%AE%9A%E7%90%86/"
+    )
+
+
+def test_wayback_link_gives_original_and_archive_details() -> None:
+    res = run(
+        "http://web.archive.org/web/20211229095346/https://www.facebook.com/coco.shen/posts/1"
+    )
+    assert res.status is Status.REMOTE
+    assert res.url == "https://www.facebook.com/coco.shen/posts/1"
+    assert res.archive is not None
+    assert (res.archive.root, res.archive.timestamp, res.archive.modifier) == (
+        "http://web.archive.org",
+        "20211229095346",
+        None,
+    )
+
+
+def test_root_relative_wayback_link_resolves_against_the_archive_not_the_site() -> None:
+    res = run("/web/20211231120000/https://www.example-news.com/article/999/x", CITIZEN_ADDRESS)
+    assert res.url == "https://www.example-news.com/article/999/x"
+    assert res.archive is not None and res.archive.root == "https://web.archive.org"
+
+
+def test_root_relative_non_archive_link_resolves_against_the_site() -> None:
+    res = run("/images/a.png", CITIZEN_ADDRESS)
+    assert res.url == "https://www.example-news.com/images/a.png"
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("bit.ly/3xYz", "https://bit.ly/3xYz"),
+        ("fb.com/someone", "https://fb.com/someone"),
+        ("instagram.com/p/abc/", "https://instagram.com/p/abc/"),
+    ],
+)
+def test_scheme_less_host_targets_become_https(raw: str, url: str) -> None:
+    assert run(raw).url == url
+
+
+def test_text_that_only_looks_like_a_path_stays_relative() -> None:
+    assert run("index.html").url == "https://thestandnews.com/china/index.html"
+
+
+def test_stray_trailing_quote_is_dropped() -> None:
+    res = run('../../china/%E7%BE%8E%E5%9C%8B/%E8%AD%98"')
+    assert res.url == "https://thestandnews.com/china/%E7%BE%8E%E5%9C%8B/%E8%AD%98"
+
+
+def test_whitespace_and_newlines_inside_a_destination_are_scraping_junk() -> None:
+    res = run("https://web.archive.org/web/20211231120000/https://facebook.com/ SomePage/")
+    assert res.url == "https://facebook.com/SomePage/"
+    res = run("https://example.org/a\n  /b")
+    assert res.url == "https://example.org/a/b"
+
+
+def test_html_attribute_entities_are_decoded_and_spaces_encoded() -> None:
+    res = run("https://example.org/a b.jpg?x=1&amp;y=2", html=True)
+    assert res.url == "https://example.org/a%20b.jpg?x=1&y=2"
+
+
+def test_quote_inside_an_html_src_is_part_of_the_url() -> None:
+    # Citizen News writes src="…/it's.jpg": the quote is the file name's.
+    res = run(
+        "https://web.archive.org/web/20211231120000im_/https://www.example-news.com/it's.jpg",
+        html=True,
+    )
+    assert res.url == "https://www.example-news.com/it's.jpg"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("mailto:news@example.com", "mailto: link"),
+        ("tel:+85212345678", "tel: link"),
+        ("data:image/png;base64,iVBOR", "data: URI (inline content)"),
+        ("javascript:void(0)", "javascript: link"),
+        ("#top", "fragment-only link (same page)"),
+        ("", "empty URL"),
+    ],
+)
+def test_skipped_with_reason(raw: str, reason: str) -> None:
+    res = run(raw)
+    assert res.status is Status.SKIPPED
+    assert res.reason == reason
+
+
+def test_empty_img_src_is_skipped() -> None:
+    res = run("", html=True)
+    assert (res.status, res.reason) == (Status.SKIPPED, "empty URL")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["<iframe src=", "https://", "http://exa mple.com:99999/"],
+)
+def test_junk_is_invalid_with_a_reason(raw: str) -> None:
+    res = run(raw)
+    assert res.status is Status.INVALID
+    assert res.reason
+
+
+def test_relative_link_without_document_address_is_invalid() -> None:
+    res = run("../x/", address=None)
+    assert res.status is Status.INVALID
+    assert "no address" in (res.reason or "")
+
+
+def test_bare_chinese_text_as_destination_is_not_a_url() -> None:
+    res = run("立場新聞", CITIZEN_ADDRESS)
+    assert res.status is Status.INVALID
+
+
+def test_existing_relative_file_is_local(tmp_path: Path) -> None:
+    (tmp_path / "rescued").mkdir()
+    (tmp_path / "rescued" / "a b.png").write_bytes(b"\x89PNG")
+    res = run("rescued/a%20b.png", tmp=tmp_path)
+    assert res.status is Status.LOCAL
+
+
+def test_wiki_cite_junk_is_cut() -> None:
+    res = run(
+        "https://example.org/page%7Carchive-url=https://web.archive.org/web/2020/https://example.org/page"
+    )
+    assert res.url == "https://example.org/page"
+
+
+def test_nested_archive_reports_innermost_original_and_outer_archive() -> None:
+    res = run("https://web.archive.org/web/20211231000000/https://archive.ph/AbCd")
+    assert res.url == "https://archive.ph/AbCd"
+    assert res.archive is not None and res.archive.timestamp == "20211231000000"
+
+
+def test_markdown_escapes_are_removed() -> None:
+    ref, text = md(r"https://example.org/a\_b\(1\)")
+    assert clean_destination(ref, text) == "https://example.org/a_b(1)"
+
+
+def test_same_resource_written_two_ways_has_one_key() -> None:
+    a = run(
+        "http://web.archive.org/web/2021im_/https://ASSETS.thestandnews.com/media/%e5%9c%96.png"
+    )
+    b = run(
+        "https://web.archive.org/web/20211229095346/https://assets.thestandnews.com:443/media/圖.png"
+    )
+    assert a.key == b.key == "https://assets.thestandnews.com/media/%E5%9C%96.png"

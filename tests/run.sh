@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): set up everything the tests need on a fresh
+# machine, then lint, type-check and run the whole suite against real components
+# on loopback (a real pywb started by the tests). Safe to run again: installs are idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+# pywb gets a venv of its own: its pins must not constrain ours.
+if [ ! -x .venv-pywb/bin/wayback ]; then
+    "$PY" -m venv .venv-pywb
+    .venv-pywb/bin/python -m pip install -q --disable-pip-version-check -r tests/support/pywb-requirements.txt
+fi
+
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/python -m pytest -q "$@"
