@@ -14,6 +14,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from archive.model import Outcome
+from archive.store import Store
+from archive.storepaths import INDEX_FILENAME
 from crawler.config import Config, ConfigError, load_config
 from crawler.corpus import InputError
 from crawler.output import Format, print_summary, report_problem, write_results
@@ -80,6 +83,37 @@ def scan_command(
         sys.stderr.close()
         raise typer.Exit(0) from None
     print_summary(err, summary)
+
+
+@app.command("verify")
+def verify_command(
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Store folder (default: [store] dir).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Re-hash every file of the store; report any that is missing, changed or unknown to the index.
+
+    Exit 0 when the store is intact, 1 when something was found.
+    """
+    cfg = _config(config)
+    root = store if store is not None else cfg.store_dir
+    if not (root / INDEX_FILENAME).is_file():
+        _fail(f"{root}: no store here (no {INDEX_FILENAME})")
+    with Store(root) as opened:
+        problems = opened.verify()
+        count = sum(1 for _ in opened.index.resources(Outcome.RESCUED))
+    for problem in problems:
+        detail = (
+            f" (expected sha256 {problem.expected}, found {problem.actual})"
+            if problem.actual
+            else ""
+        )
+        print(f"{problem.kind}: {root / problem.path}{detail}")
+    err = Console(stderr=True)
+    err.print(f"{count} rescued resources, {len(problems)} problems in {root}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
 
 
 def main() -> None:
