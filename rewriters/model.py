@@ -9,6 +9,7 @@ because an :class:`Edit` is built from a Reference and checked against the text.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -101,3 +102,23 @@ class LineIndex:
 
         i = bisect_right(self.starts, offset) - 1
         return Position(i + 1, offset - self.starts[i] + 1)
+
+
+def make_reference(
+    text: str,
+    lines: LineIndex,
+    kind: RefKind,
+    start: int,
+    end: int,
+    *,
+    element: str | None = None,
+    attribute: str | None = None,
+    key: str | None = None,
+) -> Reference:
+    """The :class:`Reference` for ``text[start:end]``, its line and column taken from ``lines``.
+
+    Every scanner builds its references here, so ``raw`` is always the span's text.
+    """
+    line = bisect_right(lines.starts, start)  # as LineIndex.position, inlined: a hot path
+    column = start - lines.starts[line - 1] + 1
+    return Reference(kind, text[start:end], start, end, line, column, element, attribute, key)

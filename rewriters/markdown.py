@@ -1,0 +1,456 @@
+"""A lenient, fast scanner of a Markdown body for the URLs it names, with exact spans.
+
+Why not a CommonMark parser: parsers give a tree without source offsets for link
+destinations, and they drop what is not valid CommonMark, while scraped archives are
+full of destinations no parser accepts yet a reader would call a link. This scanner
+finds links, images, reference definitions, autolinks, bare URLs and inline HTML
+(through :mod:`rewriters.html`) in one pass of compiled regular expressions that jump
+from one candidate (`` ` `` ``[`` ``]`` ``<`` ``\\`` ``http`` ``www.``) to the next, and reports
+each destination as a character span of the whole document, ``text[start:end] == raw``.
+
+What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong text:
+
+* nothing is read inside code spans (backtick runs matched by equal length), fenced
+  code (```` ``` ```` or ``~~~`` with up to 3 spaces of indent, closed by a fence of
+  the same character at least as long, or by the end of the document), indented code
+  (4 spaces or a tab after a blank line, unless the lines above make it a list
+  item's continuation), or HTML comments;
+* ``\\[`` and ``\\]`` are not brackets; brackets nest; ``[![](img)](href)`` gives the
+  image and the link; once a link is formed, the ``[`` openers before it can no
+  longer form links (no links inside links);
+* ``<dest>`` destinations (span inside the brackets) and raw ones with balanced
+  parentheses; titles in ``"…"``, ``'…'`` or ``(…)`` are not part of the span;
+* bare ``http://``, ``https://`` and ``www.`` URLs follow GFM's extended autolinks,
+  trailing ``?!.,:*_~'"``, unbalanced ``)`` and a trailing entity like ``&amp;`` are not
+  part of them; URLs inside the text of a link are not reported (the link's
+  destination is what counts; Stand News link texts often repeat the URL).
+
+Where it is deliberately more lenient, each for a shape seen in the real corpora
+(see the project's corpus notes):
+
+* link text may span blank lines (Stand News: ``[\\n\\n**title**\\n\\n](…)``);
+* a destination with whitespace or line breaks inside (Citizen News:
+  ``(https://web.archive.org/web/2021/https://facebook.com/ SomePage/)``) is a
+  reference running to the last non-space character before the closing ``)``, when
+  what follows the space is not a title; the closing ``)`` must come before a blank
+  line and before any bracket or parenthesis;
+* a stray ``"`` glued to the end of a destination (Stand News: ``…%E8%AD%98")``)
+  stays in the span, as CommonMark says; the resolver cleans it;
+* ``[]()`` is a zero-length reference (``start == end``) and does not swallow the
+  ``[text](url)`` glued after it (Stand News);
+* HTML leaked into a destination (Citizen News: ``[text](<iframe src=)``) is read as
+  a raw destination, ``<iframe src=``, rather than dropped;
+* a bare URL stops at CJK punctuation and full-width forms (``，。「」（）`` …) and at
+  ``—``/``…``/curly quotes, which GFM would include: Chinese prose glues them to URLs;
+  ``http(s)://`` may follow any character but an ASCII letter, digit or URL
+  punctuation (as cmark-gfm does, so a URL right after Chinese text is found);
+* an unclosed ``<!--`` hides nothing (it is text), so a stray one cannot hide the
+  rest of an article's links.
+
+Not handled: containers (a fence inside a list item indented 4+ spaces, or inside a
+``>`` quote, is not recognised), reference-style uses ``[text][label]`` (their
+definitions are reported), ``<pre>`` content, and footnote definitions ``[^1]:``.
+
+Cost: the candidate search runs in C; Python code runs only per candidate, so a
+3 KB article with 5 links takes some tens of microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from rewriters.html import comment_end, match_tag, skip_raw_text
+from rewriters.model import LineIndex, Reference, RefKind, make_reference
+
+# Internal record of a found span: kind, start, end, element, attribute, is a bare URL.
+_Found = tuple[RefKind, int, int, str | None, str | None, bool]
+
+_PUNCT: Final = r"!-/:-@\[-`{-~"  # ASCII punctuation, the escapable characters
+
+# Candidates of the inline pass. Every alternative starts with a literal character so
+# that the regex engine can skip ahead with a character set (much faster than a
+# leading class or lookbehind). The first two read a whole plain link or image (text
+# without brackets, escapes, code or tags; a destination without spaces, parentheses
+# or "<") in one match: most links of the corpora, at no Python cost per character.
+_PLAIN_TEXT = r"[^\[\]\\`<]*+\]\("
+_PLAIN_DEST = r"[^\x00-\x20()<\\]*+"
+_INLINE = re.compile(
+    rf"!\[{_PLAIN_TEXT}(?P<image>{_PLAIN_DEST})\)|\[{_PLAIN_TEXT}(?P<link>{_PLAIN_DEST})\)"
+    r"|``*|!\[|\[|\]|<|\\[" + _PUNCT + r"]|https?://|www\.|HTTPS?://|WWW\.|Https?://|Www\."
+)
+
+# Block-level candidates after a newline: a fence, a comment at a line start, or a blank
+# line followed by an indented line (a possible indented code block).
+_FENCE_OR_COMMENT = r"[ ]{0,3}(?:(?P<bt>`{3,})(?=[^`\n]*$)|(?P<tl>~{3,})|(?P<cm><!--))"
+_INDENTED = r"(?=(?:[ ]{4}|[ ]{0,3}\t)[ \t]*[^ \t\r\n])"
+_BLOCK_FIRST = re.compile(_FENCE_OR_COMMENT + r"|(?P<ind>)" + _INDENTED, re.MULTILINE)
+_BLOCK_NEXT = re.compile(
+    r"\n(?:" + _FENCE_OR_COMMENT + r"|[ \t\r]*\n(?P<ind>)" + _INDENTED + ")", re.MULTILINE
+)
+_CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)*+")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
+_FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
+_BACKTICKS: dict[int, re.Pattern[str]] = {}
+
+# Destinations.
+_SPACE = re.compile(r"[ \t]*+(?:\r?\n[ \t]*+)?")
+_ANGLE_DEST = re.compile(r"<(?:[^<>\n\\]++|\\.)*+>")
+_RAW_DEST = re.compile(r"(?:[^\x00-\x20()\\]++|\\[" + _PUNCT + r"]|\\)*+")
+_TITLE_THEN_CLOSE = re.compile(
+    r"""[ \t]*+(?:\r?\n[ \t]*+)?"""
+    r"""(?:(?<=[ \t\n])(?:"(?:[^"\\]++|\\.)*+"|'(?:[^'\\]++|\\.)*+'|\((?:[^()\\]++|\\.)*+\))"""
+    r"""[ \t]*+(?:\r?\n[ \t]*+)?)?+\)""",
+    re.DOTALL,
+)
+_LENIENT_TAIL = re.compile(r"(?:[^()\[\]\n]++|\n(?![ \t\r]*(?:\n|\Z)))*+\)")
+_REFDEF = re.compile(
+    r"""\]:[ \t]*+(?:\r?\n[ \t]*+)?"""
+    r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+))"""
+    r"""(?=[ \t]*+(?:\r?\n|\Z)|[ \t]++["'(])"""
+)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+)>")
+
+# Bare URLs: where they stop (whitespace, <, `, CJK punctuation, full-width forms,
+# dashes/quotes/ellipsis), with or without the brackets of an open link text.
+_STOP = r"\s<>`\u2014-\u2026\u3000-\u303f\uff00-\uffef"
+_BARE_TAIL = re.compile(r"[^" + _STOP + r"]*+")
+_BARE_TAIL_IN_BRACKETS = re.compile(r"[^" + _STOP + r"\[\]]*+")
+_DOMAIN = re.compile(r"[\w-]")
+_NOT_BEFORE_URL = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/.:@%+-=?&#"
+)
+_ENTITY_AT_END = re.compile(r"&[A-Za-z0-9]+;\Z")
+_TRAILING = frozenset("?!.,:*_~'\"")
+
+
+def scan_markdown(
+    text: str, start: int = 0, end: int | None = None, *, lines: LineIndex | None = None
+) -> list[Reference]:
+    """The references of the Markdown in ``text[start:end]`` (the body), sorted by start.
+
+    Offsets are into the whole ``text``; ``lines`` (built from ``text`` if omitted)
+    gives their lines and columns.
+    """
+    stop = len(text) if end is None else end
+    found: list[_Found] = []
+    pos = start
+    for code_start, code_end in code_blocks(text, start, stop):
+        _scan_inline(text, pos, code_start, start, found)
+        pos = code_end
+    _scan_inline(text, pos, stop, start, found)
+    index = LineIndex.of(text) if lines is None else lines
+    found.sort(key=lambda f: f[1])
+    return [
+        make_reference(text, index, kind, s, e, element=element, attribute=attribute)
+        for kind, s, e, element, attribute, _bare in found
+    ]
+
+
+# --- blocks ---------------------------------------------------------------------------
+
+
+def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of fenced and indented code blocks and line-start HTML comments, in order.
+
+    Each span starts at the start of its first line; scanning resumes at its end.
+    """
+    blocks: list[tuple[int, int]] = []
+    m = _BLOCK_FIRST.match(text, start, end)
+    first_line = True
+    resume = start
+    while True:
+        if m is not None:
+            if m["ind"] is not None:
+                line = m.end("ind")
+                block = _indented_code(text, line, start, end)
+            else:
+                line = m.start() if first_line else m.start() + 1
+                block = _fence_or_comment(text, m, line, end)
+            if block is None:
+                resume = m.end()
+            else:
+                blocks.append(block)
+                resume = block[1]
+                if resume >= end:
+                    break
+                if text[resume - 1] == "\n":
+                    resume -= 1  # the next candidate pattern starts with that newline
+        m = _BLOCK_NEXT.search(text, resume, end)
+        first_line = False
+        if m is None:
+            break
+    return blocks
+
+
+def _fence_or_comment(text: str, m: re.Match[str], line: int, end: int) -> tuple[int, int] | None:
+    if m["cm"] is not None:
+        close = comment_end(text, m.start("cm"), end)
+        return None if close is None else (line, close)
+    fence = m["bt"] or m["tl"]
+    key = (fence[0], len(fence))
+    closing = _FENCE_CLOSE.get(key)
+    if closing is None:
+        closing = re.compile(
+            rf"\n[ ]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t\r]*(?:\n|\Z)"
+        )
+        _FENCE_CLOSE[key] = closing
+    eol = text.find("\n", m.end(), end)
+    if eol == -1:
+        return (line, end)
+    c = closing.search(text, eol, end)
+    return (line, end if c is None else c.end())
+
+
+def _indented_code(text: str, line: int, start: int, end: int) -> tuple[int, int] | None:
+    """The indented code block whose first line starts at ``line``, unless in a list item."""
+    content = _list_content_column(text, line, start)
+    if content is not None and _indent_width(text, line) < content + 4:
+        return None
+    m = _CODE_LINES.match(text, line, end)
+    assert m is not None
+    return (line, m.end())
+
+
+def _indent_width(text: str, line: int) -> int:
+    width = 0
+    for ch in text[line : line + 16]:
+        if ch == " ":
+            width += 1
+        elif ch == "\t":
+            width += 4 - width % 4
+        else:
+            break
+    return width
+
+
+def _list_content_column(text: str, line: int, start: int, max_lines: int = 200) -> int | None:
+    """If the lines above ``line`` make it part of a list item, the item's content column.
+
+    Walks back over earlier lines: a list marker line (``-``, ``*``, ``+``, ``1.``,
+    ``1)``) means a list item; a non-blank line at indent 0 that is not one means none.
+    """
+    end = line - 1  # the newline ending the previous line
+    for _ in range(max_lines):
+        if end < start:
+            return None
+        newline = text.rfind("\n", start, end)
+        begin = start if newline == -1 else newline + 1
+        row = text[begin:end]
+        if row.strip():
+            m = _LIST_ITEM.match(row)
+            if m is not None:
+                return _indent_width(row, 0) + len(m.group().strip()) + 1
+            if row[0] not in " \t":
+                return None
+        end = begin - 1
+    return None
+
+
+# --- inlines --------------------------------------------------------------------------
+
+
+def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Found]) -> None:
+    """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``."""
+    openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
+    search = _INLINE.search
+    while pos < end:
+        m = search(text, pos, end)
+        if m is None:
+            return
+        plain = m.lastgroup
+        if plain is not None:  # a whole plain link or image
+            if plain == "link":
+                found.append((RefKind.MD_LINK, *m.span(plain), None, None, False))
+                if openers:  # no links inside links
+                    openers[:] = [o for o in openers if o[1]]
+            else:
+                found.append((RefKind.MD_IMAGE, *m.span(plain), None, None, False))
+            pos = m.end()
+            continue
+        at = m.start()
+        token = m.group()
+        first = token[0]
+        if first == "[" or first == "!":
+            openers.append((at, first == "!"))
+            pos = m.end()
+        elif first == "]":
+            pos = m.end()
+            if openers:
+                pos = _close_bracket(text, at, end, body_start, openers, found)
+        elif first == "`":
+            pos = _code_span_end(text, m.end(), end, len(token))
+        elif first == "<":
+            pos = _angle(text, at, end, found)
+        elif first == "\\":
+            pos = m.end()
+        else:
+            pos = _bare_url(text, at, end, bool(openers), found)
+
+
+def _close_bracket(
+    text: str,
+    at: int,
+    end: int,
+    body_start: int,
+    openers: list[tuple[int, bool]],
+    found: list[_Found],
+) -> int:
+    """Handle the ``]`` at ``at``, closing the innermost ``[``; return where to go on."""
+    opener, is_image = openers.pop()
+    after = at + 1
+    if after < end and text[after] == "(":
+        dest = _inline_destination(text, after + 1, end)
+        if dest is None:
+            return after
+        ds, de, close = dest
+        if is_image:
+            found.append((RefKind.MD_IMAGE, ds, de, None, None, False))
+        else:
+            # No links inside links: earlier "[" can no longer form one, and bare URLs
+            # in this link's text are its label, not references.
+            openers[:] = [o for o in openers if o[1]]
+            i = len(found) - 1
+            while i >= 0 and found[i][1] > opener:
+                if found[i][5]:
+                    del found[i]
+                i -= 1
+            found.append((RefKind.MD_LINK, ds, de, None, None, False))
+        return close + 1
+    if (
+        not is_image
+        and text.startswith("]:", at)
+        and at > opener + 1
+        and text[opener + 1] != "^"
+        and _at_line_start(text, opener, body_start)
+    ):
+        m = _REFDEF.match(text, at, end)
+        if m is not None:
+            group = "angle" if m["angle"] is not None else "raw"
+            found.append((RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, False))
+            return m.end()
+    return after
+
+
+def _at_line_start(text: str, pos: int, body_start: int) -> bool:
+    """Whether ``text[pos]`` is preceded on its line by at most 3 spaces."""
+    for _ in range(4):
+        if pos == body_start or text[pos - 1] == "\n":
+            return True
+        if text[pos - 1] != " ":
+            return False
+        pos -= 1
+    return False
+
+
+def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int] | None:
+    """Read ``dest "title")`` from just after ``(``: (dest start, dest end, offset of ``)``)."""
+    space = _SPACE.match(text, pos, end)
+    assert space is not None
+    pos = space.end()
+    if pos >= end:
+        return None
+    if text[pos] == ")":
+        return (pos, pos, pos)
+    if text[pos] == "<":
+        angle = _ANGLE_DEST.match(text, pos, end)
+        if angle is not None:
+            close = _TITLE_THEN_CLOSE.match(text, angle.end(), end)
+            if close is not None:
+                return (pos + 1, angle.end() - 1, close.end() - 1)
+        # Not a valid <destination>: read it as a raw one (HTML leaked into it).
+    dest_end = _raw_destination_end(text, pos, end)
+    if dest_end is None or dest_end == pos:  # a second line break: not a destination
+        return None
+    close = _TITLE_THEN_CLOSE.match(text, dest_end, end)
+    if close is not None:
+        return (pos, dest_end, close.end() - 1)
+    tail = _LENIENT_TAIL.match(text, dest_end, end)
+    if tail is None:
+        return None
+    paren = tail.end() - 1
+    last = paren
+    while last > pos and text[last - 1] in " \t\r\n":
+        last -= 1
+    return (pos, last, paren)
+
+
+def _raw_destination_end(text: str, pos: int, end: int) -> int | None:
+    """Where a raw destination stops: at whitespace or at an unbalanced ``)``."""
+    depth = 0
+    chunk = _RAW_DEST.match
+    while True:
+        m = chunk(text, pos, end)
+        assert m is not None
+        pos = m.end()
+        if pos >= end:
+            return None
+        ch = text[pos]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return pos
+            depth -= 1
+        else:  # whitespace or a control character
+            return pos if depth == 0 else None
+        pos += 1
+
+
+def _code_span_end(text: str, pos: int, end: int, length: int) -> int:
+    """After a run of ``length`` backticks ending at ``pos``: where the code span ends.
+
+    Without a closing run of the same length the backticks are literal text.
+    """
+    closing = _BACKTICKS.get(length)
+    if closing is None:
+        closing = re.compile(rf"(?<!`)`{{{length}}}(?!`)")
+        _BACKTICKS[length] = closing
+    m = closing.search(text, pos, end)
+    return pos if m is None else m.end()
+
+
+def _angle(text: str, at: int, end: int, found: list[_Found]) -> int:
+    """Handle a ``<``: comment, autolink, HTML tag, or plain text."""
+    if text.startswith("<!--", at):
+        close = comment_end(text, at, end)
+        return at + 1 if close is None else close
+    m = _AUTOLINK.match(text, at, end)
+    if m is not None:
+        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, False))
+        return m.end()
+    tag = match_tag(text, at, end)
+    if tag is None:
+        return at + 1
+    found.extend((RefKind.HTML, s.start, s.end, s.element, s.attribute, False) for s in tag.spans)
+    return skip_raw_text(text, tag, end)
+
+
+def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Found]) -> int:
+    """Handle ``http://``, ``https://`` or ``www.`` at ``at`` (GFM extended autolinks)."""
+    if at > 0 and text[at - 1] in _NOT_BEFORE_URL:
+        return at + 1
+    tail = (_BARE_TAIL_IN_BRACKETS if in_brackets else _BARE_TAIL).match(text, at, end)
+    assert tail is not None
+    stop = tail.end()
+    while stop > at:
+        ch = text[stop - 1]
+        if ch in _TRAILING:
+            stop -= 1
+        elif ch == ")":
+            link = text[at:stop]
+            if link.count(")") <= link.count("("):
+                break
+            stop -= 1
+        elif ch == ";":
+            entity = _ENTITY_AT_END.search(text, at, stop)
+            if entity is None:
+                break
+            stop = entity.start()
+        else:
+            break
+    prefix = 4 if text[at] in "wW" else text.index("//", at) + 2 - at
+    if stop <= at + prefix or not _DOMAIN.match(text, at + prefix):
+        return at + prefix
+    found.append((RefKind.AUTOLINK, at, stop, None, None, True))
+    return stop
