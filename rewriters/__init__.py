@@ -1,4 +1,42 @@
-"""Documents: read Markdown (with YAML frontmatter and inline HTML) into references with exact spans, and apply edits to those spans.
+"""Documents: read Markdown (with YAML frontmatter and inline HTML) into references
+with exact spans, and apply edits to those spans.
 
 No network, no CLI. Finding and editing share :mod:`rewriters.model`, so they cannot disagree.
 """
+
+from rewriters.document import decode_document, read_document
+from rewriters.edits import apply_edits, edit_for
+from rewriters.errors import DocumentError, EditConflictError, NotTextError
+from rewriters.frontmatter import (
+    Frontmatter,
+    FrontmatterBlock,
+    find_frontmatter,
+    identity_value,
+    read_frontmatter,
+)
+from rewriters.html import scan_html
+from rewriters.markdown import scan_markdown
+from rewriters.model import Document, Edit, LineIndex, Position, Reference, RefKind
+
+__all__ = [
+    "Document",
+    "DocumentError",
+    "Edit",
+    "EditConflictError",
+    "Frontmatter",
+    "FrontmatterBlock",
+    "LineIndex",
+    "NotTextError",
+    "Position",
+    "RefKind",
+    "Reference",
+    "apply_edits",
+    "decode_document",
+    "edit_for",
+    "find_frontmatter",
+    "identity_value",
+    "read_document",
+    "read_frontmatter",
+    "scan_html",
+    "scan_markdown",
+]

@@ -1,0 +1,279 @@
+"""YAML frontmatter: where it is, what it says, and the resource URLs it holds, with spans.
+
+The block is the one python-frontmatter reads: the first line is a boundary
+(:data:`frontmatter.YAMLHandler.FM_BOUNDARY`, three or more dashes and optional
+trailing whitespace), and the next boundary line closes it; a ``...`` line (YAML's
+document end marker) closes it too. A UTF-8 BOM before the first line and CRLF line
+endings are accepted; offsets stay offsets of the whole text, BOM included.
+
+The YAML is parsed once, with libyaml (``yaml.CSafeLoader``): the document is
+composed into nodes (what ``yaml.compose`` does), the values are constructed from
+those nodes, and the nodes' marks give each scalar's character offset (libyaml counts
+characters for ``str`` input), so a resource value's span is exact:
+``text[start:end] == raw`` where ``raw`` is the scalar as written, inside its quotes.
+A double-quoted value with escapes (``"a\\"b"``) keeps its source text as ``raw``,
+escapes and all, so that an edit replaces exactly what is written. Block scalars
+(``|``, ``>``) are skipped: their source text is not the value. So are empty values.
+
+Malformed YAML never raises: real corpora have a dozen files whose frontmatter
+libyaml rejects (control characters), and their body links are still good. The
+result then has empty data and an error string such as
+``frontmatter is not valid YAML: found unexpected end of stream (line 4)``, with the
+line counted in the whole document.
+
+:func:`identity_value` reads one identifying value (the article's address) without
+the YAML parser, for indexing a whole corpus; see its cost there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from rewriters.model import LineIndex, Reference, RefKind, make_reference
+
+BOM: Final = "\ufeff"
+_STR_TAG: Final = "tag:yaml.org,2002:str"
+_PROPERTIES = re.compile(r"(?:[&!]\S*\s+)*")  # "&anchor !tag " before a scalar
+# A closing line: python-frontmatter's boundary, or YAML's "..." document end marker.
+_CLOSING = re.compile(YAMLHandler.FM_BOUNDARY.pattern + r"|^\.\.\.\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontmatterBlock:
+    """Where the frontmatter is: YAML in ``text[start:end]``, body from ``body_start``."""
+
+    start: int
+    end: int
+    body_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class Frontmatter:
+    """The frontmatter read: its values, its resource references, and why it could not be read."""
+
+    data: Mapping[str, object]
+    references: tuple[Reference, ...]
+    error: str | None
+    block: FrontmatterBlock | None
+    body_start: int
+
+
+def find_frontmatter(text: str) -> FrontmatterBlock | None:
+    """The frontmatter block at the top of ``text``, or None if it has none.
+
+    The first line (after a BOM) must be a boundary and a later line must close the
+    block; a document that only starts with ``---`` (a thematic break) has none.
+    """
+    first = _bom_length(text)
+    newline = text.find("\n", first)
+    # Sliced: FM_BOUNDARY's "^" would not match after a BOM at a search position.
+    if newline == -1 or not YAMLHandler.FM_BOUNDARY.fullmatch(text[first:newline]):
+        return None
+    start = newline + 1
+    closing = _CLOSING.search(text, start)
+    if closing is None:
+        return None
+    end = closing.start()
+    line_end = text.find("\n", end)
+    return FrontmatterBlock(start, end, len(text) if line_end == -1 else line_end + 1)
+
+
+def body_start(text: str) -> int:
+    """Where the Markdown body starts: after the frontmatter, or after a BOM."""
+    block = find_frontmatter(text)
+    return _bom_length(text) if block is None else block.body_start
+
+
+def _bom_length(text: str) -> int:
+    return 1 if text.startswith(BOM) else 0
+
+
+def read_frontmatter(
+    text: str, *, resource_keys: Collection[str], lines: LineIndex | None = None
+) -> Frontmatter:
+    """Parse the frontmatter of ``text`` and find the resources under ``resource_keys``.
+
+    ``resource_keys`` are top-level key names, matched exactly (case included); every
+    string scalar under one, however nested, is a reference whose ``key`` is its dotted
+    path (``image``, ``cover.src``, ``images.0``). If the YAML composes but a value
+    cannot be constructed (an impossible date), the references are still returned.
+    """
+    block = find_frontmatter(text)
+    if block is None:
+        return Frontmatter({}, (), None, None, _bom_length(text))
+    index = LineIndex.of(text) if lines is None else lines
+    loader = yaml.CSafeLoader(text[block.start : block.end])
+    try:
+        return _parse(loader, text, block, index, frozenset(resource_keys))
+    finally:
+        loader.dispose()
+
+
+def _parse(
+    loader: yaml.CSafeLoader,
+    text: str,
+    block: FrontmatterBlock,
+    index: LineIndex,
+    keys: frozenset[str],
+) -> Frontmatter:
+    try:
+        node = loader.get_single_node()
+        if node is None:  # an empty frontmatter
+            return Frontmatter({}, (), None, block, block.body_start)
+        if not isinstance(node, MappingNode):
+            kind = "a list" if isinstance(node, SequenceNode) else f"the scalar {node.value!r}"
+            return _failed(block, f"frontmatter is not a mapping (it is {kind})")
+        references = tuple(_references(text, index, node, block.start, keys))
+    except (yaml.YAMLError, RecursionError) as exc:
+        return _failed(block, _yaml_problem(exc, text, block, index))
+    try:
+        data = loader.construct_document(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        error = _yaml_problem(exc, text, block, index)
+        return Frontmatter({}, references, error, block, block.body_start)
+    return Frontmatter(data, references, None, block, block.body_start)
+
+
+def _failed(block: FrontmatterBlock, error: str) -> Frontmatter:
+    return Frontmatter({}, (), error, block, block.body_start)
+
+
+def _yaml_problem(exc: Exception, text: str, block: FrontmatterBlock, index: LineIndex) -> str:
+    """``frontmatter is not valid YAML: <problem> (line N)``, N a line of the document."""
+    offset: int | None = None
+    problem = str(exc)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        problem = exc.problem or exc.context or problem
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            offset = block.start + mark.index
+    elif isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        problem = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        offset = block.start + exc.position
+    problem = " ".join(problem.split())
+    if offset is None:
+        return f"frontmatter is not valid YAML: {problem}"
+    line = index.position(min(offset, len(text))).line
+    return f"frontmatter is not valid YAML: {problem} (line {line})"
+
+
+def _references(
+    text: str, index: LineIndex, root: MappingNode, offset: int, keys: frozenset[str]
+) -> list[Reference]:
+    references: list[Reference] = []
+    seen: set[int] = set()  # an alias repeats a node: report it once, at its first path
+
+    def walk(node: Node, path: str) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            if node.tag != _STR_TAG or not node.value or node.style in ("|", ">"):
+                return
+            start, end = offset + node.start_mark.index, offset + node.end_mark.index
+            if text[start] in "&!":  # the node's mark includes its anchor and tag
+                properties = _PROPERTIES.match(text, start, end)
+                assert properties is not None  # the pattern matches the empty string
+                start = properties.end()
+            if node.style in ('"', "'"):
+                start, end = start + 1, end - 1
+            references.append(
+                make_reference(text, index, RefKind.FRONTMATTER, start, end, key=path)
+            )
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{path}.{i}")
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, ScalarNode):
+                    walk(value, f"{path}.{key.value}")
+
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value in keys:
+            walk(value, key.value)
+    return references
+
+
+# --- identity -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _identity_lines(keys: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(re.escape(k) for k in keys)
+    return re.compile(r"^(?P<key>" + names + r")[ \t]*:(?P<rest>[^\n]*)", re.MULTILINE)
+
+
+_DOUBLE_QUOTED = re.compile(r'"([^"\\\n]*)"[ \t\r]*(?:#.*)?')
+_SINGLE_QUOTED = re.compile(r"'((?:[^'\n]|'')*)'[ \t\r]*(?:#.*)?")
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
+_CONTINUED = re.compile(r"\n[ \t]+[^ \t\r\n#]")
+# The tag YAML gives a plain scalar (str, int, bool, null, timestamp...).
+_resolve: Callable[[type[Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
+
+
+def identity_value(text: str, identity_keys: Sequence[str]) -> str | None:
+    """The first of ``identity_keys`` in the frontmatter with a non-empty string value.
+
+    Meant for indexing a whole corpus by address (50,000 documents): it does not run
+    the YAML parser when the value is written on one line, as ``key: "value"``,
+    ``key: 'value'`` or ``key: value`` at the top level (every Stand News and Citizen
+    News file): one regular-expression search over the frontmatter, a few
+    microseconds per document, against about a hundred for a libyaml parse. Any
+    other shape (escapes, a value continued on the next line, a nested value, a key
+    written in quotes) falls back to the full parse, so the answer is the one
+    :func:`read_frontmatter` gives, with one deliberate exception: a value on a
+    simple line is found even when another part of the frontmatter is malformed
+    (the Citizen News files whose titles hold control characters stay indexable).
+    """
+    block = find_frontmatter(text)
+    if block is None:
+        return None
+    keys = tuple(identity_keys)
+    found: dict[str, re.Match[str]] = {}
+    for line in _identity_lines(keys).finditer(text, block.start, block.end):
+        found[line["key"]] = line  # YAML keeps the last of repeated keys
+    for key in keys:
+        match = found.get(key)
+        if match is None:
+            if key in text[block.start : block.end]:
+                break  # written in a shape the fast path does not read
+            continue
+        value = _simple_value(match["rest"])
+        if value is None or _CONTINUED.match(text, match.end(), block.end):
+            break
+        if value:
+            return value
+    else:
+        return None
+    data = read_frontmatter(text, resource_keys=()).data
+    for key in keys:
+        parsed = data.get(key)
+        if isinstance(parsed, str) and parsed:
+            return parsed
+    return None
+
+
+def _simple_value(rest: str) -> str | None:
+    """The string a one-line YAML value means; "" for none; None if not simple."""
+    rest = rest.strip(" \t\r")
+    if not rest or rest.startswith("#"):
+        return ""
+    if rest[0] == '"':
+        m = _DOUBLE_QUOTED.fullmatch(rest)
+        return None if m is None else m[1]
+    if rest[0] == "'":
+        m = _SINGLE_QUOTED.fullmatch(rest)
+        return None if m is None else m[1].replace("''", "'")
+    if not _PLAIN.fullmatch(rest) or ": " in rest or " #" in rest or rest.endswith(":"):
+        return None
+    if _resolve(ScalarNode, rest, (True, False)) != _STR_TAG:
+        return ""  # a number, boolean, date or null: not a string value
+    return rest
