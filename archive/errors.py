@@ -84,6 +84,11 @@ class RetryExhausted(ArchiveError):
         self.attempts = attempts
 
 
+class LookupFailed(ArchiveError):
+    """Playback found only an unusable capture, and asking the index for another failed:
+    a rerun may still find one, so this is a failure, not "not archived"."""
+
+
 # --- definitive answers -------------------------------------------------------
 
 

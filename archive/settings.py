@@ -20,6 +20,8 @@ class ArchiveSettings:
     ignores 429s for over a minute is firewalled for an hour, doubling each time
     (wayback#137), so a 429 pauses every worker for ``pause_seconds`` (the
     Wayback Machine sends no Retry-After).
+
+    ``url`` is the archive's root; playback is ``<url>/<collection>/<ts><mod>/<original>``.
     """
 
     url: str = "https://web.archive.org"
@@ -31,6 +33,12 @@ class ArchiveSettings:
     retries: int = 5
     max_body_bytes: int = 100_000_000
     user_agent: str = "linkrescue/0.1 (+https://github.com/linkrescue/linkrescue)"
+    #: The path segment before the timestamp in playback URLs: ``web`` on the Wayback
+    #: Machine, the collection's name on pywb/OpenWayback (``/<collection>/<ts>/<url>``).
+    collection: str = "web"
+    #: The CDX API; empty means ``<url>/cdx/search/cdx`` as on the Internet Archive
+    #: (pywb serves it per collection, by default at ``<url>/<collection>/cdx``).
+    cdx_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

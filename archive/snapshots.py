@@ -18,6 +18,7 @@ import calendar
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -147,7 +148,7 @@ def url_key(url: str) -> str:
     trailing slash, sorted query, one percent-encoding (raw CJK and ``%E5%9C%96``
     alike). Two URLs with the same key are one index entry."""
     host, path, query = _split(url)
-    path = path.rstrip("/") or ""
+    path = path.rstrip("/") or "/"
     key = host + path
     if query:
         key += "?" + "&".join(sorted(query.split("&")))
@@ -275,13 +276,17 @@ def rank_snapshots(
         spelling = 0 if requested is None or row.original == requested else 1
         ranked.append(((status, mime, distance(row.timestamp, target), spelling), row))
     ranked.sort(key=lambda pair: pair[0])
-    seen: set[str] = set()
-    best: list[Snapshot] = []
+    # The index can list one timestamp twice with different digests (the recorded
+    # zew.de 1997 capture); playback serves one of them, so neither can be checked.
+    digests: dict[str, set[str | None]] = defaultdict(set)
+    for row in rows:
+        digests[row.timestamp].add(row.digest)
+    best: dict[str, Snapshot] = {}
     for _, row in ranked:
-        if row.timestamp not in seen:
-            seen.add(row.timestamp)
-            best.append(row)
-    return best
+        if row.timestamp not in best:
+            ambiguous = len(digests[row.timestamp]) > 1
+            best[row.timestamp] = replace(row, digest=None) if ambiguous else row
+    return list(best.values())
 
 
 def describe_unusable(rows: Sequence[Snapshot], want: Want) -> str:

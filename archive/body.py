@@ -1,0 +1,184 @@
+"""Streaming a capture's body into a sink: decoded, hashed, size-limited, checked.
+
+The body is never held in memory: chunks go from the socket to the sink (the
+store's staging file) while SHA-256 and SHA-1 are computed, so memory stays flat
+in body size. Checks, and the archive quirk behind each:
+
+- Media type, before the first byte is written: an image reference must get an
+  image, not the HTML error page a site served at crawl time.
+- Size: ``Content-Length`` over the limit is refused before reading; a body without
+  one is cut off as soon as it passes the limit.
+- Truncation: fewer bytes than ``Content-Length`` (a dropped connection mid-body).
+- Digest: the CDX ``digest`` is the base32 SHA-1 of the *stored* payload, which for
+  a capture the site sent gzipped is the gzipped bytes. ``id_`` on the Wayback
+  Machine returns it as stored (with ``Content-Encoding: gzip``, sometimes next to a
+  bogus empty ``content-encoding``, web-monitoring-processing#309), so the raw bytes
+  are hashed as well as the decoded ones; pywb decodes such captures and says so in
+  ``X-Archive-Orig-Content-Encoding``, and then the digest cannot be checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import httpx
+
+from archive.errors import (
+    BodyTooLarge,
+    CaptureRejected,
+    DigestMismatch,
+    FetchError,
+    MediaTypeMismatch,
+    TruncatedBody,
+)
+from archive.model import Want
+from archive.snapshots import body_fits, main_type
+
+CHUNK = 64 * 1024
+#: Bytes looked at before deciding a body is the wanted media type.
+SNIFF_BYTES = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What was written to the sink, and its hashes."""
+
+    size: int
+    sha256: str
+    sha1_base32: str
+    raw_sha1_base32: str
+    verified: bool
+
+
+def sha1_base32(digest: bytes) -> str:
+    return base64.b32encode(digest).decode("ascii")
+
+
+def _encodings(response: httpx.Response) -> list[str]:
+    values = ",".join(response.headers.get_list("content-encoding"))
+    return [
+        v.strip().lower() for v in values.split(",") if v.strip().lower() not in ("", "identity")
+    ]
+
+
+class _Decoder:
+    """Undo ``Content-Encoding`` (gzip, deflate; stacked in order)."""
+
+    def __init__(self, encodings: list[str]) -> None:
+        self._stages = []
+        for enc in reversed(encodings):
+            if enc in ("gzip", "x-gzip"):
+                self._stages.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
+            elif enc == "deflate":
+                self._stages.append(zlib.decompressobj(zlib.MAX_WBITS))
+            else:
+                rejection = CaptureRejected(f"unsupported Content-Encoding {enc!r}")
+                rejection.try_others = False
+                raise rejection
+
+    def feed(self, data: bytes) -> bytes:
+        for stage in self._stages:
+            data = stage.decompress(data)
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        for stage in self._stages:
+            data = stage.decompress(data) + stage.flush()
+        return data
+
+
+def _transformed(response: httpx.Response) -> bool:
+    """Whether the archive re-encoded the stored payload (so its digest cannot match)."""
+    orig = response.headers.get("x-archive-orig-content-encoding", "").strip().lower()
+    sent = ",".join(_encodings(response))
+    return (orig not in ("", "identity") and orig != sent) or bool(
+        response.headers.get("x-archive-orig-transfer-encoding")
+    )
+
+
+def stream_body(
+    response: httpx.Response,
+    sink: BinaryIO,
+    *,
+    want: Want,
+    max_bytes: int,
+    digest: str | None,
+) -> Body:
+    """Write ``response``'s decoded body to ``sink`` (rewound first) and check it."""
+    url = str(response.request.url)
+    content_type = response.headers.get("content-type")
+    declared = response.headers.get("content-length")
+    expected = int(declared) if declared and declared.isdigit() else None
+    if expected is not None and expected > max_bytes:
+        raise BodyTooLarge(f"body of {expected} bytes is over the {max_bytes}-byte limit")
+
+    decoder = _Decoder(_encodings(response))
+    sha256, sha1, raw_sha1 = hashlib.sha256(), hashlib.sha1(), hashlib.sha1()
+    size = received = 0
+    head = b""
+    deciding = True
+    sink.seek(0)
+    sink.truncate()
+
+    def write(data: bytes) -> None:
+        nonlocal size
+        if not data:
+            return
+        size += len(data)
+        if size > max_bytes:
+            raise BodyTooLarge(f"body is over the {max_bytes}-byte limit")
+        sha256.update(data)
+        sha1.update(data)
+        sink.write(data)
+
+    def decide(final: bool) -> None:
+        nonlocal deciding, head
+        if deciding and (final or len(head) >= SNIFF_BYTES):
+            deciding = False
+            if not body_fits(want, content_type, head):
+                raise MediaTypeMismatch(
+                    f"capture is {main_type(content_type) or 'of unknown type'}, "
+                    f"not an {want.value}"
+                )
+            write(head)
+            head = b""
+
+    try:
+        for chunk in response.iter_raw(CHUNK):
+            received += len(chunk)
+            raw_sha1.update(chunk)
+            data = decoder.feed(chunk)
+            if deciding:
+                head += data
+                decide(final=False)
+            else:
+                write(data)
+        tail = decoder.flush()
+    except httpx.RemoteProtocolError as exc:
+        if expected is not None:
+            raise TruncatedBody(url, received, expected) from exc
+        raise FetchError(f"connection dropped mid-body ({url}): {exc}") from exc
+    except zlib.error as exc:
+        raise FetchError(f"corrupt compressed body from {url}: {exc}") from exc
+    if deciding:
+        head += tail
+        decide(final=True)
+    else:
+        write(tail)
+    if expected is not None and received != expected:
+        raise TruncatedBody(url, received, expected)
+    sink.flush()
+
+    decoded_b32 = sha1_base32(sha1.digest())
+    raw_b32 = sha1_base32(raw_sha1.digest())
+    verified = digest is not None and digest.upper() in (decoded_b32, raw_b32)
+    if digest is not None and not verified and not _transformed(response):
+        raise DigestMismatch(
+            f"bytes hash to {decoded_b32}, the index says {digest.upper()} (corrupt capture?)"
+        )
+    return Body(size, sha256.hexdigest(), decoded_b32, raw_b32, verified)
