@@ -85,6 +85,8 @@ def test_a_prefix_covers_exactly_what_a_prefix_query_lists() -> None:
     assert not covers("assets.example.com/media/", "https://assets.example.com/media-kit/a.png")
     assert not covers("assets.example.com", "https://assets.example.com.evil.net/a.png")
     assert covers("assets.example.com", "https://assets.example.com/a.png")
+    assert covers("cnn.com", "http://www.cnn.com/")  # a host's home page is under its prefix
+    assert covers("cnn.com", "http://cnn.com")
 
 
 def test_group_by_prefix_finds_the_directories_worth_a_listing() -> None:
@@ -152,3 +154,17 @@ def test_media_checks_look_at_the_bytes_when_the_label_is_useless() -> None:
     assert body_fits(Want.IMAGE, "text/plain", JPEG_DOG)  # a mislabelled capture is still an image
     assert not body_fits(Want.IMAGE, "text/html; charset=utf-8", b"<html><body>Not Found")
     assert body_fits(Want.PAGE, "application/pdf", b"%PDF-1.4")
+
+
+def test_a_timestamp_listed_twice_with_different_digests_is_not_verifiable() -> None:
+    # The recorded zew.de listing has 19970427191925 twice, with two digests.
+    rows = [
+        _snap("19970427191925", digest="GOE2BMK6YVBA6HNPZJW2N5SHBJPHJBD4"),
+        _snap("19970427191925", digest="YHY3SP2A6U2P6RAWJOXO3QEJDDZLWYJY"),
+        _snap("19970707142028", digest="YHY3SP2A6U2P6RAWJOXO3QEJDDZLWYJY"),
+    ]
+    ranked = rank_snapshots(rows, target="19970427191925", want=Want.ANY)
+    assert [(r.timestamp, r.digest) for r in ranked] == [
+        ("19970427191925", None),
+        ("19970707142028", "YHY3SP2A6U2P6RAWJOXO3QEJDDZLWYJY"),
+    ]

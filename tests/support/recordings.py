@@ -107,8 +107,12 @@ class Replay:
             n = self._served.get(key, 0)
             self._served[key] = n + 1
             recorded = queue[min(n, len(queue) - 1)]
-        # httpx adds the Content-Length of the decoded body.
-        return httpx.Response(recorded.status, headers=recorded.headers, content=recorded.body)
+        # A stream, not content=: a response built with content counts as already read,
+        # and the client streams raw bytes as from a socket.
+        headers = [*recorded.headers, ("Content-Length", str(len(recorded.body)))]
+        return httpx.Response(
+            recorded.status, headers=headers, stream=httpx.ByteStream(recorded.body)
+        )
 
     @property
     def transport(self) -> httpx.MockTransport:

@@ -1,0 +1,285 @@
+"""Faults from a small archive of the tests' own on loopback (tests/support/fault_server.py).
+
+Settings come from conftest.FAST: pause 0.3 s, read timeout 0.5 s, 3 retries, no rate
+limit, backoff from 0.01 s.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from archive.client import ArchiveClient
+from archive.errors import Blocked
+from archive.model import Outcome, Result, Want
+from archive.settings import ArchiveSettings
+from archive.transport import retry_after_seconds
+from tests.support.archive_content import PNG_CAT, png_bytes
+from tests.support.fault_server import TOO_MANY, FaultServer, Reply, memento, nearest
+
+TS = "20211229095346"
+IMG = "https://f.example/media/a.png"
+PATH = f"/web/{TS}id_/{IMG}"
+PLAIN = (("Content-Type", "text/html"),)
+
+
+def rescue(client: ArchiveClient, url: str = IMG, **kwargs: object) -> tuple[Result, bytes]:
+    sink = io.BytesIO()
+    kwargs.setdefault("timestamp", TS)
+    kwargs.setdefault("want", Want.IMAGE)
+    result = client.rescue(url, sink=sink, **kwargs)  # type: ignore[arg-type]
+    return result, sink.getvalue()
+
+
+def test_requests_identify_the_tool(faults: FaultServer, fault_client: ArchiveClient) -> None:
+    faults.script(PATH, memento(PNG_CAT))
+    rescue(fault_client)
+    (hit,) = faults.hits(PATH)
+    assert hit.headers["user-agent"] == fault_client.settings.user_agent
+    assert "+https://" in hit.headers["user-agent"]  # a contact URL
+
+
+def test_a_429_without_retry_after_pauses_for_pause_seconds(
+    faults: FaultServer, fault_client: ArchiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults.script(PATH, Reply(429, TOO_MANY, PLAIN), memento(PNG_CAT))
+    with caplog.at_level(logging.INFO, logger="archive"):
+        result, body = rescue(fault_client)
+    assert result.outcome is Outcome.RESCUED and body == PNG_CAT
+    first, second = faults.hits(PATH)
+    assert second.at - first.at >= 0.3 - 0.02
+    assert any("pausing every worker" in r.getMessage() for r in caplog.records)
+    assert fault_client.http.limits.gate.pauses == 1
+
+
+def test_a_429_with_retry_after_is_honoured(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    faults.script(PATH, Reply(429, TOO_MANY, (*PLAIN, ("Retry-After", "1"))), memento(PNG_CAT))
+    with ArchiveClient(replace(fault_settings, pause_seconds=30), backoff_base=0.01) as client:
+        result, _ = rescue(client)
+    assert result.outcome is Outcome.RESCUED
+    first, second = faults.hits(PATH)
+    assert 1.0 - 0.02 <= second.at - first.at < 5  # Retry-After, not the 30 s default
+
+
+def test_a_429_pauses_every_worker(faults: FaultServer, fault_settings: ArchiveSettings) -> None:
+    other = "https://f.example/media/b.png"
+    faults.script(PATH, Reply(429, TOO_MANY, PLAIN), memento(PNG_CAT))
+    faults.script(f"/web/{TS}id_/{other}", memento(PNG_CAT))
+    with ArchiveClient(replace(fault_settings, pause_seconds=0.6), backoff_base=0.01) as client:
+        first = threading.Thread(target=rescue, args=(client,))
+        first.start()
+        while not faults.hits(PATH):
+            time.sleep(0.005)
+        time.sleep(0.05)  # the 429 has reached the client
+        result, _ = rescue(client, other)
+        first.join()
+    assert result.outcome is Outcome.RESCUED
+    (hit_429, _retry) = faults.hits(PATH)
+    (other_hit,) = faults.hits(f"/web/{TS}id_/{other}")
+    assert other_hit.at - hit_429.at >= 0.6 - 0.06  # the other worker waited out the pause
+
+
+def test_an_archived_429_is_not_the_archive_rate_limiting(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    # Like the recorded reddit capture: a 429 *with* Memento-Datetime is the site's
+    # answer at crawl time, replayed. No pause, no retry.
+    faults.script(PATH, memento(TOO_MANY, "text/html", status=429, extra=(("Retry-After", "6"),)))
+    faults.script("/cdx/search/cdx", Reply(200, b"[]", PLAIN))  # no other capture
+    start = time.monotonic()
+    result, _ = rescue(fault_client, want=Want.PAGE)
+    assert time.monotonic() - start < 0.3
+    assert result.outcome is Outcome.NOT_ARCHIVED and "archived HTTP 429" in result.reason
+    assert len(faults.hits(PATH)) == 1
+    assert fault_client.http.limits.gate.pauses == 0
+
+
+def test_a_burst_of_503s_is_retried(faults: FaultServer, fault_client: ArchiveClient) -> None:
+    faults.script(PATH, Reply(503, b"busy", PLAIN), Reply(503, b"busy", PLAIN), memento(PNG_CAT))
+    result, body = rescue(fault_client)
+    assert result.outcome is Outcome.RESCUED and body == PNG_CAT
+    assert len(faults.hits(PATH)) == 3
+    assert fault_client.counts.playback == 3
+
+
+def test_retries_are_bounded_and_the_outcome_is_failed_with_the_cause(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    faults.script(PATH, Reply(503, b"busy", PLAIN))
+    result, _ = rescue(fault_client)
+    assert result.outcome is Outcome.FAILED
+    assert "gave up after 4 attempts" in result.reason and "HTTP 503" in result.reason
+    assert len(faults.hits(PATH)) == 4  # retries = 3
+
+
+def test_an_archived_503_is_never_retried(faults: FaultServer, fault_client: ArchiveClient) -> None:
+    faults.script(PATH, memento(b"down for maintenance", "text/html", status=503))
+    faults.script("/cdx/search/cdx", Reply(200, b"[]", PLAIN))
+    result, _ = rescue(fault_client, want=Want.PAGE)
+    assert result.outcome is Outcome.NOT_ARCHIVED and "archived HTTP 503" in result.reason
+    assert len(faults.hits(PATH)) == 1
+
+
+def test_a_dropped_connection_is_retried(faults: FaultServer, fault_client: ArchiveClient) -> None:
+    faults.script(PATH, memento(PNG_CAT, drop=True), memento(PNG_CAT))
+    result, body = rescue(fault_client)
+    assert result.outcome is Outcome.RESCUED and body == PNG_CAT  # the sink was rewound
+    assert len(faults.hits(PATH)) == 2
+
+
+def test_a_stalled_body_times_out(faults: FaultServer, fault_client: ArchiveClient) -> None:
+    faults.script(PATH, memento(PNG_CAT, stall=2.0), memento(PNG_CAT))
+    start = time.monotonic()
+    result, body = rescue(fault_client)
+    assert result.outcome is Outcome.RESCUED and body == PNG_CAT
+    assert 0.5 - 0.05 <= time.monotonic() - start < 1.5  # read_timeout, not the stall
+
+
+def test_a_body_that_always_stalls_fails_as_a_timeout(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    faults.script(PATH, memento(PNG_CAT, stall=1.0))
+    settings = replace(fault_settings, read_timeout=0.2, retries=1)
+    with ArchiveClient(settings, backoff_base=0.01) as client:
+        result, _ = rescue(client)
+    assert result.outcome is Outcome.FAILED and "timed out" in result.reason
+    assert len(faults.hits(PATH)) == 2
+
+
+def test_a_truncated_body_is_detected_and_retried(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    faults.script(PATH, memento(PNG_CAT, declare=len(PNG_CAT) + 100))
+    result, _ = rescue(fault_client)
+    assert result.outcome is Outcome.FAILED
+    assert "truncated" in result.reason and f"of {len(PNG_CAT) + 100} bytes" in result.reason
+    assert len(faults.hits(PATH)) == 4
+
+
+def test_the_size_limit_holds_while_streaming(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    big = png_bytes(200, 200, (1, 2, 3)) + bytes(20000)
+    faults.script(PATH, memento(big, chunked=True))  # no Content-Length to refuse it early
+    with ArchiveClient(replace(fault_settings, max_body_bytes=4096)) as client:
+        sink = io.BytesIO()
+        result = client.rescue(IMG, timestamp=TS, want=Want.IMAGE, sink=sink)
+    assert result.outcome is Outcome.FAILED and "4096-byte limit" in result.reason
+    assert len(sink.getvalue()) <= 4096 + 64 * 1024  # stopped within one chunk
+    assert len(faults.hits(PATH)) == 1  # a definitive rejection: not retried
+
+
+def test_a_wrong_media_type_leads_to_another_capture(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    good = png_bytes(4, 4, (7, 7, 7))
+    faults.script(PATH, memento(b"<html><body>Not Found</body></html>", "text/html"))
+    # The IA JSON shape: header row first, values all strings.
+    rows = [
+        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+        ["example,f)/media/a.png", TS, IMG, "text/html", "200", "-", "100"],
+        ["example,f)/media/a.png", "20210101000000", IMG, "image/png", "200", "-", "100"],
+    ]
+    faults.script("/cdx/search/cdx", Reply(200, json.dumps(rows).encode(), PLAIN))
+    faults.script(f"/web/20210101000000id_/{IMG}", memento(good, timestamp="20210101000000"))
+    result, body = rescue(fault_client)
+    assert result.outcome is Outcome.RESCUED and body == good
+    assert result.capture is not None and result.capture.timestamp == "20210101000000"
+    assert fault_client.counts.cdx == 1 and fault_client.counts.playback == 2
+
+
+def test_the_archives_own_302_leads_to_the_nearest_capture(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    # As recorded (CASS/test_get_memento_with_inexact_string_datetime): an inexact
+    # timestamp gets a 302 with X-Archive-Redirect-Reason and no Memento-Datetime.
+    faults.script(f"/web/20211229095000id_/{IMG}", nearest(f"{faults.url}{PATH}"))
+    faults.script(PATH, memento(PNG_CAT, original=IMG))
+    result, body = rescue(fault_client, timestamp="20211229095000")
+    assert result.outcome is Outcome.RESCUED and body == PNG_CAT
+    assert result.capture is not None and result.capture.timestamp == TS
+
+
+def test_a_failed_search_for_a_better_capture_is_a_failure_with_both_reasons(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    faults.script(PATH, memento(b"<html>gone</html>", "text/html", status=404))
+    faults.script("/cdx/search/cdx", Reply(504, b"timeout", PLAIN))
+    result, _ = rescue(fault_client, want=Want.PAGE)
+    assert result.outcome is Outcome.FAILED
+    assert "archived HTTP 404" in result.reason and "HTTP 504" in result.reason
+
+
+def test_a_redirect_out_of_the_archive_is_not_followed(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    faults.script(PATH, Reply(302, b"", (("Location", "https://elsewhere.example/x.png"),)))
+    result, _ = rescue(fault_client)
+    assert result.outcome is Outcome.FAILED and "out of the archive" in result.reason
+
+
+def test_a_payload_the_archive_re_encoded_is_not_called_corrupt(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    # pywb decodes a capture stored gzipped when the client does not accept gzip, and
+    # says so; the index digest (of the gzipped bytes) then cannot match.
+    faults.script(PATH, memento(PNG_CAT, extra=(("X-Archive-Orig-Content-Encoding", "gzip"),)))
+    capture = fault_client.fetch(IMG, timestamp=TS, sink=io.BytesIO(), digest="B" * 32)
+    assert not capture.verified
+
+
+def test_blocked_sites(faults: FaultServer, fault_client: ArchiveClient) -> None:
+    error = (
+        "org.archive.util.io.RuntimeIOException: org.archive.wayback.exception."
+        "AdministrativeAccessControlException: Blocked Site Error"
+    )
+    faults.script(
+        "/cdx/search/cdx",
+        Reply(403, error.encode(), (("X-Archive-Wayback-Runtime-Error", error),)),
+    )
+    with pytest.raises(Blocked, match="Blocked Site Error"):
+        fault_client.lookup(IMG)
+    faults.script(PATH, Reply(403, b"Forbidden", PLAIN))
+    result, _ = rescue(fault_client)
+    assert result.outcome is Outcome.BLOCKED
+    assert fault_client.counts.cdx == 1  # definitive: never retried
+
+
+def test_an_unreachable_archive_fails_after_bounded_retries(
+    fault_settings: ArchiveSettings,
+) -> None:
+    with ArchiveClient(replace(fault_settings, url="http://127.0.0.1:9"), backoff_base=0.01) as c:
+        result, _ = rescue(c)
+        assert c.counts.playback == 4
+    assert result.outcome is Outcome.FAILED and "connection" in result.reason
+
+
+def test_wall_time_stays_at_the_bound_the_rate_sets(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    faults.script(PATH, memento(PNG_CAT))
+    with ArchiveClient(replace(fault_settings, playback_per_second=20)) as client:
+        start = time.monotonic()
+        for _ in range(11):
+            rescue(client)
+        elapsed = time.monotonic() - start
+    bound = 10 / 20  # the first request goes at once
+    assert bound - 0.01 <= elapsed < bound * 1.1 + 0.05
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=30)), now=now) == 30
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
