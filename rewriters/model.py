@@ -98,10 +98,12 @@ class LineIndex:
         return cls(tuple(starts))
 
     def position(self, offset: int) -> Position:
-        from bisect import bisect_right
+        return Position(*self.line_column(offset))
 
-        i = bisect_right(self.starts, offset) - 1
-        return Position(i + 1, offset - self.starts[i] + 1)
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """:meth:`position` as a plain pair, for the scanners' hot path."""
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def make_reference(
@@ -119,6 +121,5 @@ def make_reference(
 
     Every scanner builds its references here, so ``raw`` is always the span's text.
     """
-    line = bisect_right(lines.starts, start)  # as LineIndex.position, inlined: a hot path
-    column = start - lines.starts[line - 1] + 1
+    line, column = lines.line_column(start)
     return Reference(kind, text[start:end], start, end, line, column, element, attribute, key)
