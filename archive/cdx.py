@@ -221,17 +221,39 @@ class PrefixCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rows: dict[str, list[Snapshot]] = defaultdict(list)
-        self._prefixes: dict[str, bool] = {}
+        # prefix -> (complete, the URL keys it was kept for; None = all)
+        self._prefixes: dict[str, tuple[bool, frozenset[str] | None]] = {}
 
-    def add(self, prefix: str, rows: Iterable[Snapshot], *, complete: bool) -> int:
-        """Store one listing's rows; return how many."""
+    def add(
+        self,
+        prefix: str,
+        rows: Iterable[Snapshot],
+        *,
+        complete: bool,
+        only: frozenset[str] | None = None,
+    ) -> int:
+        """Store one listing's rows and mark ``prefix`` listed; return the rows kept."""
+        count = self.add_rows(rows, only=only)
+        self.cover(prefix, complete=complete, only=only)
+        return count
+
+    def add_rows(self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None) -> int:
+        """Store rows (only those whose :func:`url_key` is in ``only``, when given: a
+        host's listing can hold far more captures than the corpus references)."""
         count = 0
         with self._lock:
             for row in rows:
-                self._rows[url_key(row.original)].append(row)
-                count += 1
-            self._prefixes[prefix] = complete or self._prefixes.get(prefix, False)
+                key = url_key(row.original)
+                if only is None or key in only:
+                    self._rows[key].append(row)
+                    count += 1
         return count
+
+    def cover(self, prefix: str, *, complete: bool, only: frozenset[str] | None = None) -> None:
+        """Mark ``prefix`` as listed (completely: every capture under it is known), for
+        the URLs of ``only`` when the rows were kept for those alone."""
+        with self._lock:
+            self._prefixes.setdefault(prefix, (complete, only))
 
     def has_prefix(self, prefix: str) -> bool:
         with self._lock:
@@ -239,10 +261,15 @@ class PrefixCache:
 
     def answer(self, url: str) -> CachedAnswer | None:
         """The cached knowledge of ``url``, or None when no listing covers it."""
+        key = url_key(url)
         with self._lock:
-            covering = [(p, done) for p, done in self._prefixes.items() if covers(p, url)]
+            covering = [
+                (p, done)
+                for p, (done, only) in self._prefixes.items()
+                if (only is None or key in only) and covers(p, url)
+            ]
             if not covering:
                 return None
-            rows = list(self._rows.get(url_key(url), ()))
+            rows = list(self._rows.get(key, ()))
         prefix, complete = max(covering, key=lambda pc: pc[1])
         return CachedAnswer(prefix, complete, rows)

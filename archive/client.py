@@ -22,16 +22,17 @@ Outcomes are values (:class:`~archive.model.Result`): ``rescued``, ``not-archive
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import BinaryIO
 
 import httpx
 
-from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from archive.cdx import PrefixCache
+from archive.cdxclient import PAGE_ROWS, CdxIndex
 from archive.errors import (
     Blocked,
     CaptureRejected,
@@ -43,7 +44,7 @@ from archive.errors import (
 )
 from archive.model import Capture, Outcome, Result, Snapshot, Want
 from archive.playback import Layout, Memento, fetch_capture
-from archive.ratelimit import ArchiveLimits, Endpoint
+from archive.ratelimit import ArchiveLimits
 from archive.settings import ArchiveSettings
 from archive.snapshots import (
     describe_unusable,
@@ -55,12 +56,8 @@ from archive.transport import ArchiveHTTP, RequestCounts
 
 log = logging.getLogger("archive")
 
-#: Rows asked for in a single-URL lookup (nearest first when the server sorts).
-LOOKUP_ROWS = 50
 #: Captures tried for one reference before giving up on the rest.
 MAX_CANDIDATES = 3
-#: Rows per page of a prefix listing.
-PAGE_ROWS = 5000
 
 __all__ = ["ArchiveClient", "RequestCounts"]
 
@@ -95,11 +92,9 @@ class ArchiveClient:
             sleep=sleep,
         )
         self.layout = Layout(self.settings.url, self.settings.collection)
-        self.cdx_url = self.settings.cdx_url or f"{self.settings.url.rstrip('/')}/cdx/search/cdx"
+        cdx_url = self.settings.cdx_url or f"{self.settings.url.rstrip('/')}/cdx/search/cdx"
+        self.index = CdxIndex(self.http, cdx_url)
         self.trust_listings = trust_listings
-        self.cache = PrefixCache()
-        self._prefix_locks: dict[str, threading.Lock] = {}
-        self._prefix_locks_guard = threading.Lock()
 
     # --- lifecycle and counters ---------------------------------------------------
 
@@ -124,84 +119,38 @@ class ArchiveClient:
 
     # --- the CDX index ---------------------------------------------------------------
 
-    def _cdx(self, params: dict[str, str], what: str) -> tuple[list[Snapshot], str | None]:
-        def handle(response: httpx.Response) -> tuple[list[Snapshot], str | None]:
-            body = response.read().decode("utf-8", errors="replace")
-            if response.status_code == 200:
-                page = parse_cdx(body)
-                return page.rows, page.resume_key
-            if response.status_code in (403, 451):
-                detail = response.headers.get("x-archive-wayback-runtime-error") or body[:200]
-                raise Blocked(f"blocked by the archive (CDX HTTP {response.status_code}): {detail}")
-            raise UnexpectedAnswer(str(response.request.url), response.status_code, body[:200])
-
-        return self.http.exchange(Endpoint.CDX, self.cdx_url, handle, params=params, what=what)
+    @property
+    def cache(self) -> PrefixCache:
+        """Rows of the prefix listings made so far."""
+        return self.index.cache
 
     def lookup(self, url: str, near: str | None = None, want: Want = Want.ANY) -> Snapshot | None:
         """The best capture of ``url`` for ``want`` nearest to ``near`` (14 digits), from a
         covering prefix listing if there is one, else one CDX query; None if none does."""
-        ranked = self._candidates(url, near, want)
+        ranked = self.index.candidates(url, near, want)
         return ranked[0] if ranked else None
-
-    def _candidates(self, url: str, near: str | None, want: Want) -> list[Snapshot]:
-        cached = self.cache.answer(url)
-        if cached is not None and (cached.rows or cached.complete):
-            rows = cached.rows
-        else:
-            rows, _ = self._cdx(
-                exact_query(url, near=near, limit=LOOKUP_ROWS), what=f"CDX lookup of {url}"
-            )
-        return rank_snapshots(rows, target=near, want=want, requested=url)
 
     def prefetch_prefix(
         self,
         prefix: str,
         *,
+        only: Iterable[str] | None = None,
         from_ts: str | None = None,
         to_ts: str | None = None,
         page_rows: int = PAGE_ROWS,
         max_pages: int | None = None,
     ) -> int:
-        """List every capture under ``prefix`` (one CDX request per page) into the cache.
-
-        Afterwards any URL under the prefix is chosen from memory. Returns the rows
-        cached. A listing is *complete* when the server's resume keys ran out
-        without a date window; only then does a missing URL mean "not archived".
-        Calling it again for the same prefix does nothing.
-        """
-        with self._prefix_locks_guard:
-            lock = self._prefix_locks.setdefault(prefix, threading.Lock())
-        with lock:
-            if self.cache.has_prefix(prefix):
-                return 0
-            rows: list[Snapshot] = []
-            resume: str | None = None
-            pages = 0
-            complete = False
-            while max_pages is None or pages < max_pages:
-                page, resume = self._cdx(
-                    prefix_query(
-                        prefix, limit=page_rows, resume_key=resume, from_ts=from_ts, to_ts=to_ts
-                    ),
-                    what=f"CDX prefix listing of {prefix} (page {pages + 1})",
-                )
-                pages += 1
-                rows.extend(page)
-                if resume is None:
-                    # A full page without a resume key: the server does not page (pywb).
-                    complete = len(page) < page_rows
-                    if not complete:
-                        log.warning(
-                            "CDX listing of %s stopped at %d rows without a resume key; "
-                            "URLs missing from it will be looked up one by one",
-                            prefix,
-                            len(rows),
-                        )
-                    break
-            complete = complete and from_ts is None and to_ts is None
-            count = self.cache.add(prefix, rows, complete=complete)
-            log.info("CDX listing of %s: %d rows in %d pages", prefix, count, pages)
-            return count
+        """List every capture under ``prefix`` (one CDX request per page) into the cache;
+        afterwards URLs under it are chosen with no CDX request. See
+        :meth:`archive.cdxclient.CdxIndex.prefetch` for ``only`` and the date window."""
+        return self.index.prefetch(
+            prefix,
+            only=only,
+            from_ts=from_ts,
+            to_ts=to_ts,
+            page_rows=page_rows,
+            max_pages=max_pages,
+        )
 
     # --- fetching ---------------------------------------------------------------------
 
@@ -284,7 +233,7 @@ class ArchiveClient:
             rejected = exc
         # Playback landed on a capture that does not do: ask the index for another.
         try:
-            candidates = self._candidates(url, target, want)
+            candidates = self.index.candidates(url, target, want)
         except (RetryExhausted, TransientError, UnexpectedAnswer) as exc:
             raise LookupFailed(
                 f"{rejected.reason}; looking for another capture failed: {exc.reason}"
@@ -311,18 +260,7 @@ class ArchiveClient:
                     raise
                 last = exc
                 continue
-            return Capture(
-                requested=url,
-                original=capture.original,
-                timestamp=capture.timestamp,
-                archive_url=capture.archive_url,
-                mimetype=capture.mimetype,
-                size=capture.size,
-                sha256=capture.sha256,
-                sha1_base32=capture.sha1_base32,
-                cdx_digest=capture.cdx_digest,
-                verified=capture.verified,
-            )
+            return replace(capture, requested=url)
         assert last is not None
         raise last
 

@@ -160,6 +160,14 @@ def test_percent_encoded_cjk_paths_in_every_spelling(
     assert body == JPEG_CJK
 
 
+def test_a_listing_of_a_cjk_prefix_answers_for_its_urls(pywb_client: ArchiveClient) -> None:
+    assert pywb_client.prefetch_prefix("www.example-news.com/news_新聞/") == 1
+    result, body = rescue(pywb_client, CJK, timestamp="2021", want=Want.IMAGE)
+    assert result.outcome is Outcome.RESCUED and body == JPEG_CJK
+    assert result.capture is not None and result.capture.verified
+    assert pywb_client.counts.cdx == 1 and pywb_client.counts.playback == 1
+
+
 def test_an_image_reference_skips_an_html_capture_for_a_real_image(
     pywb_client: ArchiveClient,
 ) -> None:
@@ -235,6 +243,20 @@ def test_a_prefix_listing_answers_for_every_url_under_it(pywb_client: ArchiveCli
     # One CDX request for 30 resources, one playback each, none for the missing one.
     assert pywb_client.counts.cdx == 1
     assert pywb_client.counts.playback == 30
+
+
+def test_a_listing_kept_for_some_urls_answers_only_for_those(pywb_client: ArchiveClient) -> None:
+    wanted = [f"{ASSETS}/batch/p{i:02d}.png" for i in range(5)] + [f"{ASSETS}/batch/p99.png"]
+    assert pywb_client.prefetch_prefix(f"{ASSETS}/batch/", only=wanted) == 5
+    first, body = rescue(pywb_client, wanted[0], timestamp="2021", want=Want.IMAGE)
+    assert first.outcome is Outcome.RESCUED and body == PREFIX_IMAGES[wanted[0]]
+    missing, _ = rescue(pywb_client, wanted[-1], timestamp="2021")
+    assert missing.outcome is Outcome.NOT_ARCHIVED
+    assert pywb_client.counts.playback == 1  # the listing proved p99 absent
+    # A URL the rows were not kept for is not claimed by the listing: playback looks it up.
+    other, body = rescue(pywb_client, f"{ASSETS}/batch/p10.png", timestamp="2021")
+    assert other.outcome is Outcome.RESCUED and body == PREFIX_IMAGES[f"{ASSETS}/batch/p10.png"]
+    assert pywb_client.counts.cdx == 1 and pywb_client.counts.playback == 3
 
 
 def test_worker_threads_share_one_client(pywb_client: ArchiveClient) -> None:
