@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.model import Snapshot
-from archive.snapshots import covers, url_key
+from archive.snapshots import prefix_key, url_key
 
 _TS = re.compile(r"^\d{14}$")
 _DEFAULT_PORT = re.compile(r"^(https?://[^/:]+):(?:80|443)(?=/|$)", re.IGNORECASE)
@@ -221,8 +221,8 @@ class PrefixCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rows: dict[str, list[Snapshot]] = defaultdict(list)
-        # prefix -> (complete, the URL keys it was kept for; None = all)
-        self._prefixes: dict[str, tuple[bool, frozenset[str] | None]] = {}
+        # prefix -> (its key, complete, the URL keys it was kept for; None = all)
+        self._prefixes: dict[str, tuple[str, bool, frozenset[str] | None]] = {}
 
     def add(
         self,
@@ -253,7 +253,7 @@ class PrefixCache:
         """Mark ``prefix`` as listed (completely: every capture under it is known), for
         the URLs of ``only`` when the rows were kept for those alone."""
         with self._lock:
-            self._prefixes.setdefault(prefix, (complete, only))
+            self._prefixes.setdefault(prefix, (prefix_key(prefix), complete, only))
 
     def has_prefix(self, prefix: str) -> bool:
         with self._lock:
@@ -265,8 +265,8 @@ class PrefixCache:
         with self._lock:
             covering = [
                 (p, done)
-                for p, (done, only) in self._prefixes.items()
-                if (only is None or key in only) and covers(p, url)
+                for p, (pkey, done, only) in self._prefixes.items()
+                if (only is None or key in only) and key.startswith(pkey)
             ]
             if not covering:
                 return None
