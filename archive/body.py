@@ -23,7 +23,6 @@ import base64
 import hashlib
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import httpx
 
@@ -35,7 +34,7 @@ from archive.errors import (
     MediaTypeMismatch,
     TruncatedBody,
 )
-from archive.model import Want
+from archive.model import Sink, Want
 from archive.snapshots import body_fits, main_type
 
 CHUNK = 64 * 1024
@@ -103,7 +102,7 @@ def _transformed(response: httpx.Response) -> bool:
 
 def stream_body(
     response: httpx.Response,
-    sink: BinaryIO,
+    sink: Sink,
     *,
     want: Want,
     max_bytes: int,

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import BinaryIO
 
 import httpx
 
@@ -42,7 +41,7 @@ from archive.errors import (
     TransientError,
     UnexpectedAnswer,
 )
-from archive.model import Capture, Outcome, Result, Snapshot, Want
+from archive.model import Capture, Outcome, Result, Sink, Snapshot, Want
 from archive.playback import Layout, Memento, fetch_capture
 from archive.ratelimit import ArchiveLimits
 from archive.settings import ArchiveSettings
@@ -160,7 +159,7 @@ class ArchiveClient:
         *,
         timestamp: str,
         want: Want = Want.ANY,
-        sink: BinaryIO,
+        sink: Sink,
         digest: str | None = None,
     ) -> Capture:
         """Stream the capture of ``url`` at ``timestamp`` (1-14 digits; the archive picks
@@ -184,7 +183,7 @@ class ArchiveClient:
         timestamp: str | None = None,
         near: str | None = None,
         want: Want = Want.ANY,
-        sink: BinaryIO,
+        sink: Sink,
     ) -> Result:
         """Choose and fetch the capture standing for ``url``; never raises an ArchiveError.
 
@@ -210,7 +209,7 @@ class ArchiveClient:
         return Result(url, Outcome.RESCUED, capture, reason=_rescued_reason(capture, target))
 
     def _rescue(
-        self, url: str, written: str | None, target: str | None, want: Want, sink: BinaryIO
+        self, url: str, written: str | None, target: str | None, want: Want, sink: Sink
     ) -> Capture:
         cached = self.cache.answer(url)
         if cached is not None:
@@ -244,7 +243,7 @@ class ArchiveClient:
         log.info("%s: %s; trying %d other captures", url, rejected.reason, len(ranked))
         return self._try(url, ranked, want, sink)
 
-    def _try(self, url: str, ranked: list[Snapshot], want: Want, sink: BinaryIO) -> Capture:
+    def _try(self, url: str, ranked: list[Snapshot], want: Want, sink: Sink) -> Capture:
         last: CaptureRejected | None = None
         for snap in ranked[:MAX_CANDIDATES]:
             try:

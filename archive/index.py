@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -217,6 +217,26 @@ class Index:
         """Forget ``document``'s replacements (after a restore); returns how many."""
         with self.transaction() as db:
             return db.execute("DELETE FROM refs WHERE document = ?", (document,)).rowcount
+
+    def replace_references(self, document: str, references: Iterable[IndexedReference]) -> None:
+        """Make ``references`` the whole record of ``document``'s replacements, atomically.
+
+        A rewrite shifts the places of earlier replacements in the same document
+        (an edit before them on their line, or junk with a newline removed), so
+        the rewriter records every place anew, in one transaction, before it
+        replaces the file: a crash leaves the index describing either file.
+        """
+        with self.transaction() as db:
+            db.execute("DELETE FROM refs WHERE document = ?", (document,))
+            db.executemany(
+                """INSERT OR IGNORE INTO refs
+                   (key, document, line, col, original, replacement, added_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (r.key, document, r.line, r.column, r.original, r.replacement, self.now())
+                    for r in references
+                ],
+            )
 
     def _references(self, where: str, value: str) -> list[IndexedReference]:
         rows = self._query(f"SELECT * FROM refs WHERE {where}", (value,))

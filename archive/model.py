@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class Outcome(StrEnum):
@@ -73,3 +74,19 @@ class Result:
     outcome: Outcome
     capture: Capture | None = None
     reason: str = ""
+
+
+class Sink(Protocol):
+    """Where a fetched body is streamed: a staging file of the store.
+
+    A retried transfer rewinds it (``seek(0)`` then ``truncate()``) and writes the
+    body again from its first byte, so the sink always holds one whole response.
+    """
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def truncate(self, size: int | None = None, /) -> int: ...
+
+    def flush(self) -> None: ...

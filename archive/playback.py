@@ -29,7 +29,6 @@ import email.utils
 import html
 import re
 from dataclasses import dataclass
-from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -44,7 +43,7 @@ from archive.errors import (
     RedirectError,
     UnexpectedAnswer,
 )
-from archive.model import Capture, Want
+from archive.model import Capture, Sink, Want
 from archive.ratelimit import Endpoint
 from archive.snapshots import main_type
 from archive.transport import ArchiveHTTP, is_memento
@@ -155,7 +154,7 @@ def fetch_capture(
     *,
     requested: str,
     want: Want,
-    sink: BinaryIO,
+    sink: Sink,
     digest: str | None,
     max_bytes: int,
 ) -> Capture:
@@ -223,7 +222,7 @@ def _handle(
     current: Memento,
     requested: str,
     want: Want,
-    sink: BinaryIO,
+    sink: Sink,
     digest: str | None,
     max_bytes: int,
 ) -> Capture | _Moved:

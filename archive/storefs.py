@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import errno
 import hashlib
+import io
 import os
 import secrets
 import shutil
@@ -108,6 +109,30 @@ class StagingFile:
         self._sha1.update(data)
         self._size += count
         return count
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Rewind to the start (all a retrying fetch needs); the hashes start over too.
+
+        The archive client rewrites a body from the first byte when a transfer is
+        retried, so the staged bytes and their digests always describe one response.
+        """
+        if offset != 0 or whence != 0:
+            raise io.UnsupportedOperation("a staging file can only be rewound to its start")
+        self._file.seek(0)
+        self._sha256 = hashlib.sha256()
+        self._sha1 = hashlib.sha1()
+        self._size = 0
+        return 0
+
+    def truncate(self, size: int | None = None) -> int:
+        """Cut the file at the current position (after :meth:`seek`, to empty)."""
+        return self._file.truncate(size)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def flush(self) -> None:
+        self._file.flush()
 
     @property
     def sha256(self) -> str:
