@@ -8,6 +8,7 @@ configuration error, always with a one-line message and no traceback.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,9 +18,13 @@ from rich.console import Console
 from archive.model import Outcome
 from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
-from crawler.config import Config, ConfigError, load_config
+from crawler import job
+from crawler.config import Config, ConfigError, load_config, with_overrides
 from crawler.corpus import InputError
 from crawler.output import Format, print_summary, report_problem, write_results
+from crawler.progress import setup_logging
+from crawler.report import print_summary as print_rescue_summary
+from crawler.report import write_report
 from crawler.scan import Summary, scan
 
 app = typer.Typer(
@@ -29,6 +34,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+class Only(StrEnum):
+    """``--only`` choices."""
+
+    IMAGES = "images"
+    LINKS = "links"
+    ALL = "all"
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -83,6 +97,118 @@ def scan_command(
         sys.stderr.close()
         raise typer.Exit(0) from None
     print_summary(err, summary)
+
+
+@app.command("rescue")
+def rescue_command(
+    paths: Annotated[list[Path], typer.Argument(help="Markdown files, or folders of them.")],
+    archive_url: Annotated[
+        str | None,
+        typer.Option("--archive-url", help="Wayback-compatible archive ([archive] url)."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Store folder ([store] dir).")
+    ] = None,
+    config: ConfigOption = None,
+    only: Annotated[
+        Only | None, typer.Option("--only", help="Rescue images, links or all ([rescue] only).")
+    ] = None,
+    dry_run: Annotated[
+        bool | None,
+        typer.Option(
+            "--dry-run", help="Fetch nothing, write nothing; print the diff.", show_default=False
+        ),
+    ] = None,
+    no_rewrite: Annotated[
+        bool | None,
+        typer.Option(
+            "--no-rewrite",
+            help="Rescue into the store; leave documents as they are.",
+            show_default=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a JSON report to this file.")
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, help="Resources fetched at once.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every resource.")] = False,
+) -> None:
+    """Rescue every link and image into the local store and point the documents at the copies.
+
+    Exit 0 when every reference ended rescued, internal, local, skipped or not
+    archived; 1 when some failed for reasons that may pass (retried next run);
+    2 for a usage or configuration error.
+    """
+    cfg = _config(config)
+    try:
+        if archive_url is not None:
+            cfg = with_overrides(cfg, "archive", url=archive_url)
+        if store is not None:
+            cfg = with_overrides(cfg, "store", dir=str(store.resolve()))
+        rescue_values: dict[str, object] = {}
+        if only is not None:
+            rescue_values["only"] = only.value
+        if dry_run is not None:
+            rescue_values["dry_run"] = dry_run
+        if no_rewrite:
+            rescue_values["rewrite"] = False
+        if report is not None:
+            rescue_values["report"] = str(report)
+        if concurrency is not None:
+            rescue_values["concurrency"] = concurrency
+        cfg = with_overrides(cfg, "rescue", **rescue_values)
+    except ConfigError as exc:
+        _fail(str(exc))
+    err = Console(stderr=True)
+    interactive = err.is_terminal
+    setup_logging(err, interactive=interactive, verbose=verbose)
+    try:
+        result = job.rescue(paths, cfg, console=err, interactive=interactive)
+    except InputError as exc:
+        _fail(str(exc))
+    print_rescue_summary(err, result.report)
+    if cfg.rescue.report:
+        write_report(_report_path(cfg), result.report)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _report_path(cfg: Config) -> Path:
+    path = Path(cfg.rescue.report).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+@app.command("restore")
+def restore_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Rescued Markdown files, or folders of them.")
+    ],
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Store folder ([store] dir).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Put every original URL back, byte-identical to the files before the rescue.
+
+    Exit 0 when every document was restored (or had nothing to restore), 1 when
+    some could not be (changed since the rescue: named on stderr).
+    """
+    cfg = _config(config)
+    if store is not None:
+        cfg = with_overrides(cfg, "store", dir=str(store.resolve()))
+    try:
+        restored, problems = job.restore(paths, cfg)
+    except InputError as exc:
+        _fail(str(exc))
+    count = sum(r.edits for r in restored)
+    Console(stderr=True).print(
+        f"{len(restored)} documents restored ({count} references), {len(problems)} problems",
+        highlight=False,
+    )
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command("verify")

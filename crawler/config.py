@@ -72,6 +72,64 @@ class ScanSettings:
     workers: int = 0
 
 
+ONLY_CHOICES = ("images", "links", "all")
+LIVE_LINKS_CHOICES = ("dead", "all", "off")
+STYLE_CHOICES = ("relative", "absolute")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RescueSettings:
+    """What ``linkrescue rescue`` does (each is also a command-line option).
+
+    ``only``: ``images``, ``links`` or ``all`` references. ``live_links``: what to
+    do with references to the live web (not archive URLs): ``dead`` checks each
+    and rescues only the dead ones (404/410/DNS failure; 5xx, timeouts and 429
+    are not dead), ``all`` rescues them all, ``off`` leaves them alone.
+    ``concurrency``: resources fetched at once (the archive's rate limits still
+    apply). ``dry_run``: fetch and write nothing, print the diff. ``rewrite``:
+    false rescues into the store and leaves documents as they are. ``report``: a
+    JSON report file ("" for none). ``recheck_days``: a resource found not
+    archived (or blocked) is asked about again only after this many days, so a
+    nightly run does not spend the archive's budget on known answers.
+    """
+
+    only: str = "all"
+    live_links: str = "dead"
+    concurrency: int = 4
+    dry_run: bool = False
+    rewrite: bool = True
+    report: str = ""
+    recheck_days: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check_choice("only", self.only, ONLY_CHOICES)
+        _check_choice("live_links", self.live_links, LIVE_LINKS_CHOICES)
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteSettings:
+    """How rewritten references point at the local copies.
+
+    ``relative`` (default): a path relative to the document, which works when the
+    Markdown is opened from disk or published with the store beside it.
+    ``absolute``: ``prefix`` + the path inside the store, for static-site
+    generators that serve the store at a fixed URL (``/rescued/``).
+    """
+
+    style: str = "relative"
+    prefix: str = "/rescued/"
+
+    def __post_init__(self) -> None:
+        _check_choice("style", self.style, STYLE_CHOICES)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration, and the folder relative paths in it are taken from."""
@@ -80,6 +138,8 @@ class Config:
     scan: ScanSettings = field(default_factory=ScanSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    rescue: RescueSettings = field(default_factory=RescueSettings)
+    rewrite: RewriteSettings = field(default_factory=RewriteSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     @property
@@ -98,6 +158,8 @@ SECTIONS: dict[str, type[Any]] = {
     "scan": ScanSettings,
     "archive": ArchiveSettings,
     "store": StoreSettings,
+    "rescue": RescueSettings,
+    "rewrite": RewriteSettings,
 }
 
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -138,7 +200,10 @@ def with_overrides(config: Config, section: str, **values: Any) -> Config:
     """Return ``config`` with some keys of one section replaced (CLI options), type-checked."""
     current = getattr(config, section)
     checked = {k: _coerce(current, k, v, f"option for [{section}] {k}") for k, v in values.items()}
-    return replace(config, **{section: replace(current, **checked)})
+    try:
+        return replace(config, **{section: replace(current, **checked)})
+    except ValueError as exc:
+        raise ConfigError(f"[{section}]: {exc}") from None
 
 
 def _build(cls: type[Any], table: dict[str, Any], where: str) -> Any:
@@ -149,7 +214,10 @@ def _build(cls: type[Any], table: dict[str, Any], where: str) -> Any:
         if key not in names:
             raise ConfigError(f"{where}: unknown key {key!r}")
         values[key] = _coerce(default, key, value, f"{where} {key}")
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _coerce(default: Any, key: str, value: Any, where: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -177,10 +179,20 @@ def test_scheme_less_hosts(target: str, host: bool) -> None:
 def test_fast_path_encoding_agrees_with_w3lib(url: str) -> None:
     from w3lib.url import safe_url_string
 
-    assert encode_url(url) == safe_url_string(url, encoding="utf-8")
+    def outcome(encode: Callable[[str], str]) -> str:
+        try:
+            return encode(url)
+        except ValueError as exc:  # an impossible port: both must refuse it
+            return f"ValueError: {exc}"
+
+    assert outcome(encode_url) == outcome(lambda u: str(safe_url_string(u, encoding="utf-8")))
 
 
-@given(st.from_regex(r"https?://[a-z]{1,8}\.org/[A-Za-z0-9%~._/-]{0,30}(\?[a-z=&%0-9]{0,10})?", fullmatch=True))
+@given(
+    st.from_regex(
+        r"https?://[a-z]{1,8}\.org/[A-Za-z0-9%~._/-]{0,30}(\?[a-z=&%0-9]{0,10})?", fullmatch=True
+    )
+)
 def test_identity_of_key_agrees_with_identity_key(url: str) -> None:
     from archive.urls import identity_of_key
 

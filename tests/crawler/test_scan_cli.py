@@ -55,9 +55,18 @@ def test_example_article_every_reference_exact() -> None:
     image = records[0]
     assert image["key"] == "image"
     assert (image["line"], image["column"]) == (12, 9)
-    assert image["url"] == "https://assets.thestandnews.com/media/photos/template-15_fLjge_6pSMPpS.png"
-    assert image["archive"] == {"root": "http://web.archive.org", "timestamp": "2021", "modifier": "im_"}
-    assert records[1]["url"] == image["url"] and (records[1]["line"], records[1]["column"]) == (15, 5)
+    assert (
+        image["url"] == "https://assets.thestandnews.com/media/photos/template-15_fLjge_6pSMPpS.png"
+    )
+    assert image["archive"] == {
+        "root": "http://web.archive.org",
+        "timestamp": "2021",
+        "modifier": "im_",
+    }
+    assert records[1]["url"] == image["url"] and (records[1]["line"], records[1]["column"]) == (
+        15,
+        5,
+    )
     relative = records[2]
     assert relative["url"].startswith("https://thestandnews.com/international/%E8%A8%98-clubhouse-")
     assert relative["archive"] is None
@@ -104,7 +113,9 @@ def test_id_pattern_matches_messy_addresses(tmp_path: Path) -> None:
         '---\noriginal_url: "https://www.example-news.com/article/2/x"\n---\n'
         "[see](/web/20211231120000/https://www.example-news.com/article/12345/full-slug-here/)\n",
     )
-    config = write(tmp_path / "config.toml", "[corpus]\nid_pattern = 'example-news\\.com/article/(\\d+)'\n")
+    config = write(
+        tmp_path / "config.toml", "[corpus]\nid_pattern = 'example-news\\.com/article/(\\d+)'\n"
+    )
     records, _ = scan_json(tmp_path / "articles", "--config", config)
     (record,) = records
     assert record["status"] == "internal"
@@ -120,7 +131,10 @@ def test_bad_files_are_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
     write(corpus / "good.md", "[ok](https://example.org/good)\n")
     write(corpus / "big5.md", "[壞](https://example.org/)".encode("big5"))
     write(corpus / "binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    write(corpus / "yaml.md", '---\ntitle: "bad \x07 title"\noriginal_url: "x.org/a"\n---\n[in body](https://example.org/body)\n')
+    write(
+        corpus / "yaml.md",
+        '---\ntitle: "bad \x07 title"\noriginal_url: "x.org/a"\n---\n[in body](https://example.org/body)\n',
+    )
     write(corpus / "huge.md", "[h](https://example.org/h)\n" + "x" * 5000)
     outside = write(tmp_path / "secret.md", "[secret](https://example.org/secret)\n")
     os.symlink(outside, corpus / "link.md")
@@ -139,7 +153,9 @@ def test_bad_files_are_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
 
 
-def test_relative_links_of_a_document_with_bad_frontmatter_are_invalid_not_lost(tmp_path: Path) -> None:
+def test_relative_links_of_a_document_with_bad_frontmatter_are_invalid_not_lost(
+    tmp_path: Path,
+) -> None:
     doc = write(tmp_path / "a.md", '---\ntitle: "\x01"\n---\n[rel](../x/)\n')
     records, _ = scan_json(doc)
     (record,) = records
@@ -158,7 +174,11 @@ def test_relative_links_of_a_document_with_bad_frontmatter_are_invalid_not_lost(
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     write(tmp_path / "x.md", "[a](https://example.org/)\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler", *args], capture_output=True, text=True, cwd=tmp_path, check=False
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert proc.returncode == 2
     assert message in proc.stderr
@@ -181,7 +201,9 @@ def test_formats_agree(tmp_path: Path) -> None:
         check=True,
     )
     assert [json.loads(line) for line in jsonl.stdout.splitlines()] == records
-    table = CliRunner().invoke(app, ["scan", "--format", "table", str(EXAMPLE)], env={"COLUMNS": "400"})
+    table = CliRunner().invoke(
+        app, ["scan", "--format", "table", str(EXAMPLE)], env={"COLUMNS": "400"}
+    )
     assert table.exit_code == 0
     assert f"{EXAMPLE}:12:9" in table.output
     assert "https://www.facebook.com/coco.shen/posts/10157672268636821" in table.output
@@ -202,7 +224,7 @@ def test_pool_and_single_process_give_identical_output(tmp_path: Path) -> None:
         write(
             tmp_path / f"s{i % 7}" / f"a{i}.md",
             f'---\noriginal_url: "news.example.org/s/{i}"\nimage: "http://web.archive.org/web/2021im_/https://img.example.org/{i}.jpg"\n---\n'
-            f"[next](../../s/{(i + 1) % 150}/) <img src=\"https://img.example.org/{i}.png\"> [mail](mailto:x@y.org)\n",
+            f'[next](../../s/{(i + 1) % 150}/) <img src="https://img.example.org/{i}.png"> [mail](mailto:x@y.org)\n',
         )
     one = write(tmp_path / "one.toml", "[scan]\nworkers = 1\n")
     two = write(tmp_path / "two.toml", "[scan]\nworkers = 2\n")

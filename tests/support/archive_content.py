@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -198,11 +199,11 @@ def _iso(ts: str) -> str:
     return f"{ts[0:4]}-{ts[4:6]}-{ts[6:8]}T{ts[8:10]}:{ts[10:12]}:{ts[12:14]}Z"
 
 
-def write_warc(path: Path) -> Path:
-    """Write every capture in :data:`CAPTURES` as a gzipped WARC response record."""
+def write_warc(path: Path, captures: Iterable[Cap] = CAPTURES) -> Path:
+    """Write every capture (default :data:`CAPTURES`) as a gzipped WARC response record."""
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
-        for cap in CAPTURES:
+        for cap in captures:
             record = writer.create_warc_record(
                 cap.warc_uri,
                 "response",

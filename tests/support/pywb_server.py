@@ -21,10 +21,11 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.archive_content import write_warc
+from tests.support.archive_content import CAPTURES, Cap, write_warc
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -104,11 +105,17 @@ class Pywb:
                 self.process.wait(timeout=10)
 
 
-def start_pywb(workdir: Path, *, timeout: float = 60.0) -> Pywb:
-    """Build the WARC, index it with ``wb-manager``, start pywb, wait until it answers."""
+def start_pywb(
+    workdir: Path,
+    *,
+    captures: Iterable[Cap] = CAPTURES,
+    probe_url: str | None = None,
+    timeout: float = 60.0,
+) -> Pywb:
+    """Build the WARC of ``captures``, index it with ``wb-manager``, start pywb, wait until it answers."""
     wayback = find_wayback()
     workdir.mkdir(parents=True, exist_ok=True)
-    warc = write_warc(workdir / "linkrescue-test.warc.gz")
+    warc = write_warc(workdir / "linkrescue-test.warc.gz", captures)
     manager = wayback.with_name("wb-manager")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     for args in (["init", "web"], ["add", "web", str(warc)]):
@@ -132,7 +139,7 @@ def start_pywb(workdir: Path, *, timeout: float = 60.0) -> Pywb:
         )
     server = Pywb(f"http://127.0.0.1:{port}", process, workdir, log_path)
     deadline = time.monotonic() + timeout
-    probe = f"{server.url}/cdx/search/cdx?url=news.example.com/article/1"
+    probe = f"{server.url}/cdx/search/cdx?url={probe_url or 'news.example.com/article/1'}"
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"pywb exited with {process.returncode}:\n{server.log()}")

@@ -1,0 +1,153 @@
+"""One ``linkrescue rescue`` or ``restore`` run, wired from its parts (the CLI stays thin)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+from rich.console import Console
+
+from archive.client import ArchiveClient
+from archive.index import Index
+from archive.store import Store
+from archive.storepaths import INDEX_FILENAME
+from archive.transport import RequestCounts
+from crawler.config import Config
+from crawler.corpus import Problem, iter_documents
+from crawler.live import LiveChecker
+from crawler.output import report_problem
+from crawler.progress import RescueProgress
+from crawler.report import report_dict
+from crawler.rescue import Inventory, Rescuer, RescueRun, inventory, settle_known
+from crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
+from crawler.scan import Corpus
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    """What the CLI needs after a run: the report and whether something may pass next time."""
+
+    report: dict[str, Any]
+    failed: bool
+
+
+def rescue(
+    roots: Sequence[Path],
+    config: Config,
+    *,
+    console: Console,
+    interactive: bool,
+    diff_out: TextIO = sys.stdout,
+    transport: httpx.BaseTransport | None = None,
+) -> JobResult:
+    """Scan ``roots``, rescue what they reference into the store, rewrite them."""
+    run = RescueRun()
+    corpus, results = inventory(roots, config, run)
+    for problem in run.problems:
+        report_problem(problem.path, problem.reason)
+    inv = Inventory(config, run)
+    for result in results:
+        for problem in result.problems:
+            report_problem(problem.path, problem.reason)
+        inv.add(result)
+    tasks = list(run.tasks.values())
+    now = datetime.now(UTC)
+
+    if config.rescue.dry_run:
+        index_path = config.store_dir / INDEX_FILENAME
+        index = Index(index_path) if index_path.is_file() else None
+        try:
+            for task in tasks:
+                if index is None or not settle_known(
+                    task, index, config.store_dir, recheck_days=config.rescue.recheck_days, now=now
+                ):
+                    task.reason = "would be looked up in the archive (dry run)"
+            diffs = _rewrite(run, corpus, config, None, dry_run=True)
+        finally:
+            if index is not None:
+                index.close()
+        for diff in diffs:
+            diff_out.write(diff.diff)
+        return JobResult(report_dict(run, RequestCounts(), 0), failed=False)
+
+    live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
+    with (
+        Store(config.store_dir) as store,
+        ArchiveClient(config.archive, transport=transport) as client,
+    ):
+        pending = [
+            t
+            for t in tasks
+            if not settle_known(
+                t, store.index, store.root, recheck_days=config.rescue.recheck_days, now=now
+            )
+        ]
+        rescuer = Rescuer(config, store, client, live)
+        progress = RescueProgress(
+            console,
+            client,
+            total=len(pending),
+            documents=run.documents,
+            interactive=interactive,
+            stored_bytes=lambda: rescuer.bytes,
+        )
+        rescuer.on_done = progress.done
+        with progress:
+            rescuer.run(pending)
+        run.bytes = rescuer.bytes
+        if config.rescue.rewrite:
+            rewritten = _rewrite(run, corpus, config, store.index, dry_run=False)
+            run.rewritten.extend(r.path for r in rewritten)
+        counts = client.counts
+    live_requests = live.requests if live is not None else 0
+    if live is not None:
+        live.close()
+    return JobResult(report_dict(run, counts, live_requests), failed=run.failed)
+
+
+def _rewrite(
+    run: RescueRun, corpus: Corpus, config: Config, index: Index | None, *, dry_run: bool
+) -> list[Rewritten]:
+    local_paths = {t.key: t.local_path for t in run.tasks.values() if t.local_path is not None}
+    docs = run.documents_to_rewrite()
+    items = [item for item in corpus.items if item[0] in docs]
+
+    def conflict(problem: Problem) -> None:
+        run.conflicts.append(problem)
+        report_problem(problem.path, problem.reason)
+
+    return rewrite_documents(
+        items,
+        corpus,
+        config,
+        index,
+        Targets(config, local_paths),
+        dry_run=dry_run,
+        on_problem=conflict,
+    )
+
+
+def restore(roots: Sequence[Path], config: Config) -> tuple[list[Rewritten], list[Problem]]:
+    """Put back the original URLs in the documents under ``roots``."""
+    problems: list[Problem] = []
+
+    def on_problem(problem: Problem) -> None:
+        problems.append(problem)
+        report_problem(problem.path, problem.reason)
+
+    paths = []
+    for item in iter_documents(roots, config.corpus):
+        if isinstance(item, Problem):
+            on_problem(item)
+        else:
+            paths.append(item)
+    index_path = config.store_dir / INDEX_FILENAME
+    if not index_path.is_file():
+        return [], problems
+    with Index(index_path) as index:
+        return restore_documents(paths, index, on_problem=on_problem), problems

@@ -1,0 +1,316 @@
+"""The rescue pipeline: scan → resolve → choose snapshot → fetch → store → rewrite → report.
+
+1. *Inventory*: the scan's two passes give every reference, resolved; each
+   unique resource (by normalized key) becomes one :class:`Task`, however many
+   documents reference it, so it is looked up and fetched once per run.
+2. *Known answers*: a resource the store already holds costs no request (a second
+   run makes none); a recent definitive negative (not archived, blocked) is
+   reused for ``[rescue] recheck_days``.
+3. *Fetch*: tasks run on ``concurrency`` threads through one archive client,
+   whose rate limits and 429 pause are shared; host prefixes shared by many
+   resources are listed once with CDX first, so each resource costs one playback.
+4. *Rewrite*: documents with something to rewrite are read again and edited
+   (:mod:`crawler.rewrite`), atomically, never over a file changed meanwhile.
+
+Memory: the tasks (one per resource) and their reference places; documents are
+never held, only streamed through twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from archive.client import ArchiveClient
+from archive.index import Index
+from archive.model import Outcome, Result, Want
+from archive.snapshots import group_by_prefix
+from archive.store import Store
+from crawler.config import Config
+from crawler.corpus import Problem
+from crawler.live import LiveChecker
+from crawler.resolve import Status
+from crawler.scan import Corpus, FileResult, Record, index_corpus, scan_items
+from rewriters.model import Reference, RefKind
+
+log = logging.getLogger("crawler")
+
+#: Frontmatter keys whose values are images (the rest, like ``link``, are links).
+IMAGE_KEYS = frozenset(
+    [
+        "image",
+        "images",
+        "cover",
+        "cover_image",
+        "featured_image",
+        "thumbnail",
+        "banner",
+        "hero",
+        "og_image",
+        "header",
+        "photo",
+        "photos",
+        "picture",
+        "gallery",
+    ]
+)
+#: HTML (element, attribute) pairs that load an image.
+IMAGE_HTML = frozenset(
+    {
+        ("img", "src"),
+        ("img", "srcset"),
+        ("source", "srcset"),
+        ("source", "src"),
+        ("video", "poster"),
+    }
+)
+#: Hosts with at least this many resources to look up get one CDX prefix listing.
+PREFIX_MIN_GROUP = 20
+
+
+class Verdict:
+    """Outcomes of the report beyond the archive's own: not rescued on purpose."""
+
+    SKIPPED = "skipped"
+
+
+@dataclass(slots=True)
+class Task:
+    """One unique resource to rescue and the places that reference it."""
+
+    key: str
+    url: str
+    want: Want
+    timestamp: str | None
+    near: str | None
+    live: bool
+    places: list[tuple[str, int]] = field(default_factory=list)
+    outcome: str | None = None
+    reason: str = ""
+    local_path: str | None = None
+    capture_timestamp: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(slots=True)
+class RescueRun:
+    """Everything a run found and did: the report's content."""
+
+    documents: int = 0
+    references: int = 0
+    internal: int = 0
+    already_local: int = 0
+    skipped_refs: int = 0
+    tasks: dict[str, Task] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
+    conflicts: list[Problem] = field(default_factory=list)
+    bytes: int = 0
+    live_requests: int = 0
+    started: float = field(default_factory=time.monotonic)
+    internal_docs: dict[str, None] = field(default_factory=dict)
+
+    def documents_to_rewrite(self) -> set[str]:
+        """Documents with an internal link or a reference to a resource now in the store."""
+        docs = set(self.internal_docs)
+        for task in self.tasks.values():
+            if task.local_path is not None:
+                docs.update(f for f, _ in task.places)
+        return docs
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for t in self.tasks.values() if t.outcome == outcome)
+
+    @property
+    def failed(self) -> bool:
+        """Some resource failed for a reason that may pass, or a document could not be rewritten."""
+        return self.count(Outcome.FAILED) > 0 or bool(self.conflicts)
+
+
+def wants(ref: Reference) -> Want:
+    """An image reference must get an image, not the HTML error page a capture may hold."""
+    if ref.kind is RefKind.MD_IMAGE:
+        return Want.IMAGE
+    if ref.kind is RefKind.HTML and (ref.element, ref.attribute) in IMAGE_HTML:
+        return Want.IMAGE
+    if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in IMAGE_KEYS:
+        return Want.IMAGE
+    return Want.ANY
+
+
+def selected(record: Record, config: Config) -> bool:
+    """Whether ``--only`` and ``live_links`` let this remote reference be rescued."""
+    only = config.rescue.only
+    image = wants(record.ref) is Want.IMAGE
+    if (only == "images" and not image) or (only == "links" and image):
+        return False
+    return not (record.res.archive is None and config.rescue.live_links == "off")
+
+
+def _digits(timestamp: str | None) -> str | None:
+    """The digits of a timestamp as written (``2021*`` → ``2021``); None if none."""
+    if not timestamp:
+        return None
+    digits = timestamp.rstrip("*")
+    return digits if digits.isdigit() else None
+
+
+class Inventory:
+    """Stage 1: stream the scan into tasks (one per resource) and counts."""
+
+    def __init__(self, config: Config, run: RescueRun) -> None:
+        self.config = config
+        self.run = run
+
+    def add(self, result: FileResult) -> None:
+        run = self.run
+        run.problems.extend(result.problems)
+        if not result.readable:
+            return
+        run.documents += 1
+        for record in result.records:
+            run.references += 1
+            status = record.res.status
+            if status is Status.INTERNAL:
+                run.internal += 1
+                run.internal_docs[record.file] = None
+            elif status is Status.LOCAL:
+                run.already_local += 1
+            elif status is Status.REMOTE and record.res.key and selected(record, self.config):
+                self._task(record, result.near).places.append((record.file, record.ref.line))
+            else:
+                run.skipped_refs += 1
+
+    def _task(self, record: Record, near: str | None) -> Task:
+        key = record.res.key
+        assert key is not None and record.res.url is not None
+        archive = record.res.archive
+        written = _digits(archive.timestamp) if archive else None
+        task = self.run.tasks.get(key)
+        if task is None:
+            task = Task(key, record.res.url, wants(record.ref), written, near, live=archive is None)
+            self.run.tasks[key] = task
+            return task
+        if wants(record.ref) is Want.IMAGE:
+            task.want = Want.IMAGE
+        if written and len(written) > len(task.timestamp or ""):
+            task.timestamp = written  # the most precise timestamp any reference gives
+        if archive is not None:
+            task.live = False
+        task.near = task.near or near
+        return task
+
+
+def settle_known(
+    task: Task, index: Index, store_root: Path, *, recheck_days: float, now: datetime
+) -> bool:
+    """Settle ``task`` from the index with no request; False when it must be fetched.
+
+    A resource already in the store costs nothing (a second run makes no request);
+    a definitive negative (not archived, blocked) is trusted for ``recheck_days``.
+    A transient failure is always tried again.
+    """
+    indexed = index.lookup(task.key)
+    if indexed is None:
+        return False
+    if indexed.path is not None and (store_root / indexed.path).is_file():
+        task.outcome = Outcome.RESCUED
+        task.local_path = str(indexed.path)
+        task.capture_timestamp = indexed.timestamp
+        task.sha256 = indexed.sha256
+        task.reason = "already in the store"
+        return True
+    fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
+    if indexed.outcome in (Outcome.NOT_ARCHIVED, Outcome.BLOCKED) and fresh:
+        task.outcome = indexed.outcome
+        task.reason = f"{indexed.reason} (known since {indexed.last_attempt_at:%Y-%m-%d})"
+        return True
+    return False
+
+
+class Rescuer:
+    """Stages 2 and 3: answer each task from the store, or fetch it from the archive."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        client: ArchiveClient,
+        live: LiveChecker | None,
+        *,
+        on_done: Callable[[Task], None] = lambda task: None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.client = client
+        self.live = live
+        self.on_done = on_done
+        self.bytes = 0
+        self._lock = threading.Lock()
+
+    def run(self, tasks: Sequence[Task]) -> None:
+        """Fetch ``tasks`` on the configured number of threads."""
+        self._prefetch(tasks)
+        workers = max(1, self.config.rescue.concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue") as pool:
+            for task in pool.map(self._one, tasks):
+                self.on_done(task)
+
+    def _prefetch(self, tasks: Sequence[Task]) -> None:
+        """One CDX prefix listing for a host shared by many resources without a full timestamp."""
+        vague = [t.url for t in tasks if not (t.timestamp and len(t.timestamp) == 14)]
+        for prefix, urls in group_by_prefix(vague, min_group=PREFIX_MIN_GROUP).items():
+            try:
+                self.client.prefetch_prefix(prefix, only=urls)
+            except Exception as exc:  # a failed listing only costs the per-URL path
+                log.warning("CDX listing of %s failed: %s", prefix, exc)
+
+    def _one(self, task: Task) -> Task:
+        try:
+            if task.live and self.live is not None and self.config.rescue.live_links == "dead":
+                verdict = self.live.check(task.url)
+                if not verdict.dead:
+                    task.outcome = Verdict.SKIPPED
+                    task.reason = verdict.reason
+                    return task
+            self._fetch(task)
+        except Exception as exc:  # a bug or a store failure ends this task, never the run
+            log.exception("rescuing %s failed", task.url)
+            task.outcome = Outcome.FAILED
+            task.reason = f"{type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):
+                self.store.index.record_attempt(task.key, task.url, Outcome.FAILED, task.reason)
+        return task
+
+    def _fetch(self, task: Task) -> None:
+        with self.store.staging() as sink:
+            result: Result = self.client.rescue(
+                task.url, timestamp=task.timestamp, near=task.near, want=task.want, sink=sink
+            )
+            task.outcome = result.outcome
+            task.reason = result.reason
+            if result.outcome is Outcome.RESCUED and result.capture is not None:
+                stored = self.store.commit(sink, result.capture, key=task.key)
+                self.store.index.record_rescue(task.key, task.url, stored, result.capture)
+                task.local_path = str(stored.path)
+                task.capture_timestamp = result.capture.timestamp
+                task.sha256 = stored.sha256
+                with self._lock:
+                    self.bytes += stored.size
+                return
+        self.store.index.record_attempt(task.key, task.url, result.outcome, result.reason)
+
+
+def inventory(
+    roots: Sequence[Path], config: Config, run: RescueRun
+) -> tuple[Corpus, Iterator[FileResult]]:
+    """Stage 1 over ``roots``: the corpus, and its scan results as a stream."""
+    corpus = index_corpus(roots, config, on_problem=run.problems.append)
+    return corpus, scan_items(corpus.items, corpus, config, as_json=False)
