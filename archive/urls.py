@@ -152,6 +152,8 @@ def parse_archive_url(url: str) -> ArchiveURL | None:
     at the top level it is an ordinary URL, and nested inside a Wayback URL it is
     the innermost original (the Wayback Machine captured the archive.today page).
     """
+    if "archive." not in url[:40].lower():  # every archive host has it near the start
+        return None
     layers: list[ArchiveLayer] = []
     current = url
     for _ in range(8):  # nesting deeper than this is not a real corpus case
@@ -281,6 +283,24 @@ def resource_key(url: str) -> str:
     though the archive's SURT index folds them (the client handles that).
     """
     return key_of_parts(urlsplit(url))
+
+
+_PLAIN_URL = re.compile(r"^(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[^#]*)?(?:#.*)?$", re.DOTALL)
+
+
+def fast_key(url: str) -> str | None:
+    """:func:`resource_key` of a URL that :func:`encode_url` left as it was (lower-case
+    host, no port, no userinfo): the common case, without splitting the URL. None otherwise.
+    """
+    m = _PLAIN_URL.match(url)
+    if m is None:
+        return None
+    scheme, host, rest = m.groups()
+    if not rest:
+        return f"{scheme}://{host}/"
+    path, sep, query = rest.partition("?")
+    path = _normalize_escapes(path)
+    return f"{scheme}://{host}{path}{sep}{_normalize_escapes(query)}"
 
 
 def key_of_parts(parts: SplitResult) -> str:

@@ -169,6 +169,13 @@ def rescue_command(
     except InputError as exc:
         _fail(str(exc))
     print_rescue_summary(err, result.report)
+    if cfg.rescue.dry_run:
+        pending = sum(1 for item in result.report["items"] if item["outcome"] is None)
+        err.print(
+            f"dry run: {pending} resources would be looked up in the archive; "
+            "nothing was fetched or written",
+            highlight=False,
+        )
     if cfg.rescue.report:
         write_report(_report_path(cfg), result.report)
     if result.failed:

@@ -45,20 +45,48 @@ def iter_documents(roots: Sequence[Path], settings: CorpusSettings) -> Iterator[
             raise InputError(f"{root}: no such file or folder")
     for root in roots:
         if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if name.lower().endswith(exts):
-                        yield from _admit(Path(dirpath) / name, real_roots, seen)
-                for name in dirnames:
-                    linked = Path(dirpath) / name
-                    if linked.is_symlink() and not _inside(linked.resolve(), real_roots):
-                        yield Problem(
-                            str(linked),
-                            "symlink to a folder outside the scanned roots: not followed",
-                        )
+            yield from _walk(str(root), exts, real_roots, seen)
         else:
             yield from _admit(root, real_roots, seen)
+
+
+def _walk(
+    folder: str, exts: tuple[str, ...], real_roots: list[Path], seen: set[str]
+) -> Iterator[str | Problem]:
+    """Depth-first, sorted, with ``os.scandir`` (its entries carry their type: no extra stat)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        yield Problem(folder, f"cannot list folder: {exc.strerror or exc}")
+        return
+    subfolders = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            target = Path(entry.path).resolve()
+            if not _inside(target, real_roots):
+                kind = "a folder" if target.is_dir() else "a file"
+                yield Problem(
+                    entry.path,
+                    f"symlink to {kind} outside the scanned roots ({target}): not followed",
+                )
+                continue
+            if target.is_dir():
+                continue  # inside the roots: its files are reached by their real path
+        if entry.is_dir():
+            subfolders.append(entry.path)
+        elif entry.name.lower().endswith(exts):
+            if entry.path in seen:
+                continue
+            seen.add(entry.path)
+            if entry.is_file():
+                yield entry.path
+            else:
+                yield Problem(entry.path, "not a regular file")
+    for sub in subfolders:
+        yield from _walk(sub, exts, real_roots, seen)
 
 
 def _admit(path: Path, real_roots: list[Path], seen: set[str]) -> Iterator[str | Problem]:

@@ -28,6 +28,7 @@ from archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
     encode_url,
+    fast_key,
     key_of_parts,
     looks_like_host,
     parse_archive_url,
@@ -171,6 +172,9 @@ def resolve_absolute(absolute: str) -> Resolution:
         absolute = "https:" + absolute
     try:
         url = encode_url(absolute)
+        key = fast_key(url) if url is absolute else None
+        if key is not None:  # plain http(s) URL with a dotted lower-case host
+            return Resolution(Status.REMOTE, url=url, archive=layer, key=key)
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
     except (ValueError, UnicodeError) as exc:

@@ -197,3 +197,17 @@ def test_identity_of_key_agrees_with_identity_key(url: str) -> None:
     from archive.urls import identity_of_key
 
     assert identity_of_key(resource_key(encode_url(url))) == identity_key(encode_url(url))
+
+
+@given(
+    st.from_regex(
+        r"https?://[a-z0-9.-]{1,20}(/[A-Za-z0-9\-._~:/@!$&'()*+,;=%]{0,40})?(\?[a-z=&%0-9A-F]{0,10})?(#[a-z]{0,4})?",
+        fullmatch=True,
+    )
+)
+def test_fast_key_agrees_with_resource_key(url: str) -> None:
+    from archive.urls import fast_key
+
+    key = fast_key(url)
+    if key is not None:
+        assert key == resource_key(url)
