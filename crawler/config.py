@@ -18,7 +18,8 @@ from typing import Any
 
 from archive.settings import ArchiveSettings, StoreSettings
 
-DEFAULT_FRONTMATTER_KEYS: tuple[str, ...] = (
+#: Frontmatter keys whose values are images (rescued as images: an HTML error page won't do).
+IMAGE_FRONTMATTER_KEYS: tuple[str, ...] = (
     "image",
     "images",
     "cover",
@@ -33,11 +34,10 @@ DEFAULT_FRONTMATTER_KEYS: tuple[str, ...] = (
     "photos",
     "picture",
     "gallery",
-    "link",
-    "links",
-    "source",
-    "source_url",
 )
+#: Frontmatter keys whose values are links to pages or files.
+LINK_FRONTMATTER_KEYS: tuple[str, ...] = ("link", "links", "source", "source_url")
+DEFAULT_FRONTMATTER_KEYS: tuple[str, ...] = IMAGE_FRONTMATTER_KEYS + LINK_FRONTMATTER_KEYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,16 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Task as RichTask
+from rich.text import Text
 
 from archive.client import ArchiveClient
 from crawler.rescue import Task
@@ -63,13 +72,13 @@ class RescueProgress:
             TextColumn("[bold]rescuing"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
+            _LiveStatus(self._status),
             TimeElapsedColumn(),
             console=console,
             transient=False,
             disable=not interactive,
         )
-        self._task = self._progress.add_task("rescue", total=total, status="")
+        self._task = self._progress.add_task("rescue", total=total)
 
     def __enter__(self) -> RescueProgress:
         self._progress.__enter__()
@@ -78,34 +87,47 @@ class RescueProgress:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._refresh()
         self._progress.__exit__(kind, exc, tb)
 
     def done(self, task: Task) -> None:
         """One resource finished (called from the pipeline's main thread)."""
         self.done_count += 1
         if self.interactive:
-            self._refresh()
             self._progress.advance(self._task)
-        else:
-            where = f" -> {task.local_path}" if task.local_path else ""
-            log.info(
-                "[%d/%d] %s %s%s%s",
-                self.done_count,
-                self.total,
-                task.outcome,
-                task.url,
-                where,
-                f" ({task.reason})" if task.reason and task.outcome != "rescued" else "",
-            )
+            return
+        where = f" -> {task.local_path}" if task.local_path else ""
+        why = f" ({task.reason})" if task.reason and task.outcome != "rescued" else ""
+        log.info(
+            "[%d/%d] %s %s%s%s", self.done_count, self.total, task.outcome, task.url, where, why
+        )
 
-    def _refresh(self) -> None:
+    def _status(self) -> Text:
+        """Read at every refresh, so a pause shows even while no resource finishes."""
         counts = self.client.counts
-        pause = self.client.http.limits.gate.until - time.monotonic()
-        status = (
-            f"{self.documents} docs · {self.stored_bytes() / 1e6:.1f} MB · "
+        status = Text(
+            f"{self.documents} docs · {human_bytes(self.stored_bytes())} · "
             f"requests cdx {counts.cdx} playback {counts.playback}"
         )
+        pause = self.client.http.limits.gate.until - time.monotonic()
         if pause > 0:
-            status += f" · [yellow]archive asked us to wait: paused {pause:.0f} s"
-        self._progress.update(self._task, status=status)
+            status.append(f" · archive asked us to wait: paused {pause:.0f} s", style="yellow")
+        return status
+
+
+class _LiveStatus(ProgressColumn):
+    def __init__(self, status: Callable[[], Text]) -> None:
+        super().__init__()
+        self.status = status
+
+    def render(self, task: RichTask) -> Text:
+        return self.status()
+
+
+def human_bytes(n: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover - the loop returns

@@ -33,7 +33,7 @@ from archive.index import Index
 from archive.model import Outcome, Result, Want
 from archive.snapshots import group_by_prefix
 from archive.store import Store
-from crawler.config import Config
+from crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from crawler.corpus import Problem
 from crawler.live import LiveChecker
 from crawler.resolve import Status
@@ -42,25 +42,6 @@ from rewriters.model import Reference, RefKind
 
 log = logging.getLogger("crawler")
 
-#: Frontmatter keys whose values are images (the rest, like ``link``, are links).
-IMAGE_KEYS = frozenset(
-    [
-        "image",
-        "images",
-        "cover",
-        "cover_image",
-        "featured_image",
-        "thumbnail",
-        "banner",
-        "hero",
-        "og_image",
-        "header",
-        "photo",
-        "photos",
-        "picture",
-        "gallery",
-    ]
-)
 #: HTML (element, attribute) pairs that load an image.
 IMAGE_HTML = frozenset(
     {
@@ -140,7 +121,7 @@ def wants(ref: Reference) -> Want:
         return Want.IMAGE
     if ref.kind is RefKind.HTML and (ref.element, ref.attribute) in IMAGE_HTML:
         return Want.IMAGE
-    if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in IMAGE_KEYS:
+    if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in IMAGE_FRONTMATTER_KEYS:
         return Want.IMAGE
     return Want.ANY
 

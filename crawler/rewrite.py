@@ -159,7 +159,18 @@ def _rewrite_one(
     doc = document_key(path)
     old_lines, new_lines = LineIndex.of(text), LineIndex.of(new_text)
     records: list[IndexedReference] = []
-    for earlier in index.references_of(doc):
+    earlier_refs = index.references_of(doc)
+    # A run killed between recording a rewrite and renaming the file leaves the index
+    # describing the new text while the disk holds the old one: this very rewrite
+    # again. Its places are already places of the new text; shifting them again
+    # would record replacements where there are none, and restore would refuse.
+    recorded = not _holds(text, old_lines, earlier_refs) and _holds(
+        new_text, new_lines, earlier_refs
+    )
+    for earlier in earlier_refs:
+        if recorded:
+            records.append(earlier)  # the planned ones below are the same rows
+            continue
         moved = _shift(offset_of(old_lines, earlier.line, earlier.column), edits)
         pos = new_lines.position(moved)
         records.append(
@@ -175,6 +186,16 @@ def _rewrite_one(
     index.replace_references(doc, records)
     replace_document(path, new_text, was=data)
     return Rewritten(result.path, len(edits), "")
+
+
+def _holds(text: str, lines: LineIndex, refs: Sequence[IndexedReference]) -> bool:
+    """Whether ``text`` reads each recorded replacement at its recorded place."""
+    for ref in refs:
+        if ref.line > len(lines.starts):
+            return False
+        if not text.startswith(ref.replacement, offset_of(lines, ref.line, ref.column)):
+            return False
+    return True
 
 
 def restore_documents(
@@ -212,7 +233,7 @@ def restore_document(path: Path, index: Index) -> int:
     try:
         original = apply_edits(text, edits)
     except EditConflictError:
-        if _already_restored(text, edits):
+        if _already_restored(text, refs):
             index.remove_references(doc)  # a crash after the last restore wrote the file
             return 0
         raise EditConflictError(f"{path}: changed since it was rewritten; not restored") from None
@@ -221,12 +242,29 @@ def restore_document(path: Path, index: Index) -> int:
     return len(edits)
 
 
-def _already_restored(text: str, edits: Sequence[Edit]) -> bool:
-    """True when ``text`` already holds every original where the inverse edits would put it."""
-    delta = 0
-    for edit in edits:
-        start = edit.start + delta
-        if text[start : start + len(edit.replacement)] != edit.replacement:
+def _already_restored(text: str, refs: Sequence[IndexedReference]) -> bool:
+    """True when ``text`` already holds every original where the replacements were.
+
+    The recorded places are places of the rewritten text; ``text`` is walked in step
+    with it (equal outside the replacements, which hold no line break), so every
+    original is looked for where the rewritten text had its replacement. This is
+    the case after a crash between writing the restored file and forgetting its
+    records, and after a rescue killed between recording a rewrite and renaming
+    the file: the index describes a text that never reached the disk.
+    """
+    pos, line, column = 0, 1, 1  # in ``text``; the same place's line and column in the other
+    for ref in sorted(refs, key=lambda r: (r.line, r.column)):
+        while line < ref.line:
+            newline = text.find("\n", pos)
+            if newline == -1:
+                return False
+            pos, line, column = newline + 1, line + 1, 1
+        gap = ref.column - column
+        if gap < 0 or "\n" in text[pos : pos + gap]:
+            return False  # overlapping records, or a column past the end of the line
+        pos += gap
+        if not text.startswith(ref.original, pos):
             return False
-        delta += len(edit.replacement) - len(edit.expected)
+        pos += len(ref.original)  # its line breaks, if any, were not in the other text
+        column = ref.column + len(ref.replacement)
     return True

@@ -114,6 +114,8 @@ class Summary:
 # --- worker side -----------------------------------------------------------------
 
 _STATE: dict[str, Any] = {}
+#: One encoder for every record: ``json.dumps(..., ensure_ascii=False)`` builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def _init_worker(config: Config, index: dict[str, str], as_json: bool) -> None:
@@ -195,7 +197,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
         result.counts,
         result.resources,
     )
-    dumps = json.dumps
+    encode = _JSON.encode
     for ref in doc.references:
         res = resolve(ref, text, doc_dir, address)
         target = None
@@ -206,7 +208,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
                 res = Resolution(Status.INTERNAL, res.url, res.archive, None, res.key)
         record = Record(path, ref, res, target)
         if as_json:
-            lines.append(dumps(record.as_dict(), ensure_ascii=False))
+            lines.append(encode(record.as_dict()))
         else:
             records.append(record)
         counts[(ref.kind.value, res.status.value)] += 1
