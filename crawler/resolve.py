@@ -27,6 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
+    encode_relative,
     encode_url,
     fast_key,
     key_of_parts,
@@ -147,7 +148,7 @@ def resolve(ref: Reference, text: str, doc_dir: str, address: str | None) -> Res
             )
         if not target.startswith(("/", ".")) and "/" not in target and _is_prose(target):
             return Resolution(Status.INVALID, reason="destination is text, not a URL")
-        absolute = urljoin(address, encode_url(target))
+        absolute = urljoin(address, encode_relative(target))
     return resolve_absolute(absolute)
 
 

@@ -211,3 +211,12 @@ def test_fast_key_agrees_with_resource_key(url: str) -> None:
     key = fast_key(url)
     if key is not None:
         assert key == resource_key(url)
+
+
+@given(st.from_regex(r"(\.\./){0,3}[A-Za-z0-9\-._~/%新聞 ]{0,30}(\?[a-z=&]{0,6})?(#[a-z]{0,4})?", fullmatch=True))
+def test_relative_fast_path_agrees_with_w3lib(target: str) -> None:
+    from w3lib.url import safe_url_string
+
+    from archive.urls import encode_relative
+
+    assert encode_relative(target) == safe_url_string(target, encoding="utf-8")
