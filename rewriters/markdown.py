@@ -22,8 +22,9 @@ What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong
   parentheses; titles in ``"…"``, ``'…'`` or ``(…)`` are not part of the span;
 * bare ``http://``, ``https://`` and ``www.`` URLs follow GFM's extended autolinks,
   trailing ``?!.,:*_~'"``, unbalanced ``)`` and a trailing entity like ``&amp;`` are not
-  part of them; URLs inside the text of a link are not reported (the link's
-  destination is what counts; Stand News link texts often repeat the URL).
+  part of them; URLs inside the text of a link or image are not reported (the
+  destination is what counts; Stand News link texts often repeat the URL); a
+  backslash before the bracket that ends a bare URL escapes it and is not the URL's.
 
 Where it is deliberately more lenient, each for a shape seen in the real corpora
 (see the project's corpus notes):
@@ -306,17 +307,18 @@ def _close_bracket(
         if dest is None:
             return after
         ds, de, close = dest
+        # Bare URLs in a link's or an image's text are its label or alt text, not
+        # references (as when the fast path reads the whole link or image at once).
+        i = len(found) - 1
+        while i >= 0 and found[i][1] > opener:
+            if found[i][5]:
+                del found[i]
+            i -= 1
         if is_image:
             found.append((RefKind.MD_IMAGE, ds, de, None, None, False))
         else:
-            # No links inside links: earlier "[" can no longer form one, and bare URLs
-            # in this link's text are its label, not references.
+            # No links inside links: earlier "[" can no longer form one.
             openers[:] = [o for o in openers if o[1]]
-            i = len(found) - 1
-            while i >= 0 and found[i][1] > opener:
-                if found[i][5]:
-                    del found[i]
-                i -= 1
             found.append((RefKind.MD_LINK, ds, de, None, None, False))
         return close + 1
     if (
@@ -435,6 +437,9 @@ def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Foun
     tail = (_BARE_TAIL_IN_BRACKETS if in_brackets else _BARE_TAIL).match(text, at, end)
     assert tail is not None
     stop = tail.end()
+    if in_brackets and stop < end and text[stop] in "[]":
+        escapes = stop - at - len(text[at:stop].rstrip("\\"))
+        stop -= escapes % 2  # a backslash escaping the bracket is not the URL's
     while stop > at:
         ch = text[stop - 1]
         if ch in _TRAILING:
