@@ -24,6 +24,8 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
+import yaml
+
 from archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
@@ -88,13 +90,14 @@ def clean_destination(ref: Reference, text: str) -> str:
     scraper (Stand News: ``…%E8%AD%98")``) is dropped.
     """
     raw = ref.raw
-    if ref.kind in (RefKind.HTML,):
-        value = html.unescape(raw)
+    if ref.kind is RefKind.HTML:
+        value = _unescape_references(raw) if "&" in raw else raw
         value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
     elif ref.kind is RefKind.FRONTMATTER:
-        value = raw.strip()
+        value = _yaml_scalar(raw, text[ref.start - 1 : ref.start]).strip()
     else:
-        value = html.unescape(_MD_ESCAPE.sub(r"\1", raw)) if ("\\" in raw or "&" in raw) else raw
+        value = _MD_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw
+        value = _unescape_references(value) if "&" in value else value
         angled = ref.start > 0 and text[ref.start - 1 : ref.start] == "<"
         if angled:
             value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
@@ -105,6 +108,34 @@ def clean_destination(ref: Reference, text: str) -> str:
     while value[:1] in ('"', "'") and value.count(value[0]) % 2 == 1:
         value = value[1:]
     return value
+
+
+_CHAR_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape_references(value: str) -> str:
+    """Decode only complete character references (``&amp;``, ``&#39;``), as CommonMark
+    does in destinations (§6.6) and HTML does in attribute values for ``&name=``:
+    ``?id=1&reg=hk`` keeps its ``&reg``, which ``html.unescape`` would turn into ``®``.
+    """
+    return _CHAR_REFERENCE.sub(lambda m: html.unescape(m.group(0)), value)
+
+
+def _yaml_scalar(raw: str, quote: str) -> str:
+    """The value a frontmatter scalar's source text stands for (escapes undone).
+
+    The span is the text inside the quotes; ``''`` in a single-quoted scalar is
+    one quote, and a double-quoted one may hold backslash escapes.
+    """
+    if quote == "'":
+        return raw.replace("''", "'")
+    if quote == '"' and "\\" in raw:
+        try:
+            value = yaml.load(f'"{raw}"', Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            return raw
+        return value if isinstance(value, str) else raw
+    return raw
 
 
 def resolve(ref: Reference, text: str, doc_dir: str, address: str | None) -> Resolution:

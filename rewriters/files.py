@@ -11,6 +11,7 @@ computed from (an editor saved it meanwhile), nothing is replaced.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import stat
 import tempfile
@@ -18,13 +19,48 @@ from pathlib import Path
 
 from rewriters.errors import DocumentChangedError
 
+TEMP_SUFFIX = ".linkrescue-tmp"
+
+
+def sweep_temporaries(path: Path) -> int:
+    """Delete temporary files a killed run left beside ``path``; returns how many.
+
+    A temporary is named ``.<name>.<pid>.<random>.linkrescue-tmp``: one whose
+    process is gone is garbage (a run killed between writing and renaming);
+    one whose process still runs belongs to a concurrent run and is left alone.
+    """
+    removed = 0
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
+        pid_text = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 def replace_document(path: Path, new_text: str, *, was: bytes) -> None:
     """Write ``new_text`` (UTF-8, newlines as they are) over ``path`` if it still holds ``was``."""
     data = new_text.encode("utf-8")
     folder = path.parent
     mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".linkrescue-tmp", dir=folder)
+    sweep_temporaries(path)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -201,3 +201,35 @@ def test_same_resource_written_two_ways_has_one_key() -> None:
         "https://web.archive.org/web/20211229095346/https://assets.thestandnews.com:443/media/圖.png"
     )
     assert a.key == b.key == "https://assets.thestandnews.com/media/%E5%9C%96.png"
+
+
+def test_only_complete_character_references_are_decoded() -> None:
+    # CommonMark decodes "&amp;" in a destination, but "&reg=hk" is a query parameter.
+    assert (
+        run("https://example.org/a?id=1&reg=hk&amp;x=2").url
+        == "https://example.org/a?id=1&reg=hk&x=2"
+    )
+    assert run("https://example.org/a?id=1&reg=hk&amp;x=2", html=True).url == (
+        "https://example.org/a?id=1&reg=hk&x=2"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "url"),
+    [
+        (
+            "image: 'https://example.org/it''s.png'\n",
+            "https://example.org/it''s.png",
+            "https://example.org/it's.png",
+        ),
+        (
+            'image: "https://example.org/a\\u0062c.png"\n',
+            "https://example.org/a\\u0062c.png",
+            "https://example.org/abc.png",
+        ),
+    ],
+)
+def test_frontmatter_escapes_are_undone(text: str, raw: str, url: str) -> None:
+    start = text.index(raw)
+    ref = Reference(RefKind.FRONTMATTER, raw, start, start + len(raw), 1, start + 1, key="image")
+    assert resolve(ref, text, "/nonexistent-dir", None).url == url
