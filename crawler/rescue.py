@@ -52,6 +52,8 @@ IMAGE_HTML = frozenset(
         ("video", "poster"),
     }
 )
+#: Resources failing in a row (after their own retries) that stop a run's fetching.
+BREAKER_FAILURES = 5
 #: Hosts with at least this many resources to look up get one CDX prefix listing.
 PREFIX_MIN_GROUP = 20
 
@@ -235,6 +237,8 @@ class Rescuer:
         self.on_done = on_done
         self.bytes = 0
         self._lock = threading.Lock()
+        self._failures_in_a_row = 0
+        self._tripped: str | None = None
 
     def run(self, tasks: Sequence[Task]) -> None:
         """Fetch ``tasks`` on the configured number of threads."""
@@ -254,13 +258,43 @@ class Rescuer:
                 log.warning("CDX listing of %s failed: %s", prefix, exc)
 
     def _one(self, task: Task) -> Task:
+        if self._tripped is not None:
+            task.outcome = Outcome.FAILED
+            task.reason = f"not tried: {self._tripped}"
+            return task
+        self._attempt(task)
+        self._watch(task)
+        return task
+
+    def _watch(self, task: Task) -> None:
+        """Stop asking an archive that keeps failing (an outage, or no network at all).
+
+        The Wayback Machine's 503/504 and connection failures come in bursts that
+        last hours (wayback-facts.md §5): once ``BREAKER_FAILURES`` resources in a
+        row failed after all their retries, the rest of the run would only spend
+        minutes each on the same answer. They are reported failed, not tried, and
+        the next run tries them again.
+        """
+        with self._lock:
+            if task.outcome != Outcome.FAILED:
+                self._failures_in_a_row = 0
+                return
+            self._failures_in_a_row += 1
+            if self._failures_in_a_row >= BREAKER_FAILURES and self._tripped is None:
+                self._tripped = (
+                    f"the archive failed {self._failures_in_a_row} resources in a row "
+                    f"(last: {task.reason})"
+                )
+                log.warning("stopping: %s; the rest is retried on the next run", self._tripped)
+
+    def _attempt(self, task: Task) -> None:
         try:
             if task.live and self.live is not None and self.config.rescue.live_links == "dead":
                 verdict = self.live.check(task.url)
                 if not verdict.dead:
                     task.outcome = Verdict.SKIPPED
                     task.reason = verdict.reason
-                    return task
+                    return
             self._fetch(task)
         except Exception as exc:  # a bug or a store failure ends this task, never the run
             log.exception("rescuing %s failed", task.url)
@@ -268,7 +302,6 @@ class Rescuer:
             task.reason = f"{type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 self.store.index.record_attempt(task.key, task.url, Outcome.FAILED, task.reason)
-        return task
 
     def _fetch(self, task: Task) -> None:
         with self.store.staging() as sink:
