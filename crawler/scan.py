@@ -186,7 +186,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
         result.problems.append(text)
         result.readable = False
         return result
-    doc = read_document(text, resource_keys=config.scan.frontmatter_keys)
+    doc = read_document(text, resource_keys=config.scan.frontmatter_keys, data_keys=("date",))
     if doc.frontmatter_error:
         result.problems.append(Problem(path, doc.frontmatter_error))
     doc_dir = os.path.dirname(path)

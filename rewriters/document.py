@@ -35,14 +35,19 @@ def decode_document(data: bytes) -> str:
         ) from None
 
 
-def read_document(text: str, *, resource_keys: Collection[str]) -> Document:
+def read_document(
+    text: str, *, resource_keys: Collection[str], data_keys: Collection[str] | None = None
+) -> Document:
     """Read ``text`` into its frontmatter and its references, sorted by start.
 
     Frontmatter references (the values under ``resource_keys``) come first, as they
     come first in the text; then the body's Markdown, HTML and bare-URL references.
+    ``data_keys``: build only these top-level values of ``Document.frontmatter``
+    (a corpus scan needs ``date`` alone; building every title and tag list cost a
+    twentieth of its time); None builds them all.
     """
     lines = LineIndex.of(text)
-    front = read_frontmatter(text, resource_keys=resource_keys, lines=lines)
+    front = read_frontmatter(text, resource_keys=resource_keys, lines=lines, data_keys=data_keys)
     body = scan_markdown(text, front.body_start, lines=lines)
     return Document(
         text=text,

@@ -91,7 +91,11 @@ def _bom_length(text: str) -> int:
 
 
 def read_frontmatter(
-    text: str, *, resource_keys: Collection[str], lines: LineIndex | None = None
+    text: str,
+    *,
+    resource_keys: Collection[str],
+    lines: LineIndex | None = None,
+    data_keys: Collection[str] | None = None,
 ) -> Frontmatter:
     """Parse the frontmatter of ``text`` and find the resources under ``resource_keys``.
 
@@ -106,7 +110,8 @@ def read_frontmatter(
     index = LineIndex.of(text) if lines is None else lines
     loader = yaml.CSafeLoader(text[block.start : block.end])
     try:
-        return _parse(loader, text, block, index, frozenset(resource_keys))
+        wanted = None if data_keys is None else frozenset(data_keys)
+        return _parse(loader, text, block, index, frozenset(resource_keys), wanted)
     finally:
         loader.dispose()
 
@@ -117,6 +122,7 @@ def _parse(
     block: FrontmatterBlock,
     index: LineIndex,
     keys: frozenset[str],
+    wanted: frozenset[str] | None = None,
 ) -> Frontmatter:
     try:
         node = loader.get_single_node()
@@ -131,7 +137,14 @@ def _parse(
     except (yaml.YAMLError, RecursionError) as exc:
         return _failed(block, _yaml_problem(exc, text, block, index))
     try:
-        data = loader.construct_document(node)
+        if wanted is None:
+            data = loader.construct_document(node)
+        else:
+            data = {
+                key.value: loader.construct_object(value, deep=True)
+                for key, value in node.value
+                if isinstance(key, ScalarNode) and key.value in wanted
+            }
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         error = _yaml_problem(exc, text, block, index)
         return Frontmatter({}, references, error, block, block.body_start)

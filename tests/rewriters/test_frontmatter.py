@@ -163,3 +163,14 @@ def test_identity_value_agrees_with_the_full_parse_on_valid_yaml() -> None:
     front = read_frontmatter(STAND_NEWS, resource_keys=())
     assert identity_value(STAND_NEWS, KEYS) == front.data["original_url"]
     assert identity_value("no frontmatter", KEYS) is None
+
+
+def test_data_keys_build_only_the_values_asked_for() -> None:
+    from rewriters import read_document
+
+    text = '---\ntitle: "T"\ndate: 2021-02-07\ntags:\n  - a\nimage: "https://x.org/a.png"\n---\nbody\n'
+    full = read_document(text, resource_keys=("image",))
+    some = read_document(text, resource_keys=("image",), data_keys=("date", "missing"))
+    assert set(full.frontmatter) == {"title", "date", "tags", "image"}
+    assert dict(some.frontmatter) == {"date": full.frontmatter["date"]}
+    assert some.references == full.references
