@@ -213,7 +213,11 @@ def test_fast_key_agrees_with_resource_key(url: str) -> None:
         assert key == resource_key(url)
 
 
-@given(st.from_regex(r"(\.\./){0,3}[A-Za-z0-9\-._~/%新聞 ]{0,30}(\?[a-z=&]{0,6})?(#[a-z]{0,4})?", fullmatch=True))
+@given(
+    st.from_regex(
+        r"(\.\./){0,3}[A-Za-z0-9\-._~/%新聞 ]{0,30}(\?[a-z=&]{0,6})?(#[a-z]{0,4})?", fullmatch=True
+    )
+)
 def test_relative_fast_path_agrees_with_w3lib(target: str) -> None:
     from w3lib.url import safe_url_string
 

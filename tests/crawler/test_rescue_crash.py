@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import linkrescue
 from tests.support.messy_corpus import GOV, Corpus, standnews_corpus
 from tests.support.pywb_server import Pywb, start_pywb
 
@@ -130,18 +131,6 @@ def store_files(run: Path) -> dict[str, str]:
                 continue
             found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return dict(sorted(found.items()))
-
-
-def linkrescue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``linkrescue …`` run to the end, as a user types it."""
-    return subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"},
-    )
 
 
 def start(run: Path, *args: str) -> subprocess.Popen[bytes]:

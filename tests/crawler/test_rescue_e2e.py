@@ -8,10 +8,7 @@ where some references were captured and some were not.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.support.archive_content import Cap, html, jpeg_like, png_bytes
+from tests.support.cli import linkrescue
 from tests.support.pywb_server import Pywb, start_pywb
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,17 +151,6 @@ def write_config(path: Path, archive: Archive, extra: str = "") -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def linkrescue(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
 
 
 def scan(path: Path, cwd: Path) -> list[dict[str, Any]]:

@@ -18,9 +18,6 @@ left alone, while the others are restored.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from tests.support.cli import linkrescue
 from tests.support.messy_corpus import (
     GOV,
     MESSY_CAPTURES,
@@ -65,17 +63,6 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archives]:
             later.stop()
     finally:
         first.stop()
-
-
-def linkrescue(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
 
 
 def setup_run(root: Path, archive: Pywb) -> dict[Path, bytes]:

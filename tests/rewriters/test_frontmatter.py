@@ -168,7 +168,9 @@ def test_identity_value_agrees_with_the_full_parse_on_valid_yaml() -> None:
 def test_data_keys_build_only_the_values_asked_for() -> None:
     from rewriters import read_document
 
-    text = '---\ntitle: "T"\ndate: 2021-02-07\ntags:\n  - a\nimage: "https://x.org/a.png"\n---\nbody\n'
+    text = (
+        '---\ntitle: "T"\ndate: 2021-02-07\ntags:\n  - a\nimage: "https://x.org/a.png"\n---\nbody\n'
+    )
     full = read_document(text, resource_keys=("image",))
     some = read_document(text, resource_keys=("image",), data_keys=("date", "missing"))
     assert set(full.frontmatter) == {"title", "date", "tags", "image"}
