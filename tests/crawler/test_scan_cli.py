@@ -234,3 +234,21 @@ def test_pool_and_single_process_give_identical_output(tmp_path: Path) -> None:
     assert len(single) == 150 * 4
     assert sum(r["status"] == "internal" for r in single) == 150
     assert "150 documents, 600 references" in stderr
+
+
+def test_json_lines_are_exactly_what_json_dumps_writes(tmp_path: Path) -> None:
+    from crawler.resolve import resolve
+    from crawler.scan import Record, _encode_string
+    from rewriters import read_document
+
+    doc = write(
+        tmp_path / 'q"uote\\新.md',
+        '---\nimage: "http://web.archive.org/web/2021im_/https://x.org/a\\"b.png"\n---\n'
+        '[t](http://web.archive.org/web/20211229095346/https://x.org/新?a="1"\\n) '
+        '<img src="mailto:x@y.org"> [rel](../x/)\n',
+    )
+    text = doc.read_text(encoding="utf-8")
+    for ref in read_document(text, resource_keys=("image",)).references:
+        record = Record(str(doc), ref, resolve(ref, text, str(tmp_path), None), "other.md")
+        line = record.json_line(_encode_string(str(doc)))
+        assert line == json.dumps(record.as_dict(), ensure_ascii=False)
