@@ -204,7 +204,7 @@ def resolve_absolute(absolute: str) -> Resolution:
         absolute = "https:" + absolute
     try:
         url = encode_url(absolute)
-        key = fast_key(url) if url is absolute else None
+        key = fast_key(url)
         if key is not None:  # plain http(s) URL with a dotted lower-case host
             return Resolution(Status.REMOTE, url=url, archive=layer, key=key)
         parts = urlsplit(url)
@@ -258,10 +258,11 @@ def _local_file(doc_dir: str, target: str) -> str | None:
     the disk is only for that verdict, never for resolving a remote link.
     """
     path_part = target.split("#", 1)[0].split("?", 1)[0]
-    if not path_part or path_part.startswith("/"):
-        return None
+    if not path_part or path_part.startswith("/") or path_part.endswith("/"):
+        return None  # a folder URL (the Stand News ../../section/slug/ links) is never a file
     try:
-        if os.path.isfile(os.path.join(doc_dir, unquote(path_part))):
+        name = unquote(path_part) if "%" in path_part else path_part
+        if os.path.isfile(os.path.join(doc_dir, name)):
             return path_part
     except (OSError, ValueError):
         return None
