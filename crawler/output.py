@@ -40,22 +40,27 @@ def write_results(
     if fmt is Format.TABLE:
         _write_table(results, console, summary)
         return
+    raw = out.buffer  # workers send UTF-8 already: no encoding in the main process
+    out.flush()
     first = True
     if fmt is Format.JSON:
-        out.write("[")
+        raw.write(b"[")
     for result in results:
         summary.add(result)
         _report_problems(result)
+        if not result.blob:
+            continue
         if fmt is Format.JSON:
-            for line in result.lines:
-                out.write("\n" if first else ",\n")
-                out.write(line)
-                first = False
-        elif result.lines:
-            out.write("\n".join(result.lines))
-            out.write("\n")
+            # A JSON line never holds a raw newline (json escapes it): safe to split on.
+            raw.write(b"\n" if first else b",\n")
+            raw.write(result.blob.replace(b"\n", b",\n"))
+            first = False
+        else:
+            raw.write(result.blob)
+            raw.write(b"\n")
     if fmt is Format.JSON:
-        out.write("\n]\n" if not first else "]\n")
+        raw.write(b"\n]\n" if not first else b"]\n")
+    raw.flush()
 
 
 def _report_problems(result: FileResult) -> None:

@@ -147,7 +147,7 @@ def resolve(ref: Reference, text: str, doc_dir: str, address: str | None) -> Res
         return Resolution(Status.SKIPPED, reason="fragment-only link (same page)")
     if _NOT_URL_CHARS.search(target):
         return Resolution(Status.INVALID, reason="not a URL: contains markup or control characters")
-    cite = _CITE_JUNK.search(target)
+    cite = _CITE_JUNK.search(target) if "=" in target else None
     if cite:
         target = target[: cite.start()]
 
