@@ -58,10 +58,20 @@ IMAGE_HTML = frozenset(
 BREAKER_FAILURES = 5
 #: A listing for resources with full timestamps spans this many days around them.
 PREFIX_WINDOW_DAYS = 45
-#: Resources with full timestamps under one host that earn it a one-page listing.
-HOST_LISTING_MIN = 100
+#: Resources with full timestamps under one directory that earn it a listing.
+EXACT_MIN_GROUP = 5
 #: Hosts with at least this many resources to look up get one CDX prefix listing.
 PREFIX_MIN_GROUP = 20
+
+
+@dataclass(slots=True)
+class Listing:
+    """One planned CDX prefix listing, the URLs it should answer for, and when it is done."""
+
+    prefix: str
+    urls: list[str]
+    window: dict[str, Any]
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class Verdict:
@@ -257,63 +267,89 @@ class Rescuer:
         self._tripped: str | None = None
 
     def run(self, tasks: Sequence[Task]) -> None:
-        """Fetch ``tasks`` on the configured number of threads, in order.
+        """Fetch ``tasks`` on the configured number of threads.
 
+        CDX listings (:meth:`_plan`) run on a thread of their own while the workers
+        fetch the resources no listing covers: the CDX pool (0.4/s) and playback
+        (8/s) are separate budgets, so listing time hides behind playback time.
+        A covered resource waits for its listing, then costs one playback.
         Only a few tasks per thread are queued at a time: queueing a whole
         corpus's resources up front held a future per resource (44 MiB for 25,000).
         """
-        self._prefetch(tasks)
+        listings = self._plan(tasks)
+        waits = {url: listing.done for listing in listings for url in listing.urls}
+        order = {id(listing.done): i for i, listing in enumerate(listings)}
+        covered = sorted(
+            (t for t in tasks if t.url in waits), key=lambda t: order[id(waits[t.url])]
+        )
+        ordered = [t for t in tasks if t.url not in waits] + covered
+        lister = threading.Thread(
+            target=self._list_all, args=(listings,), name="cdx-listings", daemon=True
+        )
+        lister.start()
         workers = max(1, self.config.rescue.concurrency)
         window = workers * 4
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue") as pool:
-            queued: deque[Future[Task]] = deque()
-            for task in tasks:
-                queued.append(pool.submit(self._one, task))
-                if len(queued) >= window:
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue") as pool:
+                queued: deque[Future[Task]] = deque()
+                for task in ordered:
+                    queued.append(pool.submit(self._one, task, waits.get(task.url)))
+                    if len(queued) >= window:
+                        self.on_done(queued.popleft().result())
+                while queued:
                     self.on_done(queued.popleft().result())
-            while queued:
-                self.on_done(queued.popleft().result())
+        finally:
+            lister.join()
 
-    def _prefetch(self, tasks: Sequence[Task]) -> None:
-        """Spend CDX requests where one listing answers for many resources.
+    def _plan(self, tasks: Sequence[Task]) -> list[Listing]:
+        """The CDX prefix listings worth their cost, largest first.
 
         Resources referenced without a full timestamp (``2021im_``, live links):
-        one prefix listing per directory shared by at least ``PREFIX_MIN_GROUP``
-        of them, so each then costs one playback request instead of a lookup.
+        one listing per directory shared by at least ``PREFIX_MIN_GROUP`` of them,
+        so each then costs one playback request instead of a lookup.
         Resources with a 14-digit timestamp: a playback at that second usually
-        lands on an archive redirect to the nearest capture (two requests); a
-        listing of their directory within ``PREFIX_WINDOW_DAYS`` of the written
-        timestamps finds the capture's exact second instead. Such a listing is
-        bounded to one page per ``PREFIX_MIN_GROUP`` resources; a whole host
-        (``www.facebook.com/`` has millions of captures on the Internet Archive)
-        gets one page at most, and only for ``HOST_LISTING_MIN`` resources or more:
-        a small archive lists it whole, a big one costs a single request.
+        lands on an archive redirect to the nearest capture (two requests: the
+        timestamps scraped pages carry are the page's, not the target's); a listing
+        of their directory within ``PREFIX_WINDOW_DAYS`` of the written timestamps
+        finds the capture's exact second instead. For those, a directory of
+        ``EXACT_MIN_GROUP`` is enough, since listings run beside the playbacks;
+        a listing is bounded to one page per ``PREFIX_MIN_GROUP`` resources, and a
+        whole host (``www.facebook.com/`` has millions of captures on the Internet
+        Archive) gets one page: a small archive lists it whole, a big one costs a
+        single request.
         """
+        plan: list[Listing] = []
         vague = [t.url for t in tasks if not _exact(t)]
         for prefix, urls in group_by_prefix(vague, min_group=PREFIX_MIN_GROUP).items():
             if prefix:
-                self._list(prefix, urls)
+                plan.append(Listing(prefix, urls, {}))
         exact = {t.url: t for t in tasks if _exact(t)}
-        for prefix, urls in group_by_prefix(exact, min_group=PREFIX_MIN_GROUP).items():
-            whole_host = prefix.rstrip("/").count("/") < 1
-            if not prefix or (whole_host and len(urls) < HOST_LISTING_MIN):
+        for prefix, urls in group_by_prefix(exact, min_group=EXACT_MIN_GROUP).items():
+            if not prefix:
                 continue
+            whole_host = prefix.rstrip("/").count("/") < 1
             stamps = sorted(exact[url].timestamp or "" for url in urls)
-            self._list(
-                prefix,
-                urls,
-                from_ts=_shift(stamps[0], -PREFIX_WINDOW_DAYS),
-                to_ts=_shift(stamps[-1], PREFIX_WINDOW_DAYS),
-                max_pages=1 if whole_host else max(1, len(urls) // PREFIX_MIN_GROUP),
-            )
+            window = {
+                "from_ts": _shift(stamps[0], -PREFIX_WINDOW_DAYS),
+                "to_ts": _shift(stamps[-1], PREFIX_WINDOW_DAYS),
+                "max_pages": 1 if whole_host else max(1, len(urls) // PREFIX_MIN_GROUP),
+            }
+            plan.append(Listing(prefix, urls, window))
+        return sorted(plan, key=lambda listing: -len(listing.urls))
 
-    def _list(self, prefix: str, urls: list[str], **window: Any) -> None:
-        try:
-            self.client.prefetch_prefix(prefix, only=urls, **window)
-        except Exception as exc:  # a failed listing only costs the per-URL path
-            log.warning("CDX listing of %s failed: %s", prefix, exc)
+    def _list_all(self, listings: Sequence[Listing]) -> None:
+        for listing in listings:
+            try:
+                if self._tripped is None:
+                    self.client.prefetch_prefix(listing.prefix, only=listing.urls, **listing.window)
+            except Exception as exc:  # a failed listing only costs the per-URL path
+                log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
+            finally:
+                listing.done.set()
 
-    def _one(self, task: Task) -> Task:
+    def _one(self, task: Task, listed: threading.Event | None = None) -> Task:
+        if listed is not None:
+            listed.wait()
         if self._tripped is not None:
             task.outcome = Outcome.FAILED
             task.reason = f"not tried: {self._tripped}"
