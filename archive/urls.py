@@ -388,10 +388,3 @@ def identity_of_key(key: str) -> str:
     path, sep, query = rest.partition("?")
     path = path.rstrip("/")
     return f"{path}?{query}" if sep and query else path
-
-
-def playback_url(root: str, timestamp: str, modifier: str, original: str) -> str:
-    """Build ``<root>/web/<timestamp><modifier>/<original>``; the original goes in raw, not
-    percent-encoded as a whole (``/web/*/https%3A%2F%2F…`` is not recognized, daverix/urlforwarder#1).
-    """
-    return f"{root.rstrip('/')}/web/{timestamp}{modifier}/{original}"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from archive.urls import identity_key, identity_of_key
 from crawler.config import CorpusSettings
-from crawler.resolve import document_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +133,3 @@ class Identity:
         if m is None:
             return None
         return m.group(1) if m.groups() else m.group(0)
-
-
-def address_from_frontmatter(frontmatter: object, keys: Sequence[str]) -> str | None:
-    """The first of ``keys`` that holds a usable address, encoded and absolute."""
-    if not isinstance(frontmatter, dict):
-        return None
-    for key in keys:
-        address = document_address(frontmatter.get(key))
-        if address is not None:
-            return address
-    return None

@@ -23,7 +23,7 @@ from crawler.live import LiveChecker
 from crawler.output import report_problem
 from crawler.progress import RescueProgress
 from crawler.report import report_dict
-from crawler.rescue import Inventory, Rescuer, RescueRun, inventory, settle_known
+from crawler.rescue import Inventory, Rescuer, RescueRun, Task, inventory, settle_known
 from crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
 from crawler.scan import Corpus
 
@@ -76,6 +76,29 @@ def rescue(
         return JobResult(report_dict(run, RequestCounts(), 0), failed=False)
 
     live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
+    try:
+        counts = _fetch_and_rewrite(
+            run, corpus, tasks, config, live, now, console, interactive, transport
+        )
+    finally:
+        if live is not None:
+            live.close()
+    live_requests = live.requests if live is not None else 0
+    return JobResult(report_dict(run, counts, live_requests), failed=run.failed)
+
+
+def _fetch_and_rewrite(
+    run: RescueRun,
+    corpus: Corpus,
+    tasks: list[Task],
+    config: Config,
+    live: LiveChecker | None,
+    now: datetime,
+    console: Console,
+    interactive: bool,
+    transport: httpx.BaseTransport | None,
+) -> RequestCounts:
+    """Stages 2-4 with the store and the archive client open; the requests they made."""
     with (
         Store(config.store_dir) as store,
         ArchiveClient(config.archive, transport=transport) as client,
@@ -103,11 +126,7 @@ def rescue(
         if config.rescue.rewrite:
             rewritten = _rewrite(run, corpus, config, store.index, dry_run=False)
             run.rewritten.extend(r.path for r in rewritten)
-        counts = client.counts
-    live_requests = live.requests if live is not None else 0
-    if live is not None:
-        live.close()
-    return JobResult(report_dict(run, counts, live_requests), failed=run.failed)
+        return client.counts
 
 
 def _rewrite(

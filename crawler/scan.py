@@ -168,7 +168,8 @@ def _init_worker(config: Config, index: dict[str, str], as_json: bool) -> None:
     # nodes, references, dicts) that reference counting frees at once; the cyclic
     # collector would walk the whole heap (with the identity index) every 700 of
     # them for nothing, which cost a third of the scan's time.
-    gc.freeze()
+    if multiprocessing.parent_process() is not None:  # a pool worker, not the CLI itself
+        gc.freeze()
     _STATE["config"] = config
     _STATE["index"] = index
     _STATE["identity"] = Identity.from_settings(config.corpus)
