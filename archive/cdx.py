@@ -215,14 +215,30 @@ class CachedAnswer:
     rows: list[Snapshot]
 
 
+@dataclass(frozen=True, slots=True)
+class _Coverage:
+    """One listing of a prefix: complete (no capture under it is unknown), the URL
+    keys its rows were kept for (None: all), and whether it had a date window."""
+
+    complete: bool
+    only: frozenset[str] | None
+    windowed: bool
+
+
 class PrefixCache:
-    """Rows of prefix listings, by :func:`~archive.snapshots.url_key`; thread-safe."""
+    """Rows of prefix listings, by :func:`~archive.snapshots.url_key`; thread-safe.
+
+    One prefix can be listed more than once for different URLs: a rescue lists a
+    directory for its references written with a partial timestamp (``2021im_``) and
+    again, within a date window, for those written with a full one. Each listing
+    is a coverage of its own, so the second never passes for the first.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rows: dict[str, list[Snapshot]] = defaultdict(list)
-        # prefix -> (its key, complete, the URL keys it was kept for; None = all)
-        self._prefixes: dict[str, tuple[str, bool, frozenset[str] | None]] = {}
+        # prefix -> its key and its coverages
+        self._prefixes: dict[str, tuple[str, list[_Coverage]]] = {}
 
     def add(
         self,
@@ -231,10 +247,11 @@ class PrefixCache:
         *,
         complete: bool,
         only: frozenset[str] | None = None,
+        windowed: bool = False,
     ) -> int:
         """Store one listing's rows and mark ``prefix`` listed; return the rows kept."""
         count = self.add_rows(rows, only=only)
-        self.cover(prefix, complete=complete, only=only)
+        self.cover(prefix, complete=complete, only=only, windowed=windowed)
         return count
 
     def add_rows(self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None) -> int:
@@ -249,24 +266,56 @@ class PrefixCache:
                     count += 1
         return count
 
-    def cover(self, prefix: str, *, complete: bool, only: frozenset[str] | None = None) -> None:
+    def cover(
+        self,
+        prefix: str,
+        *,
+        complete: bool,
+        only: frozenset[str] | None = None,
+        windowed: bool = False,
+    ) -> None:
         """Mark ``prefix`` as listed (completely: every capture under it is known), for
-        the URLs of ``only`` when the rows were kept for those alone."""
+        the URLs of ``only`` when the rows were kept for those alone; ``windowed``
+        when the listing had a date window, so it knows only captures within it."""
         with self._lock:
-            self._prefixes.setdefault(prefix, (prefix_key(prefix), complete, only))
+            entry = self._prefixes.setdefault(prefix, (prefix_key(prefix), []))
+            entry[1].append(_Coverage(complete and not windowed, only, windowed))
 
     def has_prefix(self, prefix: str) -> bool:
         with self._lock:
             return prefix in self._prefixes
+
+    def uncovered(
+        self, prefix: str, only: frozenset[str] | None, *, windowed: bool = False
+    ) -> frozenset[str] | None:
+        """Which of ``only`` (None: every URL) a new listing of ``prefix`` would still
+        have to keep: empty when earlier listings of it already answer for them all.
+        A listing with a date window never answers for one without."""
+        with self._lock:
+            entry = self._prefixes.get(prefix)
+            if entry is None:
+                return only
+            kept: set[str] = set()
+            for coverage in entry[1]:
+                if coverage.windowed and not windowed:
+                    continue
+                if coverage.only is None:
+                    return frozenset()
+                kept.update(coverage.only)
+        if only is None:
+            return None
+        return only - kept
 
     def answer(self, url: str) -> CachedAnswer | None:
         """The cached knowledge of ``url``, or None when no listing covers it."""
         key = url_key(url)
         with self._lock:
             covering = [
-                (p, done)
-                for p, (pkey, done, only) in self._prefixes.items()
-                if (only is None or key in only) and key.startswith(pkey)
+                (p, coverage.complete)
+                for p, (pkey, coverages) in self._prefixes.items()
+                if key.startswith(pkey)
+                for coverage in coverages
+                if coverage.only is None or key in coverage.only
             ]
             if not covering:
                 return None

@@ -15,7 +15,7 @@ import httpx
 
 from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
 from archive.errors import Blocked, UnexpectedAnswer
-from archive.model import Snapshot, Want
+from archive.model import Listed, Snapshot, Want
 from archive.playback import encode_original
 from archive.ratelimit import Endpoint
 from archive.snapshots import rank_snapshots, url_key
@@ -77,7 +77,7 @@ class CdxIndex:
         to_ts: str | None = None,
         page_rows: int = PAGE_ROWS,
         max_pages: int | None = None,
-    ) -> int:
+    ) -> Listed:
         """List every capture under ``prefix`` (one CDX request per page) into the cache.
 
         Afterwards any URL under the prefix is chosen from memory, with no CDX
@@ -86,17 +86,21 @@ class CdxIndex:
         window (``from_ts``/``to_ts``, 1-14 digits) makes the listing shorter.
         A listing is *complete* when the server's resume keys ran out and there was
         no window; only then does a URL missing from it mean "not archived".
-        Returns the rows kept; calling it again for the same prefix does nothing.
+        Listing a prefix again keeps only rows of URLs no earlier listing of it
+        covers (one with a window never covers one without), and sends nothing
+        when there are none.
         """
         keep = frozenset(url_key(u) for u in only) if only is not None else None
+        windowed = bool(from_ts or to_ts)
         with self._locks_guard:
             lock = self._locks.setdefault(prefix, threading.Lock())
         with lock:
-            if self.cache.has_prefix(prefix):
-                return 0
+            keep = self.cache.uncovered(prefix, keep, windowed=windowed)
+            if keep is not None and not keep:
+                return Listed()
             resume: str | None = None
             pages = kept = listed = 0
-            complete = False
+            exhausted = False
             query_prefix = encode_original(prefix)
             while max_pages is None or pages < max_pages:
                 page, resume = self.query(
@@ -114,8 +118,8 @@ class CdxIndex:
                 kept += self.cache.add_rows(page, only=keep)
                 if resume is None:
                     # A full page without a resume key: the server does not page (pywb).
-                    complete = len(page) < page_rows
-                    if not complete:
+                    exhausted = len(page) < page_rows
+                    if not exhausted:
                         log.warning(
                             "CDX listing of %s stopped at %d rows without a resume key; "
                             "URLs missing from it will be looked up one by one",
@@ -123,6 +127,6 @@ class CdxIndex:
                             listed,
                         )
                     break
-            self.cache.cover(prefix, complete=complete and not from_ts and not to_ts, only=keep)
+            self.cache.cover(prefix, complete=exhausted, only=keep, windowed=windowed)
             log.info("CDX listing of %s: %d rows in %d pages, %d kept", prefix, listed, pages, kept)
-            return kept
+            return Listed(kept, listed, pages, exhausted)

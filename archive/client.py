@@ -41,7 +41,7 @@ from archive.errors import (
     TransientError,
     UnexpectedAnswer,
 )
-from archive.model import Capture, Outcome, Result, Sink, Snapshot, Want
+from archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
 from archive.playback import Layout, Memento, fetch_capture
 from archive.ratelimit import ArchiveLimits
 from archive.settings import ArchiveSettings
@@ -138,7 +138,7 @@ class ArchiveClient:
         to_ts: str | None = None,
         page_rows: int = PAGE_ROWS,
         max_pages: int | None = None,
-    ) -> int:
+    ) -> Listed:
         """List every capture under ``prefix`` (one CDX request per page) into the cache;
         afterwards URLs under it are chosen with no CDX request. See
         :meth:`archive.cdxclient.CdxIndex.prefetch` for ``only`` and the date window."""

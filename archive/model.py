@@ -67,6 +67,22 @@ class Capture:
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """What one CDX prefix listing did.
+
+    ``kept``: rows stored for later choices; ``listed``: rows the archive sent;
+    ``pages``: CDX requests spent; ``exhausted``: the archive had nothing more for
+    the query (within its date window, if it had one), rather than the listing
+    stopping at its page limit or at a full page without a resume key (pywb).
+    """
+
+    kept: int = 0
+    listed: int = 0
+    pages: int = 0
+    exhausted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """The final word on one resource: an outcome, the capture when rescued, and why."""
 

@@ -179,18 +179,20 @@ def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, li
         host, path, _ = _split(url)
         dirs[host + path[: path.rfind("/") + 1]].append(url)
     groups: dict[str, list[str]] = defaultdict(list)
-    pending = dict(dirs)
-    while pending:
-        parents: dict[str, list[str]] = defaultdict(list)
-        for directory, members in pending.items():
+    # Deepest directories first, so that a directory's own URLs and those its
+    # subdirectories hand up are counted together (``blog/about.html`` with
+    # ``blog/2021/a.html`` and ``blog/2021/b.html`` make a group of three).
+    while dirs:
+        depth = max(directory.count("/") for directory in dirs)
+        for directory in [d for d in dirs if d.count("/") == depth]:
+            members = dirs.pop(directory)
+            parent = directory.rstrip("/")
             if len(members) >= min_group:
                 groups[directory].extend(members)
-            elif "/" in directory.rstrip("/"):
-                parent = directory.rstrip("/")
-                parents[parent[: parent.rfind("/") + 1]].extend(members)
+            elif "/" in parent:
+                dirs[parent[: parent.rfind("/") + 1]].extend(members)
             else:
                 groups[""].extend(members)
-        pending = dict(parents)
     return dict(groups)
 
 

@@ -28,15 +28,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from archive.client import ArchiveClient
 from archive.index import Index
-from archive.model import Outcome, Result, Want
-from archive.snapshots import group_by_prefix, timestamp_datetime
+from archive.model import Listed, Outcome, Result, Want
 from archive.store import Store
 from crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from crawler.corpus import Problem
+from crawler.listings import SMALL_MIN_GROUP, Listing, plan_listings
 from crawler.live import LiveChecker
 from crawler.resolve import Status
 from crawler.scan import Corpus, FileResult, Record, index_corpus, scan_items
@@ -56,22 +55,6 @@ IMAGE_HTML = frozenset(
 )
 #: Resources failing in a row (after their own retries) that stop a run's fetching.
 BREAKER_FAILURES = 5
-#: A listing for resources with full timestamps spans this many days around them.
-PREFIX_WINDOW_DAYS = 45
-#: Resources with full timestamps under one directory that earn it a listing.
-EXACT_MIN_GROUP = 5
-#: Hosts with at least this many resources to look up get one CDX prefix listing.
-PREFIX_MIN_GROUP = 20
-
-
-@dataclass(slots=True)
-class Listing:
-    """One planned CDX prefix listing, the URLs it should answer for, and when it is done."""
-
-    prefix: str
-    urls: list[str]
-    window: dict[str, Any]
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class Verdict:
@@ -151,16 +134,6 @@ def selected(record: Record, config: Config) -> bool:
     if (only == "images" and not image) or (only == "links" and image):
         return False
     return not (record.res.archive is None and config.rescue.live_links == "off")
-
-
-def _exact(task: Task) -> bool:
-    return task.timestamp is not None and len(task.timestamp) == 14
-
-
-def _shift(timestamp: str, days: int) -> str:
-    """A 14-digit timestamp moved by ``days`` (for a CDX ``from``/``to`` window)."""
-    moved = timestamp_datetime(timestamp) + timedelta(days=days)
-    return moved.strftime("%Y%m%d%H%M%S")
 
 
 def _digits(timestamp: str | None) -> str | None:
@@ -269,14 +242,14 @@ class Rescuer:
     def run(self, tasks: Sequence[Task]) -> None:
         """Fetch ``tasks`` on the configured number of threads.
 
-        CDX listings (:meth:`_plan`) run on a thread of their own while the workers
+        CDX listings (:func:`crawler.listings.plan_listings`) run on a thread of their own while the workers
         fetch the resources no listing covers: the CDX pool (0.4/s) and playback
         (8/s) are separate budgets, so listing time hides behind playback time.
         A covered resource waits for its listing, then costs one playback.
         Only a few tasks per thread are queued at a time: queueing a whole
         corpus's resources up front held a future per resource (44 MiB for 25,000).
         """
-        listings = self._plan(tasks)
+        listings = plan_listings(tasks)
         waits = {url: listing.done for listing in listings for url in listing.urls}
         order = {id(listing.done): i for i, listing in enumerate(listings)}
         covered = sorted(
@@ -301,51 +274,41 @@ class Rescuer:
         finally:
             lister.join()
 
-    def _plan(self, tasks: Sequence[Task]) -> list[Listing]:
-        """The CDX prefix listings worth their cost, largest first.
-
-        Resources referenced without a full timestamp (``2021im_``, live links):
-        one listing per directory shared by at least ``PREFIX_MIN_GROUP`` of them,
-        so each then costs one playback request instead of a lookup.
-        Resources with a 14-digit timestamp: a playback at that second usually
-        lands on an archive redirect to the nearest capture (two requests: the
-        timestamps scraped pages carry are the page's, not the target's); a listing
-        of their directory within ``PREFIX_WINDOW_DAYS`` of the written timestamps
-        finds the capture's exact second instead. For those, a directory of
-        ``EXACT_MIN_GROUP`` is enough, since listings run beside the playbacks;
-        a listing is bounded to one page per ``PREFIX_MIN_GROUP`` resources, and a
-        whole host (``www.facebook.com/`` has millions of captures on the Internet
-        Archive) gets one page: a small archive lists it whole, a big one costs a
-        single request.
-        """
-        plan: list[Listing] = []
-        vague = [t.url for t in tasks if not _exact(t)]
-        for prefix, urls in group_by_prefix(vague, min_group=PREFIX_MIN_GROUP).items():
-            if prefix:
-                plan.append(Listing(prefix, urls, {}))
-        exact = {t.url: t for t in tasks if _exact(t)}
-        for prefix, urls in group_by_prefix(exact, min_group=EXACT_MIN_GROUP).items():
-            if not prefix:
-                continue
-            whole_host = prefix.rstrip("/").count("/") < 1
-            stamps = sorted(exact[url].timestamp or "" for url in urls)
-            window = {
-                "from_ts": _shift(stamps[0], -PREFIX_WINDOW_DAYS),
-                "to_ts": _shift(stamps[-1], PREFIX_WINDOW_DAYS),
-                "max_pages": 1 if whole_host else max(1, len(urls) // PREFIX_MIN_GROUP),
-            }
-            plan.append(Listing(prefix, urls, window))
-        return sorted(plan, key=lambda listing: -len(listing.urls))
-
     def _list_all(self, listings: Sequence[Listing]) -> None:
         for listing in listings:
             try:
                 if self._tripped is None:
-                    self.client.prefetch_prefix(listing.prefix, only=listing.urls, **listing.window)
+                    listed = self.client.prefetch_prefix(
+                        listing.prefix, only=listing.urls, **listing.window
+                    )
+                    self._list_beyond_window(listing, listed)
             except Exception as exc:  # a failed listing only costs the per-URL path
                 log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
             finally:
                 listing.done.set()
+
+    def _list_beyond_window(self, listing: Listing, listed: Listed) -> None:
+        """List a small directory again without its date window, for the URLs the
+        windowed listing did not find.
+
+        A windowed listing cannot tell "not archived" from "archived at another
+        time", so each URL it missed would cost a playback request that most often
+        only answers 404 (the uncaptured images of a dead outlet). When the window
+        held less than one page, the directory is small around that time and one
+        more page usually lists it whole: then a missing URL is known to be not
+        archived with no playback, and one captured far from the written timestamp
+        is found. On a big archive the page comes back full and nothing is lost
+        but that one CDX request.
+        """
+        if not listing.window or not listed.exhausted or listed.pages != 1:
+            return
+        missing = [url for url in listing.urls if not self._listed_rows(url)]
+        if len(missing) >= SMALL_MIN_GROUP:
+            self.client.prefetch_prefix(listing.prefix, only=missing, max_pages=1)
+
+    def _listed_rows(self, url: str) -> bool:
+        answer = self.client.cache.answer(url)
+        return answer is not None and bool(answer.rows)
 
     def _one(self, task: Task, listed: threading.Event | None = None) -> Task:
         if listed is not None:

@@ -161,7 +161,7 @@ def test_percent_encoded_cjk_paths_in_every_spelling(
 
 
 def test_a_listing_of_a_cjk_prefix_answers_for_its_urls(pywb_client: ArchiveClient) -> None:
-    assert pywb_client.prefetch_prefix("www.example-news.com/news_新聞/") == 1
+    assert pywb_client.prefetch_prefix("www.example-news.com/news_新聞/").kept == 1
     result, body = rescue(pywb_client, CJK, timestamp="2021", want=Want.IMAGE)
     assert result.outcome is Outcome.RESCUED and body == JPEG_CJK
     assert result.capture is not None and result.capture.verified
@@ -231,8 +231,8 @@ def test_a_digest_that_contradicts_the_bytes_is_rejected(pywb_client: ArchiveCli
 
 
 def test_a_prefix_listing_answers_for_every_url_under_it(pywb_client: ArchiveClient) -> None:
-    assert pywb_client.prefetch_prefix("assets.example.com/media/photos/batch/") == 30
-    assert pywb_client.prefetch_prefix("assets.example.com/media/photos/batch/") == 0  # cached
+    assert pywb_client.prefetch_prefix("assets.example.com/media/photos/batch/").kept == 30
+    assert pywb_client.prefetch_prefix("assets.example.com/media/photos/batch/").pages == 0
     for url, expected in PREFIX_IMAGES.items():
         result, body = rescue(pywb_client, url, timestamp="2021", want=Want.IMAGE)
         assert result.outcome is Outcome.RESCUED and body == expected
@@ -247,7 +247,7 @@ def test_a_prefix_listing_answers_for_every_url_under_it(pywb_client: ArchiveCli
 
 def test_a_listing_kept_for_some_urls_answers_only_for_those(pywb_client: ArchiveClient) -> None:
     wanted = [f"{ASSETS}/batch/p{i:02d}.png" for i in range(5)] + [f"{ASSETS}/batch/p99.png"]
-    assert pywb_client.prefetch_prefix(f"{ASSETS}/batch/", only=wanted) == 5
+    assert pywb_client.prefetch_prefix(f"{ASSETS}/batch/", only=wanted).kept == 5
     first, body = rescue(pywb_client, wanted[0], timestamp="2021", want=Want.IMAGE)
     assert first.outcome is Outcome.RESCUED and body == PREFIX_IMAGES[wanted[0]]
     missing, _ = rescue(pywb_client, wanted[-1], timestamp="2021")
@@ -257,6 +257,30 @@ def test_a_listing_kept_for_some_urls_answers_only_for_those(pywb_client: Archiv
     other, body = rescue(pywb_client, f"{ASSETS}/batch/p10.png", timestamp="2021")
     assert other.outcome is Outcome.RESCUED and body == PREFIX_IMAGES[f"{ASSETS}/batch/p10.png"]
     assert pywb_client.counts.cdx == 1 and pywb_client.counts.playback == 3
+
+
+def test_a_prefix_listed_again_for_other_urls_answers_for_them_too(
+    pywb_client: ArchiveClient,
+) -> None:
+    # A rescue lists a directory for its ``2021im_`` references and again, within a
+    # date window, for those written with the page's full timestamp.
+    first = [f"{ASSETS}/batch/p{i:02d}.png" for i in range(3)]
+    second = [f"{ASSETS}/batch/p{i:02d}.png" for i in range(3, 6)]
+    prefix = f"{ASSETS}/batch/"
+    assert pywb_client.prefetch_prefix(prefix, only=first).kept == 3
+    windowed = pywb_client.prefetch_prefix(
+        prefix, only=second, from_ts="20211201", to_ts="20211231"
+    )
+    assert windowed.kept == 3 and windowed.exhausted
+    assert pywb_client.prefetch_prefix(prefix, only=first[:1]).pages == 0  # answered already
+    # A window never answers for a listing without one: only that proves absence.
+    assert pywb_client.prefetch_prefix(prefix, only=second).pages == 1
+    for url in first + second:
+        result, body = rescue(pywb_client, url, timestamp="2021", want=Want.IMAGE)
+        assert result.outcome is Outcome.RESCUED and body == PREFIX_IMAGES[url]
+        answer = pywb_client.cache.answer(url)
+        assert answer is not None and answer.complete
+    assert pywb_client.counts.cdx == 3 and pywb_client.counts.playback == 6
 
 
 def test_worker_threads_share_one_client(pywb_client: ArchiveClient) -> None:

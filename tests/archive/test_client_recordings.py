@@ -198,11 +198,11 @@ def test_a_text_listing_is_followed_page_by_page_with_resume_keys(
     name = "test_search_multipage"
     client, replay = client_for(name)
     closing.append(client)
-    rows = client.prefetch_prefix(
+    listed = client.prefetch_prefix(
         "cnn.com", page_rows=25, from_ts="20010410000000", to_ts="20010510000000"
     )
     assert client.counts.cdx == 15  # 14 pages with a resume key, then an empty one
-    assert rows > 0
+    assert listed.pages == 15 and listed.exhausted and listed.kept > 0
     keys = [r.url.params.get("resumeKey") for r in replay.requests]
     assert keys[0] is None and all(keys[1:])
     # A date window: the listing cannot prove a URL was never archived.

@@ -99,6 +99,17 @@ def test_group_by_prefix_finds_the_directories_worth_a_listing() -> None:
     assert groups[""] == lone
 
 
+def test_a_directory_counts_its_own_urls_with_those_of_its_subdirectories() -> None:
+    blog = [
+        "https://blog.example/about.html",
+        "https://blog.example/2021/a",
+        "https://blog.example/2021/b",
+    ]
+    groups = group_by_prefix([*blog, "https://one.example/x"], min_group=3)
+    assert sorted(groups["blog.example/"]) == sorted(blog)
+    assert groups[""] == ["https://one.example/x"]
+
+
 def _snap(ts: str, status: int | None = 200, mime: str | None = "image/png", **kw: str) -> Snapshot:
     return Snapshot(kw.get("original", "https://a.com/x.png"), ts, mime, status, kw.get("digest"))
 
