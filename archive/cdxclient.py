@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -18,7 +19,7 @@ from archive.errors import Blocked, UnexpectedAnswer
 from archive.model import Listed, Snapshot, Want
 from archive.playback import encode_original
 from archive.ratelimit import Endpoint
-from archive.snapshots import rank_snapshots, url_key
+from archive.snapshots import rank_snapshots, timestamp_datetime, url_key
 from archive.transport import ArchiveHTTP
 
 log = logging.getLogger("archive")
@@ -84,8 +85,10 @@ class CdxIndex:
         request. ``only``: keep just the rows of these URLs (memory stays
         proportional to the references, not to the archive's listing); a date
         window (``from_ts``/``to_ts``, 1-14 digits) makes the listing shorter.
-        A listing is *complete* when the server's resume keys ran out and there was
-        no window; only then does a URL missing from it mean "not archived".
+        A listing is *complete* when the server's resume keys ran out (or, on a
+        server that does not page, every date window it was split into fitted in a
+        page) and there was no window; only then does a URL missing from it mean
+        "not archived".
         Listing a prefix again keeps only rows of URLs no earlier listing of it
         covers (one with a window never covers one without), and sends nothing
         when there are none.
@@ -98,35 +101,117 @@ class CdxIndex:
             keep = self.cache.uncovered(prefix, keep, windowed=windowed)
             if keep is not None and not keep:
                 return Listed()
-            resume: str | None = None
-            pages = kept = listed = 0
-            exhausted = False
-            query_prefix = encode_original(prefix)
-            while max_pages is None or pages < max_pages:
-                page, resume = self.query(
-                    prefix_query(
-                        query_prefix,
-                        limit=page_rows,
-                        resume_key=resume,
-                        from_ts=from_ts,
-                        to_ts=to_ts,
-                    ),
-                    what=f"CDX prefix listing of {prefix} (page {pages + 1})",
+            listing = _Listing(self, prefix, keep, page_rows, max_pages)
+            listing.run(from_ts, to_ts)
+            self.cache.cover(prefix, complete=listing.exhausted, only=keep, windowed=windowed)
+            log.info(
+                "CDX listing of %s: %d rows in %d pages, %d kept",
+                prefix,
+                listing.listed,
+                listing.pages,
+                listing.kept,
+            )
+            return Listed(listing.kept, listing.listed, listing.pages, listing.exhausted)
+
+
+class _Listing:
+    """The pages of one prefix listing, and their split into date windows when the
+    server does not page.
+
+    The Internet Archive pages a listing with resume keys. pywb does not (its
+    paging needs a ZipNum cluster index): it answers a full page and stops, so a
+    directory with more captures than a page (``assets.thestandnews.com/media/photos/``
+    at 10,000 articles) would be cut short and the rest of its resources would each
+    cost a lookup by playback. A full first page without a resume key is therefore
+    dropped and its date window listed again as two halves, recursively; rows come
+    sorted by URL, not by time, so no page can be kept and continued. Every half
+    that ends within a page makes the whole listing exhausted again. A listing
+    with no page left to spend (a whole host gets one) keeps its full page.
+    """
+
+    def __init__(
+        self,
+        index: CdxIndex,
+        prefix: str,
+        keep: frozenset[str] | None,
+        page_rows: int,
+        max_pages: int | None,
+    ) -> None:
+        self.index = index
+        self.prefix = prefix
+        self.query_prefix = encode_original(prefix)
+        self.keep = keep
+        self.page_rows = page_rows
+        self.max_pages = max_pages
+        self.pages = self.kept = self.listed = 0
+        self.exhausted = True
+
+    def run(self, from_ts: str | None, to_ts: str | None) -> None:
+        windows = [(from_ts, to_ts)]
+        while windows:
+            low, high = windows.pop()
+            halves = self._window(low, high)
+            if halves is None:
+                continue
+            if not halves:
+                return  # out of pages
+            windows.extend(reversed(halves))
+
+    def _window(self, low: str | None, high: str | None) -> list[tuple[str, str]] | None:
+        """List one date window: None when done, its halves when it must be split,
+        an empty list when the page limit stopped the listing."""
+        resume: str | None = None
+        first = True
+        while True:
+            if self.max_pages is not None and self.pages >= self.max_pages:
+                self.exhausted = False
+                return []
+            page, resume = self.index.query(
+                prefix_query(
+                    self.query_prefix,
+                    limit=self.page_rows,
+                    resume_key=resume,
+                    from_ts=low,
+                    to_ts=high,
+                ),
+                what=f"CDX prefix listing of {self.prefix} (page {self.pages + 1})",
+            )
+            self.pages += 1
+            self.listed += len(page)
+            if first and resume is None and len(page) >= self.page_rows:
+                halves = split_window(low, high)
+                if halves and (self.max_pages is None or self.pages < self.max_pages):
+                    return halves
+                log.warning(
+                    "CDX listing of %s stopped at %d rows without a resume key; "
+                    "URLs missing from it will be looked up one by one",
+                    self.prefix,
+                    len(page),
                 )
-                pages += 1
-                listed += len(page)
-                kept += self.cache.add_rows(page, only=keep)
-                if resume is None:
-                    # A full page without a resume key: the server does not page (pywb).
-                    exhausted = len(page) < page_rows
-                    if not exhausted:
-                        log.warning(
-                            "CDX listing of %s stopped at %d rows without a resume key; "
-                            "URLs missing from it will be looked up one by one",
-                            prefix,
-                            listed,
-                        )
-                    break
-            self.cache.cover(prefix, complete=exhausted, only=keep, windowed=windowed)
-            log.info("CDX listing of %s: %d rows in %d pages, %d kept", prefix, listed, pages, kept)
-            return Listed(kept, listed, pages, exhausted)
+                self.exhausted = False
+            self.kept += self.index.cache.add_rows(page, only=self.keep)
+            first = False
+            if resume is None:
+                return None
+
+
+#: The earliest a capture can be: the Internet Archive began crawling in 1996.
+EARLIEST = "19960101000000"
+
+
+def split_window(low: str | None, high: str | None) -> list[tuple[str, str]]:
+    """A CDX date window (1-14 digits each, None = open) as two halves of whole
+    seconds; empty when it is one second already."""
+    start = timestamp_datetime((low or EARLIEST).ljust(14, "0"))
+    end = timestamp_datetime(high) if high else datetime.now(UTC).replace(microsecond=0)
+    if end - start < timedelta(seconds=2):
+        return []
+    middle = (start + (end - start) // 2).replace(microsecond=0)
+    return [
+        (_stamp(start), _stamp(middle)),
+        (_stamp(middle + timedelta(seconds=1)), _stamp(end)),
+    ]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%d%H%M%S")

@@ -73,7 +73,8 @@ class Listed:
     ``kept``: rows stored for later choices; ``listed``: rows the archive sent;
     ``pages``: CDX requests spent; ``exhausted``: the archive had nothing more for
     the query (within its date window, if it had one), rather than the listing
-    stopping at its page limit or at a full page without a resume key (pywb).
+    stopping at its page limit or at a full page of one second's captures that no
+    date window can split (on a server without resume keys, pywb).
     """
 
     kept: int = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from archive.cdxclient import split_window
 from archive.model import Snapshot
 from tests.support.recordings import body_of, load
 
@@ -127,3 +128,13 @@ def test_the_prefix_cache_answers_for_covered_urls_only() -> None:
     missing = cache.answer("https://assets.example.com/media/b.png")
     assert missing is not None and missing.rows == [] and missing.complete
     assert cache.answer("https://assets.example.com/other/a.png") is None
+
+
+def test_a_date_window_splits_into_two_halves_of_whole_seconds() -> None:
+    assert split_window("2021", "2021") == [
+        ("20210101000000", "20210702115959"),
+        ("20210702120000", "20211231235959"),
+    ]
+    assert split_window("20211229095346", "20211229095347") == []  # one second: no split
+    low, high = split_window(None, None)
+    assert low[0] == "19960101000000" and low[1] < high[0] <= high[1]

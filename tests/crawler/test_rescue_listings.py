@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.client import ArchiveClient
+from archive.settings import ArchiveSettings
 from crawler.listings import SMALL_MIN_GROUP, plan_listings
 from tests.support.archive_content import Cap, html, png_bytes
 from tests.support.cli import linkrescue
@@ -141,3 +143,25 @@ def test_two_cited_pages_of_a_site_are_not_worth_a_listing() -> None:
 
     plan = plan_listings([Ref(f"{BLOG}/a.html"), Ref(f"{BLOG}/b.html"), Ref(ONE_OFF)])
     assert plan == []
+
+
+def test_a_listing_longer_than_a_page_is_split_by_date_on_an_archive_without_paging(
+    pywb: Pywb,
+) -> None:
+    # pywb answers a full page and no resume key; the 156 captures under media/ listed in
+    # pages of 40 must all be found, each once, and the listing still proves absence.
+    under_media = [url for url in captures() if url.startswith(MEDIA)]
+    settings = ArchiveSettings(url=pywb.url, cdx_per_second=0, playback_per_second=0)
+    with ArchiveClient(settings) as client:
+        listed = client.prefetch_prefix("img.outlet.example/media/", page_rows=40)
+        assert listed.exhausted and listed.kept == len(under_media) == 156
+        assert listed.pages == client.counts.cdx > 1
+        for url in under_media:
+            answer = client.cache.answer(url)
+            assert answer is not None and answer.complete and len(answer.rows) == 1, url
+        gone = client.cache.answer(MEDIA_EXACT[2])
+        assert gone is not None and gone.complete and gone.rows == []
+        # With no page to spare (a whole host gets one), the full page is kept as it is.
+    with ArchiveClient(settings) as client:
+        listed = client.prefetch_prefix("img.outlet.example/", page_rows=40, max_pages=1)
+        assert listed.pages == 1 and listed.kept == 40 and not listed.exhausted
