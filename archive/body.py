@@ -23,7 +23,9 @@ import base64
 import hashlib
 import zlib
 from dataclasses import dataclass
+from typing import Protocol
 
+import brotli
 import httpx
 
 from archive.errors import (
@@ -64,16 +66,47 @@ def _encodings(response: httpx.Response) -> list[str]:
     ]
 
 
+class _Stage(Protocol):
+    def decompress(self, data: bytes, /) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+class _Brotli:
+    """brotli's streaming decompressor as a decoding stage."""
+
+    def __init__(self) -> None:
+        self._decompressor = brotli.Decompressor()
+
+    def decompress(self, data: bytes, /) -> bytes:
+        try:
+            return bytes(self._decompressor.process(data))
+        except brotli.error as exc:
+            raise zlib.error(f"brotli: {exc}") from exc
+
+    def flush(self) -> bytes:
+        if not self._decompressor.is_finished():
+            raise zlib.error("brotli: incomplete stream")
+        return b""
+
+
 class _Decoder:
-    """Undo ``Content-Encoding`` (gzip, deflate; stacked in order)."""
+    """Undo ``Content-Encoding`` (gzip, deflate, br; stacked in order).
+
+    Brotli: a capture made by a browser-based crawler (Brozzler, Webrecorder) keeps
+    the ``Content-Encoding: br`` the site sent, and ``id_`` on the Wayback Machine
+    returns the payload as stored.
+    """
 
     def __init__(self, encodings: list[str]) -> None:
-        self._stages = []
+        self._stages: list[_Stage] = []
         for enc in reversed(encodings):
             if enc in ("gzip", "x-gzip"):
                 self._stages.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
             elif enc == "deflate":
                 self._stages.append(zlib.decompressobj(zlib.MAX_WBITS))
+            elif enc == "br":
+                self._stages.append(_Brotli())
             else:
                 rejection = CaptureRejected(f"unsupported Content-Encoding {enc!r}")
                 rejection.try_others = False

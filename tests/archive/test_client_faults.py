@@ -6,6 +6,8 @@ limit, backoff from 0.01 s.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import logging
@@ -15,6 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import brotli
 import pytest
 
 from archive.client import ArchiveClient
@@ -236,6 +239,23 @@ def test_a_payload_the_archive_re_encoded_is_not_called_corrupt(
     faults.script(PATH, memento(PNG_CAT, extra=(("X-Archive-Orig-Content-Encoding", "gzip"),)))
     capture = fault_client.fetch(IMG, timestamp=TS, sink=io.BytesIO(), digest="B" * 32)
     assert not capture.verified
+
+
+def test_a_capture_stored_brotli_encoded_is_decoded_and_verified_raw(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    # A browser-based crawler keeps the site's Content-Encoding: br; id_ returns the
+    # payload as stored, and the index digest is of those stored bytes.
+    stored = brotli.compress(PNG_CAT)
+    digest = base64.b32encode(hashlib.sha1(stored).digest()).decode()
+    faults.script(PATH, memento(stored, extra=(("Content-Encoding", "br"),)))
+    sink = io.BytesIO()
+    capture = fault_client.fetch(IMG, timestamp=TS, sink=sink, digest=digest, want=Want.IMAGE)
+    assert sink.getvalue() == PNG_CAT and capture.verified
+    # A brotli stream cut short is a corrupt body, never a stored image.
+    faults.script(PATH, memento(stored[: len(stored) // 2], extra=(("Content-Encoding", "br"),)))
+    result, _ = rescue(fault_client, want=Want.IMAGE)
+    assert result.outcome is Outcome.FAILED and "corrupt compressed body" in result.reason
 
 
 def test_blocked_sites(faults: FaultServer, fault_client: ArchiveClient) -> None:
