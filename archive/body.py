@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 import zlib
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,6 +30,7 @@ import brotli
 import httpx
 
 from archive.errors import (
+    ArchiveTimeout,
     BodyTooLarge,
     CaptureRejected,
     DigestMismatch,
@@ -39,9 +41,18 @@ from archive.errors import (
 from archive.model import Sink, Want
 from archive.snapshots import body_fits, main_type
 
-CHUNK = 64 * 1024
 #: Bytes looked at before deciding a body is the wanted media type.
 SNIFF_BYTES = 512
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLimits:
+    """How much of one body is accepted: ``max_bytes``, and ``seconds`` for the whole
+    transfer (0 = no limit). ``read_timeout`` only bounds the wait between bytes, so
+    a body trickling in just under it would otherwise hold a worker for hours."""
+
+    max_bytes: int
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +149,7 @@ def stream_body(
     sink: Sink,
     *,
     want: Want,
-    max_bytes: int,
+    limits: BodyLimits,
     digest: str | None,
 ) -> Body:
     """Write ``response``'s decoded body to ``sink`` (rewound first) and check it."""
@@ -146,6 +157,8 @@ def stream_body(
     content_type = response.headers.get("content-type")
     declared = response.headers.get("content-length")
     expected = int(declared) if declared and declared.isdigit() else None
+    max_bytes = limits.max_bytes
+    deadline = time.monotonic() + limits.seconds if limits.seconds > 0 else None
     if expected is not None and expected > max_bytes:
         raise BodyTooLarge(f"body of {expected} bytes is over the {max_bytes}-byte limit")
 
@@ -181,7 +194,13 @@ def stream_body(
             head = b""
 
     try:
-        for chunk in response.iter_raw(CHUNK):
+        # As the network delivers (at most 64 KiB a read): ``iter_raw(n)`` would gather
+        # n bytes first, and a trickling body would pass the deadline unnoticed.
+        for chunk in response.iter_raw():
+            if deadline is not None and time.monotonic() > deadline:
+                raise ArchiveTimeout(
+                    f"body from {url} took over {limits.seconds:g} s ({received} bytes so far)"
+                )
             received += len(chunk)
             raw_sha1.update(chunk)
             data = decoder.feed(chunk)

@@ -30,6 +30,7 @@ from types import TracebackType
 
 import httpx
 
+from archive.body import BodyLimits
 from archive.cdx import PrefixCache
 from archive.cdxclient import PAGE_ROWS, CdxIndex
 from archive.errors import (
@@ -173,7 +174,7 @@ class ArchiveClient:
             want=want,
             sink=sink,
             digest=digest,
-            max_bytes=self.settings.max_body_bytes,
+            limits=BodyLimits(self.settings.max_body_bytes, self.settings.body_timeout),
         )
 
     def rescue(

@@ -34,7 +34,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 from w3lib.url import safe_url_string
 
-from archive.body import Body, stream_body
+from archive.body import Body, BodyLimits, stream_body
 from archive.errors import (
     ArchiveError,
     Blocked,
@@ -156,7 +156,7 @@ def fetch_capture(
     want: Want,
     sink: Sink,
     digest: str | None,
-    max_bytes: int,
+    limits: BodyLimits,
 ) -> Capture:
     """Play ``start`` with ``id_``, follow redirects inside the archive, stream the bytes.
 
@@ -182,7 +182,7 @@ def fetch_capture(
         def handle(
             response: httpx.Response, current: Memento = current, check: str | None = check
         ) -> Capture | _Moved:
-            return _handle(response, layout, current, requested, want, sink, check, max_bytes)
+            return _handle(response, layout, current, requested, want, sink, check, limits)
 
         try:
             outcome = http.exchange(
@@ -224,13 +224,13 @@ def _handle(
     want: Want,
     sink: Sink,
     digest: str | None,
-    max_bytes: int,
+    limits: BodyLimits,
 ) -> Capture | _Moved:
     status = response.status_code
     url = str(response.request.url)
     if is_memento(response):
         if 200 <= status < 300:
-            body: Body = stream_body(response, sink, want=want, max_bytes=max_bytes, digest=digest)
+            body: Body = stream_body(response, sink, want=want, limits=limits, digest=digest)
             return Capture(
                 requested=requested,
                 original=link_original(response) or current.original,

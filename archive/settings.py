@@ -30,6 +30,9 @@ class ArchiveSettings:
     pause_seconds: float = 60.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    #: Seconds one response body may take in all (0 = no limit): a body trickling in
+    #: just under ``read_timeout`` never times out otherwise.
+    body_timeout: float = 600.0
     retries: int = 5
     max_body_bytes: int = 100_000_000
     user_agent: str = "linkrescue/0.1 (+https://github.com/linkrescue/linkrescue)"

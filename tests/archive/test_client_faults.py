@@ -159,6 +159,22 @@ def test_a_body_that_always_stalls_fails_as_a_timeout(
     assert len(faults.hits(PATH)) == 2
 
 
+def test_a_trickling_body_is_cut_off_at_the_body_deadline(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    # A byte every 0.05 s never trips the 0.5 s read timeout; the whole body would
+    # take over 3 s, the body deadline is 0.4 s.
+    assert len(PNG_CAT) * 0.05 > 3
+    faults.script(PATH, memento(PNG_CAT, trickle=0.05))
+    settings = replace(fault_settings, body_timeout=0.4, retries=1)
+    start = time.monotonic()
+    with ArchiveClient(settings, backoff_base=0.01) as client:
+        result, _ = rescue(client)
+    assert result.outcome is Outcome.FAILED and "took over 0.4 s" in result.reason
+    assert len(faults.hits(PATH)) == 2  # retried once, as a timeout
+    assert time.monotonic() - start < 2.5
+
+
 def test_a_truncated_body_is_detected_and_retried(
     faults: FaultServer, fault_client: ArchiveClient
 ) -> None:

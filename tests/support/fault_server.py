@@ -29,7 +29,9 @@ class Reply:
     ``stall``: seconds to wait after the first half of the body; ``drop``: close the
     connection after the first half; ``declare``: the ``Content-Length`` to announce
     (larger than the body = a truncated body); ``delay``: seconds before answering;
-    ``chunked``: no ``Content-Length``, chunked transfer encoding.
+    ``chunked``: no ``Content-Length``, chunked transfer encoding; ``trickle``: send
+    the body a byte at a time, this many seconds apart (each gap under any read
+    timeout, the whole far over a body deadline).
     """
 
     status: int = 200
@@ -40,6 +42,7 @@ class Reply:
     declare: int | None = None
     delay: float = 0.0
     chunked: bool = False
+    trickle: float = 0.0
 
 
 def memento(
@@ -146,6 +149,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.chunked:
             self._chunked(reply.body)
             return
+        if reply.trickle:
+            self._trickle(reply.body, reply.trickle)
+            return
         try:
             self.wfile.write(reply.body[:half])
             self.wfile.flush()
@@ -156,6 +162,15 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(reply.stall)
             self.wfile.write(reply.body[half:])
             self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+
+    def _trickle(self, body: bytes, gap: float) -> None:
+        try:
+            for i in range(len(body)):
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(gap)
         except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True
 
