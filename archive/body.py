@@ -90,14 +90,11 @@ class _Brotli:
         self._decompressor = brotli.Decompressor()
 
     def decompress(self, data: bytes, /) -> bytes:
-        try:
-            return bytes(self._decompressor.process(data))
-        except brotli.error as exc:
-            raise zlib.error(f"brotli: {exc}") from exc
+        return bytes(self._decompressor.process(data))
 
     def flush(self) -> bytes:
         if not self._decompressor.is_finished():
-            raise zlib.error("brotli: incomplete stream")
+            raise brotli.error("brotli stream cut short")
         return b""
 
 
@@ -214,7 +211,7 @@ def stream_body(
         if expected is not None:
             raise TruncatedBody(url, received, expected) from exc
         raise FetchError(f"connection dropped mid-body ({url}): {exc}") from exc
-    except zlib.error as exc:
+    except (zlib.error, brotli.error) as exc:
         raise FetchError(f"corrupt compressed body from {url}: {exc}") from exc
     if deciding:
         head += tail

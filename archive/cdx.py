@@ -281,10 +281,6 @@ class PrefixCache:
             entry = self._prefixes.setdefault(prefix, (prefix_key(prefix), []))
             entry[1].append(_Coverage(complete and not windowed, only, windowed))
 
-    def has_prefix(self, prefix: str) -> bool:
-        with self._lock:
-            return prefix in self._prefixes
-
     def uncovered(
         self, prefix: str, only: frozenset[str] | None, *, windowed: bool = False
     ) -> frozenset[str] | None:

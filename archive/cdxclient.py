@@ -150,22 +150,16 @@ class _Listing:
         windows = [(from_ts, to_ts)]
         while windows:
             low, high = windows.pop()
-            halves = self._window(low, high)
-            if halves is None:
-                continue
-            if not halves:
-                return  # out of pages
-            windows.extend(reversed(halves))
+            windows.extend(reversed(self._window(low, high)))
 
-    def _window(self, low: str | None, high: str | None) -> list[tuple[str, str]] | None:
-        """List one date window: None when done, its halves when it must be split,
-        an empty list when the page limit stopped the listing."""
+    def _pages_left(self) -> bool:
+        return self.max_pages is None or self.pages < self.max_pages
+
+    def _window(self, low: str | None, high: str | None) -> list[tuple[str, str]]:
+        """List one date window; return its two halves when it must be listed as those."""
         resume: str | None = None
-        first = True
-        while True:
-            if self.max_pages is not None and self.pages >= self.max_pages:
-                self.exhausted = False
-                return []
+        while self._pages_left():
+            first = resume is None
             page, resume = self.index.query(
                 prefix_query(
                     self.query_prefix,
@@ -180,7 +174,7 @@ class _Listing:
             self.listed += len(page)
             if first and resume is None and len(page) >= self.page_rows:
                 halves = split_window(low, high)
-                if halves and (self.max_pages is None or self.pages < self.max_pages):
+                if halves and self._pages_left():
                     return halves
                 log.warning(
                     "CDX listing of %s stopped at %d rows without a resume key; "
@@ -190,9 +184,10 @@ class _Listing:
                 )
                 self.exhausted = False
             self.kept += self.index.cache.add_rows(page, only=self.keep)
-            first = False
             if resume is None:
-                return None
+                return []
+        self.exhausted = False  # out of pages
+        return []
 
 
 #: The earliest a capture can be: the Internet Archive began crawling in 1996.
