@@ -30,18 +30,18 @@ sampler of ``bench_scan.py`` (plus the largest single process), CPU seconds of t
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from hashlib import blake2b
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -49,7 +49,7 @@ for _path in (str(REPO), str(HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from bench_scan import TreeSampler, _pss, _rss, _tree, rel  # noqa: E402
+from bench_scan import rel, spawn  # noqa: E402
 
 from archive.model import Want  # noqa: E402
 from archive.snapshots import url_key  # noqa: E402
@@ -275,26 +275,6 @@ def cpu_of(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / TICK
 
 
-class Sampler(TreeSampler):
-    """``bench_scan``'s tree sampler, also keeping the largest single process seen.
-
-    ``ru_maxrss`` from ``wait4`` cannot be used here: the child is started with
-    ``vfork``, so it inherits the high-water mark of this process, which holds a
-    capture set (hundreds of MB for the large-body check)."""
-
-    def __init__(self, root: int) -> None:
-        super().__init__(root)
-        self.max_one = 0
-
-    def sample(self) -> None:
-        pids = _tree(self.root)
-        rss = [_rss(p) for p in pids]
-        self.max_procs = max(self.max_procs, len(pids))
-        self.peak_rss = max(self.peak_rss, sum(rss))
-        self.max_one = max([self.max_one, *rss])
-        self.peak_pss = max(self.peak_pss, sum(_pss(p) for p in pids))
-
-
 def loadavg() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -325,23 +305,16 @@ def measure(
         shown += f" > {rel(stdout)}"
     load = loadavg()
     cpu0 = server.cpu_seconds() if server else 0.0
-    out_path = os.devnull if stdout is None else str(stdout)
-    with tempfile.TemporaryFile() as err, open(out_path, "wb") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=REPO)
-        sampler = Sampler(proc.pid)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        sampler.stop()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        text = err.read().decode("utf-8", "replace")
+    # ``max_one`` is sampled: ``ru_maxrss`` from ``wait4`` cannot be used here, the
+    # child is started with ``vfork`` and inherits the high-water mark of this
+    # process, which holds a capture set (hundreds of MB for the large-body check).
+    done = spawn(cmd, os.devnull if stdout is None else str(stdout))
+    wall, text, sampler, usage = done.wall, done.stderr, done.sampler, done.usage
     server_cpu = (server.cpu_seconds() - cpu0) if server else 0.0
     m = Measured(
         cmd=shown,
         wall=wall,
-        rc=proc.returncode,
+        rc=done.rc,
         peak_rss=sampler.peak_rss,
         peak_pss=sampler.peak_pss,
         max_one=sampler.max_one,
@@ -362,6 +335,20 @@ def measure(
         tail = text.strip().splitlines()[-8:]
         print("    stderr: " + "\n    ".join(tail), file=sys.stderr)
     return m
+
+
+def run_rescue(
+    corpus: Path, config: Path, report: Path, server: Archive, *options: str
+) -> tuple[Measured, dict[str, Any]]:
+    """``linkrescue rescue CORPUS [OPTIONS] --config CONFIG --report REPORT``, measured
+    against ``server``; the run and its JSON report. Stops the benchmark if it fails."""
+    cmd = [*linkrescue_cmd(), "rescue", str(corpus), *options]
+    cmd += ["--config", str(config), "--report", str(report)]
+    run = measure(cmd, server=server)
+    if run.rc not in (0, 1) or not report.is_file():
+        raise SystemExit(f"rescue failed (exit {run.rc}):\n{run.stderr[-3000:]}")
+    data: dict[str, Any] = json.loads(report.read_text())
+    return run, data
 
 
 def mib(n: int) -> str:

@@ -36,7 +36,6 @@ the exact commands; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -65,11 +64,6 @@ FLAT_RATIO = 1.25  # peak RSS, biggest bodies / smallest: above this, "grows"
 def bound(playback: int, cdx: int, playback_rate: float, cdx_rate: float) -> float:
     """Seconds the rate limits alone impose: the slower of the two independent pools."""
     return max(playback / playback_rate, cdx / cdx_rate)
-
-
-def load_report(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
 
 
 def hms(seconds: float) -> str:
@@ -167,20 +161,7 @@ def run_rescue(
         playback_per_second=playback_rate,
     )
     report = work / f"report{tag}.json"
-    cmd = [
-        *ac.linkrescue_cmd(),
-        "rescue",
-        str(work / "corpus"),
-        "--no-rewrite",
-        "--config",
-        str(config),
-        "--report",
-        str(report),
-    ]
-    run = ac.measure(cmd, server=archive)
-    if run.rc not in (0, 1) or not report.is_file():
-        raise SystemExit(f"rescue failed (exit {run.rc}):\n{run.stderr[-3000:]}")
-    return run, load_report(report)
+    return ac.run_rescue(work / "corpus", config, report, archive, "--no-rewrite")
 
 
 # -- 2. the scaled-limits check ----------------------------------------------------------

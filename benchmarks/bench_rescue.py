@@ -26,7 +26,6 @@ progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -117,20 +116,7 @@ def bench_size(args: argparse.Namespace, out: Path, size: int) -> SizeResult:
         warm(copy)
 
         def rescue(tag: str) -> tuple[ac.Measured, dict[str, Any]]:
-            report = work / f"report-{tag}.json"
-            cmd = [
-                *ac.linkrescue_cmd(),
-                "rescue",
-                str(copy),
-                "--config",
-                str(config),
-                "--report",
-                str(report),
-            ]
-            run = ac.measure(cmd, server=archive)
-            if run.rc not in (0, 1) or not report.is_file():
-                raise SystemExit(f"rescue failed (exit {run.rc}):\n{run.stderr[-3000:]}")
-            return run, json.loads(report.read_text())
+            return ac.run_rescue(copy, config, work / f"report-{tag}.json", archive)
 
         first, first_report = rescue("1")
         time.sleep(1)

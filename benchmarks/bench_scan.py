@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -106,6 +107,7 @@ class TreeSampler(threading.Thread):
         self.root = root
         self.peak_rss = 0
         self.peak_pss = 0
+        self.max_one = 0  # the largest single process seen
         self.max_procs = 0
         self._stop_event = threading.Event()
 
@@ -116,8 +118,10 @@ class TreeSampler(threading.Thread):
 
     def sample(self) -> None:
         pids = _tree(self.root)
+        rss = [_rss(p) for p in pids]
         self.max_procs = max(self.max_procs, len(pids))
-        self.peak_rss = max(self.peak_rss, sum(_rss(p) for p in pids))
+        self.peak_rss = max(self.peak_rss, sum(rss))
+        self.max_one = max([self.max_one, *rss])
         self.peak_pss = max(self.peak_pss, sum(_pss(p) for p in pids))
 
     def stop(self) -> None:
@@ -139,27 +143,44 @@ class Run:
     stderr: str
 
 
-def measure(cmd: list[str]) -> Run:
-    """Run ``cmd`` from the repository root, stdout to /dev/null, and measure it."""
-    with tempfile.TemporaryFile() as err, open(os.devnull, "wb") as null:
+@dataclass
+class Spawned:
+    """One finished child process: wall time, exit code, its rusage, the tree sampler."""
+
+    wall: float
+    rc: int
+    usage: resource.struct_rusage  # of the child and its reaped children
+    sampler: TreeSampler
+    stderr: str
+
+
+def spawn(cmd: list[str], stdout: str = os.devnull) -> Spawned:
+    """Run ``cmd`` from the repository root (stdout to the path ``stdout``), sampling
+    the memory of its process tree until it exits."""
+    with tempfile.TemporaryFile() as err, open(stdout, "wb") as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=null, stderr=err, cwd=REPO)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=REPO)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         sampler.stop()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
+    return Spawned(wall, os.waitstatus_to_exitcode(status), usage, sampler, text)
+
+
+def measure(cmd: list[str]) -> Run:
+    """Run ``cmd`` from the repository root, stdout to /dev/null, and measure it."""
+    done = spawn(cmd)
     return Run(
-        wall=wall,
-        rc=proc.returncode,
-        peak_rss=sampler.peak_rss,
-        peak_pss=sampler.peak_pss,
-        maxrss=usage.ru_maxrss * 1024,
-        procs=sampler.max_procs,
-        stderr=text,
+        wall=done.wall,
+        rc=done.rc,
+        peak_rss=done.sampler.peak_rss,
+        peak_pss=done.sampler.peak_pss,
+        maxrss=done.usage.ru_maxrss * 1024,
+        procs=done.sampler.max_procs,
+        stderr=done.stderr,
     )
 
 
