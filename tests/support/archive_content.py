@@ -88,6 +88,12 @@ class Cap:
         return gzip.compress(self.body, mtime=0) if self.gzip_body else self.body
 
 
+def moved(url: str, timestamp: str, to: str, status: int = 302, body: bytes = b"") -> Cap:
+    """A captured redirect: what the site answered at crawl time was "go to ``to``"."""
+    return Cap(url, timestamp, body, status=status, headers=(("Location", to),))
+
+
+MOVED_BODY = b"<html><body>Moved</body></html>"
 ASSETS = "https://assets.example.com/media/photos"
 NEWS = "https://news.example.com"
 CJK = "https://www.example-news.com/news_新聞/圖片.jpg"
@@ -117,13 +123,7 @@ CAPTURES: list[Cap] = [
     Cap(f"{NEWS}/static/site.css", "20211229100001", CSS, "text/css"),
     Cap(f"{NEWS}/compressed", "20211229100100", GZ_PAGE, gzip_body=True),
     # A captured 301 to another captured URL.
-    Cap(
-        f"{NEWS}/old-article",
-        "20211229100400",
-        b"<html><body>Moved</body></html>",
-        status=301,
-        headers=(("Location", f"{NEWS}/article/2"),),
-    ),
+    moved(f"{NEWS}/old-article", "20211229100400", f"{NEWS}/article/2", 301, MOVED_BODY),
     # A captured 404 (the site itself answered 404 at crawl time).
     Cap(f"{NEWS}/gone", "20211229100200", NOT_FOUND_BODY, status=404),
     # The same URL at two timestamps with different bytes.
@@ -136,43 +136,13 @@ CAPTURES: list[Cap] = [
     # An image URL only ever captured as an HTML page.
     Cap(f"{ASSETS}/only-html.png", "20211229120000", ERROR_PAGE),
     # Captured redirects in a circle.
-    Cap(
-        f"{NEWS}/loop-a",
-        "20211229110000",
-        b"",
-        status=302,
-        headers=(("Location", f"{NEWS}/loop-b"),),
-    ),
-    Cap(
-        f"{NEWS}/loop-b",
-        "20211229110000",
-        b"",
-        status=302,
-        headers=(("Location", f"{NEWS}/loop-a"),),
-    ),
+    moved(f"{NEWS}/loop-a", "20211229110000", f"{NEWS}/loop-b"),
+    moved(f"{NEWS}/loop-b", "20211229110000", f"{NEWS}/loop-a"),
     # A chain of 12 captured redirects: longer than the 10 hops a client follows.
-    *[
-        Cap(
-            f"{NEWS}/hop/{i}",
-            "20211229111000",
-            b"",
-            status=302,
-            headers=(("Location", f"{NEWS}/hop/{i + 1}"),),
-        )
-        for i in range(12)
-    ],
+    *[moved(f"{NEWS}/hop/{i}", "20211229111000", f"{NEWS}/hop/{i + 1}") for i in range(12)],
     Cap(f"{NEWS}/hop/12", "20211229111000", html("End of chain")),
     # A short chain (3 hops) that ends in an image.
-    *[
-        Cap(
-            f"{NEWS}/img-hop/{i}",
-            "20211229111000",
-            b"",
-            status=302,
-            headers=(("Location", f"{NEWS}/img-hop/{i + 1}"),),
-        )
-        for i in range(3)
-    ],
+    *[moved(f"{NEWS}/img-hop/{i}", "20211229111000", f"{NEWS}/img-hop/{i + 1}") for i in range(3)],
     Cap(f"{NEWS}/img-hop/3", "20211229111000", PNG_CAT, "image/png"),
     # Many images under one path prefix: one CDX prefix query answers for all.
     *[Cap(url, "20211229090000", body, "image/png") for url, body in sorted(PREFIX_IMAGES.items())],
