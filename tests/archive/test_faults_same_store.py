@@ -11,15 +11,9 @@ resource byte-identical to its capture, every uncaptured one ``not-archived``.
 from __future__ import annotations
 
 import hashlib
-import http.client
-import itertools
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,9 +22,9 @@ from archive.model import Outcome, Want
 from archive.settings import ArchiveSettings
 from archive.store import Store
 from tests.support.archive_content import ASSETS, CAPTURES, NEWS, PREFIX_IMAGES
+from tests.support.fault_proxy import FAULTS, FaultProxy, fault_proxy
 from tests.support.pywb_server import Pywb
 
-FAULTS = ("503", "429", "drop", "truncate", "stall")
 #: Resources that pywb answers with the capture's bytes (the last capture of each URL
 #: with status 200 and, for images, an image type), with the want that asks for them.
 RESCUABLE = {
@@ -47,107 +41,10 @@ RESCUABLE = {
 UNCAPTURED = [f"{NEWS}/never-captured", f"{ASSETS}/never.png"]
 
 
-class _FaultProxy(BaseHTTPRequestHandler):
-    """Forwards to pywb; the first request of every path gets the next fault instead."""
-
-    server: _ProxyServer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        upstream = http.client.HTTPConnection(
-            self.server.upstream_host, self.server.upstream_port, timeout=10
-        )
-        try:
-            upstream.request("GET", self.path, headers={"Accept-Encoding": "identity"})
-            response = upstream.getresponse()
-            body = response.read()
-            headers = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP]
-            status = response.status
-        finally:
-            upstream.close()
-        # Break only answers that carry a body (a capture), so that every fault
-        # lands where it hurts: on the bytes that end up in the store.
-        fault = self.server.fault_for(self.path) if len(body) > 1 else None
-        if fault == "503":
-            self._send(503, [("Content-Type", "text/plain")], b"busy")
-            return
-        if fault == "429":
-            self._send(429, [("Content-Type", "text/html")], b"<h1>429 Too Many Requests</h1>")
-            return
-        location = {k.lower(): v for k, v in headers}.get("location")
-        if location:
-            parts = urlsplit(location)
-            if parts.netloc == f"{self.server.upstream_host}:{self.server.upstream_port}":
-                headers = [(k, v) for k, v in headers if k.lower() != "location"]
-                headers.append(("Location", location.replace(parts.netloc, self.server.netloc, 1)))
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
-        declared = len(body) + (100 if fault == "truncate" else 0)
-        self.send_header("Content-Length", str(declared))
-        self.end_headers()
-        if fault in ("drop", "truncate", "stall"):
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            if fault == "stall":
-                time.sleep(1.5)  # longer than the client's read timeout
-            self.close_connection = True
-            return
-        self.wfile.write(body)
-
-    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-_HOP = {"content-length", "transfer-encoding", "connection", "keep-alive"}
-
-
-class _ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, upstream: str) -> None:
-        super().__init__(("127.0.0.1", 0), _FaultProxy)
-        parts = urlsplit(upstream)
-        self.upstream_host = parts.hostname or "127.0.0.1"
-        self.upstream_port = parts.port or 80
-        self.netloc = f"127.0.0.1:{self.server_address[1]}"
-        self._seen: set[str] = set()
-        self._faults = itertools.cycle(FAULTS)
-        self._lock = threading.Lock()
-        self.injected: dict[str, int] = dict.fromkeys(FAULTS, 0)
-
-    def fault_for(self, path: str) -> str | None:
-        if "/cdx" in path:
-            return None  # the CDX side is covered by the client's own tests
-        with self._lock:
-            if path in self._seen:
-                return None
-            self._seen.add(path)
-            fault = next(self._faults)
-            self.injected[fault] += 1
-            return fault
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # the client hanging up on a stalled body is expected
-
-
 @pytest.fixture
-def proxy(pywb: Pywb) -> Iterator[_ProxyServer]:
-    server = _ProxyServer(pywb.url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def proxy(pywb: Pywb) -> Iterator[FaultProxy]:
+    with fault_proxy(pywb.url) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _rescue_all(settings: ArchiveSettings, root: Path) -> dict[str, Outcome]:
@@ -178,7 +75,7 @@ def _files(root: Path) -> dict[str, str]:
 
 
 def test_injected_faults_end_in_the_same_store_as_a_clean_run(
-    pywb: Pywb, proxy: _ProxyServer, pywb_settings: ArchiveSettings, tmp_path: Path
+    pywb: Pywb, proxy: FaultProxy, pywb_settings: ArchiveSettings, tmp_path: Path
 ) -> None:
     clean = _rescue_all(pywb_settings, tmp_path / "clean")
     faulty_settings = replace(
@@ -186,7 +83,7 @@ def test_injected_faults_end_in_the_same_store_as_a_clean_run(
     )
     faulty = _rescue_all(faulty_settings, tmp_path / "faulty")
 
-    assert all(n > 0 for n in proxy.injected.values()), proxy.injected
+    assert all(proxy.injected[fault] > 0 for fault in FAULTS), proxy.injected
     assert clean == faulty
     assert {u for u, o in clean.items() if o is Outcome.RESCUED} == set(RESCUABLE)
     assert {u for u, o in clean.items() if o is Outcome.NOT_ARCHIVED} == set(UNCAPTURED)

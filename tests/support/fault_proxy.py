@@ -1,0 +1,146 @@
+"""A proxy in front of a real pywb that breaks answers the way networks and origins do.
+
+The first request of every playback path gets the next fault of a cycle (503, 429
+without ``Retry-After``, a connection dropped mid-body, a body shorter than its
+``Content-Length``, a stalled body); the retry is forwarded faithfully. Optionally,
+every answer for a chosen set of paths is *mislabelled*: its ``Content-Type``
+replaced by ``text/html`` for good, as misconfigured origins and proxies serve
+images (issue 8: the store must name a file by what it holds, not by the label).
+Redirects that point back at pywb are pointed at the proxy, so a client following
+them stays behind it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+FAULTS = ("503", "429", "drop", "truncate", "stall")
+_HOP = {"content-length", "transfer-encoding", "connection", "keep-alive"}
+
+
+class _FaultProxy(BaseHTTPRequestHandler):
+    """Forwards to pywb; the first request of every path gets the next fault instead."""
+
+    server: FaultProxy
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        upstream = http.client.HTTPConnection(
+            self.server.upstream_host, self.server.upstream_port, timeout=10
+        )
+        try:
+            upstream.request("GET", self.path, headers={"Accept-Encoding": "identity"})
+            response = upstream.getresponse()
+            body = response.read()
+            headers = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP]
+            status = response.status
+        finally:
+            upstream.close()
+        if self.server.mislabels(self.path) and status == 200:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            headers.append(("Content-Type", "text/html; charset=utf-8"))
+        # Break only answers that carry a body (a capture), so that every fault
+        # lands where it hurts: on the bytes that end up in the store.
+        fault = self.server.fault_for(self.path) if len(body) > 1 else None
+        if fault == "503":
+            self._send(503, [("Content-Type", "text/plain")], b"busy")
+            return
+        if fault == "429":
+            self._send(429, [("Content-Type", "text/html")], b"<h1>429 Too Many Requests</h1>")
+            return
+        location = {k.lower(): v for k, v in headers}.get("location")
+        if location:
+            parts = urlsplit(location)
+            if parts.netloc == f"{self.server.upstream_host}:{self.server.upstream_port}":
+                headers = [(k, v) for k, v in headers if k.lower() != "location"]
+                headers.append(("Location", location.replace(parts.netloc, self.server.netloc, 1)))
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        declared = len(body) + (100 if fault == "truncate" else 0)
+        self.send_header("Content-Length", str(declared))
+        self.end_headers()
+        if fault in ("drop", "truncate", "stall"):
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            if fault == "stall":
+                time.sleep(self.server.stall_seconds)  # longer than the client's read timeout
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class FaultProxy(ThreadingHTTPServer):
+    """The proxy server; ``injected`` counts the faults sent, by kind."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, upstream: str, *, mislabel: Iterable[str] = (), stall_seconds: float = 1.5
+    ) -> None:
+        super().__init__(("127.0.0.1", 0), _FaultProxy)
+        parts = urlsplit(upstream)
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self.netloc = f"127.0.0.1:{self.server_address[1]}"
+        self.url = f"http://{self.netloc}"
+        self.stall_seconds = stall_seconds
+        self._mislabel = tuple(mislabel)
+        self._seen: set[str] = set()
+        self._faults = itertools.cycle(FAULTS)
+        self._lock = threading.Lock()
+        self.injected: dict[str, int] = dict.fromkeys((*FAULTS, "mislabel"), 0)
+
+    def mislabels(self, path: str) -> bool:
+        """Whether ``path`` plays a capture whose original ends with a mislabelled suffix."""
+        if "/cdx" in path or not any(path.endswith(s) for s in self._mislabel):
+            return False
+        with self._lock:
+            self.injected["mislabel"] += 1
+        return True
+
+    def fault_for(self, path: str) -> str | None:
+        if "/cdx" in path:
+            return None  # the CDX side is covered by the client's own tests
+        with self._lock:
+            if path in self._seen:
+                return None
+            self._seen.add(path)
+            fault = next(self._faults)
+            self.injected[fault] += 1
+            return fault
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # the client hanging up on a stalled body is expected
+
+
+@contextmanager
+def fault_proxy(
+    upstream: str, *, mislabel: Iterable[str] = (), stall_seconds: float = 1.5
+) -> Iterator[FaultProxy]:
+    """Run a :class:`FaultProxy` in front of ``upstream`` for the ``with`` block."""
+    server = FaultProxy(upstream, mislabel=mislabel, stall_seconds=stall_seconds)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
