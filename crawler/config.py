@@ -96,6 +96,9 @@ class RescueSettings:
     JSON report file ("" for none). ``recheck_days``: a resource found not
     archived (or blocked) is asked about again only after this many days, so a
     nightly run does not spend the archive's budget on known answers.
+    ``listings``: list directories shared by many resources with the CDX API (one
+    request answers for all of them); false looks each resource up by playback
+    alone, for archives whose CDX API is missing, slow or tightly limited.
     """
 
     only: str = "all"
@@ -105,6 +108,7 @@ class RescueSettings:
     rewrite: bool = True
     report: str = ""
     recheck_days: float = 30.0
+    listings: bool = True
 
     def __post_init__(self) -> None:
         _check_choice("only", self.only, ONLY_CHOICES)

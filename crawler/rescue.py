@@ -246,10 +246,11 @@ class Rescuer:
         fetch the resources no listing covers: the CDX pool (0.4/s) and playback
         (8/s) are separate budgets, so listing time hides behind playback time.
         A covered resource waits for its listing, then costs one playback.
+        ``[rescue] listings = false`` makes none: every lookup is a playback.
         Only a few tasks per thread are queued at a time: queueing a whole
         corpus's resources up front held a future per resource (44 MiB for 25,000).
         """
-        listings = plan_listings(tasks)
+        listings = plan_listings(tasks) if self.config.rescue.listings else []
         waits = {url: listing.done for listing in listings for url in listing.urls}
         order = {id(listing.done): i for i, listing in enumerate(listings)}
         covered = sorted(
