@@ -69,6 +69,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
     ),
+    # Document keys relative to the store's folder instead of absolute paths, so a
+    # moved or re-cloned project restores (issue 8, item 10); the function is
+    # registered by archive.index.Index on its connection.
+    ("UPDATE refs SET document = linkrescue_store_relative(document)",),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 

@@ -199,15 +199,16 @@ def restore_command(
 ) -> None:
     """Put every original URL back, byte-identical to the files before the rescue.
 
-    Exit 0 when every document was restored (or had nothing to restore), 1 when
-    some could not be (changed since the rescue: named on stderr).
+    Exit 0 when every document was restored (or had nothing to restore); 1 when a
+    rewritten link was edited by hand (named as file:line on stderr, the rest of
+    the document restored); 2 when the store folder holds no store.
     """
     cfg = _config(config)
     if store is not None:
         cfg = with_overrides(cfg, "store", dir=str(store.resolve()))
     try:
         restored, problems = job.restore(paths, cfg)
-    except InputError as exc:
+    except (InputError, job.NoStore) as exc:
         _fail(str(exc))
     count = sum(r.edits for r in restored)
     Console(stderr=True).print(
