@@ -148,8 +148,9 @@ class Index:
             db.execute(
                 """INSERT OR REPLACE INTO resources (key, url, outcome, reason, path, captured_url,
                      timestamp, archive_url, mimetype, size, sha256, sha1_base32, cdx_digest,
-                     verified, fetched_at, last_attempt_at)
-                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     verified, fetched_at, last_attempt_at, header_mimetype, index_mimetype,
+                     sniffed_mimetype, mimetype_note)
+                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     key,
                     url,
@@ -158,7 +159,7 @@ class Index:
                     capture.original,
                     capture.timestamp,
                     capture.archive_url,
-                    capture.mimetype,
+                    stored.mimetype if stored.mimetype is not None else capture.mimetype,
                     stored.size,
                     stored.sha256,
                     capture.sha1_base32,
@@ -166,6 +167,10 @@ class Index:
                     int(capture.verified),
                     now,
                     now,
+                    capture.mimetype,
+                    capture.index_mimetype,
+                    stored.sniffed,
+                    stored.note,
                 ),
             )
 

@@ -228,7 +228,9 @@ def verify_command(
 ) -> None:
     """Re-hash every file of the store; report any that is missing, changed or unknown to the index.
 
-    Exit 0 when the store is intact, 1 when something was found.
+    Also lists each file stored under another media type than its capture was
+    labelled with ("relabelled", not a problem). Exit 0 when the store is intact,
+    1 when something was found.
     """
     cfg = _config(config)
     root = store if store is not None else cfg.store_dir
@@ -236,7 +238,12 @@ def verify_command(
         _fail(f"{root}: no store here (no {INDEX_FILENAME})")
     with Store(root) as opened:
         problems = opened.verify()
-        count = sum(1 for _ in opened.index.resources(Outcome.RESCUED))
+        rescued = list(opened.index.resources(Outcome.RESCUED))
+        count = len(rescued)
+    for resource in rescued:
+        if resource.mimetype_note and resource.path is not None:
+            # Not a problem: a capture labelled as something else than its bytes.
+            print(f"relabelled: {root / resource.path} ({resource.mimetype_note})")
     for problem in problems:
         detail = (
             f" (expected sha256 {problem.expected}, found {problem.actual})"
