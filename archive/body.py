@@ -4,8 +4,9 @@ The body is never held in memory: chunks go from the socket to the sink (the
 store's staging file) while SHA-256 and SHA-1 are computed, so memory stays flat
 in body size. Checks, and the archive quirk behind each:
 
-- Media type, before the first byte is written: an image reference must get an
-  image, not the HTML error page a site served at crawl time.
+- Media type, before the first byte is written: an image reference must get
+  image *bytes* (:func:`archive.sniff.fits_image`), not the HTML error page a
+  site served at crawl time, whatever either was labelled.
 - Size: ``Content-Length`` over the limit is refused before reading; a body without
   one is cut off as soon as it passes the limit.
 - Truncation: fewer bytes than ``Content-Length`` (a dropped connection mid-body).
@@ -39,10 +40,8 @@ from archive.errors import (
     TruncatedBody,
 )
 from archive.model import Sink, Want
-from archive.snapshots import body_fits, main_type
-
-#: Bytes looked at before deciding a body is the wanted media type.
-SNIFF_BYTES = 512
+from archive.snapshots import main_type
+from archive.sniff import SNIFF_BYTES, fits_image, sniff
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +181,10 @@ def stream_body(
         nonlocal deciding, head
         if deciding and (final or len(head) >= SNIFF_BYTES):
             deciding = False
-            if not body_fits(want, content_type, head):
-                raise MediaTypeMismatch(
-                    f"capture is {main_type(content_type) or 'of unknown type'}, "
-                    f"not an {want.value}"
-                )
+            if want is Want.IMAGE and not fits_image(head):
+                found = sniff(head) or ("empty" if not head else "not a known image format")
+                label = main_type(content_type) or "no Content-Type"
+                raise MediaTypeMismatch(f"capture is not an image (bytes: {found}; {label})")
             write(head)
             head = b""
 

@@ -260,7 +260,10 @@ class ArchiveClient:
                     raise
                 last = exc
                 continue
-            return replace(capture, requested=url)
+            # The row describes these bytes only when playback served that very capture.
+            same = capture.timestamp == snap.timestamp and (snap.status or 200) < 300
+            listed = snap.mimetype if same else None
+            return replace(capture, requested=url, index_mimetype=listed)
         assert last is not None
         raise last
 

@@ -8,7 +8,11 @@ so a user can open it with any SQLite tool. Three tables serve the crawl:
 - ``attempts``: every attempt, never overwritten; nightly runs must declare a link
   dead only after repeated failures days apart, which needs the history.
 - ``refs``: where documents reference a resource and the exact text that a local
-  path replaced, so ``linkrescue restore`` can put it back byte for byte.
+  path replaced, so ``linkrescue restore`` can put it back byte for byte. A
+  document is named by its path relative to the store's folder
+  (:meth:`Index.document_key`), never by an absolute path: a project moved
+  (``mv site site-moved``) or cloned elsewhere keeps store and documents side by
+  side, and its index must still name the same documents.
 
 A fourth, ``files``, belongs to :mod:`archive.store` (see :mod:`archive.indexfiles`).
 
@@ -23,6 +27,7 @@ so a later issue appends a migration instead of asking users to delete the file.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -68,6 +73,11 @@ class Index:
         self._clock = clock
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._base = path.parent.resolve()
+        # Used by the migration that turned absolute document keys into relative ones.
+        self._db.create_function(
+            "linkrescue_store_relative", 1, self._relative_key, deterministic=True
+        )
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA busy_timeout = 30000")
@@ -138,8 +148,9 @@ class Index:
             db.execute(
                 """INSERT OR REPLACE INTO resources (key, url, outcome, reason, path, captured_url,
                      timestamp, archive_url, mimetype, size, sha256, sha1_base32, cdx_digest,
-                     verified, fetched_at, last_attempt_at)
-                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     verified, fetched_at, last_attempt_at, header_mimetype, index_mimetype,
+                     sniffed_mimetype, mimetype_note)
+                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     key,
                     url,
@@ -148,7 +159,7 @@ class Index:
                     capture.original,
                     capture.timestamp,
                     capture.archive_url,
-                    capture.mimetype,
+                    stored.mimetype if stored.mimetype is not None else capture.mimetype,
                     stored.size,
                     stored.sha256,
                     capture.sha1_base32,
@@ -156,6 +167,10 @@ class Index:
                     int(capture.verified),
                     now,
                     now,
+                    capture.mimetype,
+                    capture.index_mimetype,
+                    stored.sniffed,
+                    stored.note,
                 ),
             )
 
@@ -187,6 +202,20 @@ class Index:
         ]
 
     # --- references -----------------------------------------------------------------
+
+    def document_key(self, path: str | os.PathLike[str]) -> str:
+        """How ``refs`` names a document: its real path relative to the store's folder.
+
+        Relative, POSIX-style (``../content/china/a.md``): the rewritten documents
+        link to the store by relative paths already, so the two move together and
+        the key stays true wherever the project is moved or cloned.
+        """
+        return self._relative_key(os.path.realpath(path))
+
+    def _relative_key(self, document: str) -> str:
+        if not os.path.isabs(document):
+            return document
+        return os.path.relpath(document, self._base).replace(os.sep, "/")
 
     def add_reference(
         self, key: str, document: str, *, line: int, column: int, original: str, replacement: str

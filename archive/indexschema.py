@@ -69,6 +69,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
     ),
+    # Document keys relative to the store's folder instead of absolute paths, so a
+    # moved or re-cloned project restores (issue 8, item 10); the function is
+    # registered by archive.index.Index on its connection.
+    ("UPDATE refs SET document = linkrescue_store_relative(document)",),
+    # What a stored body is, decided from its bytes first (issue 8, item 3): the
+    # labels it came with, what the bytes proved, and any disagreement between them.
+    (
+        "ALTER TABLE resources ADD COLUMN header_mimetype TEXT",
+        "ALTER TABLE resources ADD COLUMN index_mimetype TEXT",
+        "ALTER TABLE resources ADD COLUMN sniffed_mimetype TEXT",
+        "ALTER TABLE resources ADD COLUMN mimetype_note TEXT NOT NULL DEFAULT ''",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 
@@ -90,6 +102,9 @@ class IndexedResource:
 
     The capture fields are None until the resource is rescued; a later failed
     attempt does not clear them (the bytes are still on disk), only adds history.
+    ``mimetype`` is what the stored bytes are (archive.sniff); ``header_mimetype``
+    and ``index_mimetype`` the labels they came with, ``sniffed_mimetype`` what the
+    bytes alone proved, ``mimetype_note`` any disagreement among them.
     """
 
     key: str
@@ -108,6 +123,10 @@ class IndexedResource:
     cdx_digest: str | None = None
     verified: bool | None = None
     fetched_at: datetime | None = None
+    header_mimetype: str | None = None
+    index_mimetype: str | None = None
+    sniffed_mimetype: str | None = None
+    mimetype_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +177,8 @@ def resource_of(row: sqlite3.Row) -> IndexedResource:
         cdx_digest=row["cdx_digest"],
         verified=None if row["verified"] is None else bool(row["verified"]),
         fetched_at=None if row["fetched_at"] is None else time_of(row["fetched_at"]),
+        header_mimetype=row["header_mimetype"],
+        index_mimetype=row["index_mimetype"],
+        sniffed_mimetype=row["sniffed_mimetype"],
+        mimetype_note=row["mimetype_note"],
     )

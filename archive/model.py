@@ -52,6 +52,9 @@ class Capture:
     ``archive_url`` is the playback URL the bytes came from (after the archive's own
     nearest-capture redirects and captured redirects); ``original`` the URL actually
     captured, which can differ from the one asked for (http→https, www, a redirect).
+    ``mimetype`` is the ``Content-Type`` it was played back with; ``index_mimetype``
+    the archive index's ``mimetype`` of the row these bytes were listed with, when
+    one was (the store decides what the bytes are from both, see archive.sniff).
     """
 
     requested: str
@@ -64,6 +67,7 @@ class Capture:
     sha1_base32: str
     cdx_digest: str | None
     verified: bool
+    index_mimetype: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from archive.index import Index
 from archive.indexfiles import FileClaims, FileRecord
 from archive.indexschema import Clock, utc_now
 from archive.model import Capture
+from archive.sniff import SNIFF_BYTES, decide
 from archive.storeerrors import StoreIntegrityError, StorePathError
 from archive.storefs import (
     StagingArea,
@@ -60,12 +61,20 @@ _OS_JUNK = frozenset({"Thumbs.db", "desktop.ini"})
 
 @dataclass(frozen=True, slots=True)
 class StoredResource:
-    """Where a committed capture lives: ``path`` relative to the store root, and ``absolute``."""
+    """Where a committed capture lives: ``path`` relative to the store root, and ``absolute``.
+
+    ``mimetype`` is what the bytes were decided to be (:func:`archive.sniff.decide`),
+    which also chose the file's extension; ``sniffed`` what the bytes alone proved;
+    ``note`` says which label disagreed, if any.
+    """
 
     path: PurePosixPath
     absolute: Path
     sha256: str
     size: int
+    mimetype: str | None = None
+    sniffed: str | None = None
+    note: str = ""
 
 
 class ProblemKind(StrEnum):
@@ -140,6 +149,10 @@ class Store:
     ) -> StoredResource:
         """Place the staged bytes at the browsable path of ``capture.requested``.
 
+        The path's extension follows what the bytes are (:func:`archive.sniff.decide`:
+        the bytes, then the archive index's type, then ``Content-Type``), so a JPEG
+        an origin labelled ``text/html`` is stored as ``….jpg``, not ``….jpg.html``.
+
         ``key`` (the resource key the index uses; default ``capture.requested``)
         owns the path: it keeps the same path on every later commit, and no other
         key can take it. The same bytes again is a no-op; other bytes (a newer
@@ -153,11 +166,14 @@ class Store:
                 f"staged {size} bytes with SHA-256 {sha256}, but the capture of "
                 f"{capture.requested} says {capture.size} bytes, {capture.sha256}"
             )
+        with open(staging.path, "rb") as staged:
+            head = staged.read(SNIFF_BYTES)
+        media = decide(head, index=capture.index_mimetype, header=capture.mimetype)
         blob = self._keep_object(staging, sha256, size)
         owner = capture.requested if key is None else key
         with self._placing:
             claim = self._files.claim(
-                owner, store_path(capture.requested, capture.mimetype), self._disk_clash
+                owner, store_path(capture.requested, media.mimetype), self._disk_clash
             )
             target = self._contained(claim.path)
             if not self._holds(claim, target, blob, sha256):
@@ -169,7 +185,9 @@ class Store:
                 os.replace(temporary, target)
                 fsync_dir(target.parent)
                 self._files.finish_update(owner)
-        return StoredResource(claim.path, target, sha256, size)
+        return StoredResource(
+            claim.path, target, sha256, size, media.mimetype, media.sniffed, media.note
+        )
 
     def verify(self) -> list[VerifyProblem]:
         """Re-hash every stored file; report missing, changed and unindexed files.

@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 from pathlib import PurePosixPath
 from urllib.parse import unquote_to_bytes
 
@@ -73,6 +74,18 @@ RESERVED_TOP_LEVEL = frozenset(
     }
 )
 """Names the store itself uses at its root; a host cannot take them (dot names are impossible)."""
+
+
+def holds_store(names: Collection[str]) -> bool:
+    """Whether a folder with these entry names is a linkrescue store (its index and objects).
+
+    Both names are needed: an ``index.sqlite3`` alone may be anyone's database,
+    while the pair is what :class:`archive.store.Store` creates on opening. A
+    store holds captured pages (a GitHub README saved as ``README.md``), which a
+    corpus walk must never read as articles and rewrite.
+    """
+    return INDEX_FILENAME in names and OBJECTS_DIRNAME in names
+
 
 _SPECIAL_SCHEMES = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")

@@ -199,15 +199,16 @@ def restore_command(
 ) -> None:
     """Put every original URL back, byte-identical to the files before the rescue.
 
-    Exit 0 when every document was restored (or had nothing to restore), 1 when
-    some could not be (changed since the rescue: named on stderr).
+    Exit 0 when every document was restored (or had nothing to restore); 1 when a
+    rewritten link was edited by hand (named as file:line on stderr, the rest of
+    the document restored); 2 when the store folder holds no store.
     """
     cfg = _config(config)
     if store is not None:
         cfg = with_overrides(cfg, "store", dir=str(store.resolve()))
     try:
         restored, problems = job.restore(paths, cfg)
-    except InputError as exc:
+    except (InputError, job.NoStore) as exc:
         _fail(str(exc))
     count = sum(r.edits for r in restored)
     Console(stderr=True).print(
@@ -227,7 +228,9 @@ def verify_command(
 ) -> None:
     """Re-hash every file of the store; report any that is missing, changed or unknown to the index.
 
-    Exit 0 when the store is intact, 1 when something was found.
+    Also lists each file stored under another media type than its capture was
+    labelled with ("relabelled", not a problem). Exit 0 when the store is intact,
+    1 when something was found.
     """
     cfg = _config(config)
     root = store if store is not None else cfg.store_dir
@@ -235,7 +238,12 @@ def verify_command(
         _fail(f"{root}: no store here (no {INDEX_FILENAME})")
     with Store(root) as opened:
         problems = opened.verify()
-        count = sum(1 for _ in opened.index.resources(Outcome.RESCUED))
+        rescued = list(opened.index.resources(Outcome.RESCUED))
+        count = len(rescued)
+    for resource in rescued:
+        if resource.mimetype_note and resource.path is not None:
+            # Not a problem: a capture labelled as something else than its bytes.
+            print(f"relabelled: {root / resource.path} ({resource.mimetype_note})")
     for problem in problems:
         detail = (
             f" (expected sha256 {problem.expected}, found {problem.actual})"

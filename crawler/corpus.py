@@ -1,5 +1,9 @@
 """The corpus: which files are documents, and which document has which address.
 
+A linkrescue store (any folder holding the store's index and objects, see
+:func:`archive.storepaths.holds_store`) is never walked, wherever it sits: it
+holds captured pages, some of them Markdown, that are not the user's articles.
+
 Walking never follows a symlink out of the roots given on the command line (a
 symlink in a scraped tree can point anywhere; reading it would leak a file the
 user did not ask about into a report, and a later rewrite would write outside
@@ -14,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.storepaths import holds_store
 from archive.urls import identity_key, identity_of_key
 from crawler.config import CorpusSettings
 
@@ -59,6 +64,8 @@ def _walk(
     except OSError as exc:
         yield Problem(folder, f"cannot list folder: {exc.strerror or exc}")
         return
+    if holds_store({entry.name for entry in entries}):
+        return  # a store's captured pages are not documents (a saved README.md)
     subfolders = []
     for entry in entries:
         if entry.name.startswith("."):

@@ -151,6 +151,10 @@ def _rewrite(
     )
 
 
+class NoStore(Exception):
+    """The store folder holds no store: ``restore`` has nothing to read (exit 2)."""
+
+
 def restore(roots: Sequence[Path], config: Config) -> tuple[list[Rewritten], list[Problem]]:
     """Put back the original URLs in the documents under ``roots``."""
     problems: list[Problem] = []
@@ -167,6 +171,8 @@ def restore(roots: Sequence[Path], config: Config) -> tuple[list[Rewritten], lis
             paths.append(item)
     index_path = config.store_dir / INDEX_FILENAME
     if not index_path.is_file():
-        return [], problems
+        raise NoStore(
+            f"{config.store_dir}: no store here (no {INDEX_FILENAME}); nothing to restore"
+        )
     with Index(index_path) as index:
         return restore_documents(paths, index, on_problem=on_problem), problems

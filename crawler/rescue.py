@@ -370,6 +370,8 @@ class Rescuer:
                 stored = self.store.commit(sink, result.capture, key=task.key)
                 self.store.index.record_rescue(task.key, task.url, stored, result.capture)
                 task.local_path = str(stored.path)
+                if stored.note:  # a mislabelled capture: the report says what it is
+                    task.reason = f"{task.reason}; {stored.note}"
                 task.capture_timestamp = result.capture.timestamp
                 task.sha256 = stored.sha256
                 with self._lock:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,11 +38,6 @@ class Rewritten:
     path: str
     edits: int
     diff: str
-
-
-def document_key(path: str | Path) -> str:
-    """How the index names a document: its absolute path, whatever the working folder."""
-    return str(Path(path).resolve())
 
 
 class Targets:
@@ -156,7 +151,7 @@ def _rewrite_one(
         )
         return Rewritten(result.path, len(edits), diff)
     assert index is not None
-    doc = document_key(path)
+    doc = index.document_key(path)
     old_lines, new_lines = LineIndex.of(text), LineIndex.of(new_text)
     records: list[IndexedReference] = []
     earlier_refs = index.references_of(doc)
@@ -201,7 +196,12 @@ def _holds(text: str, lines: LineIndex, refs: Sequence[IndexedReference]) -> boo
 def restore_documents(
     paths: Iterable[str], index: Index, *, on_problem: Callable[[Problem], None]
 ) -> list[Rewritten]:
-    """Put back every original URL the index recorded for ``paths``."""
+    """Put back every original URL the index recorded for ``paths``.
+
+    A reference that no longer reads as it was written (edited by hand since the
+    rescue) is reported as ``file:line`` and kept in the index; every other
+    reference of the same document is restored.
+    """
     done = []
     for path in paths:
         try:
@@ -209,62 +209,150 @@ def restore_documents(
         except (DocumentError, OSError) as exc:
             on_problem(Problem(path, _reason(exc, path)))
             continue
-        if restored:
-            done.append(Rewritten(path, restored, ""))
+        for kept in restored.kept:
+            on_problem(
+                Problem(
+                    f"{path}:{kept.line}",
+                    f"the rewritten link was edited by hand since the rescue; not restored "
+                    f"(expected {kept.replacement!r}, to put back {kept.original!r})",
+                )
+            )
+        if restored.count:
+            done.append(Rewritten(path, restored.count, ""))
     return done
 
 
-def restore_document(path: Path, index: Index) -> int:
-    """Restore one document; returns how many references were put back."""
-    doc = document_key(path)
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What restoring one document did: ``count`` references put back, ``kept`` not
+    (their line is the line in the file as it is now)."""
+
+    count: int
+    kept: tuple[IndexedReference, ...] = ()
+
+
+def restore_document(path: Path, index: Index) -> Restored:
+    """Restore one document: every recorded reference that still reads as written.
+
+    The recorded places are places of the rewritten text. The file is walked in
+    step with it (:func:`_match_places`): a replacement found at its place is put
+    back; an original found there was put back already (a restore killed before
+    it updated the index); anything else was edited by hand and stays, recorded
+    at its place in the restored text so a later restore can still do it once
+    the user puts the link back. The file is written before the index forgets
+    what was restored, so a crash between the two is sorted out by the next run.
+    """
+    doc = index.document_key(path)
     refs = index.references_of(doc)
     if not refs:
-        return 0
+        return Restored(0)
     data = path.read_bytes()
     text = decode_document(data)
-    lines = LineIndex.of(text)
-    edits = []
-    for ref in refs:
-        if ref.line > len(lines.starts):
-            raise EditConflictError(f"{path}: changed since it was rewritten; not restored")
-        start = offset_of(lines, ref.line, ref.column)
-        edits.append(Edit(start, start + len(ref.replacement), ref.replacement, ref.original))
-    edits.sort(key=lambda e: e.start)
-    try:
-        original = apply_edits(text, edits)
-    except EditConflictError:
-        if _already_restored(text, refs):
-            index.remove_references(doc)  # a crash after the last restore wrote the file
-            return 0
-        raise EditConflictError(f"{path}: changed since it was rewritten; not restored") from None
-    replace_document(path, original, was=data)
-    index.remove_references(doc)
-    return len(edits)
+    edits, kept = _match_places(text, refs)
+    if not edits and not kept:
+        index.remove_references(doc)  # a crash after the last restore wrote the file
+        return Restored(0)
+    new_text = apply_edits(text, edits) if edits else text
+    if edits:
+        replace_document(path, new_text, was=data)
+    lines = LineIndex.of(new_text)
+    remaining = []
+    for ref, at in kept:
+        pos = lines.position(_shift(at, edits))
+        remaining.append(
+            IndexedReference(ref.key, doc, pos.line, pos.column, ref.original, ref.replacement)
+        )
+    index.replace_references(doc, remaining)
+    return Restored(len(edits), tuple(remaining))
 
 
-def _already_restored(text: str, refs: Sequence[IndexedReference]) -> bool:
-    """True when ``text`` already holds every original where the replacements were.
+def _match_places(
+    text: str, refs: Sequence[IndexedReference]
+) -> tuple[list[Edit], list[tuple[IndexedReference, int]]]:
+    """The restoring edits of ``text``, and the references not found (with the offset
+    where each was looked for).
 
-    The recorded places are places of the rewritten text; ``text`` is walked in step
-    with it (equal outside the replacements, which hold no line break), so every
-    original is looked for where the rewritten text had its replacement. This is
-    the case after a crash between writing the restored file and forgetting its
-    records, and after a rescue killed between recording a rewrite and renaming
-    the file: the index describes a text that never reached the disk.
+    ``text`` is walked in step with the rewritten text the places describe: equal
+    outside the replacements, which hold no line break (an original put back may
+    hold some). A hand edit on a line shifts what follows it on that line by some
+    amount: a reference not at its place is looked for at each shift that makes
+    it *and every later reference of the line* read as recorded, and taken only
+    when exactly one shift does; otherwise it was edited by hand and is kept.
     """
+    edits: list[Edit] = []
+    kept: list[tuple[IndexedReference, int]] = []
     pos, line, column = 0, 1, 1  # in ``text``; the same place's line and column in the other
-    for ref in sorted(refs, key=lambda r: (r.line, r.column)):
+    ordered = sorted(refs, key=lambda r: (r.line, r.column))
+    i = 0
+    while i < len(ordered):
+        ref = ordered[i]
         while line < ref.line:
             newline = text.find("\n", pos)
             if newline == -1:
-                return False
+                break
             pos, line, column = newline + 1, line + 1, 1
-        gap = ref.column - column
-        if gap < 0 or "\n" in text[pos : pos + gap]:
-            return False  # overlapping records, or a column past the end of the line
-        pos += gap
-        if not text.startswith(ref.original, pos):
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        if line != ref.line:
+            kept.append((ref, pos))
+            i += 1
+            continue
+        at = pos + ref.column - column
+        found = _read_at(text, ref, at, pos, end)
+        if found is not None:
+            if found:
+                edits.append(Edit(at, at + len(ref.replacement), ref.replacement, ref.original))
+            pos = at + len(ref.replacement if found else ref.original)
+            column = ref.column + len(ref.replacement)
+            i += 1
+            continue
+        same_line = [r for r in ordered[i:] if r.line == ref.line]
+        shifts = {
+            place - at
+            for written in {ref.replacement, ref.original}
+            for place in _occurrences(text, written, pos, end)
+            if _line_reads(text, same_line, pos, column - (place - at), end)
+        }
+        if len(shifts) == 1:
+            column -= shifts.pop()  # re-synchronized: this reference is read again
+            continue
+        kept.append((ref, min(max(at, pos), end)))
+        i += 1
+    return edits, kept
+
+
+def _read_at(text: str, ref: IndexedReference, at: int, pos: int, end: int) -> bool | None:
+    """True when ``text`` holds the replacement at ``at``, False when it holds the
+    original (put back already), None when neither or ``at`` is off the line."""
+    if at < pos or at > end:
+        return None
+    if ref.replacement and text.startswith(ref.replacement, at):
+        return True
+    if text.startswith(ref.original, at):
+        return False
+    return None
+
+
+def _line_reads(
+    text: str, refs: Sequence[IndexedReference], pos: int, column: int, end: int
+) -> bool:
+    """Whether every one of ``refs`` (one line's, in order) reads as recorded from
+    this alignment of ``text`` with the rewritten text."""
+    for ref in refs:
+        at = pos + ref.column - column
+        found = _read_at(text, ref, at, pos, end)
+        if found is None:
             return False
-        pos += len(ref.original)  # its line breaks, if any, were not in the other text
+        pos = at + len(ref.replacement if found else ref.original)
+        end = max(end, pos)  # an original put back may hold the line's break
         column = ref.column + len(ref.replacement)
     return True
+
+
+def _occurrences(text: str, needle: str, start: int, end: int) -> Iterator[int]:
+    if not needle:
+        return
+    place = text.find(needle, start, end + len(needle))
+    while place != -1 and place <= end:
+        yield place
+        place = text.find(needle, place + 1, end + len(needle))

@@ -250,3 +250,50 @@ def test_two_processes_share_the_file(tmp_path: Path, clock: Clock) -> None:
         assert reader.lookup("k") is not None
         reader.record_attempt("k2", "http://x.org/b", Outcome.BLOCKED, "robots.txt")
         assert writer.lookup("k2") is not None
+
+
+def test_documents_are_keyed_relative_to_the_store_and_old_absolute_keys_migrate(
+    tmp_path: Path,
+) -> None:
+    """An index written by an older linkrescue named documents by absolute path, so
+    after ``mv site site-moved`` restore found nothing: opening it converts every key
+    to the path relative to the store's folder, which moves with the project (a key
+    is converted where it was written: a project moved before the upgrade keeps a
+    key naming its old place)."""
+    site = tmp_path / "site"
+    (site / "rescued").mkdir(parents=True)
+    (site / "content" / "china").mkdir(parents=True)
+    article = site / "content" / "china" / "clubhouse.md"
+    article.write_text("![](../../rescued/assets.thestandnews.com/a.png)\n", encoding="utf-8")
+    path = site / "rescued" / "index.sqlite3"
+    raw = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        raw.execute(statement)
+    raw.execute(
+        "INSERT INTO refs (key, document, line, col, original, replacement, added_at)"
+        " VALUES ('k', ?, 1, 5, 'http://web.archive.org/web/2021im_/x', "
+        "'../../rescued/assets.thestandnews.com/a.png', '2026-07-01T03:00:00Z')",
+        (str(article),),
+    )
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+
+    with Index(path) as upgraded:  # the first run of the new linkrescue, in place
+        assert upgraded.references_of(str(article)) == []
+    moved = tmp_path / "site-moved"
+    site.rename(moved)
+    with Index(moved / "rescued" / "index.sqlite3") as index:
+        key = index.document_key(moved / "content" / "china" / "clubhouse.md")
+        assert key == "../content/china/clubhouse.md"
+        [ref] = index.references_of(key)
+        assert (ref.line, ref.column, ref.original) == (
+            1,
+            5,
+            "http://web.archive.org/web/2021im_/x",
+        )
+        # The same document named through another working folder has the same key.
+        assert (
+            index.document_key(moved / "content" / ".." / "content" / "china" / "clubhouse.md")
+            == key
+        )

@@ -11,8 +11,9 @@ articles are rewritten twice before they are restored.
 
 A user checks: the rescued articles open their local copies, the rest of each file
 is as it was (line endings, BOM, code), ``restore`` gives back every file byte for
-byte, and an article edited by hand after the rescue is refused by name (exit 1),
-left alone, while the others are restored.
+byte, and in an article edited by hand after the rescue every rewritten link
+that still reads as written is restored while the edited one is named by
+file:line (exit 1) and restored once the user puts it back.
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def test_restore_gives_back_every_messy_file_byte_for_byte(
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def test_restore_refuses_an_article_edited_by_hand_and_restores_the_others(
+def test_restore_names_the_line_edited_by_hand_and_restores_everything_else(
     archives: Archives, tmp_path: Path
 ) -> None:
     originals = setup_run(tmp_path, archives.first)
@@ -191,26 +192,36 @@ def test_restore_refuses_an_article_edited_by_hand_and_restores_the_others(
     # The user moved one picture: the second reference now names another file.
     first = text.index(local)
     second = text.index(local, first + 1)
-    moved = text[:second] + local.replace("photo-a", "photo-a-moved") + text[second + len(local) :]
+    moved_to = local.replace("photo-a", "photo-a-moved")
+    moved = text[:second] + moved_to + text[second + len(local) :]
     edited.write_text(moved, encoding="utf-8")
-    before = {p: p.read_bytes() for p in originals}
+    edited_line = moved.count("\n", 0, second) + 1
 
     done = linkrescue("restore", "content", cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     problems = [line for line in done.stderr.splitlines() if "spellings.md" in line]
     assert len(problems) == 1, done.stderr
-    assert problems[0].startswith("linkrescue: content/standnews/china/spellings.md: ")
-    assert "not restored" in problems[0]
-    assert f"{len(originals) - 2} documents restored" in done.stderr  # all but it and 105
+    assert problems[0].startswith(
+        f"linkrescue: content/standnews/china/spellings.md:{edited_line}: "
+    )
+    assert "edited by hand" in problems[0] and "not restored" in problems[0]
+    assert f"{len(originals) - 1} documents restored" in done.stderr  # all but 105
     assert "1 problems" in done.stderr
-    assert edited.read_bytes() == before[edited] == moved.encode()
     for path, data in originals.items():
         if path != edited:
             assert path.read_bytes() == data, path
+    # Every other reference of the edited article is back; only the edited one is not.
+    partly = edited.read_text(encoding="utf-8")
+    assert local not in partly and partly.count(moved_to) == 1
+    original_text = originals[edited].decode("utf-8")
+    at = partly.index(moved_to)
+    after = partly[at + len(moved_to) :]
+    assert original_text.startswith(partly[:at]) and original_text.endswith(after)
 
-    # The user undoes the edit: now it restores too.
-    edited.write_text(text, encoding="utf-8")
+    # The user undoes the edit: now it restores too, and the file is the original.
+    edited.write_text(partly.replace(moved_to, local), encoding="utf-8")
     done = linkrescue("restore", "content", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert "1 documents restored (1 references)" in done.stderr
     assert files_under(tmp_path / "content") == originals
