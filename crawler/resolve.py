@@ -38,6 +38,7 @@ from archive.urls import (
     repair_original,
 )
 from rewriters.model import Reference, RefKind
+from rewriters.shortcode import shortcode_value
 
 
 class Status(StrEnum):
@@ -95,6 +96,9 @@ def clean_destination(ref: Reference, text: str) -> str:
         value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
     elif ref.kind is RefKind.FRONTMATTER:
         value = _yaml_scalar(raw, text[ref.start - 1 : ref.start]).strip()
+    elif ref.kind is RefKind.SHORTCODE:  # a Hugo parameter value: no Markdown escapes
+        value = shortcode_value(raw, text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1])
+        value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
     else:
         value = _MD_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw
         value = _unescape_references(value) if "&" in value else value
