@@ -37,6 +37,7 @@ from archive.urls import (
     parse_archive_url,
     repair_original,
 )
+from rewriters.frontmatter import YAML_LOADER
 from rewriters.model import Reference, RefKind
 from rewriters.shortcode import shortcode_value
 
@@ -135,7 +136,7 @@ def _yaml_scalar(raw: str, quote: str) -> str:
         return raw.replace("''", "'")
     if quote == '"' and "\\" in raw:
         try:
-            value = yaml.load(f'"{raw}"', Loader=yaml.CSafeLoader)
+            value = yaml.load(f'"{raw}"', Loader=YAML_LOADER)
         except yaml.YAMLError:
             return raw
         return value if isinstance(value, str) else raw
