@@ -71,12 +71,6 @@ def _percent_unsafe(m: re.Match[str]) -> str:
     return _percent(m) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
 
 
-def is_unsafe(ch: str) -> bool:
-    """Whether :func:`encode_target` percent-encodes the character ``ch`` wherever it is."""
-    m = _ALWAYS.fullmatch(ch)
-    return m is not None and _percent_unsafe(m) != ch
-
-
 def encode_target(target: str, *, fragment: str = "") -> str:
     """A path or URL made safe for any destination syntax, with ``fragment`` appended."""
     encoded = _ALWAYS.sub(_percent_unsafe, target)

@@ -3,9 +3,11 @@
 Why not a CommonMark parser: parsers give a tree without source offsets for link
 destinations, and they drop what is not valid CommonMark, while scraped archives are
 full of destinations no parser accepts yet a reader would call a link. This scanner
-finds links, images, reference definitions, autolinks, bare URLs and inline HTML
-(through :mod:`rewriters.html`) in one pass of compiled regular expressions that jump
-from one candidate (`` ` `` ``[`` ``]`` ``<`` ``\\`` ``http`` ``www.``) to the next, and reports
+finds links, images, reference definitions, autolinks, bare URLs, inline HTML
+(through :mod:`rewriters.html`) and Hugo shortcodes (through :mod:`rewriters.shortcode`:
+a URL inside ``{{< video src="…" >}}`` is a parameter value, never a bare URL) in one
+pass of compiled regular expressions that jump from one candidate (`` ` `` ``[`` ``]``
+``<`` ``\\`` ``http`` ``www.`` ``{{<`` ``{{%``) to the next, and reports
 each destination as a character span of the whole document, ``text[start:end] == raw``.
 
 What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong text:
