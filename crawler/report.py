@@ -92,6 +92,9 @@ def print_summary(console: Console, report: dict[str, Any]) -> None:
         ("already local", report["already_local"]),
         ("skipped", report["skipped"]),
         ("documents rewritten", report["rewritten"]),
+        # Each one was named on its own line above (a file not read, frontmatter that
+        # is not YAML, a document not rewritten): a summary without it read as "all well".
+        ("problems (named above)", len(report["problems"])),
         (
             "requests cdx / playback / live",
             "{cdx} / {playback} / {live}".format(**report["requests"]),

@@ -53,6 +53,11 @@ IMAGE_HTML = frozenset(
         ("video", "poster"),
     }
 )
+#: Hugo shortcode (name, parameter) pairs that show an image: Hugo's own ``figure``
+#: (``src`` or its first positional value) and the ``img``/``image`` shortcodes themes add.
+IMAGE_SHORTCODES = frozenset(
+    {("figure", "src"), ("figure", "0"), ("img", "src"), ("image", "src"), ("video", "poster")}
+)
 #: Resources failing in a row (after their own retries) that stop a run's fetching.
 BREAKER_FAILURES = 5
 
@@ -121,6 +126,8 @@ def wants(ref: Reference) -> Want:
     if ref.kind is RefKind.MD_IMAGE:
         return Want.IMAGE
     if ref.kind is RefKind.HTML and (ref.element, ref.attribute) in IMAGE_HTML:
+        return Want.IMAGE
+    if ref.kind is RefKind.SHORTCODE and (ref.element, ref.attribute) in IMAGE_SHORTCODES:
         return Want.IMAGE
     if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in IMAGE_FRONTMATTER_KEYS:
         return Want.IMAGE

@@ -37,7 +37,9 @@ from archive.urls import (
     parse_archive_url,
     repair_original,
 )
+from rewriters.frontmatter import YAML_LOADER
 from rewriters.model import Reference, RefKind
+from rewriters.shortcode import shortcode_value
 
 
 class Status(StrEnum):
@@ -95,6 +97,9 @@ def clean_destination(ref: Reference, text: str) -> str:
         value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
     elif ref.kind is RefKind.FRONTMATTER:
         value = _yaml_scalar(raw, text[ref.start - 1 : ref.start]).strip()
+    elif ref.kind is RefKind.SHORTCODE:  # a Hugo parameter value: no Markdown escapes
+        value = shortcode_value(raw, text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1])
+        value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
     else:
         value = _MD_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw
         value = _unescape_references(value) if "&" in value else value
@@ -131,7 +136,7 @@ def _yaml_scalar(raw: str, quote: str) -> str:
         return raw.replace("''", "'")
     if quote == '"' and "\\" in raw:
         try:
-            value = yaml.load(f'"{raw}"', Loader=yaml.CSafeLoader)
+            value = yaml.load(f'"{raw}"', Loader=YAML_LOADER)
         except yaml.YAMLError:
             return raw
         return value if isinstance(value, str) else raw

@@ -7,17 +7,36 @@ ends at its quote; a ``srcset`` candidate at a comma or space; a YAML scalar has
 its own quoting. Local paths keep readable Unicode (the store's CJK folder
 names stay legible in the Markdown) and percent-encode only what would end or
 change the destination (space, ``%``, ``#``, ``?``, ``&``, brackets, quotes).
+
+"Space" means every character any reader could take as the end of a destination
+or trim from it, not only ASCII: an ideographic space (U+3000, common in Chinese
+titles, hence in stored names) written as it is was read back as the end of a
+raw destination, or trimmed from a value, so the link named another file and the
+next run looked a made-up URL up in the archive. Every character that
+:meth:`str.isspace` calls white space, every one of the Unicode categories Zs,
+Zl and Zp (U+00A0, U+2028, U+2029…), every control character (Cc: C0, DEL, C1
+with U+0085) and every invisible format character (Cf: U+200B, U+FEFF, bidi
+controls) is percent-encoded, as are U+FFFE and U+FFFF, which a YAML reader
+rejects. Percent-encoding is the one escape every syntax reads back the same way
+(a browser decodes it to the same file name).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 from rewriters.model import Reference, RefKind
+from rewriters.shortcode import as_url_value, quoted
 
-#: Characters that end or alter a URL in any of the syntaxes, encoded everywhere.
-_ALWAYS = re.compile(r"[\x00-\x20\x7f%#?&\"'<>\\`]")
+#: Characters that end or alter a URL in any of the syntaxes, encoded everywhere; and
+#: every other non-ASCII character, for :func:`_percent_unsafe` to decide.
+_ALWAYS = re.compile(r"[\x00-\x20\x7f%#?&\"'<>\\`]|[^\x00-\x7f]")
+#: Unicode categories encoded wherever they appear (see the module's docstring).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+#: Noncharacters that YAML does not accept in a stream.
+_NOT_YAML = frozenset("\ufffe\uffff")
 #: Extra characters a raw Markdown destination cannot hold (CommonMark §6.3).
 _MARKDOWN_RAW = re.compile(r"[()\[\]]")
 #: Extra characters a srcset candidate cannot hold.
@@ -25,7 +44,14 @@ _SRCSET = re.compile(r",")
 #: Extra characters a plain YAML scalar cannot hold when it sits in a flow list.
 _YAML_FLOW = re.compile(r"[,\[\]{}]")
 #: Characters a fragment (already percent-encoded) must not hold as they are.
-_FRAGMENT = re.compile(r"[&'\\]")
+_FRAGMENT = re.compile(r"[\x00-\x20\x7f&'\"<>\\`]")
+#: What an unquoted HTML attribute value cannot hold (HTML: "unquoted attribute value").
+_HTML_UNQUOTED_UNSAFE = re.compile(r"[\s\"'=<>`]")
+#: What an unquoted shortcode value may hold as it is: a positional one, Hugo's
+#: letters, digits, ``_``, ``-`` and ``.``; a named one, anything but white space and
+#: quotes (a ``}}`` after ``>`` or ``%`` would close the shortcode).
+_SHORTCODE_POSITIONAL = re.compile(r"[\w.\-]+")
+_SHORTCODE_NAMED = re.compile(r"(?:[^\s\"'`>%]|[>%](?!\}\}))+")
 #: What a link text must escape to show a URL as written (CommonMark §2.4).
 _LABEL = re.compile(r"[\\\[\]`]")
 #: What an autolink ``<…>`` must start with (CommonMark §6.5: an absolute URI).
@@ -36,13 +62,32 @@ def _percent(m: re.Match[str]) -> str:
     return "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8"))
 
 
+def _percent_unsafe(m: re.Match[str]) -> str:
+    """:func:`_percent` for ASCII matches; a non-ASCII character only if a reader could
+    take it as white space or a control (readable CJK stays as it is)."""
+    ch = m.group(0)
+    if ch.isascii() or ch.isspace() or ch in _NOT_YAML:
+        return _percent(m)
+    return _percent(m) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
+
+
 def encode_target(target: str, *, fragment: str = "") -> str:
     """A path or URL made safe for any destination syntax, with ``fragment`` appended."""
-    encoded = _ALWAYS.sub(_percent, target)
+    encoded = _ALWAYS.sub(_percent_unsafe, target)
     # "&" starts a character reference in a Markdown destination (CommonMark §6.6):
     # a file or fragment named "a&amp;b" or "x&reg=1" would be read as another name.
     # A quote or backslash in a fragment would get a YAML or Markdown escape.
-    return encoded + (f"#{_FRAGMENT.sub(_percent, fragment)}" if fragment else "")
+    if fragment:
+        fragment = _ALWAYS.sub(_fragment_unsafe, fragment)
+    return encoded + (f"#{fragment}" if fragment else "")
+
+
+def _fragment_unsafe(m: re.Match[str]) -> str:
+    """A fragment is already percent-encoded: only what still reads wrong is encoded."""
+    ch = m.group(0)
+    if _FRAGMENT.fullmatch(ch) or (not ch.isascii() and _percent_unsafe(m) != ch):
+        return _percent(m)
+    return ch
 
 
 def destination_text(ref: Reference, text: str, target: str) -> str:
@@ -67,8 +112,15 @@ def destination_text(ref: Reference, text: str, target: str) -> str:
             return f"span>{link}</span"
         return f"<span>{link}</span>" if before == "!" else link
     if ref.kind is RefKind.HTML:
-        value = _SRCSET.sub(_percent, target) if ref.attribute == "srcset" else target
-        return html.escape(value, quote=True)
+        if ref.attribute == "srcset":  # a candidate inside the quoted value
+            return html.escape(_SRCSET.sub(_percent, target), quote=True)
+        value = html.escape(target, quote=True)
+        around = text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1]
+        if quoted(*around) is None and _HTML_UNQUOTED_UNSAFE.search(target):
+            return f'"{value}"'  # an unquoted value would end there: quote it
+        return value
+    if ref.kind is RefKind.SHORTCODE:
+        return _shortcode_value(ref, text, target)
     if ref.kind is RefKind.FRONTMATTER:
         quote = text[ref.start - 1 : ref.start]
         if quote == '"':
@@ -77,3 +129,29 @@ def destination_text(ref: Reference, text: str, target: str) -> str:
             return target.replace("'", "''")
         return _YAML_FLOW.sub(_percent, target)
     raise ValueError(f"no destination syntax for {ref.kind}")  # pragma: no cover - exhaustive
+
+
+def _shortcode_value(ref: Reference, text: str, target: str) -> str:
+    """``target`` written as a Hugo shortcode parameter value in ``ref``'s quoting.
+
+    Double-quoted: a quote is escaped ``\\"`` (then Hugo drops every backslash, so a
+    backslash is percent-encoded); a raw string (backticks) or a single-quoted value
+    has no escape: its quote is percent-encoded. Unquoted: written as it is when Hugo
+    reads it back whole, else double-quoted. A path in a parameter whose name says
+    nothing starts ``./`` (:func:`~rewriters.shortcode.as_url_value`).
+    """
+    target = as_url_value(ref.attribute or "", target)
+    quote = quoted(text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1])
+    if quote == '"':
+        return target.replace("\\", "%5C").replace('"', '\\"')
+    if quote is not None:
+        return target.replace(quote, _percent_char(quote))
+    positional = (ref.attribute or "").isdigit()
+    plain = _SHORTCODE_POSITIONAL if positional else _SHORTCODE_NAMED
+    if plain.fullmatch(target):
+        return target
+    return '"' + target.replace("\\", "%5C").replace('"', '\\"') + '"'
+
+
+def _percent_char(ch: str) -> str:
+    return "".join(f"%{b:02X}" for b in ch.encode("utf-8"))

@@ -39,6 +39,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from rewriters.model import LineIndex, Reference, RefKind, make_reference
 
+#: libyaml's loader when PyYAML was built with it, else PyYAML's own (same values and
+#: marks, about ten times slower): a hard-coded ``yaml.CSafeLoader`` raised
+#: AttributeError wherever PyYAML was installed without libyaml.
+YAML_LOADER: Final[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
 BOM: Final = "\ufeff"
 _STR_TAG: Final = "tag:yaml.org,2002:str"
 _PROPERTIES = re.compile(r"(?:[&!]\S*\s+)*")  # "&anchor !tag " before a scalar
@@ -108,7 +115,10 @@ def read_frontmatter(
     if block is None:
         return Frontmatter({}, (), None, None, _bom_length(text))
     index = LineIndex.of(text) if lines is None else lines
-    loader = yaml.CSafeLoader(text[block.start : block.end])
+    try:
+        loader = YAML_LOADER(text[block.start : block.end])
+    except yaml.YAMLError as exc:  # the pure-Python reader checks characters at once
+        return _failed(block, _yaml_problem(exc, text, block, index))
     try:
         wanted = None if data_keys is None else frozenset(data_keys)
         return _parse(loader, text, block, index, frozenset(resource_keys), wanted)
@@ -117,7 +127,7 @@ def read_frontmatter(
 
 
 def _parse(
-    loader: yaml.CSafeLoader,
+    loader: yaml.SafeLoader | yaml.CSafeLoader,  # not evaluated: no CSafeLoader without libyaml
     text: str,
     block: FrontmatterBlock,
     index: LineIndex,
@@ -162,6 +172,15 @@ def _yaml_problem(exc: Exception, text: str, block: FrontmatterBlock, index: Lin
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or exc.context or problem
         mark = exc.problem_mark or exc.context_mark
+        if (
+            exc.problem_mark is not None
+            and exc.context_mark is not None
+            and block.start + exc.problem_mark.index >= block.end
+        ):
+            # Found at the end of the YAML (the closing "---"): what never ended, an
+            # unclosed quote or bracket, starts at the context mark, on the bad line.
+            problem = f"{problem} {exc.context}" if exc.context else problem
+            mark = exc.context_mark
         if mark is not None:
             offset = block.start + mark.index
     elif isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
@@ -171,7 +190,36 @@ def _yaml_problem(exc: Exception, text: str, block: FrontmatterBlock, index: Lin
     if offset is None:
         return f"frontmatter is not valid YAML: {problem}"
     line = index.position(min(offset, len(text))).line
+    opened = _quote_opened_before(text, block, offset)
+    if opened is not None and index.position(opened).line < line:
+        where = f"line {line}, after a quoted value opened on line {index.position(opened).line}"
+        return f"frontmatter is not valid YAML: {problem} ({where})"
     return f"frontmatter is not valid YAML: {problem} (line {line})"
+
+
+def _quote_opened_before(text: str, block: FrontmatterBlock, offset: int) -> int | None:
+    """Where the quoted value just before ``offset`` opens, if it runs over lines.
+
+    A quote never closed on its line (``title: "引號未關``) makes YAML read the next
+    lines as the rest of the value, and the fault surfaces a line later (``did not
+    find expected key``): that line alone would point the reader at a good line.
+    """
+    last: yaml.Token | None = None
+    try:
+        for token in yaml.scan(text[block.start : block.end], Loader=YAML_LOADER):
+            if block.start + token.start_mark.index >= offset:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass
+    if (
+        isinstance(last, yaml.ScalarToken)
+        and last.style in ('"', "'")
+        and last.start_mark.line < last.end_mark.line
+    ):
+        opened: int = last.start_mark.index
+        return block.start + opened
+    return None
 
 
 def _references(

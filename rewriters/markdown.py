@@ -3,9 +3,11 @@
 Why not a CommonMark parser: parsers give a tree without source offsets for link
 destinations, and they drop what is not valid CommonMark, while scraped archives are
 full of destinations no parser accepts yet a reader would call a link. This scanner
-finds links, images, reference definitions, autolinks, bare URLs and inline HTML
-(through :mod:`rewriters.html`) in one pass of compiled regular expressions that jump
-from one candidate (`` ` `` ``[`` ``]`` ``<`` ``\\`` ``http`` ``www.``) to the next, and reports
+finds links, images, reference definitions, autolinks, bare URLs, inline HTML
+(through :mod:`rewriters.html`) and Hugo shortcodes (through :mod:`rewriters.shortcode`:
+a URL inside ``{{< video src="…" >}}`` is a parameter value, never a bare URL) in one
+pass of compiled regular expressions that jump from one candidate (`` ` `` ``[`` ``]``
+``<`` ``\\`` ``http`` ``www.`` ``{{<`` ``{{%``) to the next, and reports
 each destination as a character span of the whole document, ``text[start:end] == raw``.
 
 What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong text:
@@ -65,6 +67,7 @@ from typing import Final
 
 from rewriters.html import comment_end, match_tag, skip_raw_text
 from rewriters.model import LineIndex, Reference, RefKind, make_reference
+from rewriters.shortcode import match_shortcode
 
 # Internal record of a found span: kind, start, end, element, attribute, is a bare URL.
 _Found = tuple[RefKind, int, int, str | None, str | None, bool]
@@ -81,6 +84,7 @@ _PLAIN_DEST = r"[^\x00-\x20()<\\]*+"
 _INLINE = re.compile(
     rf"!\[{_PLAIN_TEXT}(?P<image>{_PLAIN_DEST})\)|\[{_PLAIN_TEXT}(?P<link>{_PLAIN_DEST})\)"
     r"|``*|!\[|\[|\]|<|\\[" + _PUNCT + r"]|https?://|www\.|HTTPS?://|WWW\.|Https?://|Www\."
+    r"|\{\{[<%]"
 )
 
 # Block-level candidates after a newline: a fence, a comment at a line start, or a blank
@@ -287,6 +291,8 @@ def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Fo
             pos = _angle(text, at, end, found)
         elif first == "\\":
             pos = m.end()
+        elif first == "{":
+            pos = _shortcode(text, at, end, found)
         else:
             pos = _bare_url(text, at, end, bool(openers), found)
 
@@ -428,6 +434,18 @@ def _angle(text: str, at: int, end: int, found: list[_Found]) -> int:
         return at + 1
     found.extend((RefKind.HTML, s.start, s.end, s.element, s.attribute, False) for s in tag.spans)
     return skip_raw_text(text, tag, end)
+
+
+def _shortcode(text: str, at: int, end: int, found: list[_Found]) -> int:
+    """Handle ``{{<`` or ``{{%``: a Hugo shortcode's URL parameters, or plain text."""
+    shortcode = match_shortcode(text, at, end)
+    if shortcode is None:
+        return at + 2  # the "<" may still open a tag or an autolink
+    found.extend(
+        (RefKind.SHORTCODE, s.start, s.end, s.shortcode, s.parameter, False)
+        for s in shortcode.spans
+    )
+    return shortcode.end
 
 
 def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Found]) -> int:

@@ -23,6 +23,7 @@ class RefKind(StrEnum):
     MD_REFDEF = "md-refdef"
     AUTOLINK = "autolink"
     HTML = "html"
+    SHORTCODE = "shortcode"
     FRONTMATTER = "frontmatter"
 
 
@@ -31,7 +32,9 @@ class Reference:
     """One URL as written in a document, with its exact span.
 
     ``line`` and ``column`` are 1-based and point at ``raw``'s first character.
-    ``element``/``attribute`` are set for ``html`` references (``img``/``srcset``),
+    ``element``/``attribute`` are set for ``html`` references (``img``/``srcset``)
+    and for ``shortcode`` ones (the shortcode's name and the parameter's, ``video``/``src``,
+    or the position of a positional parameter, ``figure``/``0``),
     ``key`` (a dotted path such as ``cover.src`` or ``images.0``) for frontmatter ones.
     """
 

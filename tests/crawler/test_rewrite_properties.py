@@ -3,23 +3,29 @@
 Generated real-shaped Markdown documents (frontmatter quoted, single-quoted, plain
 and in flow lists; CJK paragraphs with links, images, ``[![](a)](b)``, reference
 definitions, ``<…>`` autolinks and bare URLs, inline ``<img>`` with ``src`` and
-``srcset``, code spans and fences holding link-like text, escapes, CRLF or LF,
+``srcset``, Hugo shortcodes in every quoting, on one line or several, escaped or in
+code, code spans and fences holding link-like text, escapes, CRLF or LF,
 with or without a final newline) are read with :func:`rewriters.read_document`;
 some of their references are pointed at local targets with nasty names (spaces,
-parentheses, ``#``, ``%``, ``&``, quotes, CJK) exactly as ``rescue`` does it
-(:func:`encode_target`, :func:`destination_text`, :func:`apply_edits`). Then:
+parentheses, ``#``, ``%``, ``&``, quotes, CJK, and every kind of Unicode white space
+and control character: U+3000 in Chinese titles, U+00A0, U+2028, U+0085, U+200B…)
+exactly as ``rescue`` does it (:func:`encode_target`, :func:`destination_text`,
+:func:`apply_edits`). Then:
 
 (a) the text between the edited spans is unchanged, piece by piece;
 (b) reading the rewritten document again finds every other reference as before
     and, at each edited place, a reference whose text is the new destination (a
     bare URL became ``[url](target)``: the link's destination), which the resolver
-    reads back as the target (what ``rescue`` run again and ``scan`` rely on);
+    reads back as the target (what ``rescue`` run again and ``scan`` rely on), with
+    no character in it that a reader could take as the end of a destination (an
+    unquoted HTML or shortcode value that needed quotes got them);
 (c) putting the originals back at the new places gives the original text exactly
     (what ``restore`` does).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import unquote
 
 import pytest
@@ -29,6 +35,7 @@ from hypothesis import strategies as st
 from crawler.resolve import clean_destination
 from rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
 from rewriters.destinations import destination_text, encode_target
+from rewriters.shortcode import as_url_value
 
 KEYS = ("image",)
 
@@ -117,7 +124,39 @@ HTML = st.builds(
     st.sampled_from(['"', "'", "", "srcset"]),
     PLAIN,
 )
-PARAGRAPH = st.lists(st.one_of(PLAIN, INLINE, HTML), min_size=1, max_size=5).map("".join)
+SHORTCODE = st.builds(
+    lambda url, form, alt: {
+        "video": f'{{{{< video src="{url}" >}}}}',
+        "percent": f'{{{{% figure src="{url}" caption="{alt}" %}}}}',
+        "positional": f'{{{{< figure "{url}" "{alt}" >}}}}',
+        "single": f"{{{{< img src='{url}' alt='{alt}' >}}}}",
+        "unquoted": f"{{{{< img src={url.replace(' ', '')} >}}}}",
+        "positional-unquoted": f"{{{{< figure {url.replace(' ', '')} >}}}}",
+        "raw": f"{{{{< embed `{url}` >}}}}",
+        "multiline": f'{{{{< figure\n    src="{url}"\n    alt="{alt}"\n>}}}}',
+        "glued": f'{{{{<video src = "{url}">}}}}{{{{< /video >}}}}',
+        "escaped": f'{{{{</* video src="{url}" */>}}}}',
+        "code": f'`{{{{< video src="{url}" >}}}}`',
+    }[form],
+    URLS.filter(lambda u: "'" not in u),
+    st.sampled_from(
+        [
+            "video",
+            "percent",
+            "positional",
+            "single",
+            "unquoted",
+            "positional-unquoted",
+            "raw",
+            "multiline",
+            "glued",
+            "escaped",
+            "code",
+        ]
+    ),
+    st.sampled_from(["圖片說明", "公民實況", "x"]),
+)
+PARAGRAPH = st.lists(st.one_of(PLAIN, INLINE, HTML, SHORTCODE), min_size=1, max_size=5).map("".join)
 BLOCK = st.one_of(
     PARAGRAPH,
     st.builds(lambda label, url: f"[{label}]: {url}", st.sampled_from(["1", "ref", "註"]), URLS),
@@ -169,18 +208,28 @@ def documents(draw: st.DrawFn) -> str:
 
 # --- targets ---------------------------------------------------------------------
 
+#: What any reader may take as the end of a destination, or trim from a value.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 SEGMENT = st.lists(
-    st.sampled_from(
-        [
-            *"abcxyz09._-~",
-            *" ()[]#%&;=@'\"<>\\`,!*+$:|{}^",
-            "新聞",
-            "圖片",
-            "識",
-            "é",
-            "&amp;",
-            "&reg",
-        ]
+    st.one_of(
+        st.sampled_from(
+            [
+                *"abcxyz09._-~",
+                *" ()[]#%&;=@'\"<>\\`,!*+$:|{}^",
+                "新聞",
+                "圖片",
+                "識",
+                "é",
+                "&amp;",
+                "&reg",
+                ">}}",
+                "%}}",
+                # An ideographic space (Chinese titles), no-break spaces, line and
+                # paragraph separators, NEL, zero-width space, BOM, vertical tab.
+                *"\u3000\u00a0\u202f\u2028\u2029\u0085\u200b\ufeff\x0b\x1f\x9f\u1680\ufffe",
+            ]
+        ),
+        st.characters(categories=("Zs", "Zl", "Zp", "Cc", "Cf"), exclude_characters="\x00"),
     ),
     min_size=1,
     max_size=6,
@@ -263,11 +312,21 @@ def check_rewrite(text: str, chosen: list[tuple[Reference, str]]) -> None:
             new = found.get(dest_start)
             assert new is not None and new.kind is RefKind.MD_LINK, (edit, again.references)
             assert new.end == start + edit.replacement.rindex(")")
+        elif edit.replacement[:1] == '"' != target[:1]:
+            # An unquoted HTML or shortcode value that the target would have ended got quotes.
+            assert ref.kind in (RefKind.HTML, RefKind.SHORTCODE), edit
+            new = found.get(start + 1)
+            assert new is not None, (edit, again.references)
+            assert f'"{new.raw}"' == edit.replacement, (edit, new)
         else:
             new = found.get(start)
             assert new is not None, (edit, again.references)
             assert new.raw == edit.replacement, (edit, new)
+        if ref.kind is RefKind.SHORTCODE:  # a path in a positional value starts "./"
+            target = as_url_value(ref.attribute or "", target)
         assert unquote(clean_destination(new, new_text)) == unquote(target), (edit, new)
+        unsafe = [c for c in new.raw if c.isspace() or unicodedata.category(c) in UNSAFE_CATEGORIES]
+        assert not unsafe, (edit, new)
         if new.key is not None:  # and YAML reads the value as the target, unescaped
             value = value_at(again.frontmatter, new.key)
             assert isinstance(value, str) and unquote(value) == unquote(target), (edit, value)

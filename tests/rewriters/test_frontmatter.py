@@ -103,9 +103,20 @@ def test_empty_frontmatter() -> None:
             "frontmatter is not valid YAML: unacceptable character #x0008: "
             "control characters are not allowed (line 2)",
         ),
-        (
+        (  # the bad line (the quote that never closes), not the closing "---" (line 4)
             'title: "unclosed\nimage: x\n',
-            "frontmatter is not valid YAML: found unexpected end of stream (line 4)",
+            "frontmatter is not valid YAML: found unexpected end of stream "
+            "while scanning a quoted scalar (line 2)",
+        ),
+        (  # the quote never closed on line 2 runs on to the next one, where YAML finds a fault
+            'title: "引號未關\ndate: "2021-12-29"\noriginal_url: "x"\n',
+            "frontmatter is not valid YAML: did not find expected key "
+            "(line 3, after a quoted value opened on line 2)",
+        ),
+        (
+            "title: x\ntags: [a, b\n",
+            "frontmatter is not valid YAML: did not find expected ',' or ']' "
+            "while parsing a flow sequence (line 3)",
         ),
         (
             "tags:\n\t- a\n",
