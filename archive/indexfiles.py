@@ -59,6 +59,11 @@ class FileClaims:
         with self._index.reading() as db:
             return _one(db, "key = ?", key)
 
+    def at(self, path: PurePosixPath) -> FileRecord | None:
+        """The claim of ``path`` (as the index spells it), if any."""
+        with self._index.reading() as db:
+            return _one(db, "path = ?", path.as_posix())
+
     def claim(self, key: str, candidate: PurePosixPath, disk_clash: DiskClash) -> FileRecord:
         """``key``'s path: its existing claim, else ``candidate`` re-tagged until free."""
         with self._index.transaction() as db:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -145,7 +145,12 @@ class Store:
             sink.discard()
 
     def commit(
-        self, staging: StagingFile, capture: Capture, *, key: str | None = None
+        self,
+        staging: StagingFile,
+        capture: Capture,
+        *,
+        key: str | None = None,
+        repair: bool = False,
     ) -> StoredResource:
         """Place the staged bytes at the browsable path of ``capture.requested``.
 
@@ -156,7 +161,9 @@ class Store:
         ``key`` (the resource key the index uses; default ``capture.requested``)
         owns the path: it keeps the same path on every later commit, and no other
         key can take it. The same bytes again is a no-op; other bytes (a newer
-        capture) replace the file atomically.
+        capture) replace the file atomically. ``repair``: the stored copy of these
+        bytes is not trusted (it was found damaged), so the content object and the
+        browsable file are both replaced by the staged bytes.
         """
         staging.seal()
         sha256, size = staging.sha256, staging.size
@@ -169,25 +176,76 @@ class Store:
         with open(staging.path, "rb") as staged:
             head = staged.read(SNIFF_BYTES)
         media = decide(head, index=capture.index_mimetype, header=capture.mimetype)
-        blob = self._keep_object(staging, sha256, size)
+        blob = self._keep_object(staging, sha256, size, replace=repair)
         owner = capture.requested if key is None else key
         with self._placing:
             claim = self._files.claim(
                 owner, store_path(capture.requested, media.mimetype), self._disk_clash
             )
             target = self._contained(claim.path)
-            if not self._holds(claim, target, blob, sha256):
-                self._files.begin_update(owner, sha256, size)
-                make_dirs(self.root, claim.path.parent)
-                self._contained(claim.path)  # Again, now that the folders exist.
-                temporary = self._staging.temporary(".link")
-                link_or_copy(blob, temporary)
-                os.replace(temporary, target)
-                fsync_dir(target.parent)
-                self._files.finish_update(owner)
+            if repair or not self._holds(claim, target, blob, sha256):
+                self._place(owner, claim.path, target, blob, sha256, size)
         return StoredResource(
             claim.path, target, sha256, size, media.mimetype, media.sniffed, media.note
         )
+
+    def _place(
+        self, owner: str, path: PurePosixPath, target: Path, blob: Path, sha256: str, size: int
+    ) -> None:
+        """Link ``blob`` at ``target`` atomically, the index knowing the new digest first."""
+        self._files.begin_update(owner, sha256, size)
+        make_dirs(self.root, path.parent)
+        self._contained(path)  # Again, now that the folders exist.
+        temporary = self._staging.temporary(".link")
+        link_or_copy(blob, temporary)
+        os.replace(temporary, target)
+        fsync_dir(target.parent)
+        self._files.finish_update(owner)
+
+    def file_at(self, path: PurePosixPath) -> FileRecord | None:
+        """The index's record of the browsable file at ``path`` (relative to the root)."""
+        return self._files.at(path)
+
+    def damaged(self, records: Iterable[FileRecord]) -> list[VerifyProblem]:
+        """The quick check a rescue makes of the files its documents point to: missing,
+        not a file, or not the size the index recorded (a full re-hash is ``verify``)."""
+        problems = []
+        for record in records:
+            if record.sha256 is None:
+                continue  # the first placement never finished: nothing was promised
+            try:
+                info = os.lstat(self.root / record.path)
+            except FileNotFoundError:
+                problems.append(
+                    VerifyProblem(ProblemKind.MISSING, record.path, record.key, record.sha256)
+                )
+                continue
+            sizes = {record.size, record.pending_size} - {None}
+            if not stat.S_ISREG(info.st_mode) or info.st_size not in sizes:
+                problems.append(
+                    VerifyProblem(ProblemKind.CHANGED, record.path, record.key, record.sha256, "?")
+                )
+        return problems
+
+    def relink(self, record: FileRecord) -> bool:
+        """Put a missing or damaged browsable file back from the store's own content
+        object, when that object still holds the recorded bytes; False otherwise.
+
+        Deleting ``rescued/host/photo.jpg`` by hand leaves its object in ``.objects``:
+        the bytes are still here, and no request is needed to put them back.
+        """
+        sha256, size = record.sha256, record.size
+        if sha256 is None or size is None:
+            return False
+        blob = self._objects / sha256[:2] / sha256
+        try:
+            if not blob.is_file() or sha256_of(blob) != sha256:
+                return False
+        except OSError:
+            return False
+        with self._placing:
+            self._place(record.key, record.path, self._contained(record.path), blob, sha256, size)
+        return True
 
     def verify(self) -> list[VerifyProblem]:
         """Re-hash every stored file; report missing, changed and unindexed files.
@@ -251,18 +309,23 @@ class Store:
                     yield PurePosixPath((base / name).relative_to(self.root).as_posix())
             dirs[:] = [d for d in dirs if not d.startswith(".") and not (base / d).is_symlink()]
 
-    def _keep_object(self, staging: StagingFile, sha256: str, size: int) -> Path:
+    def _keep_object(
+        self, staging: StagingFile, sha256: str, size: int, *, replace: bool = False
+    ) -> Path:
         """The content object for these bytes: the staged file itself, or an existing copy.
 
         ``os.link`` creates the object only if it is absent, atomically, so two
-        threads storing the same new bytes end up sharing one inode.
+        threads storing the same new bytes end up sharing one inode. ``replace``:
+        the existing object is not trusted (a repair), the staged file takes its place.
         """
         blob = self._objects / sha256[:2] / sha256
         make_dirs(self._objects, PurePosixPath(sha256[:2]))
         try:
+            if replace:
+                raise FileExistsError  # handled below as "replace the object"
             os.link(staging.path, blob)
         except FileExistsError:
-            if os.stat(blob).st_size != size:  # A damaged object: replace it.
+            if replace or os.stat(blob).st_size != size:  # A damaged object: replace it.
                 os.replace(staging.path, blob)
         except OSError:  # No hard links on this file system.
             os.replace(staging.path, blob)

@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from archive.client import ArchiveClient
 from archive.model import Outcome
 from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
@@ -23,6 +24,7 @@ from crawler.config import Config, ConfigError, load_config, with_overrides
 from crawler.corpus import InputError
 from crawler.output import Format, print_summary, report_problem, write_results
 from crawler.progress import setup_logging
+from crawler.repair import repair_files
 from crawler.report import print_summary as print_rescue_summary
 from crawler.report import write_report
 from crawler.scan import Summary, scan
@@ -225,12 +227,21 @@ def verify_command(
         Path | None, typer.Option("--store", help="Store folder (default: [store] dir).")
     ] = None,
     config: ConfigOption = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Put back missing or changed files (from the store's own copy, else "
+            "from their recorded capture in the archive).",
+        ),
+    ] = False,
 ) -> None:
     """Re-hash every file of the store; report any that is missing, changed or unknown to the index.
 
     Also lists each file stored under another media type than its capture was
-    labelled with ("relabelled", not a problem). Exit 0 when the store is intact,
-    1 when something was found.
+    labelled with ("relabelled", not a problem). Exit 0 when the store is intact
+    (after ``--repair``, when everything could be put back), 1 when something was
+    found, 2 when the folder holds no store.
     """
     cfg = _config(config)
     root = store if store is not None else cfg.store_dir
@@ -238,6 +249,12 @@ def verify_command(
         _fail(f"{root}: no store here (no {INDEX_FILENAME})")
     with Store(root) as opened:
         problems = opened.verify()
+        if repair and problems:
+            with ArchiveClient(cfg.archive) as client:
+                for item in repair_files(opened, client, problems):
+                    done = "repaired" if item.outcome is Outcome.RESCUED else "not repaired"
+                    print(f"{done}: {root / item.path} ({item.reason})")
+            problems = opened.verify()
         rescued = list(opened.index.resources(Outcome.RESCUED))
         count = len(rescued)
     for resource in rescued:

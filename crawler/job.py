@@ -22,6 +22,7 @@ from crawler.corpus import Problem, iter_documents
 from crawler.live import LiveChecker
 from crawler.output import report_problem
 from crawler.progress import RescueProgress
+from crawler.repair import repair_stored
 from crawler.report import report_dict
 from crawler.rescue import Inventory, Rescuer, RescueRun, Task, inventory, settle_known
 from crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
@@ -103,6 +104,7 @@ def _fetch_and_rewrite(
         Store(config.store_dir) as store,
         ArchiveClient(config.archive, transport=transport) as client,
     ):
+        repair_stored(run, store, client)  # files the documents point to, put back
         pending = [
             t
             for t in tasks

@@ -103,6 +103,8 @@ class RescueRun:
     live_requests: int = 0
     started: float = field(default_factory=time.monotonic)
     internal_docs: dict[str, None] = field(default_factory=dict)
+    #: Paths inside the store that documents point to, with their places (crawler.repair).
+    stored: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def documents_to_rewrite(self) -> set[str]:
         """Documents with an internal link or a reference to a resource now in the store."""
@@ -172,6 +174,9 @@ class Inventory:
                 run.internal_docs[record.file] = None
             elif status is Status.LOCAL:
                 run.already_local += 1
+                if record.res.stored is not None:
+                    places = run.stored.setdefault(record.res.stored, [])
+                    places.append((record.file, record.ref.line))
             elif status is Status.REMOTE and record.res.key and selected(record, self.config):
                 self._task(record, result.near).places.append((record.file, record.ref.line))
             else:

@@ -22,10 +22,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
+from archive.storepaths import INDEX_FILENAME
 from archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
@@ -61,6 +63,21 @@ class Resolution:
     archive: ArchiveLayer | None = None
     reason: str | None = None
     key: str | None = None
+    stored: str | None = None
+    """For a ``local`` reference into the store: the file's path inside it (POSIX,
+    decoded), whether or not the file is still there."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """Where the store is, so a reference into it is known as the store's.
+
+    ``root``: the store folder's real path; ``prefix``: the site-absolute prefix of
+    ``[rewrite] style = "absolute"`` (``/rescued/``), or None.
+    """
+
+    root: str
+    prefix: str | None = None
 
 
 _SKIP_SCHEMES = {
@@ -143,9 +160,32 @@ def _yaml_scalar(raw: str, quote: str) -> str:
     return raw
 
 
-def resolve(ref: Reference, text: str, doc_dir: str, address: str | None) -> Resolution:
-    """Resolve one reference of a document whose own address is ``address`` (encoded, absolute)."""
+def store_location(store_dir: Path, *, absolute_prefix: str | None = None) -> StoreLocation | None:
+    """The store at ``store_dir`` as references see it, or None when no store is there yet."""
+    root = os.path.realpath(store_dir)
+    if not os.path.isfile(os.path.join(root, INDEX_FILENAME)):
+        return None
+    return StoreLocation(root, absolute_prefix)
+
+
+def resolve(
+    ref: Reference,
+    text: str,
+    doc_dir: str,
+    address: str | None,
+    store: StoreLocation | None = None,
+) -> Resolution:
+    """Resolve one reference of a document whose own address is ``address`` (encoded, absolute).
+
+    A reference into ``store`` (what a rewrite wrote) is ``local`` with its path
+    inside the store, even when the file is gone: it is never resolved against the
+    document's address (that asked the archive for ``https://<site>/rescued/…``).
+    """
     target = clean_destination(ref, text)
+    if store is not None and target:
+        inside = _store_reference(ref, target, doc_dir, store)
+        if inside is not None:
+            return Resolution(Status.LOCAL, url=target, stored=inside)
     if not target:
         return Resolution(Status.SKIPPED, reason="empty URL")
     if target.startswith("#"):
@@ -254,6 +294,54 @@ def document_address(value: object) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return url
+
+
+def _store_reference(ref: Reference, target: str, doc_dir: str, store: StoreLocation) -> str | None:
+    """The path inside the store that ``target`` names, or None when it points elsewhere.
+
+    A raw Markdown destination loses its white space in :func:`clean_destination`
+    (scraping junk), but a store path may hold an ideographic space (U+3000, in
+    Chinese titles) that an older rewrite wrote unescaped: the destination as
+    written is tried first, so that path is found.
+    """
+    written = ref.raw.strip()
+    candidates = (
+        [written, target] if ref.kind is not RefKind.HTML and written != target else [target]
+    )
+    found = None
+    for candidate in candidates:
+        inside = _inside_store(candidate, doc_dir, store)
+        if inside is not None and os.path.isfile(os.path.join(store.root, inside)):
+            return inside
+        found = found or inside
+    return found
+
+
+def _inside_store(target: str, doc_dir: str, store: StoreLocation) -> str | None:
+    path_part = target.split("#", 1)[0].split("?", 1)[0]
+    if not path_part or _SCHEME.match(path_part) or path_part.startswith("//"):
+        return None
+    try:
+        name = unquote(path_part) if "%" in path_part else path_part
+    except ValueError:
+        return None
+    if store.prefix and name.startswith(store.prefix):
+        inside = os.path.normpath(name[len(store.prefix) :])
+    elif name.startswith("/"):
+        return None
+    else:
+        full = os.path.normpath(os.path.join(_real_dir(doc_dir), name))
+        if not full.startswith(store.root + os.sep):
+            return None
+        inside = full[len(store.root) + 1 :]
+    if inside.startswith(("..", "/")) or inside == ".":
+        return None
+    return inside.replace(os.sep, "/")
+
+
+@lru_cache(maxsize=1024)
+def _real_dir(doc_dir: str) -> str:
+    return os.path.realpath(doc_dir or ".")
 
 
 def _local_file(doc_dir: str, target: str) -> str | None:

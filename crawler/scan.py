@@ -30,7 +30,7 @@ from typing import Any
 from archive.snapshots import to_timestamp
 from crawler.config import Config
 from crawler.corpus import Identity, Problem, iter_documents
-from crawler.resolve import Resolution, Status, document_address, resolve
+from crawler.resolve import Resolution, Status, document_address, resolve, store_location
 from rewriters import NotTextError, decode_document, find_frontmatter, identity_value, read_document
 from rewriters.model import Reference
 
@@ -174,6 +174,8 @@ def _init_worker(config: Config, index: dict[str, str], as_json: bool) -> None:
     _STATE["index"] = index
     _STATE["identity"] = Identity.from_settings(config.corpus)
     _STATE["json"] = as_json
+    absolute = config.rewrite.prefix if config.rewrite.style == "absolute" else None
+    _STATE["store"] = store_location(config.store_dir, absolute_prefix=absolute)
 
 
 def _read_text(path: str, max_bytes: int) -> str | Problem:
@@ -246,7 +248,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     )
     file_json = _encode_string(path)
     for ref in doc.references:
-        res = resolve(ref, text, doc_dir, address)
+        res = resolve(ref, text, doc_dir, address, _STATE["store"])
         target = None
         if res.status is Status.REMOTE and res.key is not None and index:
             ident = identity.of_resource(res.key)

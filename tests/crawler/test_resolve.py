@@ -233,3 +233,32 @@ def test_frontmatter_escapes_are_undone(text: str, raw: str, url: str) -> None:
     start = text.index(raw)
     ref = Reference(RefKind.FRONTMATTER, raw, start, start + len(raw), 1, start + 1, key="image")
     assert resolve(ref, text, "/nonexistent-dir", None).url == url
+
+
+def test_a_reference_into_the_store_is_the_stores_even_when_its_file_is_gone(
+    tmp_path: Path,
+) -> None:
+    """The rewrite wrote ``../../rescued/…``; the file was deleted. It must not become
+    ``https://thestandnews.com/rescued/…`` (a made-up URL the archive was asked for)."""
+    from archive.store import Store
+    from crawler.resolve import store_location
+
+    doc_dir = tmp_path / "content" / "china"
+    doc_dir.mkdir(parents=True)
+    Store(tmp_path / "rescued").close()
+    store = store_location(tmp_path / "rescued")
+    assert store is not None
+    photo = "../../rescued/assets.thestandnews.com/media/photos/%E5%9C%96%E7%89%87.jpg"
+    ref, text = md(photo, RefKind.MD_IMAGE)
+    res = resolve(ref, text, str(doc_dir), STAND_ADDRESS, store)
+    assert res.status is Status.LOCAL and res.key is None
+    assert res.stored == "assets.thestandnews.com/media/photos/圖片.jpg"
+    # The site-absolute style of static-site generators: /rescued/… is the store's too.
+    absolute = store_location(tmp_path / "rescued", absolute_prefix="/rescued/")
+    ref, text = md("/rescued/assets.thestandnews.com/a%20b.png", RefKind.MD_IMAGE)
+    res = resolve(ref, text, str(doc_dir), STAND_ADDRESS, absolute)
+    assert (res.status, res.stored) == (Status.LOCAL, "assets.thestandnews.com/a b.png")
+    # A relative link elsewhere, and a folder that holds no store, resolve as before.
+    ref, text = md("../../international/slug/")
+    assert resolve(ref, text, str(doc_dir), STAND_ADDRESS, store).status is Status.REMOTE
+    assert store_location(tmp_path / "content") is None
