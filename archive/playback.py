@@ -29,10 +29,9 @@ import email.utils
 import html
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
-from w3lib.url import safe_url_string
 
 from archive.body import Body, BodyLimits, stream_body
 from archive.errors import (
@@ -45,7 +44,7 @@ from archive.errors import (
 )
 from archive.model import Capture, Sink, Want
 from archive.ratelimit import Endpoint
-from archive.snapshots import main_type
+from archive.snapshots import encode_original, main_type
 from archive.transport import ArchiveHTTP, is_memento
 
 #: Captured redirects followed for one resource (wayback-facts.md §6: "a hop cap of about 10").
@@ -107,17 +106,6 @@ class Layout:
             original += "?" + parts.query
         original = re.sub(r"^(https?):/(?=[^/])", r"\1://", original)  # a collapsed "//"
         return Memento(m.group("ts"), original, m.group("mod") or "")
-
-
-def encode_original(url: str) -> str:
-    """UTF-8 percent-encode ``url`` as browsers do, and resolve ``.``/``..`` segments
-    here, where they cannot climb out of the original into the archive's path."""
-    encoded = str(safe_url_string(url, encoding="utf-8"))
-    parts = urlsplit(encoded)
-    if "/." in parts.path:
-        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
-        encoded = urlunsplit(parts._replace(path=path))
-    return encoded
 
 
 def memento_timestamp(response: httpx.Response) -> str | None:

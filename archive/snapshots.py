@@ -6,8 +6,9 @@ Pure functions, no I/O, so the rules can be tested one by one:
   period" and the Wayback Machine aims at its *end* (wayback-facts.md §1,
   ``ReplayRequestParser``; pywb pads ``2020`` to ``20201231235959`` too).
 - Index rows of one URL come in many spellings: the CDX index matches by SURT, which
-  folds scheme, ``www``, case, a trailing slash and query order (wayback-facts.md
-  §6), so :func:`url_key` folds the same way to match rows to references.
+  folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
+  segments and ``%2F`` (wayback-facts.md §6), so :func:`url_key` *is* the archive's
+  SURT (the ``surt`` package pywb and IA's canonicalizer share), never a look-alike.
 - The rescue target is the nearest capture to the wanted time, but an image
   reference must get an image and a 200 beats a redirect or an error page.
 """
@@ -15,12 +16,14 @@ Pure functions, no I/O, so the rules can be tested one by one:
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
+from typing import cast
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -119,6 +122,67 @@ def distance(ts: str, target: str | None) -> float:
 # --- URL identity as the archive's index sees it ------------------------------
 
 
+@functools.cache
+def _surt() -> Callable[[str], str]:
+    """IA's canonicalizer (PyPI ``surt``), imported on first use: its import pulls in
+    ``tldextract`` and ``requests`` (0.15 s), which a scan never needs."""
+    from surt import surt
+
+    return cast("Callable[[str], str]", surt)
+
+
+def encode_original(url: str) -> str:
+    """``url`` as it is sent to the archive (playback and CDX alike): UTF-8
+    percent-encoded as browsers do, with ``.``/``..`` segments resolved here, where
+    they cannot climb out of the original into the archive's path."""
+    encoded = str(safe_url_string(url, encoding="utf-8"))
+    parts = urlsplit(encoded)
+    if "/." in parts.path:
+        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
+        encoded = urlunsplit(parts._replace(path=path))
+    return encoded
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def url_key(url: str) -> str:
+    """The key the archive's CDX index files ``url`` under: its SURT, made by the
+    archive's own canonicalizer (IA ``IAURLCanonicalizer``, the ``surt`` package that
+    pywb calls on every row it indexes and every URL it is asked for).
+
+    It drops the scheme, ``www``, default ports, fragments, trailing slashes and
+    session ids (``jsessionid=``, ``PHPSESSID=``, ``sid=`` of 32 characters), resolves
+    ``/a/../b``, decodes ``%2F``, sorts the query and lower-cases everything, so every
+    spelling the index answers for with one row set (raw CJK and ``%E5%9C%96`` alike)
+    has one key: ``com,example-news)/news_%e6%96%b0%e8%81%9e/%e5%9c%96%e7%89%87.jpg``.
+    A hand-written fold disagreed with it on exactly those cases, and a row filed
+    under another key than its reference's is a capture the rescue never sees.
+
+    The SURT is taken of the URL as it is sent (:func:`encode_original`), because
+    that is what the archive canonicalizes when asked: ``/a%2Fb/../c`` is ``/c`` to
+    a browser and to the request, ``/a/c`` to ``surt`` on the raw spelling.
+    """
+    try:
+        return _surt()(encode_original(url))
+    except ValueError:  # a port that is not a number: no index holds it
+        return url.lower()
+
+
+def prefix_key(prefix: str) -> str:
+    """The key range a CDX ``matchType=prefix`` query on ``prefix`` lists: the keys
+    starting with its SURT, plus a trailing ``/`` or ``?`` that the query keeps (pywb
+    ``calc_search_range``), so ``/media/`` does not claim ``/media-kit``."""
+    key = url_key(prefix)
+    for tail in "/?":
+        if prefix.endswith(tail) and not key.endswith(tail):
+            key += tail
+    return key
+
+
+def covers(prefix: str, url: str) -> bool:
+    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
+    return url_key(url).startswith(prefix_key(prefix))
+
+
 def _fold_escapes(part: str) -> str:
     def fix(m: re.Match[str]) -> str:
         char = chr(int(m.group(1), 16))
@@ -127,44 +191,22 @@ def _fold_escapes(part: str) -> str:
     return _ESCAPE.sub(fix, part)
 
 
-def _split(url: str) -> tuple[str, str, str]:
+def _split(url: str) -> tuple[str, str]:
+    """Host (lower-cased; a port that is not its scheme's default kept, with the
+    scheme: ``surt`` reads a bare ``x.com:8080/`` as a path) and path (as sent, one
+    spelling of its escapes) of ``url``, for naming the directories of listings."""
     if "://" not in url[:12]:
         url = "http://" + url.lstrip("/")
-    parts = urlsplit(safe_url_string(url, encoding="utf-8"))
+    parts = urlsplit(encode_original(url))
     host = (parts.hostname or "").rstrip(".").lower()
-    host = _WWW.sub("", host)
     try:
         port = parts.port
     except ValueError:
         port = None
-    if port is not None and port not in (80, 443):
-        host = f"{host}:{port}"
-    return host, _fold_escapes(parts.path) or "/", _fold_escapes(parts.query)
-
-
-def url_key(url: str) -> str:
-    """Fold ``url`` the way the CDX index's SURT canonicalizer does (IA
-    ``IAURLCanonicalizer``): no scheme, lower case, no ``www``/default port/fragment/
-    trailing slash, sorted query, one percent-encoding (raw CJK and ``%E5%9C%96``
-    alike). Two URLs with the same key are one index entry."""
-    host, path, query = _split(url)
-    path = path.rstrip("/") or "/"
-    key = host + path
-    if query:
-        key += "?" + "&".join(sorted(query.split("&")))
-    return key.lower()
-
-
-def prefix_key(prefix: str) -> str:
-    """The key prefix a CDX ``matchType=prefix`` query on ``prefix`` covers (a trailing
-    slash kept, so ``/media/`` does not claim ``/media-kit``)."""
-    host, path, _ = _split(prefix)
-    return (host + path).lower()
-
-
-def covers(prefix: str, url: str) -> bool:
-    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
-    return url_key(url).startswith(prefix_key(prefix))
+    scheme = parts.scheme.lower()
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{scheme}://{host}:{port}"
+    return host, _fold_escapes(parts.path) or "/"
 
 
 def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, list[str]]:
@@ -173,11 +215,21 @@ def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, li
     A CDX prefix query costs one request per page (thousands of rows) while an
     exact lookup costs one per URL, so a group worth a prefix query is one big
     enough to amortise it; smaller leftovers get no prefix (key ``""``).
+
+    Hosts are grouped as the archive's key folds them (one leading ``www``), and a
+    directory is named with a spelling of its host the archive folds back to the
+    same key: one ``www.`` is not stripped twice (``www.www.x.com``), and a host
+    with a port keeps its scheme (:func:`_split`), or the listing would claim URLs
+    it never lists.
     """
     dirs: dict[str, list[str]] = defaultdict(list)
+    spelled: dict[str, str] = {}
     for url in urls:
-        host, path, _ = _split(url)
-        dirs[host + path[: path.rfind("/") + 1]].append(url)
+        host, path = _split(url)
+        folded = _WWW.sub("", host.partition("://")[2] or host)
+        spelled[folded] = min(spelled.get(folded, host), host)
+        # ``/media/`` is listed under ``/``: its key has no trailing slash (``…)/media``).
+        dirs[folded + path[: max(path.rstrip("/").rfind("/"), 0) + 1]].append(url)
     groups: dict[str, list[str]] = defaultdict(list)
     # Deepest directories first, so that a directory's own URLs and those its
     # subdirectories hand up are counted together (``blog/about.html`` with
@@ -193,7 +245,14 @@ def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, li
                 dirs[parent[: parent.rfind("/") + 1]].extend(members)
             else:
                 groups[""].extend(members)
-    return dict(groups)
+    return {_respell(directory, spelled): members for directory, members in groups.items()}
+
+
+def _respell(directory: str, spelled: dict[str, str]) -> str:
+    if not directory:
+        return directory
+    folded, _, path = directory.partition("/")
+    return spelled[folded] + "/" + path
 
 
 # --- media types ----------------------------------------------------------------
