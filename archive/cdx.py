@@ -44,6 +44,7 @@ _FIELDS = {
     "status": "status",
     "digest": "digest",
     "length": "length",
+    "redirect": "redirect",
 }
 #: Column orders of CDX text lines: IA's default 7 fields and the 11-field CDX format.
 _TEXT_COLUMNS = {
@@ -89,6 +90,7 @@ def snapshot_from(record: Mapping[str, Any]) -> Snapshot | None:
         return None
     mimetype = fields.get("mimetype")
     digest = fields.get("digest")
+    redirect = fields.get("redirect")
     return Snapshot(
         # Old captures keep ":80" in ``original`` (EDGI strips ":80" and ":443").
         original=_DEFAULT_PORT.sub(r"\1", original),
@@ -97,6 +99,7 @@ def snapshot_from(record: Mapping[str, Any]) -> Snapshot | None:
         status=_int(fields.get("status")),
         digest=str(digest).upper() if digest not in (None, "", "-") else None,
         length=_int(fields.get("length")),
+        redirect=str(redirect) if redirect not in (None, "", "-") else None,
     )
 
 

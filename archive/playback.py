@@ -20,7 +20,11 @@ A captured redirect's ``Location`` points back into the archive on IA (absolute,
 path-only or scheme-relative) but at the *live* URL on pywb; a live target is
 brought back into the archive at the same timestamp. Redirects are followed only
 inside the archive, at most :data:`MAX_CAPTURED_REDIRECTS` captured hops, and a URL
-seen twice is a loop (the recorded springer 303/302 circle).
+seen twice is a loop (the recorded springer 303/302 circle). A captured redirect is
+judged by where it leads, never by its own media type; one that takes a deep URL to
+its site's front page or to an error page is a soft 404
+(:func:`archive.snapshots.soft_404`): the capture is rejected and another tried,
+by the same rule a CDX row with a ``redirect`` field is ranked by.
 """
 
 from __future__ import annotations
@@ -40,11 +44,12 @@ from archive.errors import (
     CapturedError,
     NotArchived,
     RedirectError,
+    SoftNotFound,
     UnexpectedAnswer,
 )
 from archive.model import Capture, Sink, Want
 from archive.ratelimit import Endpoint
-from archive.snapshots import encode_original, main_type
+from archive.snapshots import encode_original, main_type, soft_404
 from archive.transport import ArchiveHTTP, is_memento
 
 #: Captured redirects followed for one resource (wayback-facts.md §6: "a hop cap of about 10").
@@ -183,6 +188,9 @@ def fetch_capture(
             return outcome
         if outcome.captured:
             landed = landed or current.timestamp
+            soft = soft_404(current.original, outcome.to.original)
+            if soft is not None:
+                raise rejected(SoftNotFound(f"captured only as {soft}"))
             captured_hops += 1
             if captured_hops > MAX_CAPTURED_REDIRECTS:
                 too_many = f"more than {MAX_CAPTURED_REDIRECTS} captured redirects"

@@ -9,8 +9,11 @@ Pure functions, no I/O, so the rules can be tested one by one:
   folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
   segments and ``%2F`` (wayback-facts.md §6), so :func:`url_key` *is* the archive's
   SURT (the ``surt`` package pywb and IA's canonicalizer share), never a look-alike.
-- The rescue target is the nearest capture to the wanted time, but an image
-  reference must get an image and a 200 beats a redirect or an error page.
+- The rescue target is the nearest capture to the wanted time, as the archive's
+  playback would land on: an image reference must get an image, an archived error
+  page rescues nothing, a captured redirect is followed and its *target* judged (its
+  own media type is the redirect page's), and a deep URL redirected to its site's
+  front page or to an error page is a soft 404 (:func:`soft_404`), not the content.
 """
 
 from __future__ import annotations
@@ -298,6 +301,58 @@ def body_fits(want: Want, content_type: str | None, head: bytes) -> bool:
     return main_type(content_type).startswith("image/") or sniff_image(head)
 
 
+# --- soft 404s: a deep URL redirected to a front page or an error page -------------
+
+#: Paths of a site's front page: ``/``, ``/index.html``, ``/index.php``, ``/default.aspx``…
+_FRONT_PAGE = re.compile(
+    r"^/*(?:(?:index|default|home|main|start|portal)(?:\.[a-z0-9]{2,5})?/?)?$", re.IGNORECASE
+)
+#: Path words of an error or login page (whole words: ``/terror-attack`` is an article).
+_ERROR_PAGE = re.compile(
+    r"(?:^|[^a-z0-9])(?:404|410|(?:page[-_]?)?not[-_]?found|errors?|error[-_]?\d{3}|"
+    r"\d{3}[-_]?error|log[-_]?in|sign[-_]?in)(?:[^a-z0-9]|$)",
+    re.IGNORECASE,
+)
+
+
+def _host_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url if "://" in url[:12] else "http://" + url.lstrip("/"))
+    return _WWW.sub("", (parts.hostname or "").lower()), parts.path
+
+
+def is_front_page(url: str) -> bool:
+    """Whether ``url`` is a site's front page (``/``, ``/?…``, ``/index.html``…)."""
+    return bool(_FRONT_PAGE.match(_host_path(url)[1]))
+
+
+def soft_404(source: str, target: str) -> str | None:
+    """Why a captured redirect from ``source`` to ``target`` is a dead page's answer and
+    not its content, or None when it may lead to the content.
+
+    Dead and closing sites redirect every article and image to their front page
+    (The Stand News after 2021-12-29) or to an error or login page; following such
+    a redirect would store a front page in place of the article. IA's own link-rescue
+    bot rejects these captures the same way. Only a deep ``source`` is judged: a
+    front page moving to another (http→https, ``www``) is fine. A front page counts
+    on the same site only (the hosts equal, or one a subdomain of the other, ``www``
+    aside), because a shortened link (``bit.ly/…``) may well lead to a home page.
+    """
+    if is_front_page(source):
+        return None
+    source_host, _ = _host_path(source)
+    target_host, target_path = _host_path(target)
+    same_site = (
+        source_host == target_host
+        or source_host.endswith("." + target_host)
+        or target_host.endswith("." + source_host)
+    )
+    if same_site and _FRONT_PAGE.match(target_path):
+        return f"a redirect to the front page ({target})"
+    if _ERROR_PAGE.search(target_path):
+        return f"a redirect to an error page ({target})"
+    return None
+
+
 # --- choosing among index rows ---------------------------------------------------
 
 
@@ -311,10 +366,16 @@ def _status_rank(status: int | None) -> int | None:
     return None  # an archived error page rescues nothing
 
 
-def _mime_rank(want: Want, mimetype: str | None) -> int | None:
-    mime = main_type(mimetype)
-    if want is not Want.IMAGE:
+def _is_redirect(row: Snapshot) -> bool:
+    return row.status is not None and 300 <= row.status < 400
+
+
+def _mime_rank(want: Want, row: Snapshot) -> int | None:
+    if want is not Want.IMAGE or _is_redirect(row):
+        # A redirect row's media type is the redirect answer's (text/html, unk…), not
+        # the target's: the target is judged once playback has followed it.
         return 0
+    mime = main_type(row.mimetype)
     if mime.startswith("image/"):
         return 0
     if mime in UNKNOWN_TYPES:
@@ -322,20 +383,34 @@ def _mime_rank(want: Want, mimetype: str | None) -> int | None:
     return None  # text/html for an image: the HTML error page the issue warns about
 
 
+def _soft_404(row: Snapshot) -> str | None:
+    """A redirect row whose target the index names, judged by :func:`soft_404`."""
+    if not _is_redirect(row) or not row.redirect:
+        return None
+    return soft_404(row.original, urljoin(row.original, row.redirect))
+
+
 def rank_snapshots(
     rows: Sequence[Snapshot], *, target: str | None, want: Want, requested: str | None = None
 ) -> list[Snapshot]:
-    """Usable rows, best first: 200 before revisits before redirects, a fitting media
-    type before an unknown one, then nearest to ``target`` (newest without one), then
-    the exact spelling of ``requested`` before other spellings of the same key."""
-    ranked: list[tuple[tuple[int, int, float, int], Snapshot]] = []
+    """Usable rows, best first: nearest to ``target`` (newest without one), then 200
+    before revisits before redirects, a fitting media type before an unknown one, then
+    the exact spelling of ``requested`` before other spellings of the same key.
+
+    Nearest first because that is what the archive's playback lands on when asked for
+    the wanted time: a listing that chose a far 200 over a near redirect would store
+    other bytes than a run that found the same URL by playback (its captured redirect
+    followed). A redirect row counts whatever its media type; one the index shows
+    leading to a front page or an error page (:func:`soft_404`) does not.
+    """
+    ranked: list[tuple[tuple[float, int, int, int], Snapshot]] = []
     for row in rows:
         status = _status_rank(row.status)
-        mime = _mime_rank(want, row.mimetype)
-        if status is None or mime is None:
+        mime = _mime_rank(want, row)
+        if status is None or mime is None or _soft_404(row):
             continue
         spelling = 0 if requested is None or row.original == requested else 1
-        ranked.append(((status, mime, distance(row.timestamp, target), spelling), row))
+        ranked.append(((distance(row.timestamp, target), status, mime, spelling), row))
     ranked.sort(key=lambda pair: pair[0])
     # The index can list one timestamp twice with different digests (the recorded
     # zew.de 1997 capture); playback serves one of them, so neither can be checked.
@@ -353,10 +428,12 @@ def rank_snapshots(
 def describe_unusable(rows: Sequence[Snapshot], want: Want) -> str:
     """Why none of ``rows`` can be rescued, for the report."""
     statuses = sorted({str(r.status) for r in rows if _status_rank(r.status) is None})
-    mimes = sorted({main_type(r.mimetype) for r in rows if _mime_rank(want, r.mimetype) is None})
+    mimes = sorted({main_type(r.mimetype) for r in rows if _mime_rank(want, r) is None})
+    soft = sorted({reason for r in rows if (reason := _soft_404(r))})
     parts = []
     if mimes:
         parts.append(f"captured only as {', '.join(mimes)} (wanted {want.value})")
     if statuses:
         parts.append(f"captured only as HTTP {', '.join(statuses)}")
+    parts.extend(f"captured only as {reason}" for reason in soft)
     return "; ".join(parts) or "no usable capture"
