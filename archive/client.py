@@ -248,13 +248,23 @@ class ArchiveClient:
         if not ranked:
             raise rejected
         log.info("%s: %s; trying %d other captures", url, rejected.reason, len(ranked))
-        return self._try(url, ranked, want, sink)
+        # The capture playback landed on was the first candidate: as many are tried in
+        # all as when a listing ranked them, so both ways end alike.
+        return self._try(url, ranked, want, sink, tries=MAX_CANDIDATES - 1)
 
-    def _try(self, url: str, ranked: list[Snapshot], want: Want, sink: Sink) -> Capture:
-        """Fetch the first of ``ranked`` that does, trying at most :data:`MAX_CANDIDATES`."""
+    def _try(
+        self,
+        url: str,
+        ranked: list[Snapshot],
+        want: Want,
+        sink: Sink,
+        *,
+        tries: int = MAX_CANDIDATES,
+    ) -> Capture:
+        """Fetch the first of ``ranked`` that does, trying at most ``tries`` of them."""
         last: CaptureRejected | None = None
         pending = list(ranked)
-        for _ in range(MAX_CANDIDATES):
+        for _ in range(tries):
             if not pending:
                 break
             snap = pending.pop(0)

@@ -23,6 +23,7 @@ from tests.support.archive_content import (
     CN_ERROR_REDIRECTED,
     GOV_PRESS,
     GOV_PRESS_RELEASE,
+    HOTLINKED_IMAGE,
     JPEG_MOVED,
     MOVED_IMAGE,
     MOVED_IMAGE_TARGET,
@@ -136,6 +137,24 @@ def test_a_deep_url_captured_only_as_a_redirect_to_a_front_or_error_page_is_not_
 def test_the_front_page_itself_is_rescued(pywb_client: ArchiveClient) -> None:
     result, body = rescue(pywb_client, "http://thestandnews.com/", timestamp="2021")
     assert result.outcome is Outcome.RESCUED and body.startswith(b"<!doctype html>")
+
+
+def test_as_many_captures_are_tried_whichever_way_they_were_found(
+    pywb_settings: ArchiveSettings,
+) -> None:
+    # Three captured redirects to gallery pages (HTML for an image reference) are
+    # nearest; the image is the fourth capture. A listing ranks all four and tries
+    # three; playback lands on the first and must then try two more, not three.
+    (listed, listed_body), (played, played_body) = both_ways(
+        pywb_settings,
+        "assets.thestandnews.com/media/photos/",
+        HOTLINKED_IMAGE,
+        timestamp="20211229100000",
+        want=Want.IMAGE,
+    )
+    assert listed.outcome is played.outcome is Outcome.NOT_ARCHIVED
+    assert listed.reason == played.reason and "no usable capture" in listed.reason
+    assert listed_body == played_body == b""
 
 
 @pytest.mark.parametrize(

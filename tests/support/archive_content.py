@@ -135,6 +135,10 @@ STAND_FRONT = html("立場新聞 Stand News", "<p>立場新聞已停止運作。
 #: A Citizen News-shaped article captured only as a 302 to the site's "not found" page.
 CN_ERROR_REDIRECTED = "https://www.example-news.com/article/46771/"
 CN_NOT_FOUND = html("找不到頁面", "<p>Page not found</p>")
+#: An image behind hotlink protection: its three nearest captures are 302s to gallery
+#: pages (HTML), only a far older one is the image; more than a rescue tries (3).
+HOTLINKED_IMAGE = f"{STAND_PHOTOS}/hotlinked-budget.jpg"
+JPEG_HOTLINKED = jpeg_like(b"hotlinked")
 #: A government press release, captured without the session id its reference carries.
 GOV_PRESS_RELEASE = "https://www.info.gov.hk/gia/general/202112/29/P2021122900543.htm"
 GOV_PRESS = html("Government press release", "<p>LegCo election results.</p>")
@@ -181,6 +185,15 @@ CAPTURES: list[Cap] = [
     moved(CN_ERROR_REDIRECTED, "20211231090000", "https://www.example-news.com/notfound"),
     Cap("https://www.example-news.com/notfound", "20211231090001", CN_NOT_FOUND, status=200),
     Cap(GOV_PRESS_RELEASE, "20211229103000", GOV_PRESS),
+    Cap(HOTLINKED_IMAGE, "20210101000000", JPEG_HOTLINKED, "image/jpeg"),
+    *[
+        c
+        for day in (27, 28, 29)
+        for c in (
+            moved(HOTLINKED_IMAGE, f"202112{day}100000", f"{STAND}/gallery/budget-{day}"),
+            Cap(f"{STAND}/gallery/budget-{day}", f"202112{day}100001", html(f"Gallery {day}")),
+        )
+    ],
 ]
 
 
