@@ -96,14 +96,14 @@ def archive_key(url: str) -> str:
     return str(surt.surt(encode_original(url)))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(urls(), urls())
 def test_two_urls_share_a_key_exactly_when_the_archive_gives_them_one_surt(a: str, b: str) -> None:
     assert url_key(a) == archive_key(a)
     assert (url_key(a) == url_key(b)) == (archive_key(a) == archive_key(b))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(urls())
 def test_the_row_of_a_capture_has_the_key_of_its_reference(url: str) -> None:
     # A crawler fetches what a browser requests (dot segments resolved) and writes it
@@ -112,7 +112,7 @@ def test_the_row_of_a_capture_has_the_key_of_its_reference(url: str) -> None:
     assert surt.surt(warc_uri) == url_key(warc_uri) == url_key(url)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(urls(), min_size=1, max_size=40), st.integers(min_value=1, max_value=5))
 def test_a_listing_covers_every_url_it_was_planned_for(members: list[str], size: int) -> None:
     for prefix, grouped in group_by_prefix(members, min_group=size).items():
@@ -120,7 +120,7 @@ def test_a_listing_covers_every_url_it_was_planned_for(members: list[str], size:
             assert all(covers(prefix, url) for url in grouped), prefix
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(urls(), urls())
 def test_a_prefix_claims_exactly_the_key_range_the_archive_lists(base: str, url: str) -> None:
     # pywb calc_search_range(matchType=prefix): keys from surt(prefix) (with the
