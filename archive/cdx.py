@@ -7,7 +7,9 @@ Shapes (wayback-facts.md §2, pywb-vs-ia.md):
   ``showResumeKey`` it ends with ``[]`` and ``["<key>"]``; no result is ``[]``.
 - IA text: space-separated ``urlkey timestamp original mimetype statuscode digest
   length`` lines; when more rows exist, a blank line and the URL-encoded resume key
-  (passed back verbatim: the server decodes it, IA ``CDXServer.java``).
+  (passed back verbatim: the server decodes it, IA ``CDXServer.java``). Its 11-field
+  lines (and timemaps) add ``redirect``, where a captured redirect led: kept, so a
+  redirect to the front page is judged from the row without playing it.
 - pywb ``output=json``: NDJSON objects named ``url``, ``mime``, ``status``; its text
   output is CDXJ (``urlkey timestamp {json}``); no result is an empty body.
 
