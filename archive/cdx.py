@@ -7,7 +7,9 @@ Shapes (wayback-facts.md §2, pywb-vs-ia.md):
   ``showResumeKey`` it ends with ``[]`` and ``["<key>"]``; no result is ``[]``.
 - IA text: space-separated ``urlkey timestamp original mimetype statuscode digest
   length`` lines; when more rows exist, a blank line and the URL-encoded resume key
-  (passed back verbatim: the server decodes it, IA ``CDXServer.java``).
+  (passed back verbatim: the server decodes it, IA ``CDXServer.java``). Its 11-field
+  lines (and timemaps) add ``redirect``, where a captured redirect led: kept, so a
+  redirect to the front page is judged from the row without playing it.
 - pywb ``output=json``: NDJSON objects named ``url``, ``mime``, ``status``; its text
   output is CDXJ (``urlkey timestamp {json}``); no result is an empty body.
 
@@ -44,6 +46,7 @@ _FIELDS = {
     "status": "status",
     "digest": "digest",
     "length": "length",
+    "redirect": "redirect",
 }
 #: Column orders of CDX text lines: IA's default 7 fields and the 11-field CDX format.
 _TEXT_COLUMNS = {
@@ -89,6 +92,7 @@ def snapshot_from(record: Mapping[str, Any]) -> Snapshot | None:
         return None
     mimetype = fields.get("mimetype")
     digest = fields.get("digest")
+    redirect = fields.get("redirect")
     return Snapshot(
         # Old captures keep ":80" in ``original`` (EDGI strips ":80" and ":443").
         original=_DEFAULT_PORT.sub(r"\1", original),
@@ -97,6 +101,7 @@ def snapshot_from(record: Mapping[str, Any]) -> Snapshot | None:
         status=_int(fields.get("status")),
         digest=str(digest).upper() if digest not in (None, "", "-") else None,
         length=_int(fields.get("length")),
+        redirect=str(redirect) if redirect not in (None, "", "-") else None,
     )
 
 

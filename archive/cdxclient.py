@@ -17,9 +17,8 @@ import httpx
 from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
 from archive.errors import Blocked, UnexpectedAnswer
 from archive.model import Listed, Snapshot, Want
-from archive.playback import encode_original
 from archive.ratelimit import Endpoint
-from archive.snapshots import rank_snapshots, timestamp_datetime, url_key
+from archive.snapshots import encode_original, rank_snapshots, timestamp_datetime, url_key
 from archive.transport import ArchiveHTTP
 
 log = logging.getLogger("archive")

@@ -13,7 +13,12 @@ something:
   (:meth:`ArchiveClient.prefetch_prefix`) answers for all of them, so each costs
   exactly one playback request;
 - a single-URL CDX query is made only when playback landed on a capture that does
-  not do (an HTML error page for an image, an archived 404, a redirect loop).
+  not do (an HTML error page for an image, an archived 404, a redirect loop, a
+  redirect to the front page).
+
+Whichever found a capture (a listing, a lookup, playback), the same one is chosen
+and judged the same way: candidates are ranked nearest first, as playback lands, and
+a captured redirect is followed and judged by its target.
 
 Outcomes are values (:class:`~archive.model.Result`): ``rescued``, ``not-archived``,
 ``blocked``, ``failed`` (transient, with the cause), each with a reason.
@@ -39,6 +44,7 @@ from archive.errors import (
     LookupFailed,
     NotArchived,
     RetryExhausted,
+    SoftNotFound,
     TransientError,
     UnexpectedAnswer,
 )
@@ -238,15 +244,30 @@ class ArchiveClient:
             raise LookupFailed(
                 f"{rejected.reason}; looking for another capture failed: {exc.reason}"
             ) from exc
-        ranked = [s for s in candidates if s.timestamp != rejected.timestamp]
+        ranked = _after(rejected, [s for s in candidates if s.timestamp != rejected.timestamp])
         if not ranked:
             raise rejected
         log.info("%s: %s; trying %d other captures", url, rejected.reason, len(ranked))
-        return self._try(url, ranked, want, sink)
+        # The capture playback landed on was the first candidate: as many are tried in
+        # all as when a listing ranked them, so both ways end alike.
+        return self._try(url, ranked, want, sink, tries=MAX_CANDIDATES - 1)
 
-    def _try(self, url: str, ranked: list[Snapshot], want: Want, sink: Sink) -> Capture:
+    def _try(
+        self,
+        url: str,
+        ranked: list[Snapshot],
+        want: Want,
+        sink: Sink,
+        *,
+        tries: int = MAX_CANDIDATES,
+    ) -> Capture:
+        """Fetch the first of ``ranked`` that does, trying at most ``tries`` of them."""
         last: CaptureRejected | None = None
-        for snap in ranked[:MAX_CANDIDATES]:
+        pending = list(ranked)
+        for _ in range(tries):
+            if not pending:
+                break
+            snap = pending.pop(0)
             try:
                 capture = self.fetch(
                     snap.original,
@@ -259,6 +280,7 @@ class ArchiveClient:
                 if not exc.try_others:
                     raise
                 last = exc
+                pending = _after(exc, pending)
                 continue
             # The row describes these bytes only when playback served that very capture.
             same = capture.timestamp == snap.timestamp and (snap.status or 200) < 300
@@ -266,6 +288,17 @@ class ArchiveClient:
             return replace(capture, requested=url, index_mimetype=listed)
         assert last is not None
         raise last
+
+
+def _after(rejected: CaptureRejected, ranked: list[Snapshot]) -> list[Snapshot]:
+    """The candidates still worth a request once ``rejected`` was met: after a soft 404
+    (a capture redirecting to the front page), the URL's other captured redirects are
+    the dead site's answer too (every capture after The Stand News closed), so only
+    captures that are not redirects are tried, as the listing and the playback path
+    alike, whichever found the first."""
+    if isinstance(rejected, SoftNotFound):
+        return [s for s in ranked if s.status is None or not 300 <= s.status < 400]
+    return ranked
 
 
 def _now() -> str:

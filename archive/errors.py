@@ -140,6 +140,11 @@ class RedirectError(CaptureRejected):
     """Captured redirects that loop, leave the archive, or go on for too many hops."""
 
 
+class SoftNotFound(RedirectError):
+    """A deep URL's capture redirects to its site's front page or to an error or login
+    page: what dead sites answer for every article (a soft 404), not the content."""
+
+
 class BodyTooLarge(CaptureRejected):
     """The body is over ``max_body_bytes``; other captures of the URL would be too."""
 

@@ -35,6 +35,8 @@ class Snapshot:
 
     ``timestamp`` is always 14 digits. ``digest`` is the CDX base32 SHA-1 of the
     payload, when known. ``status`` is the captured HTTP status, None when unknown.
+    ``redirect``: where a captured redirect led, when the index says (IA's 11-field
+    CDX lines and timemaps have a ``redirect`` column; pywb's rows do not).
     """
 
     original: str
@@ -43,6 +45,7 @@ class Snapshot:
     status: int | None = None
     digest: str | None = None
     length: int | None = None
+    redirect: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

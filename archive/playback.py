@@ -20,7 +20,11 @@ A captured redirect's ``Location`` points back into the archive on IA (absolute,
 path-only or scheme-relative) but at the *live* URL on pywb; a live target is
 brought back into the archive at the same timestamp. Redirects are followed only
 inside the archive, at most :data:`MAX_CAPTURED_REDIRECTS` captured hops, and a URL
-seen twice is a loop (the recorded springer 303/302 circle).
+seen twice is a loop (the recorded springer 303/302 circle). A captured redirect is
+judged by where it leads, never by its own media type; one that takes a deep URL to
+its site's front page or to an error page is a soft 404
+(:func:`archive.snapshots.soft_404`): the capture is rejected and another tried,
+by the same rule a CDX row with a ``redirect`` field is ranked by.
 """
 
 from __future__ import annotations
@@ -29,10 +33,9 @@ import email.utils
 import html
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
-from w3lib.url import safe_url_string
 
 from archive.body import Body, BodyLimits, stream_body
 from archive.errors import (
@@ -41,11 +44,12 @@ from archive.errors import (
     CapturedError,
     NotArchived,
     RedirectError,
+    SoftNotFound,
     UnexpectedAnswer,
 )
 from archive.model import Capture, Sink, Want
 from archive.ratelimit import Endpoint
-from archive.snapshots import main_type
+from archive.snapshots import encode_original, main_type, soft_404
 from archive.transport import ArchiveHTTP, is_memento
 
 #: Captured redirects followed for one resource (wayback-facts.md §6: "a hop cap of about 10").
@@ -107,17 +111,6 @@ class Layout:
             original += "?" + parts.query
         original = re.sub(r"^(https?):/(?=[^/])", r"\1://", original)  # a collapsed "//"
         return Memento(m.group("ts"), original, m.group("mod") or "")
-
-
-def encode_original(url: str) -> str:
-    """UTF-8 percent-encode ``url`` as browsers do, and resolve ``.``/``..`` segments
-    here, where they cannot climb out of the original into the archive's path."""
-    encoded = str(safe_url_string(url, encoding="utf-8"))
-    parts = urlsplit(encoded)
-    if "/." in parts.path:
-        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
-        encoded = urlunsplit(parts._replace(path=path))
-    return encoded
 
 
 def memento_timestamp(response: httpx.Response) -> str | None:
@@ -195,6 +188,9 @@ def fetch_capture(
             return outcome
         if outcome.captured:
             landed = landed or current.timestamp
+            soft = soft_404(current.original, outcome.to.original)
+            if soft is not None:
+                raise rejected(SoftNotFound(f"captured only as {soft}"))
             captured_hops += 1
             if captured_hops > MAX_CAPTURED_REDIRECTS:
                 too_many = f"more than {MAX_CAPTURED_REDIRECTS} captured redirects"

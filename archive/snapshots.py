@@ -6,21 +6,27 @@ Pure functions, no I/O, so the rules can be tested one by one:
   period" and the Wayback Machine aims at its *end* (wayback-facts.md §1,
   ``ReplayRequestParser``; pywb pads ``2020`` to ``20201231235959`` too).
 - Index rows of one URL come in many spellings: the CDX index matches by SURT, which
-  folds scheme, ``www``, case, a trailing slash and query order (wayback-facts.md
-  §6), so :func:`url_key` folds the same way to match rows to references.
-- The rescue target is the nearest capture to the wanted time, but an image
-  reference must get an image and a 200 beats a redirect or an error page.
+  folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
+  segments and ``%2F`` (wayback-facts.md §6), so :func:`url_key` *is* the archive's
+  SURT (the ``surt`` package pywb and IA's canonicalizer share), never a look-alike.
+- The rescue target is the nearest capture to the wanted time, as the archive's
+  playback would land on: an image reference must get an image, an archived error
+  page rescues nothing, a captured redirect is followed and its *target* judged (its
+  own media type is the redirect page's), and a deep URL redirected to its site's
+  front page or to an error page is a soft 404 (:func:`soft_404`), not the content.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
+from typing import cast
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -119,6 +125,67 @@ def distance(ts: str, target: str | None) -> float:
 # --- URL identity as the archive's index sees it ------------------------------
 
 
+@functools.cache
+def _surt() -> Callable[[str], str]:
+    """IA's canonicalizer (PyPI ``surt``), imported on first use: its import pulls in
+    ``tldextract`` and ``requests`` (0.15 s), which a scan never needs."""
+    from surt import surt
+
+    return cast("Callable[[str], str]", surt)
+
+
+def encode_original(url: str) -> str:
+    """``url`` as it is sent to the archive (playback and CDX alike): UTF-8
+    percent-encoded as browsers do, with ``.``/``..`` segments resolved here, where
+    they cannot climb out of the original into the archive's path."""
+    encoded = str(safe_url_string(url, encoding="utf-8"))
+    parts = urlsplit(encoded)
+    if "/." in parts.path:
+        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
+        encoded = urlunsplit(parts._replace(path=path))
+    return encoded
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def url_key(url: str) -> str:
+    """The key the archive's CDX index files ``url`` under: its SURT, made by the
+    archive's own canonicalizer (IA ``IAURLCanonicalizer``, the ``surt`` package that
+    pywb calls on every row it indexes and every URL it is asked for).
+
+    It drops the scheme, ``www``, default ports, fragments, trailing slashes and
+    session ids (``jsessionid=``, ``PHPSESSID=``, ``sid=`` of 32 characters), resolves
+    ``/a/../b``, decodes ``%2F``, sorts the query and lower-cases everything, so every
+    spelling the index answers for with one row set (raw CJK and ``%E5%9C%96`` alike)
+    has one key: ``com,example-news)/news_%e6%96%b0%e8%81%9e/%e5%9c%96%e7%89%87.jpg``.
+    A hand-written fold disagreed with it on exactly those cases, and a row filed
+    under another key than its reference's is a capture the rescue never sees.
+
+    The SURT is taken of the URL as it is sent (:func:`encode_original`), because
+    that is what the archive canonicalizes when asked: ``/a%2Fb/../c`` is ``/c`` to
+    a browser and to the request, ``/a/c`` to ``surt`` on the raw spelling.
+    """
+    try:
+        return _surt()(encode_original(url))
+    except ValueError:  # a port that is not a number: no index holds it
+        return url.lower()
+
+
+def prefix_key(prefix: str) -> str:
+    """The key range a CDX ``matchType=prefix`` query on ``prefix`` lists: the keys
+    starting with its SURT, plus a trailing ``/`` or ``?`` that the query keeps (pywb
+    ``calc_search_range``), so ``/media/`` does not claim ``/media-kit``."""
+    key = url_key(prefix)
+    for tail in "/?":
+        if prefix.endswith(tail) and not key.endswith(tail):
+            key += tail
+    return key
+
+
+def covers(prefix: str, url: str) -> bool:
+    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
+    return url_key(url).startswith(prefix_key(prefix))
+
+
 def _fold_escapes(part: str) -> str:
     def fix(m: re.Match[str]) -> str:
         char = chr(int(m.group(1), 16))
@@ -127,44 +194,22 @@ def _fold_escapes(part: str) -> str:
     return _ESCAPE.sub(fix, part)
 
 
-def _split(url: str) -> tuple[str, str, str]:
+def _split(url: str) -> tuple[str, str]:
+    """Host (lower-cased; a port that is not its scheme's default kept, with the
+    scheme: ``surt`` reads a bare ``x.com:8080/`` as a path) and path (as sent, one
+    spelling of its escapes) of ``url``, for naming the directories of listings."""
     if "://" not in url[:12]:
         url = "http://" + url.lstrip("/")
-    parts = urlsplit(safe_url_string(url, encoding="utf-8"))
+    parts = urlsplit(encode_original(url))
     host = (parts.hostname or "").rstrip(".").lower()
-    host = _WWW.sub("", host)
     try:
         port = parts.port
     except ValueError:
         port = None
-    if port is not None and port not in (80, 443):
-        host = f"{host}:{port}"
-    return host, _fold_escapes(parts.path) or "/", _fold_escapes(parts.query)
-
-
-def url_key(url: str) -> str:
-    """Fold ``url`` the way the CDX index's SURT canonicalizer does (IA
-    ``IAURLCanonicalizer``): no scheme, lower case, no ``www``/default port/fragment/
-    trailing slash, sorted query, one percent-encoding (raw CJK and ``%E5%9C%96``
-    alike). Two URLs with the same key are one index entry."""
-    host, path, query = _split(url)
-    path = path.rstrip("/") or "/"
-    key = host + path
-    if query:
-        key += "?" + "&".join(sorted(query.split("&")))
-    return key.lower()
-
-
-def prefix_key(prefix: str) -> str:
-    """The key prefix a CDX ``matchType=prefix`` query on ``prefix`` covers (a trailing
-    slash kept, so ``/media/`` does not claim ``/media-kit``)."""
-    host, path, _ = _split(prefix)
-    return (host + path).lower()
-
-
-def covers(prefix: str, url: str) -> bool:
-    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
-    return url_key(url).startswith(prefix_key(prefix))
+    scheme = parts.scheme.lower()
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{scheme}://{host}:{port}"
+    return host, _fold_escapes(parts.path) or "/"
 
 
 def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, list[str]]:
@@ -173,11 +218,21 @@ def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, li
     A CDX prefix query costs one request per page (thousands of rows) while an
     exact lookup costs one per URL, so a group worth a prefix query is one big
     enough to amortise it; smaller leftovers get no prefix (key ``""``).
+
+    Hosts are grouped as the archive's key folds them (one leading ``www``), and a
+    directory is named with a spelling of its host the archive folds back to the
+    same key: one ``www.`` is not stripped twice (``www.www.x.com``), and a host
+    with a port keeps its scheme (:func:`_split`), or the listing would claim URLs
+    it never lists.
     """
     dirs: dict[str, list[str]] = defaultdict(list)
+    spelled: dict[str, str] = {}
     for url in urls:
-        host, path, _ = _split(url)
-        dirs[host + path[: path.rfind("/") + 1]].append(url)
+        host, path = _split(url)
+        folded = _WWW.sub("", host.partition("://")[2] or host)
+        spelled[folded] = min(spelled.get(folded, host), host)
+        # ``/media/`` is listed under ``/``: its key has no trailing slash (``…)/media``).
+        dirs[folded + path[: max(path.rstrip("/").rfind("/"), 0) + 1]].append(url)
     groups: dict[str, list[str]] = defaultdict(list)
     # Deepest directories first, so that a directory's own URLs and those its
     # subdirectories hand up are counted together (``blog/about.html`` with
@@ -193,7 +248,14 @@ def group_by_prefix(urls: Iterable[str], *, min_group: int = 20) -> dict[str, li
                 dirs[parent[: parent.rfind("/") + 1]].extend(members)
             else:
                 groups[""].extend(members)
-    return dict(groups)
+    return {_respell(directory, spelled): members for directory, members in groups.items()}
+
+
+def _respell(directory: str, spelled: dict[str, str]) -> str:
+    if not directory:
+        return directory
+    folded, _, path = directory.partition("/")
+    return spelled[folded] + "/" + path
 
 
 # --- media types ----------------------------------------------------------------
@@ -239,6 +301,58 @@ def body_fits(want: Want, content_type: str | None, head: bytes) -> bool:
     return main_type(content_type).startswith("image/") or sniff_image(head)
 
 
+# --- soft 404s: a deep URL redirected to a front page or an error page -------------
+
+#: Paths of a site's front page: ``/``, ``/index.html``, ``/index.php``, ``/default.aspx``…
+_FRONT_PAGE = re.compile(
+    r"^/*(?:(?:index|default|home|main|start|portal)(?:\.[a-z0-9]{2,5})?/?)?$", re.IGNORECASE
+)
+#: Path words of an error or login page (whole words: ``/terror-attack`` is an article).
+_ERROR_PAGE = re.compile(
+    r"(?:^|[^a-z0-9])(?:404|410|(?:page[-_]?)?not[-_]?found|errors?|error[-_]?\d{3}|"
+    r"\d{3}[-_]?error|log[-_]?in|sign[-_]?in)(?:[^a-z0-9]|$)",
+    re.IGNORECASE,
+)
+
+
+def _host_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url if "://" in url[:12] else "http://" + url.lstrip("/"))
+    return _WWW.sub("", (parts.hostname or "").lower()), parts.path
+
+
+def is_front_page(url: str) -> bool:
+    """Whether ``url`` is a site's front page (``/``, ``/?…``, ``/index.html``…)."""
+    return bool(_FRONT_PAGE.match(_host_path(url)[1]))
+
+
+def soft_404(source: str, target: str) -> str | None:
+    """Why a captured redirect from ``source`` to ``target`` is a dead page's answer and
+    not its content, or None when it may lead to the content.
+
+    Dead and closing sites redirect every article and image to their front page
+    (The Stand News after 2021-12-29) or to an error or login page; following such
+    a redirect would store a front page in place of the article. IA's own link-rescue
+    bot rejects these captures the same way. Only a deep ``source`` is judged: a
+    front page moving to another (http→https, ``www``) is fine. A front page counts
+    on the same site only (the hosts equal, or one a subdomain of the other, ``www``
+    aside), because a shortened link (``bit.ly/…``) may well lead to a home page.
+    """
+    if is_front_page(source):
+        return None
+    source_host, _ = _host_path(source)
+    target_host, target_path = _host_path(target)
+    same_site = (
+        source_host == target_host
+        or source_host.endswith("." + target_host)
+        or target_host.endswith("." + source_host)
+    )
+    if same_site and _FRONT_PAGE.match(target_path):
+        return f"a redirect to the front page ({target})"
+    if _ERROR_PAGE.search(target_path):
+        return f"a redirect to an error page ({target})"
+    return None
+
+
 # --- choosing among index rows ---------------------------------------------------
 
 
@@ -252,10 +366,16 @@ def _status_rank(status: int | None) -> int | None:
     return None  # an archived error page rescues nothing
 
 
-def _mime_rank(want: Want, mimetype: str | None) -> int | None:
-    mime = main_type(mimetype)
-    if want is not Want.IMAGE:
+def _is_redirect(row: Snapshot) -> bool:
+    return row.status is not None and 300 <= row.status < 400
+
+
+def _mime_rank(want: Want, row: Snapshot) -> int | None:
+    if want is not Want.IMAGE or _is_redirect(row):
+        # A redirect row's media type is the redirect answer's (text/html, unk…), not
+        # the target's: the target is judged once playback has followed it.
         return 0
+    mime = main_type(row.mimetype)
     if mime.startswith("image/"):
         return 0
     if mime in UNKNOWN_TYPES:
@@ -263,20 +383,34 @@ def _mime_rank(want: Want, mimetype: str | None) -> int | None:
     return None  # text/html for an image: the HTML error page the issue warns about
 
 
+def _soft_404(row: Snapshot) -> str | None:
+    """A redirect row whose target the index names, judged by :func:`soft_404`."""
+    if not _is_redirect(row) or not row.redirect:
+        return None
+    return soft_404(row.original, urljoin(row.original, row.redirect))
+
+
 def rank_snapshots(
     rows: Sequence[Snapshot], *, target: str | None, want: Want, requested: str | None = None
 ) -> list[Snapshot]:
-    """Usable rows, best first: 200 before revisits before redirects, a fitting media
-    type before an unknown one, then nearest to ``target`` (newest without one), then
-    the exact spelling of ``requested`` before other spellings of the same key."""
-    ranked: list[tuple[tuple[int, int, float, int], Snapshot]] = []
+    """Usable rows, best first: nearest to ``target`` (newest without one), then 200
+    before revisits before redirects, a fitting media type before an unknown one, then
+    the exact spelling of ``requested`` before other spellings of the same key.
+
+    Nearest first because that is what the archive's playback lands on when asked for
+    the wanted time: a listing that chose a far 200 over a near redirect would store
+    other bytes than a run that found the same URL by playback (its captured redirect
+    followed). A redirect row counts whatever its media type; one the index shows
+    leading to a front page or an error page (:func:`soft_404`) does not.
+    """
+    ranked: list[tuple[tuple[float, int, int, int], Snapshot]] = []
     for row in rows:
         status = _status_rank(row.status)
-        mime = _mime_rank(want, row.mimetype)
-        if status is None or mime is None:
+        mime = _mime_rank(want, row)
+        if status is None or mime is None or _soft_404(row):
             continue
         spelling = 0 if requested is None or row.original == requested else 1
-        ranked.append(((status, mime, distance(row.timestamp, target), spelling), row))
+        ranked.append(((distance(row.timestamp, target), status, mime, spelling), row))
     ranked.sort(key=lambda pair: pair[0])
     # The index can list one timestamp twice with different digests (the recorded
     # zew.de 1997 capture); playback serves one of them, so neither can be checked.
@@ -294,10 +428,12 @@ def rank_snapshots(
 def describe_unusable(rows: Sequence[Snapshot], want: Want) -> str:
     """Why none of ``rows`` can be rescued, for the report."""
     statuses = sorted({str(r.status) for r in rows if _status_rank(r.status) is None})
-    mimes = sorted({main_type(r.mimetype) for r in rows if _mime_rank(want, r.mimetype) is None})
+    mimes = sorted({main_type(r.mimetype) for r in rows if _mime_rank(want, r) is None})
+    soft = sorted({reason for r in rows if (reason := _soft_404(r))})
     parts = []
     if mimes:
         parts.append(f"captured only as {', '.join(mimes)} (wanted {want.value})")
     if statuses:
         parts.append(f"captured only as HTTP {', '.join(statuses)}")
+    parts.extend(f"captured only as {reason}" for reason in soft)
     return "; ".join(parts) or "no usable capture"

@@ -138,3 +138,17 @@ def test_a_date_window_splits_into_two_halves_of_whole_seconds() -> None:
     assert split_window("20211229095346", "20211229095347") == []  # one second: no split
     low, high = split_window(None, None)
     assert low[0] == "19960101000000" and low[1] < high[0] <= high[1]
+
+
+def test_the_redirect_column_of_an_eleven_field_line_names_where_a_capture_led() -> None:
+    # IA's 11-field CDX format (and its timemaps) carry the captured redirect's Location.
+    lines = (
+        "com,thestandnews)/politics/abc 20211231000000 https://www.thestandnews.com/politics/abc "
+        "text/html 302 3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ https://www.thestandnews.com/ - 412 "
+        "8837 CC-MAIN-x.warc.gz\n"
+        "com,thestandnews)/politics/abc 20211220000000 https://www.thestandnews.com/politics/abc "
+        "text/html 200 WL2RXH6A5XSXPOI4NIQR4SHWSYZXTSYB - - 30211 112 CC-MAIN-y.warc.gz\n"
+    )
+    dead, alive = parse_cdx(lines).rows
+    assert (dead.status, dead.redirect) == (302, "https://www.thestandnews.com/")
+    assert (alive.status, alive.redirect) == (200, None)

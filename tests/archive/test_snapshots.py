@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urljoin
 
 import pytest
 
@@ -15,6 +16,7 @@ from archive.snapshots import (
     pad_timestamp,
     rank_snapshots,
     sniff_image,
+    soft_404,
     timestamp_datetime,
     to_timestamp,
     url_key,
@@ -114,21 +116,131 @@ def _snap(ts: str, status: int | None = 200, mime: str | None = "image/png", **k
     return Snapshot(kw.get("original", "https://a.com/x.png"), ts, mime, status, kw.get("digest"))
 
 
-def test_ranking_prefers_200_then_nearest() -> None:
+def test_ranking_is_nearest_first_as_playback_lands_then_200_before_revisits_and_redirects() -> (
+    None
+):
     rows = [
-        _snap("20211229000000", 301),
+        _snap("20211229000000", 301, "text/html"),
         _snap("20200101000000"),
         _snap("20211201000000"),
         _snap("20211228000000", 404),
         _snap("20211230000000", None, "warc/revisit"),
+        _snap("20211130000000", 302, "unk"),
+        _snap("20211130000000"),
     ]
     ranked = rank_snapshots(rows, target="20211229000000", want=Want.IMAGE)
-    assert [r.timestamp for r in ranked] == [
-        "20211201000000",  # nearest 200
-        "20200101000000",
-        "20211230000000",  # revisit: playable duplicate, after the 200s
-        "20211229000000",  # a captured redirect may still lead somewhere
+    assert [(r.timestamp, r.status) for r in ranked] == [
+        # The nearest capture is what playback at the wanted time lands on: a captured
+        # redirect, followed and judged by its target (its text/html is the 301 page's).
+        ("20211229000000", 301),
+        ("20211230000000", None),  # revisit: a playable duplicate
+        ("20211201000000", 200),
+        ("20211130000000", 200),  # one candidate per timestamp, the 200 first
+        ("20200101000000", 200),
     ]  # the archived 404 is not a candidate at all
+
+
+def test_an_image_moved_behind_a_captured_redirect_is_a_candidate() -> None:
+    # The Stand News image whose CDN path changed: only a 301 (text/html) was captured.
+    moved = Snapshot(
+        "https://assets.thestandnews.com/media/photos/DpQl3cVh.jpg",
+        "20211229095500",
+        "text/html",
+        301,
+    )
+    assert rank_snapshots([moved], target="20211229095346", want=Want.IMAGE) == [moved]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "reason"),
+    [
+        # A dead site's deep URLs sent to its front page.
+        (
+            "https://www.thestandnews.com/politics/立法會選舉/",
+            "https://www.thestandnews.com/",
+            "front page",
+        ),
+        (
+            "http://thestandnews.com/politics/abc",
+            "https://www.thestandnews.com/?ref=closed",
+            "front page",
+        ),
+        (
+            "https://assets.thestandnews.com/media/photos/a.jpg",
+            "https://www.thestandnews.com/index.html",
+            "front page",
+        ),
+        (
+            "https://www.example-news.com/article/46771/x",
+            "https://www.example-news.com/index.php",
+            "front page",
+        ),
+        ("https://www.example-news.com/article/46771/x", "/default.aspx", "front page"),
+        # Error and login pages, on any host.
+        (
+            "https://www.example-news.com/article/46771/x",
+            "https://www.example-news.com/notfound",
+            "error page",
+        ),
+        (
+            "https://www.example-news.com/news/1",
+            "https://www.example-news.com/page-not-found.html",
+            "error page",
+        ),
+        (
+            "https://www.example-news.com/news/1",
+            "https://www.example-news.com/errors/404",
+            "error page",
+        ),
+        (
+            "https://www.example-news.com/news/1",
+            "https://www.example-news.com/Error.aspx?aspxerrorpath=/news/1",
+            "error page",
+        ),
+        (
+            "https://www.facebook.com/coco.shen/posts/10157672268636821",
+            "https://www.facebook.com/login/?next=x",
+            "error page",
+        ),
+        ("https://bit.ly/3abc", "https://www.example-news.com/404.html", "error page"),
+    ],
+)
+def test_a_deep_url_redirected_to_a_front_page_or_an_error_page_is_a_soft_404(
+    source: str, target: str, reason: str
+) -> None:
+    found = soft_404(source, urljoin(source, target))
+    assert found is not None and reason in found
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("http://thestandnews.com/", "https://www.thestandnews.com/"),  # a front page moving
+        ("http://www.example-news.com", "https://www.example-news.com/index.php"),
+        ("https://www.example-news.com/old-article", "https://www.example-news.com/article/2"),
+        ("http://www.example-news.com/a", "https://www.example-news.com/a/"),  # http→https
+        ("https://bit.ly/3abc", "https://www.example-news.com/"),  # a short link to a home page
+        ("https://www.example-news.com/news/1", "https://www.example-news.com/news/terror-attack"),
+        (
+            "https://assets.thestandnews.com/media/photos/a.jpg",
+            "https://cdn.thestandnews.com/media/2021/a.jpg",
+        ),
+    ],
+)
+def test_other_captured_redirects_may_lead_to_the_content(source: str, target: str) -> None:
+    assert soft_404(source, target) is None
+
+
+def test_a_row_the_index_shows_redirecting_to_the_front_page_is_not_a_candidate() -> None:
+    url = "https://www.thestandnews.com/politics/立法會選舉/"
+    dead = Snapshot(
+        url, "20211231000000", "text/html", 302, redirect="https://www.thestandnews.com/"
+    )
+    alive = Snapshot(url, "20211220000000", "text/html", 200)
+    assert rank_snapshots([dead, alive], target="20211231000000", want=Want.PAGE) == [alive]
+    assert rank_snapshots([dead], target=None, want=Want.PAGE) == []
+    reason = describe_unusable([dead], Want.PAGE)
+    assert reason == "captured only as a redirect to the front page (https://www.thestandnews.com/)"
 
 
 def test_an_image_reference_never_ranks_an_html_capture() -> None:

@@ -114,6 +114,35 @@ ERROR_PAGE = html("Not Found", "<p>The image you asked for is gone.</p>")
 NOT_FOUND_BODY = html("404", "<p>Gone.</p>")
 PREFIX_IMAGES = {f"{ASSETS}/batch/p{i:02d}.png": png_bytes(1, 1, (i, i, i)) for i in range(30)}
 
+# The Stand News, as the Wayback Machine holds it: captured redirects judged by where
+# they lead (issue 8). The site closed on 2021-12-29; later captures of its articles
+# are 302s to the front page.
+STAND = "https://www.thestandnews.com"
+STAND_PHOTOS = "https://assets.thestandnews.com/media/photos"
+#: An image whose CDN path changed: its URL captured only as a 301 (text/html) to the
+#: new path, which was captured as the image.
+MOVED_IMAGE = f"{STAND_PHOTOS}/DpQl3cVh_police-raid.jpg"
+MOVED_IMAGE_TARGET = (
+    "https://assets.thestandnews.com/media/CACHE/images/photos/DpQl3cVh_police-raid/8b1a9953.jpg"
+)
+JPEG_MOVED = jpeg_like(b"moved cdn path")
+#: An article whose nearest capture is a 302 to the front page; an older one is the article.
+ARTICLE_REDIRECTED = f"{STAND}/politics/立法會選舉-投票率創新低/"
+ARTICLE_PAGE = html("立法會選舉投票率創新低", "<p>投票率 30.2%，創回歸以來新低。</p>")
+#: An article only ever captured as a 302 to the front page.
+ARTICLE_GONE = f"{STAND}/politics/記者會全文/"
+STAND_FRONT = html("立場新聞 Stand News", "<p>立場新聞已停止運作。</p>")
+#: A Citizen News-shaped article captured only as a 302 to the site's "not found" page.
+CN_ERROR_REDIRECTED = "https://www.example-news.com/article/46771/"
+CN_NOT_FOUND = html("找不到頁面", "<p>Page not found</p>")
+#: An image behind hotlink protection: its three nearest captures are 302s to gallery
+#: pages (HTML), only a far older one is the image; more than a rescue tries (3).
+HOTLINKED_IMAGE = f"{STAND_PHOTOS}/hotlinked-budget.jpg"
+JPEG_HOTLINKED = jpeg_like(b"hotlinked")
+#: A government press release, captured without the session id its reference carries.
+GOV_PRESS_RELEASE = "https://www.info.gov.hk/gia/general/202112/29/P2021122900543.htm"
+GOV_PRESS = html("Government press release", "<p>LegCo election results.</p>")
+
 CAPTURES: list[Cap] = [
     Cap(f"{ASSETS}/cat.png", "20211229095346", PNG_CAT, "image/png"),
     Cap(f"{ASSETS}/dog.jpg", "20211229095400", JPEG_DOG, "image/jpeg"),
@@ -146,6 +175,25 @@ CAPTURES: list[Cap] = [
     Cap(f"{NEWS}/img-hop/3", "20211229111000", PNG_CAT, "image/png"),
     # Many images under one path prefix: one CDX prefix query answers for all.
     *[Cap(url, "20211229090000", body, "image/png") for url, body in sorted(PREFIX_IMAGES.items())],
+    # Captured redirects judged by where they lead (see STAND above).
+    moved(MOVED_IMAGE, "20211229095500", MOVED_IMAGE_TARGET, 301, MOVED_BODY),
+    Cap(MOVED_IMAGE_TARGET, "20211229095510", JPEG_MOVED, "image/jpeg"),
+    Cap(ARTICLE_REDIRECTED, "20211220080000", ARTICLE_PAGE),
+    moved(ARTICLE_REDIRECTED, "20211230120000", f"{STAND}/"),
+    moved(ARTICLE_GONE, "20211230121000", f"{STAND}/"),
+    Cap(f"{STAND}/", "20211230120500", STAND_FRONT),
+    moved(CN_ERROR_REDIRECTED, "20211231090000", "https://www.example-news.com/notfound"),
+    Cap("https://www.example-news.com/notfound", "20211231090001", CN_NOT_FOUND, status=200),
+    Cap(GOV_PRESS_RELEASE, "20211229103000", GOV_PRESS),
+    Cap(HOTLINKED_IMAGE, "20210101000000", JPEG_HOTLINKED, "image/jpeg"),
+    *[
+        c
+        for day in (27, 28, 29)
+        for c in (
+            moved(HOTLINKED_IMAGE, f"202112{day}100000", f"{STAND}/gallery/budget-{day}"),
+            Cap(f"{STAND}/gallery/budget-{day}", f"202112{day}100001", html(f"Gallery {day}")),
+        )
+    ],
 ]
 
 
