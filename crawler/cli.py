@@ -3,7 +3,8 @@
 Exit codes are a contract for cron jobs and CI (:mod:`crawler.exits`): 0 when the
 command completed (bad files are reported on stderr and do not change it), 1 for
 a failure that may pass on the next run, 2 for a usage or configuration error,
-70 for an internal error; always with a one-line message and no traceback.
+70 for an internal error, 74 when the system refused a file; always with a
+one-line message and no traceback.
 """
 
 from __future__ import annotations

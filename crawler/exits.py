@@ -10,6 +10,10 @@ Exit codes are a contract for cron jobs and CI, documented in the README:
   path, no store): running again will not help until the command is fixed.
 - 70 (:data:`INTERNAL`, sysexits ``EX_SOFTWARE``): a bug in linkrescue. Not 1,
   which a cron script reads as "retry next run": a bug does not go away by waiting.
+- 74 (:data:`IO_ERROR`, sysexits ``EX_IOERR``): the system refused to read or
+  write a file (permission denied, disk full, read-only file system): one line
+  naming the file and the reason. Not a bug (no traceback), and not "retry next
+  run" either: someone has to fix the disk or the permissions.
 
 An internal error is one line on stderr saying so and naming the file holding
 the traceback, written to the temporary folder (``$TMPDIR``, else ``/tmp``) as
@@ -32,6 +36,7 @@ OK = 0
 RETRY = 1
 USAGE = 2
 INTERNAL = 70
+IO_ERROR = 74
 
 CRASH_PREFIX = "linkrescue-crash-"
 
@@ -45,6 +50,10 @@ def run_guarded(command: Callable[[], object]) -> NoReturn:
     except KeyboardInterrupt:  # the CLI framework normally turns this into exit 1
         print("linkrescue: interrupted", file=sys.stderr)
         raise SystemExit(RETRY) from None
+    except OSError as exc:  # the file system said no: the file and the reason, no traceback
+        name = exc.filename if exc.filename is not None else "a file"
+        print(f"linkrescue: {name}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(IO_ERROR) from None
     except BaseException as exc:  # every other exception is a bug
         where = write_traceback(exc)
         print(

@@ -85,6 +85,11 @@ def setup_logging(console: Console, *, interactive: bool, verbosity: Verbosity) 
         logger.handlers[:] = [handler]
         logger.setLevel(level)
         logger.propagate = False
+    # httpx logs every request at INFO: part of the debug log only.
+    requests = logging.getLogger("httpx")
+    requests.handlers[:] = [handler] if verbosity is Verbosity.VERBOSE else []
+    requests.setLevel(logging.INFO if verbosity is Verbosity.VERBOSE else logging.WARNING)
+    requests.propagate = False
 
 
 class RescueProgress:

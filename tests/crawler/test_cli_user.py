@@ -264,3 +264,16 @@ def test_quiet_rescue_on_a_terminal_shows_only_the_summary(archive: Pywb, tmp_pa
     assert run.returncode == 0, run.screen
     assert "cat.png" not in run.screen and "rescuing" not in run.screen
     assert "rescue summary" in run.screen
+
+
+def test_a_file_system_refusal_names_the_file_exit_74(tmp_path: Path) -> None:
+    """Not a bug (no traceback, not 70) and not "retry next run" (1): the store path
+    given runs through a file, which only the user can fix."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    doc = folder / "note.md"
+    doc.write_text('---\noriginal_url: "thestandnews.com/a"\n---\nno links\n', encoding="utf-8")
+    proc = linkrescue("rescue", doc, "--store", doc / "rescued", cwd=tmp_path)
+    assert proc.returncode == 74
+    assert proc.stderr.splitlines()[-1] == f"linkrescue: {doc / 'rescued'}: Not a directory"
+    assert "Traceback" not in proc.stderr
