@@ -51,15 +51,19 @@ def short_url(url: str) -> str:
 
 
 class _ShortLines(logging.Handler):
-    """Log records as short lines above the live display (no timestamp, no playback prefix)."""
+    """Log records as lines above the live display: no timestamp, and unless ``-v`` (which
+    keeps every detail) no playback prefix around each original URL."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, full: bool) -> None:
         super().__init__()
         self.console = console
+        self.full = full
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            message = _PLAYBACK_PREFIX.sub("", record.getMessage())
+            message = record.getMessage()
+            if not self.full:
+                message = _PLAYBACK_PREFIX.sub("", message)
             style = "yellow" if record.levelno >= logging.WARNING else "dim"
             self.console.print(Text(message, style=style), soft_wrap=True)
         except Exception:  # a log line must never break the run
@@ -70,7 +74,7 @@ def setup_logging(console: Console, *, interactive: bool, verbosity: Verbosity) 
     """Route the ``archive`` and ``crawler`` loggers to stderr, short or timestamped."""
     handler: logging.Handler
     if interactive:
-        handler = _ShortLines(console)
+        handler = _ShortLines(console, full=verbosity is Verbosity.VERBOSE)
     else:
         handler = logging.StreamHandler(console.file)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

@@ -277,3 +277,13 @@ def test_a_file_system_refusal_names_the_file_exit_74(tmp_path: Path) -> None:
     assert proc.returncode == 74
     assert proc.stderr.splitlines()[-1] == f"linkrescue: {doc / 'rescued'}: Not a directory"
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.pywb
+def test_verbose_rescue_on_a_terminal_keeps_the_full_detail(archive: Pywb, tmp_path: Path) -> None:
+    rescue_project(tmp_path, archive)
+    run = on_terminal("rescue", "content", "-v", cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.screen
+    text = "\n".join(run.lines)
+    assert f"rescued {ASSETS}/cat.png -> " in text  # whole URL and where it went
+    assert f"HTTP Request: GET {archive.url}/web/" in text  # every request
