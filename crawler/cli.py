@@ -1,26 +1,37 @@
 """The ``linkrescue`` command line: parse options, load config, wire, render, exit.
 
-Exit codes are a contract for cron jobs and CI: 0 when the command completed
-(bad files are reported on stderr and do not change it), 2 for a usage or
-configuration error, always with a one-line message and no traceback.
+Exit codes are a contract for cron jobs and CI (:mod:`crawler.exits`): 0 when the
+command completed (bad files are reported on stderr and do not change it), 1 for
+a failure that may pass on the next run, 2 for a usage or configuration error,
+70 for an internal error, 74 when the system refused a file; always with a
+one-line message and no traceback.
 """
 
 from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from archive.client import ArchiveClient
 from archive.model import Outcome
 from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
-from crawler import job
+from crawler import exits, job
 from crawler.config import Config, ConfigError, load_config, with_overrides
+from crawler.console import (
+    HelpCommand,
+    QuietOption,
+    Terminal,
+    VerboseOption,
+    Verbosity,
+    plural,
+)
+from crawler.console import fail as _fail
 from crawler.corpus import InputError
 from crawler.output import Format, print_summary, report_problem, write_results
 from crawler.progress import setup_logging
@@ -33,8 +44,10 @@ app = typer.Typer(
     name="linkrescue",
     help="Rescue the links and images of Markdown articles from web archives.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    # Help text names config keys as `[archive] url`: Rich markup would eat the brackets.
+    rich_markup_mode=None,
 )
 
 
@@ -48,13 +61,13 @@ class Only(StrEnum):
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", help="config.toml to use (default: ./config.toml if present)."),
+    typer.Option(
+        "--config", metavar="FILE", help="config.toml to use (default: ./config.toml if present)."
+    ),
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    print(f"linkrescue: {message}", file=sys.stderr)
-    raise typer.Exit(2)
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", metavar="DIR", help="Store folder ([store] dir).")
+]
 
 
 def _config(path: Path | None) -> Config:
@@ -64,24 +77,59 @@ def _config(path: Path | None) -> Config:
         _fail(str(exc))
 
 
-@app.command("scan")
+def _override(cfg: Config, section: str, option: str, **values: object) -> Config:
+    """A command-line option checked as its config key is: a bad value is exit 2."""
+    try:
+        return with_overrides(cfg, section, source=option, **values)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _check_paths(paths: list[Path]) -> None:
+    """Every path given exists, checked before anything is written (JSON whole or absent)."""
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            _fail(f"{path}: no such file or folder")
+
+
+def _no_documents(term: Terminal, paths: list[Path], cfg: Config) -> None:
+    folders = [str(p) for p in paths if p.is_dir()]
+    if folders:
+        term.summary(
+            f"linkrescue: no Markdown files ({', '.join(cfg.corpus.extensions)}) "
+            f"found in {', '.join(folders)}"
+        )
+
+
+@app.command("scan", cls=HelpCommand)
 def scan_command(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Markdown files, or folders searched for *.md / *.markdown."),
+        typer.Argument(
+            metavar="PATH", help="Markdown files, or folders searched for *.md / *.markdown."
+        ),
     ],
     fmt: Annotated[
         Format | None,
-        typer.Option("--format", "-f", help="table (default on a terminal), json, or jsonl."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table (default on a terminal), json, or jsonl.",
+        ),
     ] = None,
     config: ConfigOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """List every link and image of the documents, where it is written and what it points to."""
+    term = Terminal.open(quiet=quiet, verbose=verbose)
     cfg = _config(config)
+    _check_paths(paths)
+    setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     out = sys.stdout
     if fmt is None:
         fmt = Format.TABLE if out.isatty() else Format.JSONL
-    err = Console(stderr=True)
     summary = Summary()
     try:
         results = scan(
@@ -90,7 +138,7 @@ def scan_command(
             as_json=fmt is not Format.TABLE,
             on_problem=lambda p: report_problem(p.path, p.reason),
         )
-        write_results(results, fmt, out, Console(), summary)
+        write_results(results, fmt, out, term.out, summary)
         out.flush()
     except InputError as exc:
         _fail(str(exc))
@@ -98,106 +146,137 @@ def scan_command(
         # `linkrescue scan … | head`: the reader has gone; that is not an error.
         sys.stderr.close()
         raise typer.Exit(0) from None
-    print_summary(err, summary)
+    print_summary(term.err, summary, table=term.verbosity > Verbosity.QUIET)
+    if summary.documents == 0 and summary.problems == 0:
+        _no_documents(term, paths, cfg)
 
 
-@app.command("rescue")
+@app.command("rescue", cls=HelpCommand)
 def rescue_command(
-    paths: Annotated[list[Path], typer.Argument(help="Markdown files, or folders of them.")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="Markdown files, or folders of them.")
+    ],
     archive_url: Annotated[
         str | None,
-        typer.Option("--archive-url", help="Wayback-compatible archive ([archive] url)."),
+        typer.Option(
+            "--archive-url", metavar="URL", help="Wayback-compatible archive ([archive] url)."
+        ),
     ] = None,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Store folder ([store] dir).")
-    ] = None,
+    store: StoreOption = None,
     config: ConfigOption = None,
     only: Annotated[
-        Only | None, typer.Option("--only", help="Rescue images, links or all ([rescue] only).")
+        Only | None,
+        typer.Option("--only", metavar="images|links|all", help="What to rescue ([rescue] only)."),
     ] = None,
     dry_run: Annotated[
         bool | None,
         typer.Option(
-            "--dry-run", help="Fetch nothing, write nothing; print the diff.", show_default=False
+            "--dry-run/--no-dry-run",
+            help="Fetch nothing, write nothing; print the diff ([rescue] dry_run).",
+            show_default=False,
         ),
     ] = None,
-    no_rewrite: Annotated[
+    rewrite: Annotated[
         bool | None,
         typer.Option(
-            "--no-rewrite",
-            help="Rescue into the store; leave documents as they are.",
+            "--rewrite/--no-rewrite",
+            help="--no-rewrite: rescue into the store, leave documents as they are "
+            "([rescue] rewrite).",
             show_default=False,
         ),
     ] = None,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a JSON report to this file.")
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="Write a JSON report to FILE, '-' for standard output ([rescue] report).",
+        ),
     ] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", min=1, help="Resources fetched at once.")
+        int | None,
+        typer.Option(
+            "--concurrency", metavar="N", help="Resources fetched at once ([rescue] concurrency)."
+        ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every resource.")] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Rescue every link and image into the local store and point the documents at the copies.
 
     Exit 0 when every reference ended rescued, internal, local, skipped or not
     archived; 1 when some failed for reasons that may pass (retried next run);
-    2 for a usage or configuration error.
+    2 for a usage or configuration error; 70 for an internal error.
     """
+    term = Terminal.open(quiet=quiet, verbose=verbose)
     cfg = _config(config)
+    if archive_url is not None:
+        cfg = _override(cfg, "archive", "--archive-url", url=archive_url)
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
+    if only is not None:
+        cfg = _override(cfg, "rescue", "--only", only=only.value)
+    if dry_run is not None:
+        cfg = _override(cfg, "rescue", "--dry-run", dry_run=dry_run)
+    if rewrite is not None:
+        cfg = _override(cfg, "rescue", "--rewrite", rewrite=rewrite)
+    if report is not None:
+        value = str(report) if str(report) == "-" else str(report.resolve())
+        cfg = _override(cfg, "rescue", "--report", report=value)
+    if concurrency is not None:
+        cfg = _override(cfg, "rescue", "--concurrency", concurrency=concurrency)
+    report_path = cfg.report_path
+    to_stdout = report_path is not None and str(report_path) == "-"
+    if to_stdout and cfg.rescue.dry_run:
+        _fail("--report - and --dry-run both write to standard output: give --report FILE")
+    _check_paths(paths)
+    setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     try:
-        if archive_url is not None:
-            cfg = with_overrides(cfg, "archive", url=archive_url)
-        if store is not None:
-            cfg = with_overrides(cfg, "store", dir=str(store.resolve()))
-        rescue_values: dict[str, object] = {}
-        if only is not None:
-            rescue_values["only"] = only.value
-        if dry_run is not None:
-            rescue_values["dry_run"] = dry_run
-        if no_rewrite:
-            rescue_values["rewrite"] = False
-        if report is not None:
-            rescue_values["report"] = str(report)
-        if concurrency is not None:
-            rescue_values["concurrency"] = concurrency
-        cfg = with_overrides(cfg, "rescue", **rescue_values)
-    except ConfigError as exc:
-        _fail(str(exc))
-    err = Console(stderr=True)
-    interactive = err.is_terminal
-    setup_logging(err, interactive=interactive, verbose=verbose)
-    try:
-        result = job.rescue(paths, cfg, console=err, interactive=interactive)
+        result = job.rescue(
+            paths,
+            cfg,
+            console=term.err,
+            interactive=term.interactive,
+            verbosity=term.verbosity,
+        )
     except InputError as exc:
         _fail(str(exc))
-    print_rescue_summary(err, result.report)
+    print_rescue_summary(term.err, result.report)
+    if result.report["documents"] == 0 and not result.report["problems"]:
+        _no_documents(term, paths, cfg)
     if cfg.rescue.dry_run:
-        pending = sum(1 for item in result.report["items"] if item["outcome"] is None)
-        err.print(
-            f"dry run: {pending} resources would be looked up in the archive; "
-            "nothing was fetched or written",
-            highlight=False,
-        )
-    if cfg.rescue.report:
-        write_report(_report_path(cfg), result.report)
+        _dry_run_note(term, result)
+    if report_path is not None:
+        write_report(None if to_stdout else report_path, result.report)
     if result.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(exits.RETRY)
 
 
-def _report_path(cfg: Config) -> Path:
-    path = Path(cfg.rescue.report).expanduser()
-    return path if path.is_absolute() else Path.cwd() / path
+def _dry_run_note(term: Terminal, result: job.JobResult) -> None:
+    """What the dry run's diff covers: only what the store can already answer."""
+    pending = sum(1 for item in result.report["items"] if item["outcome"] is None)
+    shown = (
+        f"the diff above rewrites {plural(result.diffs, 'document')} to what the store "
+        "already holds"
+        if result.diffs
+        else "no diff: nothing referenced is in the store yet"
+    )
+    term.summary(
+        f"dry run: {shown}; {plural(pending, 'resource')} would be looked up in the archive "
+        "and rewritten if rescued; nothing was fetched or written"
+    )
 
 
-@app.command("restore")
+@app.command("restore", cls=HelpCommand)
 def restore_command(
     paths: Annotated[
-        list[Path], typer.Argument(help="Rescued Markdown files, or folders of them.")
+        list[Path],
+        typer.Argument(metavar="PATH", help="Rescued Markdown files, or folders of them."),
     ],
-    store: Annotated[
-        Path | None, typer.Option("--store", help="Store folder ([store] dir).")
-    ] = None,
+    store: StoreOption = None,
     config: ConfigOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Put every original URL back, byte-identical to the files before the rescue.
 
@@ -205,26 +284,30 @@ def restore_command(
     rewritten link was edited by hand (named as file:line on stderr, the rest of
     the document restored); 2 when the store folder holds no store.
     """
+    term = Terminal.open(quiet=quiet, verbose=verbose)
     cfg = _config(config)
     if store is not None:
-        cfg = with_overrides(cfg, "store", dir=str(store.resolve()))
+        cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
+    _check_paths(paths)
+    setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     try:
         restored, problems = job.restore(paths, cfg)
     except (InputError, job.NoStore) as exc:
         _fail(str(exc))
     count = sum(r.edits for r in restored)
-    Console(stderr=True).print(
-        f"{len(restored)} documents restored ({count} references), {len(problems)} problems",
-        highlight=False,
+    term.summary(
+        f"{plural(len(restored), 'document')} restored ({plural(count, 'reference')}), "
+        f"{plural(len(problems), 'problem')}"
     )
     if problems:
-        raise typer.Exit(1)
+        raise typer.Exit(exits.RETRY)
 
 
-@app.command("verify")
+@app.command("verify", cls=HelpCommand)
 def verify_command(
     store: Annotated[
-        Path | None, typer.Option("--store", help="Store folder (default: [store] dir).")
+        Path | None,
+        typer.Option("--store", metavar="DIR", help="Store folder (default: [store] dir)."),
     ] = None,
     config: ConfigOption = None,
     repair: Annotated[
@@ -235,6 +318,8 @@ def verify_command(
             "from their recorded capture in the archive).",
         ),
     ] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Re-hash every file of the store; report any that is missing, changed or unknown to the index.
 
@@ -243,8 +328,12 @@ def verify_command(
     (after ``--repair``, when everything could be put back), 1 when something was
     found, 2 when the folder holds no store.
     """
+    term = Terminal.open(quiet=quiet, verbose=verbose)
     cfg = _config(config)
-    root = store if store is not None else cfg.store_dir
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
+    root = cfg.store_dir
+    setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     if not (root / INDEX_FILENAME).is_file():
         _fail(f"{root}: no store here (no {INDEX_FILENAME})")
     with Store(root) as opened:
@@ -268,17 +357,34 @@ def verify_command(
             else ""
         )
         print(f"{problem.kind}: {root / problem.path}{detail}")
-    err = Console(stderr=True)
-    err.print(f"{count} rescued resources, {len(problems)} problems in {root}", highlight=False)
+    term.summary(
+        f"{plural(count, 'rescued resource')}, {plural(len(problems), 'problem')} in {root}"
+    )
     if problems:
-        raise typer.Exit(1)
+        raise typer.Exit(exits.RETRY)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: an unexpected exception is exit 70 with one line."""
+    exits.run_guarded(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            print(f"linkrescue {version('linkrescue')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            print("linkrescue (version unknown: not installed)")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Rescue the links and images of Markdown articles from web archives."""

@@ -2,19 +2,26 @@
 
 Every key users may write is a field here with its default; ``config.toml`` at the
 repository root documents each one with the same default (a test compares them).
-An unknown section or key, or a value of the wrong type, is a :class:`ConfigError`
-naming the file and the key: a typo in a cron job's config must fail loudly
-(exit 2), not silently fall back to a default.
+An unknown section or key, or a value of the wrong type or out of its range, is a
+:class:`ConfigError` of one line naming the file, the key and the reason: a typo in
+a cron job's config must fail loudly (exit 2) before anything is written, not
+silently fall back to a default or crash mid-run. Command-line options go through
+the same checks (:func:`with_overrides`). The checks are declared in :data:`RULES`
+and run by pydantic, which already knows URLs, ranges, finite floats and strict
+types (a hand-written type checker lived here before and missed every range).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AnyHttpUrl, Field, TypeAdapter, ValidationError
 
 from archive.settings import ArchiveSettings, StoreSettings
 
@@ -77,11 +84,6 @@ LIVE_LINKS_CHOICES = ("dead", "all", "off")
 STYLE_CHOICES = ("relative", "absolute")
 
 
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-
-
 @dataclass(frozen=True, slots=True)
 class RescueSettings:
     """What ``linkrescue rescue`` does (each is also a command-line option).
@@ -110,12 +112,6 @@ class RescueSettings:
     recheck_days: float = 30.0
     listings: bool = True
 
-    def __post_init__(self) -> None:
-        _check_choice("only", self.only, ONLY_CHOICES)
-        _check_choice("live_links", self.live_links, LIVE_LINKS_CHOICES)
-        if self.concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-
 
 @dataclass(frozen=True, slots=True)
 class RewriteSettings:
@@ -129,9 +125,6 @@ class RewriteSettings:
 
     style: str = "relative"
     prefix: str = "/rescued/"
-
-    def __post_init__(self) -> None:
-        _check_choice("style", self.style, STYLE_CHOICES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +142,20 @@ class Config:
     @property
     def store_dir(self) -> Path:
         """The store folder, absolute: relative paths are taken from the config file's folder."""
-        path = Path(self.store.dir).expanduser()
+        return self.resolve(self.store.dir)
+
+    @property
+    def report_path(self) -> Path | None:
+        """Where ``[rescue] report`` goes: None for no report, ``-`` for standard output."""
+        report = self.rescue.report
+        if report in ("", "-"):
+            return Path(report) if report else None
+        return self.resolve(report)
+
+    def resolve(self, value: str) -> Path:
+        """A path from the config, absolute: relative paths are taken from the config file's
+        folder (a cron job's working folder is rarely the project's)."""
+        path = Path(value).expanduser()
         return path if path.is_absolute() else self.base_dir / path
 
 
@@ -188,7 +194,7 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def config_from_mapping(data: dict[str, Any], *, source: str, base_dir: Path) -> Config:
-    """Build a :class:`Config` from parsed TOML, checking every section, key and type."""
+    """Build a :class:`Config` from parsed TOML, checking every section, key, type and range."""
     sections: dict[str, Any] = {}
     for name, table in data.items():
         cls = SECTIONS.get(name)
@@ -196,52 +202,174 @@ def config_from_mapping(data: dict[str, Any], *, source: str, base_dir: Path) ->
             raise ConfigError(f"{source}: unknown section [{name}]")
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
-        sections[name] = _build(cls, table, f"{source}: [{name}]")
+        names = {f.name for f in fields(cls)}
+        for key in table:
+            if key not in names:
+                raise ConfigError(f"{source}: [{name}]: unknown key {key!r}")
+        checked = {
+            key: check_value(name, key, value, source=source) for key, value in table.items()
+        }
+        sections[name] = cls(**checked)
     return Config(base_dir=base_dir, **sections)
 
 
-def with_overrides(config: Config, section: str, **values: Any) -> Config:
-    """Return ``config`` with some keys of one section replaced (CLI options), type-checked."""
+def with_overrides(
+    config: Config, section: str, *, source: str = "command line", **values: Any
+) -> Config:
+    """``config`` with some keys of one section replaced (CLI options), checked as the file is.
+
+    ``source`` names where the values came from (an option such as ``--concurrency``)
+    in the one-line error.
+    """
     current = getattr(config, section)
-    checked = {k: _coerce(current, k, v, f"option for [{section}] {k}") for k, v in values.items()}
+    checked = {k: check_value(section, k, v, source=source) for k, v in values.items()}
+    return replace(config, **{section: replace(current, **checked)})
+
+
+# --- validation -----------------------------------------------------------------------------
+#
+# Every key's type and range is declared once, below, and checked by pydantic (strict: a
+# string is never read as a number, nor a number as a bool). The errors this prevents are
+# real: `cdx_per_second = -1` crashed the rate limiter with a traceback after the store
+# was created, `retries = -2` was accepted, `id_pattern = "(unclosed"` raised re.error in
+# the middle of a scan, and `url = "web.archive.org"` (no scheme) spent half a minute in
+# retries of a request httpx could never send.
+
+
+def _http_url(value: str) -> str:
+    """An absolute http(s) URL with a host (kept as written: pydantic's URL would add a ``/``)."""
     try:
-        return replace(config, **{section: replace(current, **checked)})
-    except ValueError as exc:
-        raise ConfigError(f"[{section}]: {exc}") from None
-
-
-def _build(cls: type[Any], table: dict[str, Any], where: str) -> Any:
-    default = cls()
-    names = {f.name for f in fields(cls)}
-    values = {}
-    for key, value in table.items():
-        if key not in names:
-            raise ConfigError(f"{where}: unknown key {key!r}")
-        values[key] = _coerce(default, key, value, f"{where} {key}")
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def _coerce(default: Any, key: str, value: Any, where: str) -> Any:
-    hints = typing.get_type_hints(type(default))
-    expected = hints[key]
-    origin = typing.get_origin(expected)
-    if origin is tuple:
-        (item_type, _ellipsis) = typing.get_args(expected)
-        if not isinstance(value, list | tuple) or not all(isinstance(v, item_type) for v in value):
-            raise ConfigError(f"{where} must be a list of {item_type.__name__}")
-        return tuple(value)
-    if origin in (types.UnionType, typing.Union):
-        allowed = tuple(a for a in typing.get_args(expected) if a is not type(None))
-        if value is None or isinstance(value, allowed):
-            return value
-        raise ConfigError(f"{where} must be {' or '.join(a.__name__ for a in allowed)}")
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if expected is int and isinstance(value, bool):
-        raise ConfigError(f"{where} must be an integer")
-    if not isinstance(value, expected):
-        raise ConfigError(f"{where} must be {expected.__name__}, not {type(value).__name__}")
+        _HTTP_URL.validate_python(value)
+    except ValidationError as exc:
+        detail = exc.errors(include_url=False)[0].get("ctx", {}).get("error")
+        why = f" ({detail})" if detail else ""
+        raise ValueError(f"not an http:// or https:// URL with a host{why}") from None
     return value
+
+
+def _http_url_or_empty(value: str) -> str:
+    return _http_url(value) if value else value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def _matching(pattern: str, meaning: str) -> AfterValidator:
+    """A string that must match ``pattern``, explained as ``meaning`` in the error."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {meaning}")
+        return value
+
+    return AfterValidator(check)
+
+
+_HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+_NonEmpty = Annotated[str, Field(min_length=1)]
+_Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Timeout = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Bytes = Annotated[int, Field(ge=1)]
+
+#: The accepted values of every key, by section. A key missing here is checked against its
+#: dataclass type only (a test requires an entry for each).
+RULES: dict[str, dict[str, Any]] = {
+    "corpus": {
+        "address_keys": list[_NonEmpty],
+        "id_pattern": Annotated[str, AfterValidator(_regex)],
+        "extensions": Annotated[
+            list[Annotated[str, _matching(r"\.[^/\\\s]+", "a file ending such as '.md'")]],
+            Field(min_length=1),
+        ],
+    },
+    "scan": {
+        "frontmatter_keys": list[_NonEmpty],
+        "max_file_bytes": _Bytes,
+        "workers": Annotated[int, Field(ge=0, le=256)],
+    },
+    "archive": {
+        "url": Annotated[str, AfterValidator(_http_url)],
+        "cdx_per_second": _Rate,
+        "playback_per_second": _Rate,
+        "pause_seconds": _Seconds,
+        "connect_timeout": _Timeout,
+        "read_timeout": _Timeout,
+        "body_timeout": _Seconds,
+        "retries": Annotated[int, Field(ge=0, le=20)],
+        "max_body_bytes": _Bytes,
+        # Sent as an HTTP header: printable ASCII only (httpx rejects anything else mid-run).
+        "user_agent": Annotated[
+            str, _matching(r"[\x20-\x7e]+", "printable ASCII, not empty (an HTTP header)")
+        ],
+        "collection": Annotated[
+            str, _matching(r"/?[^/?#\s]+/?", "one path segment such as 'web' (no '/', '?', spaces)")
+        ],
+        "cdx_url": Annotated[str, AfterValidator(_http_url_or_empty)],
+    },
+    "store": {"dir": _NonEmpty},
+    "rescue": {
+        "only": Literal["images", "links", "all"],
+        "live_links": Literal["dead", "all", "off"],
+        "concurrency": Annotated[int, Field(ge=1, le=100)],
+        "dry_run": bool,
+        "rewrite": bool,
+        "report": str,
+        "recheck_days": _Seconds,
+        "listings": bool,
+    },
+    "rewrite": {
+        "style": Literal["relative", "absolute"],
+        "prefix": str,
+    },
+}
+
+_ADAPTERS: dict[tuple[str, str], TypeAdapter[Any]] = {}
+
+
+def _adapter(section: str, key: str) -> TypeAdapter[Any]:
+    found = _ADAPTERS.get((section, key))
+    if found is None:
+        rule: Any = RULES.get(section, {}).get(key)
+        if rule is None:  # a key added without a rule: at least its type
+            rule = typing.get_type_hints(SECTIONS[section])[key]
+            if typing.get_origin(rule) is tuple:
+                rule = list[typing.get_args(rule)[0]]  # type: ignore[misc]
+        found = _ADAPTERS[(section, key)] = TypeAdapter(rule)
+    return found
+
+
+def check_value(section: str, key: str, value: Any, *, source: str) -> Any:
+    """``value`` for ``[section] key`` if acceptable (lists become tuples), else a
+    :class:`ConfigError` of one line naming ``source``, the key, the value and the reason."""
+    try:
+        checked = _adapter(section, key).validate_python(value, strict=True)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"{source}: [{section}] {key} = {_shown(value)}: {_reason(exc)}"
+        ) from None
+    return tuple(checked) if isinstance(checked, list) else checked
+
+
+def _reason(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    where = "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
+    return f"item {where}: {message}" if where else message
+
+
+def _shown(value: Any) -> str:
+    """The value as TOML would write it, short enough for one line."""
+    text = (
+        json.dumps(value, ensure_ascii=False)
+        if not isinstance(value, tuple)
+        else json.dumps(list(value), ensure_ascii=False)
+    )
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -18,6 +18,7 @@ from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
 from archive.transport import RequestCounts
 from crawler.config import Config
+from crawler.console import Verbosity
 from crawler.corpus import Problem, iter_documents
 from crawler.live import LiveChecker
 from crawler.output import report_problem
@@ -35,6 +36,8 @@ class JobResult:
 
     report: dict[str, Any]
     failed: bool
+    #: Documents the dry run's diff changes (0 outside a dry run).
+    diffs: int = 0
 
 
 def rescue(
@@ -45,6 +48,7 @@ def rescue(
     interactive: bool,
     diff_out: TextIO = sys.stdout,
     transport: httpx.BaseTransport | None = None,
+    verbosity: Verbosity = Verbosity.NORMAL,
 ) -> JobResult:
     """Scan ``roots``, rescue what they reference into the store, rewrite them."""
     run = RescueRun()
@@ -74,12 +78,12 @@ def rescue(
                 index.close()
         for diff in diffs:
             diff_out.write(diff.diff)
-        return JobResult(report_dict(run, RequestCounts(), 0), failed=False)
+        return JobResult(report_dict(run, RequestCounts(), 0), failed=False, diffs=len(diffs))
 
     live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
     try:
         counts = _fetch_and_rewrite(
-            run, corpus, tasks, config, live, now, console, interactive, transport
+            run, corpus, tasks, config, live, now, console, interactive, transport, verbosity
         )
     finally:
         if live is not None:
@@ -98,6 +102,7 @@ def _fetch_and_rewrite(
     console: Console,
     interactive: bool,
     transport: httpx.BaseTransport | None,
+    verbosity: Verbosity,
 ) -> RequestCounts:
     """Stages 2-4 with the store and the archive client open; the requests they made."""
     with (
@@ -120,6 +125,7 @@ def _fetch_and_rewrite(
             documents=run.documents,
             interactive=interactive,
             stored_bytes=lambda: rescuer.bytes,
+            verbosity=verbosity,
         )
         rescuer.on_done = progress.done
         with progress:

@@ -14,7 +14,9 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from crawler.console import plural
 from crawler.scan import FileResult, Record, Summary
 
 #: Rows per rich table: one table per batch keeps a large corpus streaming.
@@ -82,7 +84,13 @@ def _new_table() -> Table:
     return table
 
 
-def _row(record: Record) -> tuple[str, str, str, str]:
+def _row(record: Record) -> tuple[Text, Text, Text, Text]:
+    """The cells of one reference, as :class:`Text`: a URL or file name is data, never markup
+    (a URL holding ``[/x]`` made Rich raise ``MarkupError``; ``c[red].md`` lost its brackets)."""
+    return tuple(Text(cell) for cell in _cells(record))  # type: ignore[return-value]
+
+
+def _cells(record: Record) -> tuple[str, str, str, str]:
     ref, res = record.ref, record.res
     where = f"{record.file}:{ref.line}:{ref.column}"
     kind = str(ref.kind)
@@ -115,8 +123,20 @@ def _write_table(results: Iterable[FileResult], console: Console, summary: Summa
         console.print(table)
 
 
-def print_summary(console: Console, summary: Summary) -> None:
-    """Counts by kind and by status, and how many distinct resources (stderr)."""
+def print_summary(console: Console, summary: Summary, *, table: bool = True) -> None:
+    """Counts by kind and by status (``table``: not with ``-q``), and the closing line (stderr)."""
+    if table and summary.references:
+        _print_counts(console, summary)
+    console.print(
+        f"{plural(summary.documents, 'document')}, {plural(summary.references, 'reference')}, "
+        f"{plural(len(summary.resources), 'distinct resource')}, "
+        f"{plural(summary.problems, 'problem')}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _print_counts(console: Console, summary: Summary) -> None:
     table = Table(title="scan summary", show_header=True, pad_edge=False)
     table.add_column("references by kind")
     table.add_column("n", justify="right")
@@ -127,10 +147,5 @@ def print_summary(console: Console, summary: Summary) -> None:
     for i in range(max(len(kinds), len(statuses))):
         k = kinds[i] if i < len(kinds) else ("", "")
         s = statuses[i] if i < len(statuses) else ("", "")
-        table.add_row(k[0], str(k[1]), s[0], str(s[1]))
+        table.add_row(Text(k[0]), str(k[1]), Text(s[0]), str(s[1]))
     console.print(table)
-    console.print(
-        f"{summary.documents} documents, {summary.references} references, "
-        f"{len(summary.resources)} distinct resources, {summary.problems} problems",
-        highlight=False,
-    )

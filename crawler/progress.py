@@ -2,20 +2,23 @@
 
 On a terminal a rich progress bar counts resources and shows documents, bytes,
 requests by kind and the archive's current pause (after a 429 every worker
-waits, and a user watching should see why nothing moves). Off a terminal (cron,
-CI, a pipe) every finished resource and every archive warning is one plain,
-timestamped log line on stderr, which a log file keeps readable.
+waits, and a user watching should see why nothing moves); above it, one short
+line per finished resource and per warning: no timestamps, no archive URL
+wrapped around each original (the full detail is in ``--report`` and ``-v``).
+Off a terminal (cron, CI, a pipe) every finished resource and every archive
+warning is one plain, timestamped log line on stderr, which a log file keeps
+readable. ``-q`` keeps only warnings and the summary; ``-v`` adds the debug log.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,25 +31,69 @@ from rich.progress import Task as RichTask
 from rich.text import Text
 
 from archive.client import ArchiveClient
+from crawler.console import Verbosity
 from crawler.rescue import Task
 
 log = logging.getLogger("crawler")
 
+#: A Wayback-style playback prefix (``https://web.archive.org/web/2021id_/``) before an
+#: original URL: on a terminal the original alone says which resource a line is about.
+_PLAYBACK_PREFIX = re.compile(r"https?://[^\s/]+(?:/[^\s/]+)*?/\d{1,14}(?:[a-z]{2}_)?/(?=\S)")
+#: Longest URL shown on a terminal line; the report and ``-v`` keep it whole.
+SHORT_URL = 100
 
-def setup_logging(console: Console, *, interactive: bool, verbose: bool) -> None:
-    """Route the ``archive`` and ``crawler`` loggers to stderr, rich or plain."""
+
+def short_url(url: str) -> str:
+    """``https://www.ft.com/content/…`` without scheme, playback prefix or excess length."""
+    url = _PLAYBACK_PREFIX.sub("", url)
+    url = re.sub(r"^https?://", "", url)
+    return url if len(url) <= SHORT_URL else url[: SHORT_URL - 31] + "…" + url[-30:]
+
+
+class _ShortLines(logging.Handler):
+    """Log records as lines above the live display: no timestamp, and unless ``-v`` (which
+    keeps every detail) no playback prefix around each original URL."""
+
+    def __init__(self, console: Console, *, full: bool) -> None:
+        super().__init__()
+        self.console = console
+        self.full = full
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if not self.full:
+                message = _PLAYBACK_PREFIX.sub("", message)
+            style = "yellow" if record.levelno >= logging.WARNING else "dim"
+            self.console.print(Text(message, style=style), soft_wrap=True)
+        except Exception:  # a log line must never break the run
+            self.handleError(record)
+
+
+def setup_logging(console: Console, *, interactive: bool, verbosity: Verbosity) -> None:
+    """Route the ``archive`` and ``crawler`` loggers to stderr, short or timestamped."""
     handler: logging.Handler
     if interactive:
-        handler = RichHandler(console=console, show_path=False, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler = _ShortLines(console, full=verbosity is Verbosity.VERBOSE)
     else:
         handler = logging.StreamHandler(console.file)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    if verbosity is Verbosity.VERBOSE:
+        level = logging.DEBUG
+    elif verbosity is Verbosity.QUIET or interactive:
+        level = logging.WARNING  # on a terminal, finished resources are drawn, not logged
+    else:
+        level = logging.INFO
     for name in ("archive", "crawler"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
-        logger.setLevel(logging.INFO if verbose or not interactive else logging.WARNING)
+        logger.setLevel(level)
         logger.propagate = False
+    # httpx logs every request at INFO: part of the debug log only.
+    requests = logging.getLogger("httpx")
+    requests.handlers[:] = [handler] if verbosity is Verbosity.VERBOSE else []
+    requests.setLevel(logging.INFO if verbosity is Verbosity.VERBOSE else logging.WARNING)
+    requests.propagate = False
 
 
 class RescueProgress:
@@ -61,8 +108,11 @@ class RescueProgress:
         documents: int,
         interactive: bool,
         stored_bytes: Callable[[], int],
+        verbosity: Verbosity = Verbosity.NORMAL,
     ) -> None:
         self.client = client
+        self.console = console
+        self.verbosity = verbosity
         self.interactive = interactive
         self.documents = documents
         self.stored_bytes = stored_bytes
@@ -76,7 +126,7 @@ class RescueProgress:
             TimeElapsedColumn(),
             console=console,
             transient=False,
-            disable=not interactive,
+            disable=not interactive or verbosity is Verbosity.QUIET,
         )
         self._task = self._progress.add_task("rescue", total=total)
 
@@ -94,7 +144,9 @@ class RescueProgress:
         self.done_count += 1
         if self.interactive:
             self._progress.advance(self._task)
-            return
+            if self.verbosity is Verbosity.NORMAL:
+                self.console.print(_event_line(task), soft_wrap=True)
+                return
         where = f" -> {task.local_path}" if task.local_path else ""
         why = f" ({task.reason})" if task.reason and task.outcome != "rescued" else ""
         log.info(
@@ -112,6 +164,26 @@ class RescueProgress:
         if pause > 0:
             status.append(f" · archive asked us to wait: paused {pause:.0f} s", style="yellow")
         return status
+
+
+#: How each outcome reads on a terminal line.
+_OUTCOME_STYLE = {
+    "rescued": "green",
+    "failed": "red",
+    "not-archived": "yellow",
+    "blocked": "yellow",
+}
+
+
+def _event_line(task: Task) -> Text:
+    """``rescued       www.reuters.com/article/…`` (+ the reason of anything not rescued)."""
+    outcome = str(task.outcome)
+    line = Text(f"{outcome:<13} ", style=_OUTCOME_STYLE.get(outcome, "dim"))
+    line.append(short_url(task.url))
+    if task.reason and outcome != "rescued":
+        reason = _PLAYBACK_PREFIX.sub("", task.reason)
+        line.append(f"  ({reason if len(reason) <= 120 else reason[:119] + '…'})", style="dim")
+    return line
 
 
 class _LiveStatus(ProgressColumn):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -61,11 +62,19 @@ def report_dict(run: RescueRun, counts: RequestCounts, live_requests: int) -> di
     }
 
 
-def write_report(path: Path, report: dict[str, Any]) -> None:
-    """Write the report atomically: a cron job reading it never sees half a file."""
+def write_report(path: Path | None, report: dict[str, Any]) -> None:
+    """Write the report atomically (a cron job reading it never sees half a file), with the
+    mode any new file gets under the user's umask; ``None``: to standard output (``--report -``).
+    """
+    if path is None:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.flush()
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp creates 0600 whatever the umask; a report is meant to be read by others.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(report, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
@@ -73,6 +82,12 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; put it back at once
+    os.umask(mask)
+    return mask
 
 
 def print_summary(console: Console, report: dict[str, Any]) -> None:

@@ -41,9 +41,12 @@ def test_loading_the_documented_file_gives_the_defaults() -> None:
     [
         ("[scan]\nworkerz = 2\n", "[scan]: unknown key 'workerz'"),
         ("[scna]\n", "unknown section [scna]"),
-        ("[archive]\ncdx_per_second = 'fast'\n", "cdx_per_second must be float"),
-        ("[corpus]\naddress_keys = 'url'\n", "address_keys must be a list of str"),
-        ("[scan]\nworkers = true\n", "workers must be an integer"),
+        (
+            "[archive]\ncdx_per_second = 'fast'\n",
+            'cdx_per_second = "fast": input should be a valid number',
+        ),
+        ("[corpus]\naddress_keys = 'url'\n", 'address_keys = "url": input should be a valid list'),
+        ("[scan]\nworkers = true\n", "workers = true: input should be a valid integer"),
         ("[scan\n", "not valid TOML"),
     ],
 )

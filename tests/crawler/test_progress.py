@@ -10,7 +10,8 @@ from rich.console import Console
 from archive.client import ArchiveClient
 from archive.model import Want
 from archive.settings import ArchiveSettings
-from crawler.progress import RescueProgress, human_bytes, setup_logging
+from crawler.console import Verbosity
+from crawler.progress import RescueProgress, human_bytes, setup_logging, short_url
 from crawler.rescue import Task
 
 
@@ -34,7 +35,7 @@ def test_terminal_status_shows_a_pause_while_nothing_finishes() -> None:
 def test_off_a_terminal_every_resource_is_one_plain_line() -> None:
     out = io.StringIO()
     console = Console(file=out)
-    setup_logging(console, interactive=False, verbose=False)
+    setup_logging(console, interactive=False, verbosity=Verbosity.NORMAL)
     try:
         with ArchiveClient(ArchiveSettings(url="http://127.0.0.1:9")) as client:
             progress = RescueProgress(
@@ -54,6 +55,92 @@ def test_off_a_terminal_every_resource_is_one_plain_line() -> None:
     assert lines[0].endswith("INFO [1/2] rescued https://x.org/a.png -> x.org/a.png")
     assert lines[1].endswith(
         "INFO [2/2] not-archived https://x.org/b.png (the archive answered 404)"
+    )
+
+
+def test_on_a_terminal_one_short_line_per_event_without_timestamps() -> None:
+    """A person watching sees what happened to each resource, not a log: the original URL
+    without scheme or playback prefix, the reason of a failure, and warnings as lines."""
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=200, color_system=None)
+    setup_logging(console, interactive=True, verbosity=Verbosity.NORMAL)
+    try:
+        with ArchiveClient(ArchiveSettings(url="http://127.0.0.1:9")) as client:
+            progress = RescueProgress(
+                console, client, total=2, documents=1, interactive=True, stored_bytes=lambda: 0
+            )
+            rescued = Task(
+                "k1",
+                "https://assets.thestandnews.com/media/photos/template-15_fLjge_6pSMPpS.png",
+                Want.IMAGE,
+                None,
+                None,
+                live=False,
+            )
+            rescued.outcome = "rescued"
+            rescued.local_path = "assets.thestandnews.com/media/photos/template-15.png"
+            failed = Task("k2", "https://www.ft.com/content/abc", Want.PAGE, None, None, live=False)
+            failed.outcome = "failed"
+            failed.reason = (
+                "gave up after 6 attempts: connection to the archive failed "
+                "(https://web.archive.org/web/20211229095346id_/https://www.ft.com/content/abc)"
+            )
+            with progress:
+                progress.done(rescued)
+                progress.done(failed)
+                logging.getLogger("archive.ratelimit").warning(
+                    "archive answered 429 Too Many Requests: pausing every worker for 60.0 s"
+                )
+    finally:
+        for name in ("archive", "crawler"):
+            logging.getLogger(name).handlers.clear()
+    text = out.getvalue()
+    assert (
+        "rescued       assets.thestandnews.com/media/photos/template-15_fLjge_6pSMPpS.png" in text
+    )
+    assert (
+        "failed        www.ft.com/content/abc  (gave up after 6 attempts: connection to the "
+        in text
+    )
+    assert "failed (https://www.ft.com/content/abc)" in text  # no playback prefix repeated
+    assert "web.archive.org/web/" not in text
+    assert "pausing every worker for 60.0 s" in text
+    assert "INFO" not in text and "WARNING" not in text
+    assert not any(line[:4].isdigit() for line in text.splitlines())  # no timestamps
+
+
+def test_quiet_on_a_terminal_shows_no_event_lines() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=200, color_system=None)
+    setup_logging(console, interactive=True, verbosity=Verbosity.QUIET)
+    try:
+        with ArchiveClient(ArchiveSettings(url="http://127.0.0.1:9")) as client:
+            progress = RescueProgress(
+                console,
+                client,
+                total=1,
+                documents=1,
+                interactive=True,
+                stored_bytes=lambda: 0,
+                verbosity=Verbosity.QUIET,
+            )
+            task = Task("k1", "https://x.org/a.png", Want.IMAGE, None, None, live=False)
+            task.outcome = "rescued"
+            with progress:
+                progress.done(task)
+    finally:
+        for name in ("archive", "crawler"):
+            logging.getLogger(name).handlers.clear()
+    assert "x.org" not in out.getvalue()
+    assert "rescuing" not in out.getvalue()
+
+
+def test_short_url_keeps_the_original_and_both_ends() -> None:
+    assert short_url("http://web.archive.org/web/2021im_/https://a.org/x.png") == "a.org/x.png"
+    long = "https://thestandnews.com/china/" + "聊" * 200 + "/end"
+    shown = short_url(long)
+    assert (
+        len(shown) == 100 and shown.startswith("thestandnews.com/china/") and shown.endswith("/end")
     )
 
 
