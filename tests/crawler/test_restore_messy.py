@@ -223,5 +223,5 @@ def test_restore_names_the_line_edited_by_hand_and_restores_everything_else(
     edited.write_text(partly.replace(moved_to, local), encoding="utf-8")
     done = linkrescue("restore", "content", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "1 documents restored (1 references)" in done.stderr
+    assert "1 document restored (1 reference)" in done.stderr
     assert files_under(tmp_path / "content") == originals

@@ -113,5 +113,5 @@ def test_a_moved_project_rescues_again_with_no_request_and_restores(
 
     done = linkrescue("restore", "content", cwd=moved)
     assert done.returncode == 0, done.stderr
-    assert "1 documents restored (4 references), 0 problems" in done.stderr
+    assert "1 document restored (4 references), 0 problems" in done.stderr
     assert article.read_bytes() == ARTICLE.encode()
