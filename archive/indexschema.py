@@ -69,6 +69,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
     ),
+    # 2: the archive (root and collection) that gave each answer. A "not archived"
+    # from a misconfigured archive URL was reused against the right one for 30 days;
+    # now a negative answer is reused only against the archive that gave it. NULL:
+    # recorded before this, by an unknown archive (asked again).
+    (
+        "ALTER TABLE resources ADD COLUMN archive TEXT",
+        "ALTER TABLE attempts ADD COLUMN archive TEXT",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 
@@ -108,6 +116,8 @@ class IndexedResource:
     cdx_digest: str | None = None
     verified: bool | None = None
     fetched_at: datetime | None = None
+    #: The archive that gave the latest answer (:func:`archive.probe.archive_identity`).
+    archive: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +129,7 @@ class Attempt:
     at: datetime
     outcome: Outcome
     reason: str
+    archive: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +169,5 @@ def resource_of(row: sqlite3.Row) -> IndexedResource:
         cdx_digest=row["cdx_digest"],
         verified=None if row["verified"] is None else bool(row["verified"]),
         fetched_at=None if row["fetched_at"] is None else time_of(row["fetched_at"]),
+        archive=row["archive"],
     )

@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from archive.model import Outcome
 from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
@@ -133,13 +134,23 @@ def rescue_command(
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", min=1, help="Resources fetched at once.")
     ] = None,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Ask the archive again about resources remembered as not archived or "
+            "blocked, however recent the answer (ignores [rescue] recheck_days).",
+            show_default=False,
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every resource.")] = False,
 ) -> None:
     """Rescue every link and image into the local store and point the documents at the copies.
 
     Exit 0 when every reference ended rescued, internal, local, skipped or not
-    archived; 1 when some failed for reasons that may pass (retried next run);
-    2 for a usage or configuration error.
+    archived; 1 when some failed for reasons that may pass (retried next run),
+    or the archive cannot be reached (no network); 2 for a usage or configuration
+    error, including an archive URL where no archive answers.
     """
     cfg = _config(config)
     try:
@@ -158,6 +169,8 @@ def rescue_command(
             rescue_values["report"] = str(report)
         if concurrency is not None:
             rescue_values["concurrency"] = concurrency
+        if recheck:
+            rescue_values["recheck_days"] = 0.0
         cfg = with_overrides(cfg, "rescue", **rescue_values)
     except ConfigError as exc:
         _fail(str(exc))
@@ -168,6 +181,11 @@ def rescue_command(
         result = job.rescue(paths, cfg, console=err, interactive=interactive)
     except InputError as exc:
         _fail(str(exc))
+    except ArchiveMisconfigured as exc:
+        _fail(str(exc))
+    except ArchiveUnreachable as exc:
+        print(f"linkrescue: {exc}: nothing was changed; run again when online", file=sys.stderr)
+        raise typer.Exit(1) from None
     print_rescue_summary(err, result.report)
     if cfg.rescue.dry_run:
         pending = sum(1 for item in result.report["items"] if item["outcome"] is None)
