@@ -10,6 +10,7 @@ user meets it, on a real pywb on loopback with Stand-News-shaped articles.
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import sqlite3
@@ -329,3 +330,81 @@ def test_when_other_names_resolve_a_name_not_found_is_dead(
     assert found[GONE]["outcome"] == "rescued"  # dead: its copy is in the archive
     assert found[alive]["outcome"] == "skipped"
     assert found[alive]["reason"] == "live (HTTP 200)"
+
+
+class _Vanishing(BaseHTTPRequestHandler):
+    """Forwards to pywb, one connection per request, and closes its port for good
+    after ``limit`` requests: the archive goes away in the middle of a run."""
+
+    protocol_version = "HTTP/1.0"
+    server: _VanishingServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.served += 1
+            last = self.server.served >= self.server.limit
+        upstream = http.client.HTTPConnection(self.server.upstream, timeout=10)
+        upstream.request("GET", self.path, headers={"User-Agent": "proxy"})
+        answer = upstream.getresponse()
+        body = answer.read()
+        self.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        upstream.close()
+        if last:
+            threading.Thread(target=self.server.vanish, daemon=True).start()
+
+
+class _VanishingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, upstream: str, limit: int) -> None:
+        super().__init__(("127.0.0.1", 0), _Vanishing)
+        self.upstream = upstream
+        self.limit = limit
+        self.served = 0
+        self.lock = threading.Lock()
+
+    def vanish(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def test_an_archive_gone_in_the_middle_of_a_run_leaves_nothing_half_done(
+    pywb: Pywb, tmp_path: Path
+) -> None:
+    files = corpus(tmp_path, ARTICLE + f"\n[FT]({FT})\n")
+    proxy = _VanishingServer(pywb.url.removeprefix("http://"), limit=2)  # the probe, one more
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    host, port = proxy.server_address[:2]
+    configure(tmp_path, f"http://{host!s}:{port}", live_links="all")
+    (tmp_path / "config.toml").write_text(
+        (tmp_path / "config.toml").read_text() + "concurrency = 1\n", encoding="utf-8"
+    )
+
+    gone = linkrescue("rescue", "content", cwd=tmp_path)
+
+    assert gone.returncode == 1, gone.stderr
+    assert gone.stderr.splitlines()[-1] == (
+        f"linkrescue: cannot reach the archive at http://{host!s}:{port} (connection refused): "
+        "nothing was changed; run again when online"
+    )
+    assert "stopping: cannot reach the archive" in gone.stderr  # after the probe passed
+    assert unchanged(files)  # no document rewritten with half the copies
+    # Only what was rescued is recorded; nothing a later run would take as an answer.
+    outcomes = index_rows(tmp_path, "SELECT DISTINCT outcome FROM attempts")
+    assert outcomes in ([], [("rescued",)])
+
+    again = linkrescue(
+        "rescue", "content", "--archive-url", pywb.url, "--report", "r.json", cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    data = report(tmp_path)
+    assert data["rescued"] == 2 and data["not_archived"] == 1
