@@ -3,10 +3,15 @@ answer (tests/support/recordings.py) and on which archive an answer is tied to."
 
 from __future__ import annotations
 
+import errno
+import socket
 from dataclasses import replace
+
+import httpx
 
 from archive.probe import archive_identity, looks_like_cdx
 from archive.settings import ArchiveSettings
+from archive.transport import unreachable_reason
 from tests.support.recordings import RECORDINGS, body_of, load
 
 
@@ -61,3 +66,28 @@ def test_an_archive_is_its_root_and_collection() -> None:
     pywb = replace(ia, url="http://127.0.0.1:8080", collection="stand-news")
     assert archive_identity(pywb) == "http://127.0.0.1:8080/stand-news"
     assert archive_identity(replace(pywb, collection="web")) != archive_identity(pywb)
+
+
+def test_what_counts_as_an_archive_out_of_reach() -> None:
+    """The real failures are exercised on loopback and with .invalid hosts
+    (test_client_faults.py); a resolver that cannot reach its server (EAI_AGAIN) cannot
+    be produced there, so its rule is checked on the exception chain httpx raises."""
+
+    def chained(cause: BaseException) -> httpx.ConnectError:
+        try:
+            try:
+                raise cause
+            except OSError as exc:
+                raise httpx.ConnectError(str(exc)) from exc
+        except httpx.ConnectError as outer:
+            return outer
+
+    again = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    assert unreachable_reason(chained(again), answered_before=False) == "name not resolved"
+    assert unreachable_reason(chained(again), answered_before=True) is None  # a hiccup
+    noname = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert unreachable_reason(chained(noname), answered_before=True) == "name not resolved"
+    refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+    assert unreachable_reason(chained(refused), answered_before=True) == "connection refused"
+    reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+    assert unreachable_reason(chained(reset), answered_before=False) is None  # retried
