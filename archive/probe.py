@@ -83,9 +83,11 @@ def probe_cdx(http: ArchiveHTTP, settings: ArchiveSettings) -> None:
     """
     endpoint = cdx_endpoint(settings)
     setting = setting_name(settings)
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ArchiveMisconfigured(setting, f"{endpoint!r} is not an http(s) URL")
+    # Without a scheme every request failed with UnsupportedProtocol, retried (34 s).
+    for name, url in (("[archive] url (--archive-url)", settings.url), (setting, endpoint)):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ArchiveMisconfigured(name, f"{url!r} is not an http(s) URL")
 
     def handle(response: httpx.Response) -> None:
         status = response.status_code

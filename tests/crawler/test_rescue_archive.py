@@ -202,6 +202,19 @@ def test_a_wrong_cdx_url_names_that_setting(pywb: Pywb, tmp_path: Path) -> None:
     assert unchanged(files) and not (tmp_path / "rescued").exists()
 
 
+@pytest.mark.parametrize("url", ["web.archive.org", "not a url"])
+def test_an_archive_url_without_a_scheme_is_an_error_at_once(tmp_path: Path, url: str) -> None:
+    files = corpus(tmp_path)
+    configure(tmp_path, "https://web.archive.org")
+    start = time.monotonic()
+    done = linkrescue("rescue", "content", "--archive-url", url, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert time.monotonic() - start < 10
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("linkrescue: ") and "url" in line and url in line
+    assert unchanged(files) and not (tmp_path / "rescued").exists()
+
+
 @pytest.fixture
 def empty_archive() -> Iterator[FaultServer]:
     """An archive that holds nothing: its CDX API answers no rows (as pywb: an empty
