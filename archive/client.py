@@ -27,7 +27,6 @@ Outcomes are values (:class:`~archive.model.Result`): ``rescued``, ``not-archive
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -50,6 +49,7 @@ from archive.errors import (
 )
 from archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
 from archive.playback import Layout, Memento, fetch_capture
+from archive.probe import archive_identity, probe_cdx
 from archive.ratelimit import ArchiveLimits
 from archive.settings import ArchiveSettings
 from archive.snapshots import (
@@ -86,7 +86,7 @@ class ArchiveClient:
         backoff_base: float = 1.0,
         backoff_max: float = 120.0,
         trust_listings: bool = True,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings or ArchiveSettings()
         self.http = ArchiveHTTP(
@@ -122,6 +122,21 @@ class ArchiveClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # --- which archive, and is it there ------------------------------------------
+
+    @property
+    def archive(self) -> str:
+        """The archive this client asks (root and collection): answers are recorded
+        with it and reused only against the same archive."""
+        return archive_identity(self.settings)
+
+    def probe(self) -> None:
+        """Check once, before the first lookup, that a CDX API answers at the configured
+        address. Raises :class:`~archive.errors.ArchiveMisconfigured` (a wrong setting)
+        or :class:`~archive.errors.ArchiveUnreachable` (no network, or nothing listening);
+        see :mod:`archive.probe`."""
+        probe_cdx(self.http, self.settings)
 
     # --- the CDX index ---------------------------------------------------------------
 
@@ -192,7 +207,9 @@ class ArchiveClient:
         want: Want = Want.ANY,
         sink: Sink,
     ) -> Result:
-        """Choose and fetch the capture standing for ``url``; never raises an ArchiveError.
+        """Choose and fetch the capture standing for ``url``; raises no ArchiveError about
+        the resource (only :class:`~archive.errors.ArchiveUnreachable` and
+        :class:`~archive.errors.ArchiveStopped`, which are about the archive).
 
         ``url`` is the original (live) URL; ``timestamp`` the one written in the
         reference (1-14 digits) if any; ``near`` the document's date as 14 digits

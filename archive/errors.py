@@ -13,6 +13,11 @@ Three families, because they call for three different reactions:
   can use as the rescued resource (wrong media type, a captured error page, a
   redirect loop, too large, bytes that contradict the index). Another capture of
   the same URL may still do.
+
+And three that are about the archive, not a resource, so no resource's outcome:
+:class:`ArchiveUnreachable` (no network, nothing listening: the run ends, exit 1),
+:class:`ArchiveMisconfigured` (no archive at the configured address: exit 2) and
+:class:`ArchiveStopped` (the run stopped asking, its breaker tripped).
 """
 
 from __future__ import annotations
@@ -155,3 +160,44 @@ class DigestMismatch(CaptureRejected):
     """The bytes do not hash to the index's digest: corrupt or not the indexed capture."""
 
     try_others = False
+
+
+# --- the archive itself is not there: the run stops asking it -------------------
+
+
+class ArchiveUnreachable(ArchiveError):
+    """The archive's own host does not resolve, or refuses connections.
+
+    Not a :class:`TransientError`: no retry within this run can help (a machine
+    without network spent 69 s and 48 playback attempts retrying ``Name or
+    service not known`` before its summary). The transport stops asking the
+    archive at once, every worker with it, and the crawl ends without recording an
+    answer, so every resource is asked again by the next run. Timeouts, 5xx and
+    resets stay transient: those pass.
+    """
+
+    def __init__(self, archive: str, why: str) -> None:
+        super().__init__(f"cannot reach the archive at {archive} ({why})")
+        self.archive = archive
+        self.why = why
+
+
+class ArchiveMisconfigured(ArchiveError):
+    """The configured archive is not there: its CDX endpoint answered 404 or
+    something that is not a CDX answer (an HTML page), or redirected elsewhere.
+
+    A wrong setting, not a verdict on any resource (``--archive-url
+    http://host/web/`` asks ``/web/web/…`` and gets 404 for everything: recorded
+    as "not archived", those answers were reused for 30 days). ``setting`` names
+    what to fix, as the user writes it.
+    """
+
+    def __init__(self, setting: str, detail: str) -> None:
+        super().__init__(f"{setting}: {detail}")
+        self.setting = setting
+        self.detail = detail
+
+
+class ArchiveStopped(ArchiveError):
+    """This run stopped asking the archive (its breaker tripped, or it is out of
+    reach); raised instead of sending a request, never retried."""

@@ -110,47 +110,68 @@ class Index:
 
     # --- resources and attempts -------------------------------------------------
 
-    def record_attempt(self, key: str, url: str, outcome: Outcome, reason: str = "") -> None:
+    def record_attempt(
+        self,
+        key: str,
+        url: str,
+        outcome: Outcome,
+        reason: str = "",
+        *,
+        archive: str | None = None,
+    ) -> None:
         """Record an attempt that did not rescue (not archived, blocked, failed).
 
         Appends to ``attempts`` and updates the resource's outcome, except that a
         resource already rescued stays rescued: its bytes are on disk whatever a
-        later run's network did, and the history keeps the failure.
+        later run's network did, and the history keeps the failure. ``archive``:
+        the archive that gave the answer (a negative is reused only against it).
         """
         if outcome is Outcome.RESCUED:
             raise ValueError("a rescue is recorded with record_rescue(), which needs the capture")
         now = self.now()
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO attempts (key, url, at, outcome, reason) VALUES (?, ?, ?, ?, ?)",
-                (key, url, now, outcome.value, reason),
+                """INSERT INTO attempts (key, url, at, outcome, reason, archive)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (key, url, now, outcome.value, reason, archive),
             )
             db.execute(
-                """INSERT INTO resources (key, url, outcome, reason, last_attempt_at)
-                   VALUES (?, ?, ?, ?, ?)
+                """INSERT INTO resources (key, url, outcome, reason, last_attempt_at, archive)
+                   VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (key) DO UPDATE SET
                      last_attempt_at = excluded.last_attempt_at,
                      url = CASE WHEN outcome = 'rescued' THEN url ELSE excluded.url END,
                      reason = CASE WHEN outcome = 'rescued' THEN reason ELSE excluded.reason END,
+                     archive = CASE WHEN outcome = 'rescued' THEN archive ELSE excluded.archive END,
                      outcome = CASE WHEN outcome = 'rescued' THEN outcome ELSE excluded.outcome END
                 """,
-                (key, url, outcome.value, reason, now),
+                (key, url, outcome.value, reason, now, archive),
             )
 
-    def record_rescue(self, key: str, url: str, stored: StoredResource, capture: Capture) -> None:
-        """Record that ``key`` was rescued: the capture, the stored file, and an attempt."""
+    def record_rescue(
+        self,
+        key: str,
+        url: str,
+        stored: StoredResource,
+        capture: Capture,
+        *,
+        archive: str | None = None,
+    ) -> None:
+        """Record that ``key`` was rescued: the capture, the stored file, and an attempt
+        (``archive``: the archive it came from)."""
         now = self.now()
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO attempts (key, url, at, outcome, reason) VALUES (?, ?, ?, ?, '')",
-                (key, url, now, Outcome.RESCUED.value),
+                """INSERT INTO attempts (key, url, at, outcome, reason, archive)
+                   VALUES (?, ?, ?, ?, '', ?)""",
+                (key, url, now, Outcome.RESCUED.value, archive),
             )
             db.execute(
                 """INSERT OR REPLACE INTO resources (key, url, outcome, reason, path, captured_url,
                      timestamp, archive_url, mimetype, size, sha256, sha1_base32, cdx_digest,
                      verified, fetched_at, last_attempt_at, header_mimetype, index_mimetype,
-                     sniffed_mimetype, mimetype_note)
-                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     sniffed_mimetype, mimetype_note, archive)
+                   VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     key,
                     url,
@@ -171,6 +192,7 @@ class Index:
                     capture.index_mimetype,
                     stored.sniffed,
                     stored.note,
+                    archive,
                 ),
             )
 
@@ -197,7 +219,14 @@ class Index:
         """The attempts for ``key``, oldest first."""
         rows = self._query("SELECT * FROM attempts WHERE key = ? ORDER BY id", (key,))
         return [
-            Attempt(r["key"], r["url"], time_of(r["at"]), Outcome(r["outcome"]), r["reason"])
+            Attempt(
+                r["key"],
+                r["url"],
+                time_of(r["at"]),
+                Outcome(r["outcome"]),
+                r["reason"],
+                r["archive"],
+            )
             for r in rows
         ]
 

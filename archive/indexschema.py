@@ -81,6 +81,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE resources ADD COLUMN sniffed_mimetype TEXT",
         "ALTER TABLE resources ADD COLUMN mimetype_note TEXT NOT NULL DEFAULT ''",
     ),
+    # The archive (root and collection) that gave each answer. A "not archived"
+    # from a misconfigured archive URL was reused against the right one for 30 days;
+    # now a negative answer is reused only against the archive that gave it. NULL:
+    # recorded before this, by an unknown archive (asked again).
+    (
+        "ALTER TABLE resources ADD COLUMN archive TEXT",
+        "ALTER TABLE attempts ADD COLUMN archive TEXT",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 
@@ -127,6 +135,8 @@ class IndexedResource:
     index_mimetype: str | None = None
     sniffed_mimetype: str | None = None
     mimetype_note: str = ""
+    #: The archive that gave the latest answer (:func:`archive.probe.archive_identity`).
+    archive: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +148,7 @@ class Attempt:
     at: datetime
     outcome: Outcome
     reason: str
+    archive: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,4 +192,5 @@ def resource_of(row: sqlite3.Row) -> IndexedResource:
         index_mimetype=row["index_mimetype"],
         sniffed_mimetype=row["sniffed_mimetype"],
         mimetype_note=row["mimetype_note"],
+        archive=row["archive"],
     )

@@ -14,16 +14,26 @@ archive rate-limiting or failing (EDGI ``is_memento_response``).
 from __future__ import annotations
 
 import email.utils
+import errno
+import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from archive.errors import ArchiveTimeout, FetchError, RateLimited, ServerError
+from archive.errors import (
+    ArchiveError,
+    ArchiveStopped,
+    ArchiveTimeout,
+    ArchiveUnreachable,
+    FetchError,
+    RateLimited,
+    ServerError,
+)
 from archive.ratelimit import ArchiveLimits, Endpoint
 from archive.retry import RETRYABLE_STATUSES, call_with_retries
 from archive.settings import ArchiveSettings
@@ -70,6 +80,11 @@ class ArchiveHTTP:
     """The HTTP side of one archive, shared by all worker threads.
 
     ``httpx.Client`` is thread-safe; the limiter and counters here are too.
+
+    :meth:`stop` makes every later exchange raise at once, in every thread, and
+    wakes the threads waiting to retry: an archive found out of reach
+    (:class:`~archive.errors.ArchiveUnreachable`, raised by the exchange that
+    found it) or a run's breaker costs no further request.
     """
 
     def __init__(
@@ -80,7 +95,7 @@ class ArchiveHTTP:
         limits: ArchiveLimits | None = None,
         backoff_base: float = 1.0,
         backoff_max: float = 120.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
         self.limits = limits or ArchiveLimits.create(
@@ -88,7 +103,11 @@ class ArchiveHTTP:
         )
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        self._sleep = sleep
+        self._stopping = threading.Event()
+        self._stopped: ArchiveError | None = None
+        self._answered = False
+        # A retry's wait ends early when the run stops asking (tests inject their own).
+        self._sleep: Callable[[float], None] = sleep or self._wait
         self._counts_lock = threading.Lock()
         self._counts = {Endpoint.CDX: 0, Endpoint.PLAYBACK: 0}
         self.client = httpx.Client(
@@ -117,6 +136,29 @@ class ArchiveHTTP:
 
     def close(self) -> None:
         self.client.close()
+
+    @property
+    def stopped(self) -> ArchiveError | None:
+        """Why this run stopped asking the archive, or None while it still asks."""
+        with self._counts_lock:
+            return self._stopped
+
+    def stop(self, why: ArchiveError) -> None:
+        """Send no further request: every exchange raises instead (the first reason stays)."""
+        with self._counts_lock:
+            if self._stopped is None:
+                self._stopped = why
+        self._stopping.set()
+
+    def _wait(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    def _raise_if_stopped(self) -> None:
+        why = self.stopped
+        if isinstance(why, ArchiveUnreachable):
+            raise ArchiveUnreachable(why.archive, why.why)
+        if why is not None:
+            raise ArchiveStopped(f"stopped asking the archive: {why}")
 
     def exchange(
         self,
@@ -149,16 +191,26 @@ class ArchiveHTTP:
         handle: Callable[[httpx.Response], T],
         params: Mapping[str, str] | None,
     ) -> T:
+        self._raise_if_stopped()
         self.limits.acquire(endpoint)
+        self._raise_if_stopped()
         with self._counts_lock:
             self._counts[endpoint] += 1
         try:
             with self.client.stream("GET", url, params=params) as response:
+                self._answered = True
                 if not is_memento(response):
                     self._raise_for_archive_status(response)
                 return handle(response)
         except httpx.TimeoutException as exc:
             raise ArchiveTimeout(f"timed out talking to the archive ({url}): {exc!r}") from exc
+        except httpx.ConnectError as exc:
+            why = unreachable_reason(exc, answered_before=self._answered)
+            if why is not None:
+                unreachable = ArchiveUnreachable(_origin(url), why)
+                self.stop(unreachable)
+                raise unreachable from exc
+            raise FetchError(f"connection to the archive failed ({url}): {exc!r}") from exc
         except httpx.TransportError as exc:
             raise FetchError(f"connection to the archive failed ({url}): {exc!r}") from exc
 
@@ -175,6 +227,50 @@ class ArchiveHTTP:
             raise RateLimited(url, retry_after)
         if status in RETRYABLE_STATUSES:
             raise ServerError(url, status)
+
+
+#: getaddrinfo errors meaning the name does not exist here (no DNS answer at all offline).
+_NOT_RESOLVED = frozenset(
+    code
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code
+)
+
+
+def unreachable_reason(exc: BaseException, *, answered_before: bool) -> str | None:
+    """``name not resolved`` or ``connection refused`` when a failed connection says
+    the archive's host is out of reach for this run; None for a failure that may pass.
+
+    ``EAI_AGAIN`` ("Temporary failure in name resolution") is what a machine whose
+    resolver cannot reach its server gets, offline, so it counts too, but only
+    until the archive has answered once in this run: after that it is a hiccup,
+    retried like a reset.
+    """
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in _NOT_RESOLVED:
+                return "name not resolved"
+            if cause.errno == getattr(socket, "EAI_AGAIN", None) and not answered_before:
+                return "name not resolved"
+            return None
+        if isinstance(cause, ConnectionRefusedError) or (
+            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+        ):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "name not resolved"
+    if "connection refused" in text:
+        return "connection refused"
+    return None
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: the archive named in the one-line message."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _drain(response: httpx.Response, limit: int = 65536) -> None:

@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from archive.client import ArchiveClient
+from archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from archive.model import Outcome
 from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
@@ -199,14 +200,24 @@ def rescue_command(
             "--concurrency", metavar="N", help="Resources fetched at once ([rescue] concurrency)."
         ),
     ] = None,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Ask the archive again about resources remembered as not archived or "
+            "blocked, however recent the answer (ignores [rescue] recheck_days).",
+            show_default=False,
+        ),
+    ] = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Rescue every link and image into the local store and point the documents at the copies.
 
     Exit 0 when every reference ended rescued, internal, local, skipped or not
-    archived; 1 when some failed for reasons that may pass (retried next run);
-    2 for a usage or configuration error; 70 for an internal error.
+    archived; 1 when some failed for reasons that may pass (retried next run),
+    or the archive cannot be reached (no network); 2 for a usage or configuration
+    error, including an archive URL where no archive answers; 70 for an internal error.
     """
     term = Terminal.open(quiet=quiet, verbose=verbose)
     cfg = _config(config)
@@ -225,6 +236,8 @@ def rescue_command(
         cfg = _override(cfg, "rescue", "--report", report=value)
     if concurrency is not None:
         cfg = _override(cfg, "rescue", "--concurrency", concurrency=concurrency)
+    if recheck:
+        cfg = _override(cfg, "rescue", "--recheck", recheck_days=0.0)
     report_path = cfg.report_path
     to_stdout = report_path is not None and str(report_path) == "-"
     if to_stdout and cfg.rescue.dry_run:
@@ -239,8 +252,10 @@ def rescue_command(
             interactive=term.interactive,
             verbosity=term.verbosity,
         )
-    except InputError as exc:
+    except (InputError, ArchiveMisconfigured) as exc:
         _fail(str(exc))
+    except ArchiveUnreachable as exc:
+        _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
     print_rescue_summary(term.err, result.report)
     if result.report["documents"] == 0 and not result.report["problems"]:
         _no_documents(term, paths, cfg)
@@ -339,10 +354,16 @@ def verify_command(
     with Store(root) as opened:
         problems = opened.verify()
         if repair and problems:
-            with ArchiveClient(cfg.archive) as client:
-                for item in repair_files(opened, client, problems):
-                    done = "repaired" if item.outcome is Outcome.RESCUED else "not repaired"
-                    print(f"{done}: {root / item.path} ({item.reason})")
+            try:
+                with ArchiveClient(cfg.archive) as client:
+                    for item in repair_files(opened, client, problems):
+                        done = "repaired" if item.outcome is Outcome.RESCUED else "not repaired"
+                        print(f"{done}: {root / item.path} ({item.reason})")
+            except ArchiveUnreachable as exc:
+                _fail(
+                    f"{exc}: what was not put back is still missing; run again when online",
+                    exits.RETRY,
+                )
             problems = opened.verify()
         rescued = list(opened.index.resources(Outcome.RESCUED))
         count = len(rescued)

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from archive.client import ArchiveClient
 from archive.index import Index
+from archive.probe import archive_identity
 from archive.store import Store
 from archive.storepaths import INDEX_FILENAME
 from archive.transport import RequestCounts
@@ -25,7 +26,7 @@ from crawler.output import report_problem
 from crawler.progress import RescueProgress
 from crawler.repair import repair_stored
 from crawler.report import report_dict
-from crawler.rescue import Inventory, Rescuer, RescueRun, Task, inventory, settle_known
+from crawler.rescue import Inventory, Rescuer, RescueRun, Task, check_archive, inventory, settle_all
 from crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
 from crawler.scan import Corpus
 
@@ -64,18 +65,16 @@ def rescue(
     now = datetime.now(UTC)
 
     if config.rescue.dry_run:
-        index_path = config.store_dir / INDEX_FILENAME
-        index = Index(index_path) if index_path.is_file() else None
-        try:
-            for task in tasks:
-                if index is None or not settle_known(
-                    task, index, config.store_dir, recheck_days=config.rescue.recheck_days, now=now
-                ):
-                    task.reason = "would be looked up in the archive (dry run)"
-            diffs = _rewrite(run, corpus, config, None, dry_run=True)
-        finally:
-            if index is not None:
-                index.close()
+        pending = settle_all(
+            tasks,
+            config.store_dir,
+            archive=archive_identity(config.archive),
+            recheck_days=config.rescue.recheck_days,
+            now=now,
+        )
+        for task in pending:
+            task.reason = "would be looked up in the archive (dry run)"
+        diffs = _rewrite(run, corpus, config, None, dry_run=True)
         for diff in diffs:
             diff_out.write(diff.diff)
         return JobResult(report_dict(run, RequestCounts(), 0), failed=False, diffs=len(diffs))
@@ -104,36 +103,40 @@ def _fetch_and_rewrite(
     transport: httpx.BaseTransport | None,
     verbosity: Verbosity,
 ) -> RequestCounts:
-    """Stages 2-4 with the store and the archive client open; the requests they made."""
-    with (
-        Store(config.store_dir) as store,
-        ArchiveClient(config.archive, transport=transport) as client,
-    ):
-        repair_stored(run, store, client)  # files the documents point to, put back
-        pending = [
-            t
-            for t in tasks
-            if not settle_known(
-                t, store.index, store.root, recheck_days=config.rescue.recheck_days, now=now
-            )
-        ]
-        rescuer = Rescuer(config, store, client, live)
-        progress = RescueProgress(
-            console,
-            client,
-            total=len(pending),
-            documents=run.documents,
-            interactive=interactive,
-            stored_bytes=lambda: rescuer.bytes,
-            verbosity=verbosity,
+    """Stages 2-4 with the store and the archive client open; the requests they made.
+
+    The archive is probed before the store is opened: a wrong archive setting or
+    no network ends the run with nothing created or recorded.
+    """
+    with ArchiveClient(config.archive, transport=transport) as client:
+        pending = settle_all(
+            tasks,
+            config.store_dir,
+            archive=client.archive,
+            recheck_days=config.rescue.recheck_days,
+            now=now,
         )
-        rescuer.on_done = progress.done
-        with progress:
-            rescuer.run(pending)
-        run.bytes = rescuer.bytes
-        if config.rescue.rewrite:
-            rewritten = _rewrite(run, corpus, config, store.index, dry_run=False)
-            run.rewritten.extend(r.path for r in rewritten)
+        if pending:
+            check_archive(client)
+        with Store(config.store_dir) as store:
+            repair_stored(run, store, client)  # files the documents point to, put back
+            rescuer = Rescuer(config, store, client, live)
+            progress = RescueProgress(
+                console,
+                client,
+                total=len(pending),
+                documents=run.documents,
+                interactive=interactive,
+                stored_bytes=lambda: rescuer.bytes,
+                verbosity=verbosity,
+            )
+            rescuer.on_done = progress.done
+            with progress:
+                rescuer.run(pending)
+            run.bytes = rescuer.bytes
+            if config.rescue.rewrite:
+                rewritten = _rewrite(run, corpus, config, store.index, dry_run=False)
+                run.rewritten.extend(r.path for r in rewritten)
         return client.counts
 
 

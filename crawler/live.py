@@ -6,12 +6,23 @@ Hong Kong outlets' own domains). A 5xx, a timeout or a 429 says nothing about
 the resource — servers have bad days, and CI runners get rate-limited (lychee
 #1873) — so those links are left alone, never declared dead on one try.
 HEAD first, as linkinator and lychee do; GET when a server refuses HEAD.
+
+A failed network is not a dead link: with DNS not working every name fails to
+resolve, and each live link would be called dead and rewritten to an archive
+copy. So a name that does not resolve counts as dead only when another name
+does, in the same run: the archive's host, or another live link's host
+(:meth:`LiveChecker.expect`). Otherwise the verdict is *unknown* and the link is
+left alone.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -21,14 +32,18 @@ from archive.settings import ArchiveSettings
 DEAD_STATUSES = frozenset({404, 410})
 #: Answers to HEAD that mean "ask with GET instead".
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
+#: Other names tried, at most, to learn whether name resolution works at all.
+CONTROL_NAMES = 5
 
 
 @dataclass(frozen=True, slots=True)
 class Liveness:
-    """The verdict on one live URL and why."""
+    """The verdict on one live URL and why; ``unknown`` when the check could not
+    tell (name resolution fails for every name: no network)."""
 
     dead: bool
     reason: str
+    unknown: bool = False
 
 
 class LiveChecker:
@@ -43,6 +58,17 @@ class LiveChecker:
             transport=transport,
         )
         self.requests = 0
+        archive_host = urlsplit(settings.url).hostname
+        self._controls: list[str] = [archive_host] if archive_host else []
+        self._lock = threading.Lock()
+        self._resolver_works: bool | None = None
+
+    def expect(self, urls: Iterable[str]) -> None:
+        """The live URLs this run will check: their hosts are control names too."""
+        hosts = {urlsplit(url).hostname for url in urls}
+        with self._lock:
+            known = set(self._controls)
+            self._controls.extend(sorted(h for h in hosts if h and h not in known))
 
     def close(self) -> None:
         self._client.close()
@@ -55,7 +81,15 @@ class LiveChecker:
                 response = self._request("GET", url)
         except httpx.ConnectError as exc:
             if _is_dns_failure(exc):
-                return Liveness(True, f"host does not resolve ({exc})")
+                host = urlsplit(url).hostname or ""
+                if self._names_resolve(besides=host):
+                    return Liveness(True, f"host does not resolve ({exc})")
+                return Liveness(
+                    False,
+                    f"unknown: {host} does not resolve, nor does any other name tried "
+                    "in this run (no network?); not counted as dead",
+                    unknown=True,
+                )
             return Liveness(False, f"connection failed, not counted as dead: {exc}")
         except httpx.TimeoutException:
             return Liveness(False, "timed out, not counted as dead")
@@ -65,6 +99,16 @@ class LiveChecker:
         if status in DEAD_STATUSES:
             return Liveness(True, f"HTTP {status}")
         return Liveness(False, f"live (HTTP {status})")
+
+    def _names_resolve(self, *, besides: str) -> bool:
+        """Whether name resolution works in this run: some control name other than
+        ``besides`` resolves. Asked once per run (the same answer for every link),
+        trying the archive's host first, then the other live links' hosts."""
+        with self._lock:
+            if self._resolver_works is None:
+                names = [n for n in self._controls if n != besides and _is_name(n)]
+                self._resolver_works = any(_resolves(n) for n in names[:CONTROL_NAMES])
+            return self._resolver_works
 
     def _request(self, method: str, url: str) -> httpx.Response:
         self.requests += 1
@@ -79,6 +123,23 @@ _NO_SUCH_HOST = frozenset(
     for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
     if code
 )
+
+
+def _is_name(host: str) -> bool:
+    """A host name, not an IP literal (whose "resolution" proves nothing about DNS)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    return False
+
+
+def _resolves(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return True
 
 
 def _is_dns_failure(exc: httpx.ConnectError) -> bool:

@@ -5,10 +5,13 @@
    documents reference it, so it is looked up and fetched once per run.
 2. *Known answers*: a resource the store already holds costs no request (a second
    run makes none); a recent definitive negative (not archived, blocked) is
-   reused for ``[rescue] recheck_days``.
-3. *Fetch*: tasks run on ``concurrency`` threads through one archive client,
-   whose rate limits and 429 pause are shared; host prefixes shared by many
-   resources are listed once with CDX first, so each resource costs one playback.
+   reused for ``[rescue] recheck_days``, and only against the archive that gave it.
+3. *Fetch*: before the first lookup the archive's CDX endpoint is probed once
+   (a wrong archive setting is an error, not a verdict on every resource); tasks
+   run on ``concurrency`` threads through one archive client, whose rate limits
+   and 429 pause are shared; host prefixes shared by many resources are listed
+   once with CDX first, so each resource costs one playback. An archive out of
+   reach ends the run at once, with nothing recorded.
 4. *Rewrite*: documents with something to rewrite are read again and edited
    (:mod:`crawler.rewrite`), atomically, never over a file changed meanwhile.
 
@@ -30,9 +33,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from archive.client import ArchiveClient
+from archive.errors import ArchiveStopped, ArchiveUnreachable, RetryExhausted, TransientError
 from archive.index import Index
 from archive.model import Listed, Outcome, Result, Want
 from archive.store import Store
+from archive.storepaths import INDEX_FILENAME
 from crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from crawler.corpus import Problem
 from crawler.listings import SMALL_MIN_GROUP, Listing, plan_listings
@@ -203,13 +208,22 @@ class Inventory:
 
 
 def settle_known(
-    task: Task, index: Index, store_root: Path, *, recheck_days: float, now: datetime
+    task: Task,
+    index: Index,
+    store_root: Path,
+    *,
+    recheck_days: float,
+    now: datetime,
+    archive: str | None = None,
 ) -> bool:
     """Settle ``task`` from the index with no request; False when it must be fetched.
 
-    A resource already in the store costs nothing (a second run makes no request);
-    a definitive negative (not archived, blocked) is trusted for ``recheck_days``.
-    A transient failure is always tried again.
+    A resource already in the store costs nothing (a second run makes no request),
+    whichever archive it came from: the bytes are on disk. A definitive negative
+    (not archived, blocked) is trusted for ``recheck_days`` (0: never, as
+    ``rescue --recheck``), and only when ``archive`` gave it: a "not archived"
+    from a mistyped archive URL, or from another archive, says nothing about this
+    one. A transient failure is always tried again.
     """
     indexed = index.lookup(task.key)
     if indexed is None:
@@ -221,12 +235,47 @@ def settle_known(
         task.sha256 = indexed.sha256
         task.reason = "already in the store"
         return True
+    if recheck_days <= 0 or archive is None or indexed.archive != archive:
+        return False
     fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
     if indexed.outcome in (Outcome.NOT_ARCHIVED, Outcome.BLOCKED) and fresh:
         task.outcome = indexed.outcome
         task.reason = f"{indexed.reason} (known since {indexed.last_attempt_at:%Y-%m-%d})"
         return True
     return False
+
+
+def settle_all(
+    tasks: Sequence[Task], store_dir: Path, *, archive: str, recheck_days: float, now: datetime
+) -> list[Task]:
+    """Settle what the store's index already answers (:func:`settle_known`); the tasks
+    left to fetch. Reads an existing index only: a run that ends before its first
+    request (offline, a wrong archive URL) creates no store."""
+    index_path = store_dir / INDEX_FILENAME
+    if not index_path.is_file():
+        return list(tasks)
+    root = store_dir.resolve()
+    with Index(index_path) as index:
+        return [
+            task
+            for task in tasks
+            if not settle_known(
+                task, index, root, recheck_days=recheck_days, now=now, archive=archive
+            )
+        ]
+
+
+def check_archive(client: ArchiveClient) -> None:
+    """Probe the archive once before the first lookup (:meth:`ArchiveClient.probe`).
+
+    A wrong setting (``ArchiveMisconfigured``) or an archive out of reach
+    (``ArchiveUnreachable``) ends the run; an archive that is there but failing
+    (5xx, timeouts after their retries) is left to the run's breaker.
+    """
+    try:
+        client.probe()
+    except (RetryExhausted, TransientError) as exc:
+        log.warning("the archive's CDX endpoint is failing (%s); trying the resources", exc)
 
 
 class Rescuer:
@@ -250,6 +299,7 @@ class Rescuer:
         self._lock = threading.Lock()
         self._failures_in_a_row = 0
         self._tripped: str | None = None
+        self.unreachable: ArchiveUnreachable | None = None
 
     def run(self, tasks: Sequence[Task]) -> None:
         """Fetch ``tasks`` on the configured number of threads.
@@ -261,7 +311,12 @@ class Rescuer:
         ``[rescue] listings = false`` makes none: every lookup is a playback.
         Only a few tasks per thread are queued at a time: queueing a whole
         corpus's resources up front held a future per resource (44 MiB for 25,000).
+
+        Raises :class:`~archive.errors.ArchiveUnreachable` when the archive turned
+        out to be out of reach: nothing was recorded for the tasks it stopped.
         """
+        if self.live is not None:
+            self.live.expect(t.url for t in tasks if t.live)
         listings = plan_listings(tasks) if self.config.rescue.listings else []
         waits = {url: listing.done for listing in listings for url in listing.urls}
         order = {id(listing.done): i for i, listing in enumerate(listings)}
@@ -286,15 +341,31 @@ class Rescuer:
                     self.on_done(queued.popleft().result())
         finally:
             lister.join()
+        if self.unreachable is not None:
+            raise self.unreachable
+
+    def _stopped(self) -> bool:
+        return self._tripped is not None or self.unreachable is not None
 
     def _list_all(self, listings: Sequence[Listing]) -> None:
+        """Make the listings in turn; a failed one counts toward the breaker like a
+        failed resource, and none is started (nor continued, page by page: the
+        transport refuses) once the breaker tripped."""
         for listing in listings:
             try:
-                if self._tripped is None:
+                if not self._stopped():
                     listed = self.client.prefetch_prefix(
                         listing.prefix, only=listing.urls, **listing.window
                     )
                     self._list_beyond_window(listing, listed)
+                    self._count(None)
+            except ArchiveUnreachable as exc:
+                self._out_of_reach(exc)
+            except ArchiveStopped:
+                pass
+            except (RetryExhausted, TransientError) as exc:  # the per-URL path remains
+                log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
+                self._count(f"CDX listing of {listing.prefix} failed: {exc}")
             except Exception as exc:  # a failed listing only costs the per-URL path
                 log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
             finally:
@@ -326,50 +397,76 @@ class Rescuer:
     def _one(self, task: Task, listed: threading.Event | None = None) -> Task:
         if listed is not None:
             listed.wait()
-        if self._tripped is not None:
-            task.outcome = Outcome.FAILED
-            task.reason = f"not tried: {self._tripped}"
+        if self._stopped():
+            self._not_tried(task)
             return task
-        self._attempt(task)
-        self._watch(task)
+        if self._attempt(task):
+            self._count(task.reason if task.outcome == Outcome.FAILED else None)
         return task
 
-    def _watch(self, task: Task) -> None:
-        """Stop asking an archive that keeps failing (an outage, or no network at all).
+    def _not_tried(self, task: Task) -> None:
+        task.outcome = Outcome.FAILED
+        why = self.unreachable if self.unreachable is not None else self._tripped
+        task.reason = f"not tried: {why}"
+
+    def _out_of_reach(self, exc: ArchiveUnreachable) -> None:
+        """The archive's host does not resolve or refuses connections: stop the run
+        (the transport already refuses every further request)."""
+        with self._lock:
+            if self.unreachable is None:
+                self.unreachable = exc
+                log.warning("stopping: %s", exc)
+
+    def _count(self, failure: str | None) -> None:
+        """Stop asking an archive that keeps failing (an outage).
 
         The Wayback Machine's 503/504 and connection failures come in bursts that
-        last hours (wayback-facts.md §5): once ``BREAKER_FAILURES`` resources in a
-        row failed after all their retries, the rest of the run would only spend
-        minutes each on the same answer. They are reported failed, not tried, and
-        the next run tries them again.
+        last hours (wayback-facts.md §5): once ``BREAKER_FAILURES`` resources or CDX
+        listings in a row failed after all their retries, the rest of the run would
+        only spend minutes each on the same answer. The transport then sends nothing
+        more (a listing stops between pages, a worker between retries); the rest is
+        reported failed, not tried, and the next run tries it again.
         """
         with self._lock:
-            if task.outcome != Outcome.FAILED:
+            if failure is None:
                 self._failures_in_a_row = 0
                 return
             self._failures_in_a_row += 1
             if self._failures_in_a_row >= BREAKER_FAILURES and self._tripped is None:
                 self._tripped = (
                     f"the archive failed {self._failures_in_a_row} resources in a row "
-                    f"(last: {task.reason})"
+                    f"(last: {failure})"
                 )
                 log.warning("stopping: %s; the rest is retried on the next run", self._tripped)
+                self.client.http.stop(ArchiveStopped(self._tripped))
 
-    def _attempt(self, task: Task) -> None:
+    def _attempt(self, task: Task) -> bool:
+        """Settle ``task``; False when the run stopped asking the archive meanwhile
+        (then nothing is recorded: the next run asks again)."""
         try:
             if task.live and self.live is not None and self.config.rescue.live_links == "dead":
                 verdict = self.live.check(task.url)
                 if not verdict.dead:
                     task.outcome = Verdict.SKIPPED
                     task.reason = verdict.reason
-                    return
+                    return True
             self._fetch(task)
+        except ArchiveUnreachable as exc:
+            self._out_of_reach(exc)
+            self._not_tried(task)
+            return False
+        except ArchiveStopped:
+            self._not_tried(task)
+            return False
         except Exception as exc:  # a bug or a store failure ends this task, never the run
             log.exception("rescuing %s failed", task.url)
             task.outcome = Outcome.FAILED
             task.reason = f"{type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
-                self.store.index.record_attempt(task.key, task.url, Outcome.FAILED, task.reason)
+                self.store.index.record_attempt(
+                    task.key, task.url, Outcome.FAILED, task.reason, archive=self.client.archive
+                )
+        return True
 
     def _fetch(self, task: Task) -> None:
         with self.store.staging() as sink:
@@ -380,7 +477,9 @@ class Rescuer:
             task.reason = result.reason
             if result.outcome is Outcome.RESCUED and result.capture is not None:
                 stored = self.store.commit(sink, result.capture, key=task.key)
-                self.store.index.record_rescue(task.key, task.url, stored, result.capture)
+                self.store.index.record_rescue(
+                    task.key, task.url, stored, result.capture, archive=self.client.archive
+                )
                 task.local_path = str(stored.path)
                 if stored.note:  # a mislabelled capture: the report says what it is
                     task.reason = f"{task.reason}; {stored.note}"
@@ -389,7 +488,9 @@ class Rescuer:
                 with self._lock:
                     self.bytes += stored.size
                 return
-        self.store.index.record_attempt(task.key, task.url, result.outcome, result.reason)
+        self.store.index.record_attempt(
+            task.key, task.url, result.outcome, result.reason, archive=self.client.archive
+        )
 
 
 def inventory(

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import socket
 import threading
 import time
 from dataclasses import replace
@@ -21,12 +22,13 @@ import brotli
 import pytest
 
 from archive.client import ArchiveClient
-from archive.errors import Blocked
+from archive.errors import ArchiveMisconfigured, ArchiveStopped, ArchiveUnreachable, Blocked
 from archive.model import Outcome, Result, Want
 from archive.settings import ArchiveSettings
 from archive.transport import retry_after_seconds
 from tests.support.archive_content import PNG_CAT, png_bytes
 from tests.support.fault_server import TOO_MANY, FaultServer, Reply, memento, nearest
+from tests.support.pywb_server import Pywb
 
 TS = "20211229095346"
 IMG = "https://f.example/media/a.png"
@@ -291,13 +293,140 @@ def test_blocked_sites(faults: FaultServer, fault_client: ArchiveClient) -> None
     assert fault_client.counts.cdx == 1  # definitive: never retried
 
 
-def test_an_unreachable_archive_fails_after_bounded_retries(
-    fault_settings: ArchiveSettings,
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("root", "why"),
+    [
+        # RFC 2606: .invalid resolves nowhere, with or without network.
+        ("http://archive.linkrescue.invalid", "name not resolved"),
+        ("http://127.0.0.1:{port}", "connection refused"),
+    ],
+)
+def test_an_archive_out_of_reach_is_asked_once_then_never_again(
+    fault_settings: ArchiveSettings, root: str, why: str
 ) -> None:
-    with ArchiveClient(replace(fault_settings, url="http://127.0.0.1:9"), backoff_base=0.01) as c:
-        result, _ = rescue(c)
-        assert c.counts.playback == 4
-    assert result.outcome is Outcome.FAILED and "connection" in result.reason
+    url = root.format(port=closed_port())
+    settings = replace(fault_settings, url=url, retries=5)
+    with ArchiveClient(settings, backoff_base=1.0) as client:
+        start = time.monotonic()
+        with pytest.raises(ArchiveUnreachable) as caught:
+            rescue(client)
+        with pytest.raises(ArchiveUnreachable):  # another worker: no request at all
+            rescue(client, "https://f.example/media/b.png")
+        with pytest.raises(ArchiveUnreachable):
+            client.lookup(IMG)
+        elapsed = time.monotonic() - start
+        assert client.counts.total == 1  # no retry: none can help within this run
+    assert str(caught.value) == f"cannot reach the archive at {url} ({why})"
+    assert elapsed < 2
+
+
+def test_a_reset_is_still_retried_not_taken_for_an_archive_out_of_reach(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    faults.script(PATH, Reply(200, PNG_CAT, (("Content-Type", "image/png"),), drop=True))
+    result, _ = rescue(fault_client)
+    assert result.outcome is Outcome.FAILED and "gave up after 4 attempts" in result.reason
+    assert len(faults.hits(PATH)) == 4
+
+
+def test_stopping_wakes_a_worker_waiting_to_retry_and_sends_nothing_more(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    """The breaker's stop reaches a CDX listing between its retries (it kept failing
+    after the breaker tripped)."""
+    faults.script("/cdx/search/cdx", Reply(503, b"Service Unavailable", PLAIN))
+    with ArchiveClient(replace(fault_settings, retries=5), backoff_base=5.0) as client:
+        failure: list[BaseException] = []
+
+        def listing() -> None:
+            try:
+                client.prefetch_prefix("https://f.example/media/")
+            except BaseException as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=listing)
+        worker.start()
+        while not faults.hits("/cdx/search/cdx"):
+            time.sleep(0.01)
+        start = time.monotonic()
+        client.http.stop(ArchiveStopped("the archive failed 5 resources in a row"))
+        worker.join(timeout=10)
+        assert time.monotonic() - start < 1  # not the 5 s backoff
+    assert isinstance(failure[0], ArchiveStopped)
+    assert len(faults.hits("/cdx/search/cdx")) == 1
+
+
+# --- the probe: is there a CDX API at the configured address? -------------------
+
+
+def test_the_probe_accepts_both_cdx_shapes(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    faults.script("/cdx/search/cdx", Reply(200, b"[]", (("Content-Type", "text/plain"),)))
+    fault_client.probe()  # IA, no result
+    row = b'["com,example)/", "20020120142510", "http://example.com:80/", "text/html", "200", "HT2DYGA5UKZCPBSFVCV3JOBXGW2G5UUA", "1792"]'
+    faults.script("/cdx/search/cdx", Reply(200, b'[["urlkey"],' + row + b"]", PLAIN))
+    fault_client.probe()  # IA, one row
+    faults.script("/cdx/search/cdx", Reply(200, b"", (("Content-Type", "text/x-ndjson"),)))
+    fault_client.probe()  # pywb, no result
+    line = b"com,example)/ 20020120142510 http://example.com:80/ text/html 200 HT2DYGA5UKZCPBSFVCV3JOBXGW2G5UUA 1792\n"
+    faults.script("/cdx/search/cdx", Reply(200, line, PLAIN))
+    fault_client.probe()  # IA text
+    assert fault_client.counts.cdx == 4
+
+
+def test_the_probe_calls_an_html_page_a_wrong_setting(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    page = b"<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>"
+    faults.script("/cdx/search/cdx", Reply(200, page, PLAIN))
+    with pytest.raises(ArchiveMisconfigured) as caught:
+        fault_client.probe()
+    assert caught.value.setting == "[archive] url (--archive-url)"
+    assert "not a CDX answer (text/html)" in str(caught.value)
+    assert fault_client.counts.cdx == 1  # a wrong setting is never retried
+
+
+def test_the_probe_names_cdx_url_when_that_is_set(
+    faults: FaultServer, fault_settings: ArchiveSettings
+) -> None:
+    settings = replace(fault_settings, cdx_url=f"{faults.url}/wrong/cdx")
+    with ArchiveClient(settings) as client, pytest.raises(ArchiveMisconfigured) as caught:
+        client.probe()
+    assert str(caught.value).startswith("[archive] cdx_url: no CDX API at ")
+    assert "(HTTP 404)" in str(caught.value)
+
+
+def test_the_probe_sees_the_collection_added_to_a_pywb_url(
+    pywb: Pywb, pywb_settings: ArchiveSettings
+) -> None:
+    settings = replace(pywb_settings, url=f"{pywb.url}/web/")
+    with ArchiveClient(settings) as client, pytest.raises(ArchiveMisconfigured) as caught:
+        client.probe()
+    assert str(caught.value) == (
+        f"[archive] url (--archive-url): no CDX API at {pywb.url}/web/cdx/search/cdx "
+        f"(HTTP 404); the URL ends with the collection /web/, which linkrescue adds "
+        f"itself: use {pywb.url}"
+    )
+    with ArchiveClient(pywb_settings) as client:
+        client.probe()
+        assert client.archive == f"{pywb.url}/web"
+
+
+def test_the_probe_of_an_archive_out_of_reach(fault_settings: ArchiveSettings) -> None:
+    url = "https://web.archive.linkrescue.invalid"
+    with (
+        ArchiveClient(replace(fault_settings, url=url)) as client,
+        pytest.raises(ArchiveUnreachable, match=r"\(name not resolved\)"),
+    ):
+        client.probe()
 
 
 def test_wall_time_stays_at_the_bound_the_rate_sets(

@@ -107,8 +107,9 @@ def test_listings_make_each_resource_cost_one_playback(pywb: Pywb, tmp_path: Pat
         assert "complete listing" in items[url]["reason"]
     # Three listings (1.5% of 168 resources, rounded up): the media directory once for both kinds of reference (complete), the
     # photos directory within its date window and then once more without it (which
-    # finds the two captures months away and proves p5 absent), the blog's host.
-    assert report["requests"]["cdx"] == 4
+    # finds the two captures months away and proves p5 absent), the blog's host; and
+    # the start-up probe of the CDX API.
+    assert report["requests"]["cdx"] == 4 + 1
     # One playback per rescued resource; the site cited once costs the archive's
     # redirect to its nearest capture on top; not-archived ones cost nothing.
     assert report["requests"]["playback"] == len(caps) + 1
