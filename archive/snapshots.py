@@ -370,7 +370,7 @@ def _is_redirect(row: Snapshot) -> bool:
     return row.status is not None and 300 <= row.status < 400
 
 
-def _mime_rank(want: Want, row: Snapshot) -> int | None:
+def _mime_rank(want: Want, row: Snapshot) -> int:
     if want is not Want.IMAGE or _is_redirect(row):
         # A redirect row's media type is the redirect answer's (text/html, unk…), not
         # the target's: the target is judged once playback has followed it.
@@ -380,7 +380,10 @@ def _mime_rank(want: Want, row: Snapshot) -> int | None:
         return 0
     if mime in UNKNOWN_TYPES:
         return 1
-    return None  # text/html for an image: the HTML error page the issue warns about
+    # Another label (text/html most often) is usually an HTML error page, but origins and
+    # CDNs mislabel images too: the bytes decide (archive.sniff, issue 8 item 3). Tried,
+    # not dropped, so a listing ends as playback does, which lands on the same capture.
+    return 2
 
 
 def _soft_404(row: Snapshot) -> str | None:
@@ -407,7 +410,7 @@ def rank_snapshots(
     for row in rows:
         status = _status_rank(row.status)
         mime = _mime_rank(want, row)
-        if status is None or mime is None or _soft_404(row):
+        if status is None or _soft_404(row):
             continue
         spelling = 0 if requested is None or row.original == requested else 1
         ranked.append(((distance(row.timestamp, target), status, mime, spelling), row))
@@ -428,11 +431,8 @@ def rank_snapshots(
 def describe_unusable(rows: Sequence[Snapshot], want: Want) -> str:
     """Why none of ``rows`` can be rescued, for the report."""
     statuses = sorted({str(r.status) for r in rows if _status_rank(r.status) is None})
-    mimes = sorted({main_type(r.mimetype) for r in rows if _mime_rank(want, r) is None})
     soft = sorted({reason for r in rows if (reason := _soft_404(r))})
     parts = []
-    if mimes:
-        parts.append(f"captured only as {', '.join(mimes)} (wanted {want.value})")
     if statuses:
         parts.append(f"captured only as HTTP {', '.join(statuses)}")
     parts.extend(f"captured only as {reason}" for reason in soft)

@@ -21,10 +21,14 @@ from tests.support.archive_content import (
     ARTICLE_PAGE,
     ARTICLE_REDIRECTED,
     CN_ERROR_REDIRECTED,
+    ERROR_THEN_IMAGE,
     GOV_PRESS,
     GOV_PRESS_RELEASE,
     HOTLINKED_IMAGE,
+    JPEG_BEFORE_ERROR,
+    JPEG_MISLABELLED,
     JPEG_MOVED,
+    MISLABELLED_IMAGE,
     MOVED_IMAGE,
     MOVED_IMAGE_TARGET,
 )
@@ -57,10 +61,10 @@ def both_ways(
 
 
 def same_capture(a: Capture | None, b: Capture | None) -> bool:
-    # Only whether the listing's digest could be checked may differ.
+    # Only what the listing's row adds may differ: its digest (checked) and its label.
     assert a is not None and b is not None
-    return replace(a, cdx_digest=None, verified=False) == replace(
-        b, cdx_digest=None, verified=False
+    return replace(a, cdx_digest=None, verified=False, index_mimetype=None) == replace(
+        b, cdx_digest=None, verified=False, index_mimetype=None
     )
 
 
@@ -175,3 +179,26 @@ def test_a_listing_answers_for_every_spelling_the_archive_files_under_one_key(
         assert result.outcome is Outcome.RESCUED, result.reason
         assert body == GOV_PRESS
         assert client.counts.cdx == 1 and client.counts.playback == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [(MISLABELLED_IMAGE, JPEG_MISLABELLED), (ERROR_THEN_IMAGE, JPEG_BEFORE_ERROR)],
+    ids=["labelled-text-html", "nearest-is-an-error-page"],
+)
+def test_an_image_row_labelled_text_html_is_judged_by_its_bytes_whichever_way(
+    pywb_settings: ArchiveSettings, url: str, expected: bytes
+) -> None:
+    # Issue 8 item 3: the index's media type is a label, the bytes decide. A listing
+    # that dropped the text/html row called the mislabelled JPEG "captured only as
+    # text/html" while playback, sniffing the bytes, rescued it.
+    (listed, listed_body), (played, played_body) = both_ways(
+        pywb_settings,
+        "img.citizennews.example/2021/12/",
+        url,
+        timestamp="20211229100000",
+        want=Want.IMAGE,
+    )
+    assert listed.outcome is played.outcome is Outcome.RESCUED, (listed.reason, played.reason)
+    assert listed_body == played_body == expected
+    assert same_capture(listed.capture, played.capture)

@@ -243,17 +243,21 @@ def test_a_row_the_index_shows_redirecting_to_the_front_page_is_not_a_candidate(
     assert reason == "captured only as a redirect to the front page (https://www.thestandnews.com/)"
 
 
-def test_an_image_reference_never_ranks_an_html_capture() -> None:
+def test_an_image_reference_tries_a_capture_labelled_html_and_lets_its_bytes_decide() -> None:
+    # Issue 8 item 3: the label is not the content (a CDN serving JPEGs as text/html);
+    # playback lands on the nearest capture whatever its label, so a listing must too.
     rows = [_snap("20211229000000", mime="text/html"), _snap("20200101000000")]
-    assert [
-        r.timestamp for r in rank_snapshots(rows, target="20211229000000", want=Want.IMAGE)
-    ] == ["20200101000000"]
-    page = rank_snapshots(rows, target="20211229000000", want=Want.PAGE)
-    assert page[0].timestamp == "20211229000000"
+    ranked = rank_snapshots(rows, target="20211229000000", want=Want.IMAGE)
+    assert [r.timestamp for r in ranked] == ["20211229000000", "20200101000000"]
+    # At the same distance, a fitting label goes first, then an unknown one, then another.
+    same_time = [
+        _snap("20211229000000", mime="text/html", digest="A"),
+        _snap("20211229000000", mime="image/png", digest="A"),
+    ]
+    assert rank_snapshots(same_time, target=None, want=Want.IMAGE)[0].mimetype == "image/png"
     only_html = [_snap("20211229000000", mime="text/html"), _snap("20211230000000", 404)]
-    assert rank_snapshots(only_html, target=None, want=Want.IMAGE) == []
-    reason = describe_unusable(only_html, Want.IMAGE)
-    assert "text/html" in reason and "404" in reason
+    assert [r.status for r in rank_snapshots(only_html, target=None, want=Want.IMAGE)] == [200]
+    assert "404" in describe_unusable([_snap("20211230000000", 404)], Want.IMAGE)
 
 
 def test_without_a_wanted_time_the_newest_wins_and_the_exact_spelling_breaks_ties() -> None:

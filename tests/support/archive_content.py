@@ -142,6 +142,13 @@ JPEG_HOTLINKED = jpeg_like(b"hotlinked")
 #: A government press release, captured without the session id its reference carries.
 GOV_PRESS_RELEASE = "https://www.info.gov.hk/gia/general/202112/29/P2021122900543.htm"
 GOV_PRESS = html("Government press release", "<p>LegCo election results.</p>")
+#: An image its origin labelled text/html (a misconfigured CDN): the index row says
+#: text/html, the bytes are a JPEG; judged by the bytes, whichever way it is found.
+MISLABELLED_IMAGE = "https://img.citizennews.example/2021/12/mislabelled.jpg"
+JPEG_MISLABELLED = jpeg_like(b"labelled text/html")
+#: An image whose nearest capture is an HTML error page served 200, an older one the image.
+ERROR_THEN_IMAGE = "https://img.citizennews.example/2021/12/error-then-image.jpg"
+JPEG_BEFORE_ERROR = jpeg_like(b"before the error page")
 
 CAPTURES: list[Cap] = [
     Cap(f"{ASSETS}/cat.png", "20211229095346", PNG_CAT, "image/png"),
@@ -194,6 +201,9 @@ CAPTURES: list[Cap] = [
             Cap(f"{STAND}/gallery/budget-{day}", f"202112{day}100001", html(f"Gallery {day}")),
         )
     ],
+    Cap(MISLABELLED_IMAGE, "20211229100000", JPEG_MISLABELLED, "text/html"),
+    Cap(ERROR_THEN_IMAGE, "20211201000000", JPEG_BEFORE_ERROR, "image/jpeg"),
+    Cap(ERROR_THEN_IMAGE, "20211229100000", ERROR_PAGE),
 ]
 
 
