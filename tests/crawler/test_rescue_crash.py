@@ -16,7 +16,6 @@ over the old one, and just after the rename.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import random
@@ -31,7 +30,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import linkrescue
+from tests.support.cli import linkrescue, write_config
+from tests.support.files import store_files
 from tests.support.messy_corpus import GOV, Corpus, standnews_corpus
 from tests.support.pywb_server import Pywb, start_pywb
 
@@ -93,19 +93,10 @@ class Setup:
     reference: Reference
 
 
-def write_config(run: Path, pywb: Pywb) -> None:
-    (run / "config.toml").write_text(
-        f'[archive]\nurl = "{pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
-        "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 2\n"
-        '[store]\ndir = "rescued"\n[rescue]\nlive_links = "all"\n',
-        encoding="utf-8",
-    )
-
-
 def fresh_run(root: Path, setup_pywb: Pywb, corpus: Corpus) -> Path:
     root.mkdir(parents=True)
     corpus.write(root / "content")
-    write_config(root, setup_pywb)
+    write_config(root, setup_pywb.url)
     return root
 
 
@@ -116,21 +107,6 @@ def documents(run: Path) -> dict[str, bytes]:
         for p in sorted(content.rglob("*"))
         if p.is_file() and not p.name.startswith(".")
     }
-
-
-def store_files(run: Path) -> dict[str, str]:
-    """The store's browsable files (what a user opens), relative path -> SHA-256."""
-    store = run / "rescued"
-    found = {}
-    for folder, dirs, names in os.walk(store):
-        dirs[:] = [d for d in dirs if d not in (".staging", ".objects")]
-        for name in names:
-            path = Path(folder, name)
-            rel = path.relative_to(store).as_posix()
-            if rel.startswith("index.sqlite3"):
-                continue
-            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return dict(sorted(found.items()))
 
 
 def start(run: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -175,7 +151,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         rescued = documents(run)
         assert all(rescued[rel] != pristine[rel] for rel in pristine)  # each got rewritten
         reference = Reference(
-            pristine, rescued, store_files(run), seconds, rewrite_from or seconds * 0.9
+            pristine, rescued, store_files(run / "rescued"), seconds, rewrite_from or seconds * 0.9
         )
         assert len(reference.store) > 2 * ARTICLES
         yield Setup(pywb, corpus, reference)
@@ -203,7 +179,7 @@ def finish_and_compare(run: Path, reference: Reference, when: str) -> None:
     again = linkrescue(*RESCUE, cwd=run)
     assert again.returncode == 0, f"{when}: {again.stderr}"
     assert documents(run) == reference.rescued, when
-    assert store_files(run) == reference.store, when
+    assert store_files(run / "rescued") == reference.store, when
     verified = linkrescue("verify", cwd=run)
     assert verified.returncode == 0, f"{when}: {verified.stdout}{verified.stderr}"
     restored = linkrescue("restore", "content", cwd=run)

@@ -17,7 +17,7 @@ import pytest
 
 from archive.index import Index
 from tests.support.archive_content import ERROR_PAGE, Cap, jpeg_like
-from tests.support.cli import linkrescue
+from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb
 
 pytestmark = pytest.mark.pywb
@@ -57,12 +57,7 @@ def test_a_jpeg_served_as_html_is_stored_and_linked_as_a_jpeg(pywb: Pywb, tmp_pa
     article = tmp_path / "content" / "international" / "clubhouse-room.md"
     article.parent.mkdir(parents=True)
     article.write_text(ARTICLE, encoding="utf-8")
-    (tmp_path / "config.toml").write_text(
-        f'[archive]\nurl = "{pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
-        "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 2\n"
-        '[store]\ndir = "rescued"\n[rescue]\nlive_links = "all"\n',
-        encoding="utf-8",
-    )
+    write_config(tmp_path, pywb.url)
     done = linkrescue("rescue", "content", "--report", "report.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))

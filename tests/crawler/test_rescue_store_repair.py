@@ -21,7 +21,7 @@ import pytest
 
 from archive.index import Index
 from tests.support.archive_content import Cap, html, jpeg_like, png_bytes
-from tests.support.cli import linkrescue
+from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb
 
 pytestmark = pytest.mark.pywb
@@ -88,12 +88,7 @@ def test_a_deleted_or_damaged_stored_file_comes_back_byte_identical(
     article = tmp_path / "content" / "china" / "clubhouse.md"
     article.parent.mkdir(parents=True)
     article.write_text(ARTICLE, encoding="utf-8")
-    (tmp_path / "config.toml").write_text(
-        f'[archive]\nurl = "{pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
-        "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 2\n"
-        '[store]\ndir = "rescued"\n[rescue]\nlive_links = "all"\n',
-        encoding="utf-8",
-    )
+    write_config(tmp_path, pywb.url)
     store = tmp_path / "rescued"
     first = rescue(tmp_path, "first.json")
     assert first["rescued"] == 3, first["items"]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.archive_content import Cap, html, jpeg_like, png_bytes
-from tests.support.cli import linkrescue
+from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb
 
 pytestmark = pytest.mark.pywb
@@ -58,12 +58,7 @@ def make_site(root: Path, pywb: Pywb) -> Path:
     article = root / "content" / "china" / "clubhouse.md"
     article.parent.mkdir(parents=True)
     article.write_bytes(ARTICLE.encode())
-    (root / "config.toml").write_text(
-        f'[archive]\nurl = "{pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
-        "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 2\n"
-        '[store]\ndir = "rescued"\n[rescue]\nlive_links = "all"\n',
-        encoding="utf-8",
-    )
+    write_config(root, pywb.url)
     return article
 
 

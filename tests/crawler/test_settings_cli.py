@@ -8,10 +8,7 @@ silently accepted. The same checks apply to the command-line options.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -144,21 +141,9 @@ def test_relative_report_is_written_beside_the_config_with_the_umask(tmp_path: P
     elsewhere = tmp_path / "cron-cwd"
     elsewhere.mkdir()
     for mask, mode in [(0o022, 0o644), (0o027, 0o640)]:
-        proc = _with_umask(
-            mask, "rescue", content, "--config", project / "config.toml", cwd=elsewhere
+        proc = linkrescue(
+            "rescue", content, "--config", project / "config.toml", cwd=elsewhere, umask=mask
         )
         assert proc.returncode == 0, proc.stderr
         assert stat.S_IMODE((project / "rep.json").stat().st_mode) == mode
     assert list(elsewhere.iterdir()) == []
-
-
-def _with_umask(mask: int, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        preexec_fn=lambda: os.umask(mask),
-    )

@@ -21,7 +21,6 @@ no request at all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -34,8 +33,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.archive_content import Cap, html, jpeg_like, moved
-from tests.support.cli import linkrescue
+from tests.support.cli import linkrescue, write_config
 from tests.support.fault_proxy import FAULTS, fault_proxy
+from tests.support.files import store_files
 from tests.support.messy_corpus import ASSETS, GOV, TS, WAYBACK, Corpus, standnews_corpus
 from tests.support.pywb_server import Pywb, start_pywb
 
@@ -102,12 +102,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pywb, Co
 def prepare(run: Path, corpus: Corpus, archive_url: str, *, listings: bool = True) -> Path:
     run.mkdir(parents=True)
     corpus.write(run / "content")
-    (run / "config.toml").write_text(
-        f'[archive]\nurl = "{archive_url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
-        "pause_seconds = 0.2\nread_timeout = 0.8\nretries = 4\n"
-        f'[store]\ndir = "rescued"\n[rescue]\nlive_links = "all"\n'
-        f"listings = {'true' if listings else 'false'}\n",
-        encoding="utf-8",
+    write_config(
+        run,
+        archive_url,
+        archive={"read_timeout": 0.8, "retries": 4},
+        rescue={"listings": listings},
     )
     return run
 
@@ -119,19 +118,6 @@ def documents(run: Path) -> dict[str, bytes]:
         for p in sorted(content.rglob("*.md"))
         if p.is_file()
     }
-
-
-def store_files(run: Path) -> dict[str, str]:
-    """The store's browsable files (what a user opens), relative path -> SHA-256."""
-    found = {}
-    for folder, dirs, names in os.walk(run / "rescued"):
-        dirs[:] = [d for d in dirs if d not in (".staging", ".objects")]
-        for name in names:
-            path = Path(folder, name)
-            rel = path.relative_to(run / "rescued").as_posix()
-            if not rel.startswith("index.sqlite3"):
-                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return dict(sorted(found.items()))
 
 
 def rescue(run: Path, report_name: str = "report.json") -> dict[str, object]:
@@ -185,7 +171,7 @@ def test_the_hard_captures_are_rescued_as_their_content(plain: Path) -> None:
 
 def assert_same_as(run: Path, plain: Path, way: str) -> None:
     assert documents(run) == documents(plain), way
-    assert store_files(run) == store_files(plain), way
+    assert store_files(run / "rescued") == store_files(plain / "rescued"), way
     first = json.loads((plain / "again.json").read_text(encoding="utf-8"))
     again = rescue(run, "again.json")  # and a further run has nothing left to ask
     assert outcomes(again) == outcomes(first), way
