@@ -18,7 +18,7 @@ crash the file holds either the old or the pending digest and
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -27,6 +27,8 @@ from archive.storeerrors import StorePathError
 from archive.storepaths import fold, tagged
 
 _MAX_RETAGS = 64
+#: Paths read in one query (SQLite allows 999 parameters in older builds).
+_BATCH = 500
 
 DiskClash = Callable[[PurePosixPath], int | None]
 """Given a candidate path, the index of a component that the disk already uses
@@ -63,6 +65,18 @@ class FileClaims:
         """The claim of ``path`` (as the index spells it), if any."""
         with self._index.reading() as db:
             return _one(db, "path = ?", path.as_posix())
+
+    def rows_at(self, paths: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """The rows of many paths (as the index spells them), read in batches: a rescue
+        checks every stored file its documents point to (22,431 at 10,000 articles),
+        and a query and a record per path cost a second of a run that makes no request."""
+        wanted = sorted(set(paths))
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            marks = ", ".join("?" * len(batch))
+            with self._index.reading() as db:
+                rows = db.execute(f"SELECT * FROM files WHERE path IN ({marks})", batch)
+                yield from rows.fetchall()
 
     def claim(self, key: str, candidate: PurePosixPath, disk_clash: DiskClash) -> FileRecord:
         """``key``'s path: its existing claim, else ``candidate`` re-tagged until free."""
@@ -108,7 +122,7 @@ class FileClaims:
                 rows = db.execute(
                     "SELECT * FROM files WHERE path > ? ORDER BY path LIMIT 500", (after,)
                 ).fetchall()
-            yield from map(_record, rows)
+            yield from map(record_of, rows)
             if len(rows) < 500:
                 return
             after = rows[-1]["path"]
@@ -141,10 +155,10 @@ def _retag(path: PurePosixPath, index: int, source: str) -> PurePosixPath:
 
 def _one(db: sqlite3.Connection, where: str, value: str) -> FileRecord | None:
     row = db.execute(f"SELECT * FROM files WHERE {where}", (value,)).fetchone()
-    return None if row is None else _record(row)
+    return None if row is None else record_of(row)
 
 
-def _record(row: sqlite3.Row) -> FileRecord:
+def record_of(row: sqlite3.Row) -> FileRecord:
     return FileRecord(
         key=row["key"],
         path=PurePosixPath(row["path"]),

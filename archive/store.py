@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Self
 
 from archive.index import Index
-from archive.indexfiles import FileClaims, FileRecord
+from archive.indexfiles import FileClaims, FileRecord, record_of
 from archive.indexschema import Clock, utc_now
 from archive.model import Capture
 from archive.sniff import SNIFF_BYTES, decide
@@ -206,26 +206,35 @@ class Store:
         """The index's record of the browsable file at ``path`` (relative to the root)."""
         return self._files.at(path)
 
-    def damaged(self, records: Iterable[FileRecord]) -> list[VerifyProblem]:
-        """The quick check a rescue makes of the files its documents point to: missing,
-        not a file, or not the size the index recorded (a full re-hash is ``verify``)."""
+    def damaged_at(self, paths: Iterable[str]) -> tuple[list[VerifyProblem], set[str]]:
+        """The quick check a rescue makes of the files its documents point to (paths
+        relative to the root, as the index spells them): those missing, not a file, or
+        not the size the index recorded (a full re-hash is ``verify``), and the paths
+        the index does not know at all."""
+        wanted = set(paths)
         problems = []
-        for record in records:
-            if record.sha256 is None:
+        root = str(self.root)
+        for row in self._files.rows_at(wanted):
+            wanted.discard(row["path"])
+            if row["sha256"] is None:
                 continue  # the first placement never finished: nothing was promised
             try:
-                info = os.lstat(self.root / record.path)
+                info = os.lstat(os.path.join(root, row["path"]))
             except FileNotFoundError:
+                record = record_of(row)
                 problems.append(
                     VerifyProblem(ProblemKind.MISSING, record.path, record.key, record.sha256)
                 )
                 continue
-            sizes = {record.size, record.pending_size} - {None}
-            if not stat.S_ISREG(info.st_mode) or info.st_size not in sizes:
+            if not stat.S_ISREG(info.st_mode) or info.st_size not in (
+                row["size"],
+                row["pending_size"],
+            ):
+                record = record_of(row)
                 problems.append(
                     VerifyProblem(ProblemKind.CHANGED, record.path, record.key, record.sha256, "?")
                 )
-        return problems
+        return problems, wanted
 
     def relink(self, record: FileRecord) -> bool:
         """Put a missing or damaged browsable file back from the store's own content

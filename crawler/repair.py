@@ -121,13 +121,10 @@ def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
     next run). A reference into the store at a file the index does not know,
     and that is not there, is reported as a problem and left alone.
     """
-    records = []
-    for inside, places in sorted(run.stored.items()):
-        record = store.file_at(PurePosixPath(inside))
-        if record is not None:
-            records.append(record)
-        elif not (store.root / inside).is_file():
-            file, line = places[0]
+    damaged, unknown = store.damaged_at(run.stored)
+    for inside in sorted(unknown):
+        if not (store.root / inside).is_file():
+            file, line = run.stored[inside][0]
             problem = Problem(
                 f"{file}:{line}",
                 f"points into the store at {inside}, a file the store does not know "
@@ -135,7 +132,7 @@ def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
             )
             run.problems.append(problem)
             report_problem(problem.path, problem.reason)
-    for item in repair_files(store, client, store.damaged(records)):
+    for item in repair_files(store, client, damaged):
         task = run.tasks.get(item.key)
         if task is None:
             task = Task(item.key, item.url, Want.ANY, item.timestamp, None, live=False)
