@@ -241,7 +241,7 @@ class ArchiveClient:
             if ranked:
                 return self._try(url, ranked, want, sink)
             if cached.complete and cached.rows:
-                raise NotArchived(describe_unusable(cached.rows, want))
+                raise NotArchived(describe_unusable(cached.rows))
             if cached.complete and self.trust_listings:
                 raise NotArchived(
                     f"not in the archive's index (complete listing of {cached.prefix})"

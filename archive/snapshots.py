@@ -428,7 +428,7 @@ def rank_snapshots(
     return list(best.values())
 
 
-def describe_unusable(rows: Sequence[Snapshot], want: Want) -> str:
+def describe_unusable(rows: Sequence[Snapshot]) -> str:
     """Why none of ``rows`` can be rescued, for the report."""
     statuses = sorted({str(r.status) for r in rows if _status_rank(r.status) is None})
     soft = sorted({reason for r in rows if (reason := _soft_404(r))})

@@ -239,7 +239,7 @@ def test_a_row_the_index_shows_redirecting_to_the_front_page_is_not_a_candidate(
     alive = Snapshot(url, "20211220000000", "text/html", 200)
     assert rank_snapshots([dead, alive], target="20211231000000", want=Want.PAGE) == [alive]
     assert rank_snapshots([dead], target=None, want=Want.PAGE) == []
-    reason = describe_unusable([dead], Want.PAGE)
+    reason = describe_unusable([dead])
     assert reason == "captured only as a redirect to the front page (https://www.thestandnews.com/)"
 
 
@@ -257,7 +257,7 @@ def test_an_image_reference_tries_a_capture_labelled_html_and_lets_its_bytes_dec
     assert rank_snapshots(same_time, target=None, want=Want.IMAGE)[0].mimetype == "image/png"
     only_html = [_snap("20211229000000", mime="text/html"), _snap("20211230000000", 404)]
     assert [r.status for r in rank_snapshots(only_html, target=None, want=Want.IMAGE)] == [200]
-    assert "404" in describe_unusable([_snap("20211230000000", 404)], Want.IMAGE)
+    assert "404" in describe_unusable([_snap("20211230000000", 404)])
 
 
 def test_without_a_wanted_time_the_newest_wins_and_the_exact_spelling_breaks_ties() -> None:
