@@ -24,7 +24,7 @@ from tests.support.cli import linkrescue
 from tests.support.pywb_server import Pywb, start_pywb
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO.parent / "shared" / "examples" / "thestandnews" / "china-clubhouse.md"
+EXAMPLE = REPO / "examples" / "thestandnews" / "china-clubhouse.md"
 EXAMPLE_TEXT = EXAMPLE.read_bytes().decode("utf-8")
 
 ASSETS = "https://assets.thestandnews.com/media/photos"

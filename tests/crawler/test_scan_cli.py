@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from crawler.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO.parent / "shared" / "examples" / "thestandnews" / "china-clubhouse.md"
+EXAMPLE = REPO / "examples" / "thestandnews" / "china-clubhouse.md"
 
 
 def scan_json(*args: str | Path, cwd: Path | None = None) -> tuple[list[dict[str, Any]], str]:

@@ -8,7 +8,7 @@ import pytest
 
 from rewriters import NotTextError, RefKind, decode_document, read_document
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared/examples/thestandnews/china-clubhouse.md"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples/thestandnews/china-clubhouse.md"
 KEYS = ("image", "images", "cover")
 WB = "http://web.archive.org/web/20211229095346/"
 IMAGE = (

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO.parent / "shared" / "examples" / "thestandnews" / "china-clubhouse.md"
+EXAMPLE = REPO / "examples" / "thestandnews" / "china-clubhouse.md"
 
 WITHOUT_LIBYAML = (
     "import sys, runpy\n"
