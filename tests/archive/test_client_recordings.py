@@ -1,6 +1,6 @@
 """The Internet Archive's own shapes, from real recorded web.archive.org answers.
 
-tests/support/recordings.py replays ``<repo>/../shared/recordings/web.archive.org``;
+tests/support/recordings.py replays ``tests/fixtures/web.archive.org``;
 a request no recording answers raises ``Unrecorded`` (never the internet). Each test
 names the recording it replays; INDEX.md there says what each one shows.
 """

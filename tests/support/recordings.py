@@ -1,4 +1,4 @@
-"""Replay the recorded web.archive.org answers (``<repo>/../shared/recordings``) through httpx.
+"""Replay the recorded web.archive.org answers (``tests/fixtures/web.archive.org``) through httpx.
 
 The recordings (EDGI's cassettes, converted to JSON; see their README) store bodies
 *decoded*, with the original ``Content-Encoding``/``Content-Length``/``Transfer-Encoding``
@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-RECORDINGS = REPO.parent / "shared" / "recordings" / "web.archive.org"
+RECORDINGS = REPO / "tests" / "fixtures" / "web.archive.org"
 DROPPED = {"content-encoding", "content-length", "transfer-encoding"}
 
 
@@ -35,7 +35,7 @@ class Unrecorded(AssertionError):
 def load(name: str) -> list[dict[str, Any]]:
     path = RECORDINGS / (name if name.endswith(".json") else name + ".json")
     if not path.is_file():
-        raise FileNotFoundError(f"recording {path} is missing (shared/recordings next to the repo)")
+        raise FileNotFoundError(f"recording {path} is missing (tests/fixtures/web.archive.org)")
     data: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
