@@ -1,7 +1,7 @@
 """The CDX index API: queries that work on both the Internet Archive and pywb, answers
 in every shape they come in, and the in-memory cache of prefix listings.
 
-Shapes (wayback-facts.md §2, pywb-vs-ia.md):
+Shapes (docs/wayback-facts.md §2, docs/pywb-vs-ia.md):
 
 - IA ``output=json``: one JSON array of arrays, the header row first; with
   ``showResumeKey`` it ends with ``[]`` and ``["<key>"]``; no result is ``[]``.

@@ -1,7 +1,7 @@
 """The CDX index over HTTP: single-URL lookups and paged prefix listings.
 
 The CDX budget is the scarce one (30 requests a minute shared with the timemap on
-the Internet Archive, wayback-facts.md §5), so a prefix listing is the way to
+the Internet Archive, docs/wayback-facts.md §5), so a prefix listing is the way to
 answer for many references at once, and its rows are cached in memory.
 """
 

@@ -1,7 +1,7 @@
 """The archive client: choose the capture that stands for a reference, fetch its bytes.
 
 Budget first. The Internet Archive allows 30 CDX requests a minute but 600 playback
-requests (wayback-facts.md §5), so the CDX budget is spent only where it buys
+requests (docs/wayback-facts.md §5), so the CDX budget is spent only where it buys
 something:
 
 - a reference with a 14-digit timestamp is played directly: the archive itself

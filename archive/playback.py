@@ -2,9 +2,9 @@
 
 Why ``id_``: it returns the document as captured, with no toolbar and no rewritten
 links (IA ``ArchivalUrlReplay.xml``: the identity renderer); view mode even turns a
-captured redirect into a 200 HTML page (wayback-facts.md §1).
+captured redirect into a 200 HTML page (docs/wayback-facts.md §1).
 
-How answers are told apart (wayback-facts.md §1, pywb-vs-ia.md):
+How answers are told apart (docs/wayback-facts.md §1, docs/pywb-vs-ia.md):
 
 ==========================  ======================================================
 with ``Memento-Datetime``   an archived answer: 2xx is the capture; 3xx a captured
@@ -52,7 +52,7 @@ from archive.ratelimit import Endpoint
 from archive.snapshots import encode_original, main_type, soft_404
 from archive.transport import ArchiveHTTP, is_memento
 
-#: Captured redirects followed for one resource (wayback-facts.md §6: "a hop cap of about 10").
+#: Captured redirects followed for one resource (docs/wayback-facts.md §6: "a hop cap of about 10").
 MAX_CAPTURED_REDIRECTS = 10
 #: All hops, the archive's own nearest-capture redirects included.
 MAX_HOPS = 3 * MAX_CAPTURED_REDIRECTS

@@ -3,11 +3,11 @@
 Pure functions, no I/O, so the rules can be tested one by one:
 
 - Wayback timestamps: 1 to 14 digits; a partial one means "somewhere in that
-  period" and the Wayback Machine aims at its *end* (wayback-facts.md §1,
+  period" and the Wayback Machine aims at its *end* (docs/wayback-facts.md §1,
   ``ReplayRequestParser``; pywb pads ``2020`` to ``20201231235959`` too).
 - Index rows of one URL come in many spellings: the CDX index matches by SURT, which
   folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
-  segments and ``%2F`` (wayback-facts.md §6), so :func:`url_key` *is* the archive's
+  segments and ``%2F`` (docs/wayback-facts.md §6), so :func:`url_key` *is* the archive's
   SURT (the ``surt`` package pywb and IA's canonicalizer share), never a look-alike.
 - The rescue target is the nearest capture to the wanted time, as the archive's
   playback would land on: an image reference must get an image, an archived error

@@ -7,7 +7,7 @@ that mean the same on every endpoint, and the retry policy of :mod:`archive.retr
 
 "The archive's own answer" means one *without* ``Memento-Datetime``: an archived
 429, 404 or 503 is replayed with its original status plus ``Memento-Datetime``
-(wayback-facts.md §1; the recorded reddit 429), and must not be mistaken for the
+(docs/wayback-facts.md §1; the recorded reddit 429), and must not be mistaken for the
 archive rate-limiting or failing (EDGI ``is_memento_response``).
 """
 

@@ -4,7 +4,7 @@ A Wayback playback URL is ``<root>/web/<timestamp><modifiers>/<original>``. The
 timestamp is 1 to 14 digits (IA's ``ReplayRequestParser`` regex
 ``(\\d{1,14})((?:[a-z]{2}[0-9]*_)*)``), optionally ``*`` or ``<digits>*`` for the
 capture-list pages; modifiers are ``id_``, ``im_``, ``js_``, ``cs_``, ``if_``,
-``fw_``, ``oe_``, ``mp_``, ``cm<N>_`` (wayback-facts.md §1). Scraped corpora write
+``fw_``, ``oe_``, ``mp_``, ``cm<N>_`` (docs/wayback-facts.md §1). Scraped corpora write
 it every way: ``http://`` and ``https://``, ``wayback.archive.org``, year-only
 timestamps (``2021im_``), an original that is percent-encoded
 (``http%3A%2F%2F…``), has lost a slash (``http:/host`` — browsers and servers

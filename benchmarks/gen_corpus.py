@@ -9,7 +9,7 @@ About half the articles are Format A (The Stand News: ``<section>/<slug>.md``,
 scheme-less ``original_url``, ``http://web.archive.org`` links, relative
 ``../../<section>/<slug>/`` links) and half Format B (Citizen News:
 ``articles/<lo>-<hi>/article_<id>.md``, inline ``<figure><img>``, root-relative
-``/web/<ts>/…`` links).  See ``/work/shared/docs/corpus-patterns.md``.
+``/web/<ts>/…`` links).  See ``docs/corpus-patterns.md``.
 
 The output is a pure function of ``--articles``, ``--seed`` and ``--hosts``.
 Articles are written one by one; nothing proportional to the corpus is kept in

@@ -1,7 +1,7 @@
 """Which CDX prefix listings a rescue makes: the scarce CDX budget spent where it buys most.
 
 The Internet Archive allows 0.4 CDX requests a second against 8 playback requests
-(wayback-facts.md §5). A resource no listing covers costs a playback request that
+(docs/wayback-facts.md §5). A resource no listing covers costs a playback request that
 doubles as the lookup, and most often a second one: the timestamps written in
 scraped articles are the page's, not the target's, so the archive answers with a
 redirect to the nearest capture. A prefix listing finds the exact second of every

@@ -421,7 +421,7 @@ class Rescuer:
         """Stop asking an archive that keeps failing (an outage).
 
         The Wayback Machine's 503/504 and connection failures come in bursts that
-        last hours (wayback-facts.md §5): once ``BREAKER_FAILURES`` resources or CDX
+        last hours (docs/wayback-facts.md §5): once ``BREAKER_FAILURES`` resources or CDX
         listings in a row failed after all their retries, the rest of the run would
         only spend minutes each on the same answer. The transport then sends nothing
         more (a listing stops between pages, a worker between retries); the rest is

@@ -1,6 +1,6 @@
 """Resolve what a reference says into the original resource it means.
 
-Three bases exist in real corpora (corpus-patterns.md, "Consequences"):
+Three bases exist in real corpora (docs/corpus-patterns.md, "Consequences"):
 
 - the archive: root-relative ``/web/<ts>/<url>`` links scraped from Wayback pages;
 - the article's own address (frontmatter ``original_url``, else ``url``): relative

@@ -1,6 +1,6 @@
 """The CDX budget against a real pywb: which listings a rescue makes and what they save.
 
-The corpus has the shape the issue's request targets are about (corpus-patterns.md:
+The corpus has the shape the issue's request targets are about (docs/corpus-patterns.md:
 most references share a few hosts, scraped links carry the page's timestamp, not the
 target's): an outlet's image directory referenced both as ``2021im_`` and with the
 page's 14-digit timestamp, a directory referenced only with full timestamps (two of

@@ -1,4 +1,4 @@
-"""Resolution rules, each on a case shaped like the real corpora (corpus-patterns.md)."""
+"""Resolution rules, each on a case shaped like the real corpora (docs/corpus-patterns.md)."""
 
 from __future__ import annotations
 

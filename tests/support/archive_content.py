@@ -3,7 +3,7 @@
 Tests assert byte-identity against :data:`CAPTURES`, so the bytes live here and the
 WARC is generated from them (with warcio, the way a crawler would write it); nothing
 is downloaded. The shapes mirror the corpora the tool serves (see
-``shared/docs/corpus-patterns.md``): outlet asset hosts with many images under one
+``docs/corpus-patterns.md``): outlet asset hosts with many images under one
 path prefix, percent-encoded CJK paths, captured redirects and error pages.
 """
 

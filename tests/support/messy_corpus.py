@@ -2,7 +2,7 @@
 
 Two builders, both deterministic (no randomness, no clock):
 
-* :func:`standnews_corpus`: ``n`` Stand News articles (shared/docs/corpus-patterns.md,
+* :func:`standnews_corpus`: ``n`` Stand News articles (docs/corpus-patterns.md,
   format A): double-quoted frontmatter with a year-only Wayback ``image``, the same
   image first in the body with a caption, an image wrapped in a link to the same
   image, Facebook and government links with one 14-digit timestamp per article,

@@ -4,7 +4,7 @@ pywb (Webrecorder's Wayback server, PyPI ``pywb``) lives in a venv of its own
 (``.venv-pywb``, installed by ``tests/run.sh`` from ``pywb-requirements.txt``) so its
 pins cannot constrain ours; ``LINKRESCUE_PYWB`` may name another ``wayback``.
 
-It is configured as close to web.archive.org as pywb goes (shared/docs/pywb-vs-ia.md):
+It is configured as close to web.archive.org as pywb goes (docs/pywb-vs-ia.md):
 collection ``web`` so playback is ``/web/<ts><mod>/<url>``; ``framed_replay: false``,
 ``redirect_to_exact: true``, ``enable_memento: true``; a rules file without fuzzy rules
 (pywb's default fuzzy matching drops ``filter=``/``closest=`` and redirects URLs with
