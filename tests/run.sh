@@ -9,8 +9,9 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
-# pywb gets a venv of its own: its pins must not constrain ours.
-if [ ! -x .venv-pywb/bin/wayback ]; then
+# pywb gets a venv of its own: its pins must not constrain ours. LINKRESCUE_PYWB
+# naming another wayback executable (tests/support/pywb_server.py) saves the install.
+if [ -z "${LINKRESCUE_PYWB:-}" ] && [ ! -x .venv-pywb/bin/wayback ]; then
     "$PY" -m venv .venv-pywb
     .venv-pywb/bin/python -m pip install -q --disable-pip-version-check -r tests/support/pywb-requirements.txt
 fi
