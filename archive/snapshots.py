@@ -31,16 +31,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from w3lib.url import safe_url_string
 
 from archive.model import Snapshot, Want
+from archive.sniff import UNINFORMATIVE
 
 _DIGITS = re.compile(r"^\d{1,14}$")
 _WWW = re.compile(r"^www\d*\.")
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-#: Media types that say nothing about the bytes: an image reference may still be served one.
-UNKNOWN_TYPES = frozenset(
-    {"", "unk", "warc/revisit", "application/octet-stream", "binary/octet-stream", "unknown"}
-)
 
 
 # --- timestamps ---------------------------------------------------------------
@@ -259,46 +255,12 @@ def _respell(directory: str, spelled: dict[str, str]) -> str:
 
 
 # --- media types ----------------------------------------------------------------
-
-_IMAGE_MAGIC: tuple[bytes, ...] = (
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"GIF87a",
-    b"GIF89a",
-    b"BM",
-    b"\x00\x00\x01\x00",
-    b"II*\x00",
-    b"MM\x00*",
-)
-
-
-def sniff_image(head: bytes) -> bool:
-    """Whether the first bytes are an image format (magic numbers, plus WebP/AVIF/SVG)."""
-    if head.startswith(_IMAGE_MAGIC):
-        return True
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return True
-    if head[4:12] in (b"ftypavif", b"ftypheic", b"ftypmif1"):
-        return True
-    text = head[:512].lstrip().lower()
-    return text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text)
+# What bytes are is decided in archive.sniff (the store and body checks use it).
 
 
 def main_type(content_type: str | None) -> str:
     """``image/png; charset=x`` → ``image/png``; empty when unknown."""
     return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def body_fits(want: Want, content_type: str | None, head: bytes) -> bool:
-    """Whether fetched bytes can stand for a reference wanting ``want``.
-
-    An image reference needs an image: ``image/*``, or bytes that are one whatever
-    the label says (captures with ``text/plain`` or no type exist). A page or
-    other link takes whatever the page was.
-    """
-    if want is not Want.IMAGE:
-        return True
-    return main_type(content_type).startswith("image/") or sniff_image(head)
 
 
 # --- soft 404s: a deep URL redirected to a front page or an error page -------------
@@ -378,7 +340,7 @@ def _mime_rank(want: Want, row: Snapshot) -> int:
     mime = main_type(row.mimetype)
     if mime.startswith("image/"):
         return 0
-    if mime in UNKNOWN_TYPES:
+    if mime in UNINFORMATIVE:
         return 1
     # Another label (text/html most often) is usually an HTML error page, but origins and
     # CDNs mislabel images too: the bytes decide (archive.sniff, issue 8 item 3). Tried,

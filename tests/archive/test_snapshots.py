@@ -9,20 +9,17 @@ import pytest
 
 from archive.model import Snapshot, Want
 from archive.snapshots import (
-    body_fits,
     covers,
     describe_unusable,
     group_by_prefix,
     pad_timestamp,
     rank_snapshots,
-    sniff_image,
     soft_404,
     timestamp_datetime,
     to_timestamp,
     url_key,
     wanted_timestamp,
 )
-from tests.support.archive_content import JPEG_DOG, PNG_CAT
 
 
 @pytest.mark.parametrize(
@@ -269,18 +266,6 @@ def test_without_a_wanted_time_the_newest_wins_and_the_exact_spelling_breaks_tie
     ranked = rank_snapshots(rows, target=None, want=Want.ANY, requested="https://a.com/x.png")
     assert ranked[0] == rows[2]
     assert len(ranked) == 2  # one candidate per timestamp
-
-
-def test_media_checks_look_at_the_bytes_when_the_label_is_useless() -> None:
-    assert sniff_image(PNG_CAT) and sniff_image(JPEG_DOG)
-    assert sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
-    assert sniff_image(b"<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'/>")
-    assert not sniff_image(b"<!doctype html><html>")
-    assert body_fits(Want.IMAGE, "image/png", b"")
-    assert body_fits(Want.IMAGE, "application/octet-stream", PNG_CAT)
-    assert body_fits(Want.IMAGE, "text/plain", JPEG_DOG)  # a mislabelled capture is still an image
-    assert not body_fits(Want.IMAGE, "text/html; charset=utf-8", b"<html><body>Not Found")
-    assert body_fits(Want.PAGE, "application/pdf", b"%PDF-1.4")
 
 
 def test_a_timestamp_listed_twice_with_different_digests_is_not_verifiable() -> None:

@@ -123,3 +123,13 @@ def test_an_image_reference_is_satisfied_only_by_image_bytes() -> None:
     assert sniff(ERROR_PAGE) == "text/html"
     assert sniff(b"\xef\xbb\xbf  <!DOCTYPE html><html>") == "text/html"
     assert decide(ERROR_PAGE, index="image/jpeg", header="image/jpeg").mimetype == "text/html"
+
+
+def test_an_image_reference_takes_image_bytes_whatever_the_label() -> None:
+    # Moved from the retired snapshots.sniff_image/body_fits: the live check is
+    # archive.sniff.fits_image (archive/body.py, the store).
+    assert fits_image(PNG_CAT) and fits_image(JPEG_DOG)
+    assert fits_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
+    assert fits_image(b"<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert not fits_image(b"<!doctype html><html>")
+    assert not fits_image(b"<html><body>Not Found")
