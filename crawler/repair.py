@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 
 from archive.client import ArchiveClient
 from archive.errors import ArchiveError
+from archive.indexschema import IndexedResource
 from archive.model import Outcome, Want
 from archive.store import Store, VerifyProblem
 from crawler.corpus import Problem
@@ -80,15 +81,15 @@ def repair_files(
             reason = "stored file is damaged and the index records no capture to fetch it from"
             done.append(Repaired(record.key, record.path, url, Outcome.FAILED, reason))
             continue
-        done.append(_fetch_again(store, client, record.path, record.sha256, resource.key))
+        done.append(_fetch_again(store, client, record.path, record.sha256, resource))
     return done
 
 
 def _fetch_again(
-    store: Store, client: ArchiveClient, path: PurePosixPath, sha256: str, key: str
+    store: Store, client: ArchiveClient, path: PurePosixPath, sha256: str, resource: IndexedResource
 ) -> Repaired:
-    resource = store.index.lookup(key)
-    assert resource is not None and resource.timestamp is not None
+    key = resource.key
+    assert resource.timestamp is not None
     source = resource.captured_url or resource.url
     what = f"capture {resource.timestamp} of {source}"
     try:
@@ -106,7 +107,7 @@ def _fetch_again(
                 capture, requested=resource.url, index_mimetype=resource.index_mimetype
             )
             stored = store.commit(sink, capture, key=key, repair=True)
-            store.index.record_rescue(key, resource.url, stored, capture)
+            store.index.record_rescue(key, resource.url, stored, capture, archive=client.archive)
     except ArchiveError as exc:
         reason = f"stored file is damaged; fetching the {what} again failed: {exc}"
         return Repaired(key, path, resource.url, Outcome.FAILED, reason)

@@ -214,7 +214,7 @@ def settle_known(
     *,
     recheck_days: float,
     now: datetime,
-    archive: str | None = None,
+    archive: str,
 ) -> bool:
     """Settle ``task`` from the index with no request; False when it must be fetched.
 
@@ -235,7 +235,7 @@ def settle_known(
         task.sha256 = indexed.sha256
         task.reason = "already in the store"
         return True
-    if recheck_days <= 0 or archive is None or indexed.archive != archive:
+    if recheck_days <= 0 or indexed.archive != archive:
         return False
     fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
     if indexed.outcome in (Outcome.NOT_ARCHIVED, Outcome.BLOCKED) and fresh:
