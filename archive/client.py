@@ -49,7 +49,7 @@ from archive.errors import (
 )
 from archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
 from archive.playback import Layout, Memento, fetch_capture
-from archive.probe import archive_identity, probe_cdx
+from archive.probe import archive_identity, cdx_endpoint, probe_cdx
 from archive.ratelimit import ArchiveLimits
 from archive.settings import ArchiveSettings
 from archive.snapshots import (
@@ -98,7 +98,7 @@ class ArchiveClient:
             sleep=sleep,
         )
         self.layout = Layout(self.settings.url, self.settings.collection)
-        cdx_url = self.settings.cdx_url or f"{self.settings.url.rstrip('/')}/cdx/search/cdx"
+        cdx_url = cdx_endpoint(self.settings)
         self.index = CdxIndex(self.http, cdx_url)
         self.trust_listings = trust_listings
 
