@@ -30,7 +30,7 @@ from typing import Protocol
 import brotli
 import httpx
 
-from archive.errors import (
+from linkrescue.archive.errors import (
     ArchiveTimeout,
     BodyTooLarge,
     CaptureRejected,
@@ -39,9 +39,9 @@ from archive.errors import (
     MediaTypeMismatch,
     TruncatedBody,
 )
-from archive.model import Sink, Want
-from archive.snapshots import main_type
-from archive.sniff import SNIFF_BYTES, fits_image, sniff
+from linkrescue.archive.model import Sink, Want
+from linkrescue.archive.snapshots import main_type
+from linkrescue.archive.sniff import SNIFF_BYTES, fits_image, sniff
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,14 +14,19 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
-from archive.errors import Blocked, UnexpectedAnswer
-from archive.model import Listed, Snapshot, Want
-from archive.ratelimit import Endpoint
-from archive.snapshots import encode_original, rank_snapshots, timestamp_datetime, url_key
-from archive.transport import ArchiveHTTP
+from linkrescue.archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from linkrescue.archive.errors import Blocked, UnexpectedAnswer
+from linkrescue.archive.model import Listed, Snapshot, Want
+from linkrescue.archive.ratelimit import Endpoint
+from linkrescue.archive.snapshots import (
+    encode_original,
+    rank_snapshots,
+    timestamp_datetime,
+    url_key,
+)
+from linkrescue.archive.transport import ArchiveHTTP
 
-log = logging.getLogger("archive")
+log = logging.getLogger("linkrescue.archive")
 
 #: Rows asked for in a single-URL lookup (nearest first when the server sorts).
 LOOKUP_ROWS = 50

@@ -34,10 +34,10 @@ from types import TracebackType
 
 import httpx
 
-from archive.body import BodyLimits
-from archive.cdx import PrefixCache
-from archive.cdxclient import PAGE_ROWS, CdxIndex
-from archive.errors import (
+from linkrescue.archive.body import BodyLimits
+from linkrescue.archive.cdx import PrefixCache
+from linkrescue.archive.cdxclient import PAGE_ROWS, CdxIndex
+from linkrescue.archive.errors import (
     Blocked,
     CaptureRejected,
     LookupFailed,
@@ -47,20 +47,20 @@ from archive.errors import (
     TransientError,
     UnexpectedAnswer,
 )
-from archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
-from archive.playback import Layout, Memento, fetch_capture
-from archive.probe import archive_identity, cdx_endpoint, probe_cdx
-from archive.ratelimit import ArchiveLimits
-from archive.settings import ArchiveSettings
-from archive.snapshots import (
+from linkrescue.archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
+from linkrescue.archive.playback import Layout, Memento, fetch_capture
+from linkrescue.archive.probe import archive_identity, cdx_endpoint, probe_cdx
+from linkrescue.archive.ratelimit import ArchiveLimits
+from linkrescue.archive.settings import ArchiveSettings
+from linkrescue.archive.snapshots import (
     describe_unusable,
     is_timestamp,
     rank_snapshots,
     wanted_timestamp,
 )
-from archive.transport import ArchiveHTTP, RequestCounts
+from linkrescue.archive.transport import ArchiveHTTP, RequestCounts
 
-log = logging.getLogger("archive")
+log = logging.getLogger("linkrescue.archive")
 
 #: Captures tried for one reference before giving up on the rest.
 MAX_CANDIDATES = 3
@@ -135,7 +135,7 @@ class ArchiveClient:
         """Check once, before the first lookup, that a CDX API answers at the configured
         address. Raises :class:`~archive.errors.ArchiveMisconfigured` (a wrong setting)
         or :class:`~archive.errors.ArchiveUnreachable` (no network, or nothing listening);
-        see :mod:`archive.probe`."""
+        see :mod:`linkrescue.archive.probe`."""
         probe_cdx(self.http, self.settings)
 
     # --- the CDX index ---------------------------------------------------------------
@@ -186,7 +186,7 @@ class ArchiveClient:
     ) -> Capture:
         """Stream the capture of ``url`` at ``timestamp`` (1-14 digits; the archive picks
         the nearest capture when inexact) into ``sink``, a seekable binary file that is
-        rewritten from the start on every attempt. Raises :mod:`archive.errors`."""
+        rewritten from the start on every attempt. Raises :mod:`linkrescue.archive.errors`."""
         return fetch_capture(
             self.http,
             self.layout,

@@ -1,6 +1,6 @@
 """The index's schema (as migrations) and the records it hands out.
 
-Kept apart from :mod:`archive.index` so the schema can be read in one place; a
+Kept apart from :mod:`linkrescue.archive.index` so the schema can be read in one place; a
 later issue adds a table by appending a migration here.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from archive.model import Outcome
+from linkrescue.archive.model import Outcome
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware; injectable so tests control timestamps."""

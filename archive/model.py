@@ -2,7 +2,7 @@
 
 An expected negative (not archived, blocked) is an :class:`Outcome` value; a real
 failure that may pass (timeouts, 5xx bursts, retries exhausted) is an exception
-from :mod:`archive.errors` that the crawl turns into ``Outcome.FAILED``.
+from :mod:`linkrescue.archive.errors` that the crawl turns into ``Outcome.FAILED``.
 """
 
 from __future__ import annotations

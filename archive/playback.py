@@ -37,8 +37,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from archive.body import Body, BodyLimits, stream_body
-from archive.errors import (
+from linkrescue.archive.body import Body, BodyLimits, stream_body
+from linkrescue.archive.errors import (
     ArchiveError,
     Blocked,
     CapturedError,
@@ -47,10 +47,10 @@ from archive.errors import (
     SoftNotFound,
     UnexpectedAnswer,
 )
-from archive.model import Capture, Sink, Want
-from archive.ratelimit import Endpoint
-from archive.snapshots import encode_original, main_type, soft_404
-from archive.transport import ArchiveHTTP, is_memento
+from linkrescue.archive.model import Capture, Sink, Want
+from linkrescue.archive.ratelimit import Endpoint
+from linkrescue.archive.snapshots import encode_original, main_type, soft_404
+from linkrescue.archive.transport import ArchiveHTTP, is_memento
 
 #: Captured redirects followed for one resource (docs/wayback-facts.md §6: "a hop cap of about 10").
 MAX_CAPTURED_REDIRECTS = 10

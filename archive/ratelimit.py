@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-log = logging.getLogger("archive")
+log = logging.getLogger("linkrescue.archive")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]

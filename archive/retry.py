@@ -10,7 +10,7 @@ plus 408 and the 52x family proxies use, because the Wayback Machine's outages
 come as bursts of 503/504 and connection timeouts lasting hours
 (hartator/wayback-machine-downloader#86, jsvine/waybackpack#33).
 
-After a live 429 the wait is the archive-wide pause (see :mod:`archive.ratelimit`),
+After a live 429 the wait is the archive-wide pause (see :mod:`linkrescue.archive.ratelimit`),
 so the backoff itself adds nothing then.
 """
 
@@ -25,9 +25,9 @@ from typing import TypeVar
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type
 from tenacity.stop import stop_after_attempt
 
-from archive.errors import RateLimited, RetryExhausted, TransientError
+from linkrescue.archive.errors import RateLimited, RetryExhausted, TransientError
 
-log = logging.getLogger("archive")
+log = logging.getLogger("linkrescue.archive")
 
 T = TypeVar("T")
 

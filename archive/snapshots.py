@@ -30,8 +30,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
-from archive.model import Snapshot, Want
-from archive.sniff import UNINFORMATIVE
+from linkrescue.archive.model import Snapshot, Want
+from linkrescue.archive.sniff import UNINFORMATIVE
 
 _DIGITS = re.compile(r"^\d{1,14}$")
 _WWW = re.compile(r"^www\d*\.")

@@ -32,13 +32,13 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Self
 
-from archive.index import Index
-from archive.indexfiles import FileClaims, FileRecord, record_of
-from archive.indexschema import Clock, utc_now
-from archive.model import Capture
-from archive.sniff import SNIFF_BYTES, decide
-from archive.storeerrors import StoreIntegrityError, StorePathError
-from archive.storefs import (
+from linkrescue.archive.index import Index
+from linkrescue.archive.indexfiles import FileClaims, FileRecord, record_of
+from linkrescue.archive.indexschema import Clock, utc_now
+from linkrescue.archive.model import Capture
+from linkrescue.archive.sniff import SNIFF_BYTES, decide
+from linkrescue.archive.storeerrors import StoreIntegrityError, StorePathError
+from linkrescue.archive.storefs import (
     StagingArea,
     StagingFile,
     fsync_dir,
@@ -46,7 +46,7 @@ from archive.storefs import (
     make_dirs,
     sha256_of,
 )
-from archive.storepaths import (
+from linkrescue.archive.storepaths import (
     INDEX_FILENAME,
     OBJECTS_DIRNAME,
     STAGING_DIRNAME,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base of every error raised by :mod:`archive.store` and :mod:`archive.index`."""
+    """Base of every error raised by :mod:`linkrescue.archive.store` and :mod:`linkrescue.archive.index`."""
 
 
 class StorePathError(StoreError):

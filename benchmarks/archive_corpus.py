@@ -51,11 +51,11 @@ for _path in (str(REPO), str(HERE)):
 
 from bench_scan import rel, spawn  # noqa: E402
 
-from archive.model import Want  # noqa: E402
-from archive.snapshots import url_key  # noqa: E402
-from crawler.config import Config, with_overrides  # noqa: E402
-from crawler.rescue import Inventory, RescueRun  # noqa: E402
-from crawler.rescue import inventory as crawler_inventory  # noqa: E402
+from linkrescue.archive.model import Want  # noqa: E402
+from linkrescue.archive.snapshots import url_key  # noqa: E402
+from linkrescue.crawler.config import Config, with_overrides  # noqa: E402
+from linkrescue.crawler.rescue import Inventory, RescueRun  # noqa: E402
+from linkrescue.crawler.rescue import inventory as crawler_inventory  # noqa: E402
 from tests.support.archive_content import Cap, html, jpeg_like, png_bytes  # noqa: E402
 from tests.support.pywb_server import Pywb, find_wayback, start_pywb  # noqa: E402
 
@@ -358,7 +358,7 @@ def mib(n: int) -> str:
 def linkrescue_cmd() -> list[str]:
     """``linkrescue`` as installed next to the running Python."""
     exe = Path(sys.executable).parent / "linkrescue"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "crawler"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "linkrescue"]
 
 
 def machine_line() -> str:

@@ -1,4 +1,4 @@
 """The crawl: scan, resolve, choose a snapshot, fetch, store, rewrite, report; the CLI.
 
-The only package that imports :mod:`rewriters` and :mod:`archive`, and the only one that prints.
+The only package that imports :mod:`linkrescue.rewriters` and :mod:`linkrescue.archive`, and the only one that prints.
 """

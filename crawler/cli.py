@@ -1,6 +1,6 @@
 """The ``linkrescue`` command line: parse options, load config, wire, render, exit.
 
-Exit codes are a contract for cron jobs and CI (:mod:`crawler.exits`): 0 when the
+Exit codes are a contract for cron jobs and CI (:mod:`linkrescue.crawler.exits`): 0 when the
 command completed (bad files are reported on stderr and do not change it), 1 for
 a failure that may pass on the next run, 2 for a usage or configuration error,
 70 for an internal error, 74 when the system refused a file; always with a
@@ -17,14 +17,14 @@ from typing import Annotated
 
 import typer
 
-from archive.client import ArchiveClient
-from archive.errors import ArchiveMisconfigured, ArchiveUnreachable
-from archive.model import Outcome
-from archive.store import Store
-from archive.storepaths import INDEX_FILENAME
-from crawler import exits, job
-from crawler.config import Config, ConfigError, load_config, with_overrides
-from crawler.console import (
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
+from linkrescue.archive.model import Outcome
+from linkrescue.archive.store import Store
+from linkrescue.archive.storepaths import INDEX_FILENAME
+from linkrescue.crawler import exits, job
+from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
+from linkrescue.crawler.console import (
     HelpCommand,
     QuietOption,
     Terminal,
@@ -32,14 +32,14 @@ from crawler.console import (
     Verbosity,
     plural,
 )
-from crawler.console import fail as _fail
-from crawler.corpus import InputError
-from crawler.output import Format, print_summary, report_problem, write_results
-from crawler.progress import setup_logging
-from crawler.repair import repair_files
-from crawler.report import print_summary as print_rescue_summary
-from crawler.report import write_report
-from crawler.scan import Summary, scan
+from linkrescue.crawler.console import fail as _fail
+from linkrescue.crawler.corpus import InputError
+from linkrescue.crawler.output import Format, print_summary, report_problem, write_results
+from linkrescue.crawler.progress import setup_logging
+from linkrescue.crawler.repair import repair_files
+from linkrescue.crawler.report import print_summary as print_rescue_summary
+from linkrescue.crawler.report import write_report
+from linkrescue.crawler.scan import Summary, scan
 
 app = typer.Typer(
     name="linkrescue",

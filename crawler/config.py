@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, TypeAdapter, ValidationError
 
-from archive.settings import ArchiveSettings, StoreSettings
+from linkrescue.archive.settings import ArchiveSettings, StoreSettings
 
 #: Frontmatter keys whose values are images (rescued as images: an HTML error page won't do).
 IMAGE_FRONTMATTER_KEYS: tuple[str, ...] = (

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperCommand
 
-from crawler import exits
+from linkrescue.crawler import exits
 
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the summary and errors.")

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.storepaths import holds_store
-from archive.urls import identity_key, identity_of_key
-from crawler.config import CorpusSettings
+from linkrescue.archive.storepaths import holds_store
+from linkrescue.archive.urls import identity_key, identity_of_key
+from linkrescue.crawler.config import CorpusSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,23 +12,31 @@ from typing import Any, TextIO
 import httpx
 from rich.console import Console
 
-from archive.client import ArchiveClient
-from archive.index import Index
-from archive.probe import archive_identity
-from archive.store import Store
-from archive.storepaths import INDEX_FILENAME
-from archive.transport import RequestCounts
-from crawler.config import Config
-from crawler.console import Verbosity
-from crawler.corpus import Problem, iter_documents
-from crawler.live import LiveChecker
-from crawler.output import report_problem
-from crawler.progress import RescueProgress
-from crawler.repair import repair_stored
-from crawler.report import report_dict
-from crawler.rescue import Inventory, Rescuer, RescueRun, Task, check_archive, inventory, settle_all
-from crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
-from crawler.scan import Corpus
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.index import Index
+from linkrescue.archive.probe import archive_identity
+from linkrescue.archive.store import Store
+from linkrescue.archive.storepaths import INDEX_FILENAME
+from linkrescue.archive.transport import RequestCounts
+from linkrescue.crawler.config import Config
+from linkrescue.crawler.console import Verbosity
+from linkrescue.crawler.corpus import Problem, iter_documents
+from linkrescue.crawler.live import LiveChecker
+from linkrescue.crawler.output import report_problem
+from linkrescue.crawler.progress import RescueProgress
+from linkrescue.crawler.repair import repair_stored
+from linkrescue.crawler.report import report_dict
+from linkrescue.crawler.rescue import (
+    Inventory,
+    Rescuer,
+    RescueRun,
+    Task,
+    check_archive,
+    inventory,
+    settle_all,
+)
+from linkrescue.crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
+from linkrescue.crawler.scan import Corpus
 
 
 @dataclass(frozen=True, slots=True)

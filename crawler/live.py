@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from archive.settings import ArchiveSettings
+from linkrescue.archive.settings import ArchiveSettings
 
 #: Statuses that mean the resource is gone.
 DEAD_STATUSES = frozenset({404, 410})

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crawler.console import plural
-from crawler.scan import FileResult, Record, Summary
+from linkrescue.crawler.console import plural
+from linkrescue.crawler.scan import FileResult, Record, Summary
 
 #: Rows per rich table: one table per batch keeps a large corpus streaming.
 TABLE_BATCH = 200

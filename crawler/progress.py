@@ -30,11 +30,11 @@ from rich.progress import (
 from rich.progress import Task as RichTask
 from rich.text import Text
 
-from archive.client import ArchiveClient
-from crawler.console import Verbosity
-from crawler.rescue import Task
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.crawler.console import Verbosity
+from linkrescue.crawler.rescue import Task
 
-log = logging.getLogger("crawler")
+log = logging.getLogger("linkrescue.crawler")
 
 #: A Wayback-style playback prefix (``https://web.archive.org/web/2021id_/``) before an
 #: original URL: on a terminal the original alone says which resource a line is about.
@@ -84,7 +84,7 @@ def setup_logging(console: Console, *, interactive: bool, verbosity: Verbosity) 
         level = logging.WARNING  # on a terminal, finished resources are drawn, not logged
     else:
         level = logging.INFO
-    for name in ("archive", "crawler"):
+    for name in ("linkrescue.archive", "linkrescue.crawler"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level)

@@ -23,9 +23,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from archive.model import Outcome
-from archive.transport import RequestCounts
-from crawler.rescue import RescueRun, Verdict
+from linkrescue.archive.model import Outcome
+from linkrescue.archive.transport import RequestCounts
+from linkrescue.crawler.rescue import RescueRun, Verdict
 
 
 def report_dict(run: RescueRun, counts: RequestCounts, live_requests: int) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from archive.storepaths import INDEX_FILENAME
-from archive.urls import (
+from linkrescue.archive.storepaths import INDEX_FILENAME
+from linkrescue.archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
     encode_relative,
@@ -39,9 +39,9 @@ from archive.urls import (
     parse_archive_url,
     repair_original,
 )
-from rewriters.frontmatter import YAML_LOADER
-from rewriters.model import Reference, RefKind
-from rewriters.shortcode import shortcode_value
+from linkrescue.rewriters.frontmatter import YAML_LOADER
+from linkrescue.rewriters.model import Reference, RefKind
+from linkrescue.rewriters.shortcode import shortcode_value
 
 
 class Status(StrEnum):

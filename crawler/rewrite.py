@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.index import Index
-from archive.indexschema import IndexedReference
-from crawler.config import Config
-from crawler.corpus import Problem
-from crawler.resolve import Status
-from crawler.scan import Corpus, FileResult, Record, scan_items
-from rewriters import apply_edits, decode_document
-from rewriters.destinations import destination_text, encode_target
-from rewriters.errors import DocumentError, EditConflictError
-from rewriters.files import replace_document
-from rewriters.model import Edit, LineIndex
+from linkrescue.archive.index import Index
+from linkrescue.archive.indexschema import IndexedReference
+from linkrescue.crawler.config import Config
+from linkrescue.crawler.corpus import Problem
+from linkrescue.crawler.resolve import Status
+from linkrescue.crawler.scan import Corpus, FileResult, Record, scan_items
+from linkrescue.rewriters import apply_edits, decode_document
+from linkrescue.rewriters.destinations import destination_text, encode_target
+from linkrescue.rewriters.errors import DocumentError, EditConflictError
+from linkrescue.rewriters.files import replace_document
+from linkrescue.rewriters.model import Edit, LineIndex
 
 
 @dataclass(frozen=True, slots=True)

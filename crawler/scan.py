@@ -27,12 +27,18 @@ from json.encoder import encode_basestring as _encode_string  # the C escaper js
 from pathlib import Path
 from typing import Any
 
-from archive.snapshots import to_timestamp
-from crawler.config import Config
-from crawler.corpus import Identity, Problem, iter_documents
-from crawler.resolve import Resolution, Status, document_address, resolve, store_location
-from rewriters import NotTextError, decode_document, find_frontmatter, identity_value, read_document
-from rewriters.model import Reference
+from linkrescue.archive.snapshots import to_timestamp
+from linkrescue.crawler.config import Config
+from linkrescue.crawler.corpus import Identity, Problem, iter_documents
+from linkrescue.crawler.resolve import Resolution, Status, document_address, resolve, store_location
+from linkrescue.rewriters import (
+    NotTextError,
+    decode_document,
+    find_frontmatter,
+    identity_value,
+    read_document,
+)
+from linkrescue.rewriters.model import Reference
 
 #: Below this many documents a pool costs more than it saves.
 POOL_THRESHOLD = 64

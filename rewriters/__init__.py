@@ -1,22 +1,22 @@
 """Documents: read Markdown (with YAML frontmatter and inline HTML) into references
 with exact spans, and apply edits to those spans.
 
-No network, no CLI. Finding and editing share :mod:`rewriters.model`, so they cannot disagree.
+No network, no CLI. Finding and editing share :mod:`linkrescue.rewriters.model`, so they cannot disagree.
 """
 
-from rewriters.document import decode_document, read_document
-from rewriters.edits import apply_edits, edit_for
-from rewriters.errors import DocumentError, EditConflictError, NotTextError
-from rewriters.frontmatter import (
+from linkrescue.rewriters.document import decode_document, read_document
+from linkrescue.rewriters.edits import apply_edits, edit_for
+from linkrescue.rewriters.errors import DocumentError, EditConflictError, NotTextError
+from linkrescue.rewriters.frontmatter import (
     Frontmatter,
     FrontmatterBlock,
     find_frontmatter,
     identity_value,
     read_frontmatter,
 )
-from rewriters.html import scan_html
-from rewriters.markdown import scan_markdown
-from rewriters.model import Document, Edit, LineIndex, Position, Reference, RefKind
+from linkrescue.rewriters.html import scan_html
+from linkrescue.rewriters.markdown import scan_markdown
+from linkrescue.rewriters.model import Document, Edit, LineIndex, Position, Reference, RefKind
 
 __all__ = [
     "Document",

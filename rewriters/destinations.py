@@ -27,8 +27,8 @@ import html
 import re
 import unicodedata
 
-from rewriters.model import Reference, RefKind
-from rewriters.shortcode import as_url_value, quoted
+from linkrescue.rewriters.model import Reference, RefKind
+from linkrescue.rewriters.shortcode import as_url_value, quoted
 
 #: Characters that end or alter a URL in any of the syntaxes, encoded everywhere; and
 #: every other non-ASCII character, for :func:`_percent_unsafe` to decide.

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from rewriters.errors import NotTextError
-from rewriters.frontmatter import read_frontmatter
-from rewriters.markdown import scan_markdown
-from rewriters.model import Document, LineIndex
+from linkrescue.rewriters.errors import NotTextError
+from linkrescue.rewriters.frontmatter import read_frontmatter
+from linkrescue.rewriters.markdown import scan_markdown
+from linkrescue.rewriters.model import Document, LineIndex
 
 
 def decode_document(data: bytes) -> str:

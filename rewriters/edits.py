@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rewriters.errors import EditConflictError
-from rewriters.model import Edit, Reference
+from linkrescue.rewriters.errors import EditConflictError
+from linkrescue.rewriters.model import Edit, Reference
 
 
 def edit_for(reference: Reference, replacement: str) -> Edit:

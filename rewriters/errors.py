@@ -13,7 +13,7 @@ from __future__ import annotations
 
 
 class DocumentError(Exception):
-    """Base of every error raised by :mod:`rewriters`."""
+    """Base of every error raised by :mod:`linkrescue.rewriters`."""
 
 
 class NotTextError(DocumentError):

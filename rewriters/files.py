@@ -17,7 +17,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from rewriters.errors import DocumentChangedError
+from linkrescue.rewriters.errors import DocumentChangedError
 
 TEMP_SUFFIX = ".linkrescue-tmp"
 

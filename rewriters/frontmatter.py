@@ -37,7 +37,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from rewriters.model import LineIndex, Reference, RefKind, make_reference
+from linkrescue.rewriters.model import LineIndex, Reference, RefKind, make_reference
 
 #: libyaml's loader when PyYAML was built with it, else PyYAML's own (same values and
 #: marks, about ten times slower): a hard-coded ``yaml.CSafeLoader`` raised

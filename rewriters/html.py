@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-from rewriters.model import LineIndex, Reference, RefKind, make_reference
+from linkrescue.rewriters.model import LineIndex, Reference, RefKind, make_reference
 
 #: The URL-bearing attributes read, per element (lower case).
 URL_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {

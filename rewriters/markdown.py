@@ -4,7 +4,7 @@ Why not a CommonMark parser: parsers give a tree without source offsets for link
 destinations, and they drop what is not valid CommonMark, while scraped archives are
 full of destinations no parser accepts yet a reader would call a link. This scanner
 finds links, images, reference definitions, autolinks, bare URLs, inline HTML
-(through :mod:`rewriters.html`) and Hugo shortcodes (through :mod:`rewriters.shortcode`:
+(through :mod:`linkrescue.rewriters.html`) and Hugo shortcodes (through :mod:`linkrescue.rewriters.shortcode`:
 a URL inside ``{{< video src="…" >}}`` is a parameter value, never a bare URL) in one
 pass of compiled regular expressions that jump from one candidate (`` ` `` ``[`` ``]``
 ``<`` ``\\`` ``http`` ``www.`` ``{{<`` ``{{%``) to the next, and reports
@@ -65,9 +65,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from rewriters.html import comment_end, match_tag, skip_raw_text
-from rewriters.model import LineIndex, Reference, RefKind, make_reference
-from rewriters.shortcode import match_shortcode
+from linkrescue.rewriters.html import comment_end, match_tag, skip_raw_text
+from linkrescue.rewriters.model import LineIndex, Reference, RefKind, make_reference
+from linkrescue.rewriters.shortcode import match_shortcode
 
 # Internal record of a found span: kind, start, end, element, attribute, is a bare URL.
 _Found = tuple[RefKind, int, int, str | None, str | None, bool]

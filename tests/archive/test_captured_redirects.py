@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from archive.client import ArchiveClient
-from archive.model import Capture, Outcome, Result, Want
-from archive.settings import ArchiveSettings
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.model import Capture, Outcome, Result, Want
+from linkrescue.archive.settings import ArchiveSettings
 from tests.support.archive_content import (
     ARTICLE_GONE,
     ARTICLE_PAGE,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
-from archive.cdxclient import split_window
-from archive.model import Snapshot
+from linkrescue.archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from linkrescue.archive.cdxclient import split_window
+from linkrescue.archive.model import Snapshot
 from tests.support.recordings import body_of, load
 
 IA_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]

@@ -21,11 +21,16 @@ from email.utils import format_datetime
 import brotli
 import pytest
 
-from archive.client import ArchiveClient
-from archive.errors import ArchiveMisconfigured, ArchiveStopped, ArchiveUnreachable, Blocked
-from archive.model import Outcome, Result, Want
-from archive.settings import ArchiveSettings
-from archive.transport import retry_after_seconds
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.errors import (
+    ArchiveMisconfigured,
+    ArchiveStopped,
+    ArchiveUnreachable,
+    Blocked,
+)
+from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.settings import ArchiveSettings
+from linkrescue.archive.transport import retry_after_seconds
 from tests.support.archive_content import PNG_CAT, png_bytes
 from tests.support.fault_server import TOO_MANY, FaultServer, Reply, memento, nearest
 from tests.support.pywb_server import Pywb

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.client import ArchiveClient
-from archive.errors import CapturedError, DigestMismatch, NotArchived
-from archive.model import Outcome, Result, Want
-from archive.settings import ArchiveSettings
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.errors import CapturedError, DigestMismatch, NotArchived
+from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.settings import ArchiveSettings
 from tests.support.archive_content import (
     ASSETS,
     BROKEN_OK,

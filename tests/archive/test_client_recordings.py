@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import pytest
 
-from archive.client import ArchiveClient
-from archive.errors import Blocked, CapturedError, RedirectError
-from archive.model import Outcome, Result, Want
-from archive.settings import ArchiveSettings
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.errors import Blocked, CapturedError, RedirectError
+from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.settings import ArchiveSettings
 from tests.support.recordings import Replay, Unrecorded, body_of, load
 
 SETTINGS = replace(

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from archive.errors import NotArchived, RateLimited, RetryExhausted, ServerError
-from archive.ratelimit import ArchiveLimits, Endpoint, PauseGate, RateLimiter
-from archive.retry import call_with_retries
-from archive.settings import ArchiveSettings
+from linkrescue.archive.errors import NotArchived, RateLimited, RetryExhausted, ServerError
+from linkrescue.archive.ratelimit import ArchiveLimits, Endpoint, PauseGate, RateLimiter
+from linkrescue.archive.retry import call_with_retries
+from linkrescue.archive.settings import ArchiveSettings
 
 
 class FakeClock:

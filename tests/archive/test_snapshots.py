@@ -7,8 +7,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from archive.model import Snapshot, Want
-from archive.snapshots import (
+from linkrescue.archive.model import Snapshot, Want
+from linkrescue.archive.snapshots import (
     covers,
     describe_unusable,
     group_by_prefix,

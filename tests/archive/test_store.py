@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.model import Capture
-from archive.store import ProblemKind, Store, StoredResource
-from archive.storeerrors import StoreIntegrityError
+from linkrescue.archive.model import Capture
+from linkrescue.archive.store import ProblemKind, Store, StoredResource
+from linkrescue.archive.storeerrors import StoreIntegrityError
 
 
 def capture_of(url: str, data: bytes, mimetype: str | None = "image/png") -> Capture:

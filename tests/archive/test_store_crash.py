@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from archive.store import Store
+from linkrescue.archive.store import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -29,8 +29,8 @@ CHILD = textwrap.dedent(
     """
     import hashlib, itertools, os, signal, sys
     from pathlib import Path, PurePosixPath
-    from archive.model import Capture
-    from archive.store import Store
+    from linkrescue.archive.model import Capture
+    from linkrescue.archive.store import Store
 
     root, mode = Path(sys.argv[1]), sys.argv[2]
     URL = "http://x.org/photos/big.jpg"

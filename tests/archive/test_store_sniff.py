@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.model import Capture
-from archive.sniff import decide, fits_image, sniff
-from archive.store import Store, StoredResource
+from linkrescue.archive.model import Capture
+from linkrescue.archive.sniff import decide, fits_image, sniff
+from linkrescue.archive.store import Store, StoredResource
 from tests.support.archive_content import ERROR_PAGE, JPEG_DOG, PNG_CAT
 
 PHOTOS = "https://assets.thestandnews.com/media/photos"

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive.model import Capture
-from archive.store import Store, StoredResource
-from archive.storepaths import (
+from linkrescue.archive.model import Capture
+from linkrescue.archive.store import Store, StoredResource
+from linkrescue.archive.storepaths import (
     MAX_COMPONENT_BYTES,
     MAX_PATH_BYTES,
     fold,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.urls import (
+from linkrescue.archive.urls import (
     ArchiveLayer,
     encode_url,
     identity_key,
@@ -194,7 +194,7 @@ def test_fast_path_encoding_agrees_with_w3lib(url: str) -> None:
     )
 )
 def test_identity_of_key_agrees_with_identity_key(url: str) -> None:
-    from archive.urls import identity_of_key
+    from linkrescue.archive.urls import identity_of_key
 
     assert identity_of_key(resource_key(encode_url(url))) == identity_key(encode_url(url))
 
@@ -206,7 +206,7 @@ def test_identity_of_key_agrees_with_identity_key(url: str) -> None:
     )
 )
 def test_fast_key_agrees_with_resource_key(url: str) -> None:
-    from archive.urls import fast_key
+    from linkrescue.archive.urls import fast_key
 
     key = fast_key(url)
     if key is not None:
@@ -221,6 +221,6 @@ def test_fast_key_agrees_with_resource_key(url: str) -> None:
 def test_relative_fast_path_agrees_with_w3lib(target: str) -> None:
     from w3lib.url import safe_url_string
 
-    from archive.urls import encode_relative
+    from linkrescue.archive.urls import encode_relative
 
     assert encode_relative(target) == safe_url_string(target, encoding="utf-8")

@@ -158,7 +158,7 @@ def test_internal_error_is_one_line_exit_70_and_a_traceback_file(tmp_path: Path)
         "def broken(*args, **kwargs):\n"
         "    raise KeyError('capture_timestamp')\n"
         "job.rescue = broken\n"
-        "from crawler.cli import main\n"
+        "from linkrescue.crawler.cli import main\n"
         "sys.argv = ['linkrescue', *sys.argv[1:]]\n"
         "main()\n"
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import SECTIONS, Config, ConfigError, load_config
+from linkrescue.crawler.config import SECTIONS, Config, ConfigError, load_config
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,12 @@ import logging
 
 from rich.console import Console
 
-from archive.client import ArchiveClient
-from archive.model import Want
-from archive.settings import ArchiveSettings
-from crawler.console import Verbosity
-from crawler.progress import RescueProgress, human_bytes, setup_logging, short_url
-from crawler.rescue import Task
+from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.model import Want
+from linkrescue.archive.settings import ArchiveSettings
+from linkrescue.crawler.console import Verbosity
+from linkrescue.crawler.progress import RescueProgress, human_bytes, setup_logging, short_url
+from linkrescue.crawler.rescue import Task
 
 
 def test_terminal_status_shows_a_pause_while_nothing_finishes() -> None:
@@ -49,7 +49,7 @@ def test_off_a_terminal_every_resource_is_one_plain_line() -> None:
                 progress.done(rescued)
                 progress.done(missing)
     finally:
-        for name in ("archive", "crawler"):
+        for name in ("linkrescue.archive", "linkrescue.crawler"):
             logging.getLogger(name).handlers.clear()
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("INFO [1/2] rescued https://x.org/a.png -> x.org/a.png")
@@ -88,11 +88,11 @@ def test_on_a_terminal_one_short_line_per_event_without_timestamps() -> None:
             with progress:
                 progress.done(rescued)
                 progress.done(failed)
-                logging.getLogger("archive.ratelimit").warning(
+                logging.getLogger("linkrescue.archive.ratelimit").warning(
                     "archive answered 429 Too Many Requests: pausing every worker for 60.0 s"
                 )
     finally:
-        for name in ("archive", "crawler"):
+        for name in ("linkrescue.archive", "linkrescue.crawler"):
             logging.getLogger(name).handlers.clear()
     text = out.getvalue()
     assert (
@@ -129,7 +129,7 @@ def test_quiet_on_a_terminal_shows_no_event_lines() -> None:
             with progress:
                 progress.done(task)
     finally:
-        for name in ("archive", "crawler"):
+        for name in ("linkrescue.archive", "linkrescue.crawler"):
             logging.getLogger(name).handlers.clear()
     assert "x.org" not in out.getvalue()
     assert "rescuing" not in out.getvalue()

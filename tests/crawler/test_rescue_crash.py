@@ -69,7 +69,7 @@ KILL_AT_RENAME = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
 
     os.replace = replace
-    from crawler.cli import app
+    from linkrescue.crawler.cli import app
     app(sys.argv[3:], prog_name="linkrescue")
     """
 )
@@ -140,7 +140,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         paths = [run / "content" / rel for rel in pristine]
         stamps = {p: os.stat(p).st_mtime_ns for p in paths}
         began = time.monotonic()
-        process = start(run, "-m", "crawler", *RESCUE)
+        process = start(run, "-m", "linkrescue", *RESCUE)
         rewrite_from = None
         while process.poll() is None:
             if rewrite_from is None and any(os.stat(p).st_mtime_ns != stamps[p] for p in paths):
@@ -203,12 +203,12 @@ def test_runs_killed_at_random_moments_end_like_a_run_never_killed(
     for n, delay in enumerate(kill_delays(reference)):
         when = f"after a kill at {delay:.2f} s of {reference.seconds:.2f} s"
         run = fresh_run(tmp_path / f"kill-{n}", setup.pywb, setup.corpus)
-        process = start(run, "-m", "crawler", *RESCUE)
+        process = start(run, "-m", "linkrescue", *RESCUE)
         time.sleep(delay)
         kill(process)
         assert_whole(run, reference, when)
         if n % 2:  # killed twice: the second run dies too, halfway through what is left
-            process = start(run, "-m", "crawler", *RESCUE)
+            process = start(run, "-m", "linkrescue", *RESCUE)
             time.sleep(delay / 2)
             kill(process)
             assert_whole(run, reference, when + ", then again")

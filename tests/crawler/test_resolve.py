@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.resolve import Status, clean_destination, document_address, resolve
-from rewriters.model import Reference, RefKind
+from linkrescue.crawler.resolve import Status, clean_destination, document_address, resolve
+from linkrescue.rewriters.model import Reference, RefKind
 
 STAND_ADDRESS = document_address("thestandnews.com/china/clubhouse-聊天平台爆紅")
 CITIZEN_ADDRESS = document_address("https://www.example-news.com/article/12345/%E6%A8%99%E9%A1%8C")
@@ -240,8 +240,8 @@ def test_a_reference_into_the_store_is_the_stores_even_when_its_file_is_gone(
 ) -> None:
     """The rewrite wrote ``../../rescued/…``; the file was deleted. It must not become
     ``https://thestandnews.com/rescued/…`` (a made-up URL the archive was asked for)."""
-    from archive.store import Store
-    from crawler.resolve import store_location
+    from linkrescue.archive.store import Store
+    from linkrescue.crawler.resolve import store_location
 
     doc_dir = tmp_path / "content" / "china"
     doc_dir.mkdir(parents=True)

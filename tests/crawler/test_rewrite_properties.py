@@ -32,10 +32,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.resolve import clean_destination
-from rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
-from rewriters.destinations import destination_text, encode_target
-from rewriters.shortcode import as_url_value
+from linkrescue.crawler.resolve import clean_destination
+from linkrescue.rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
+from linkrescue.rewriters.destinations import destination_text, encode_target
+from linkrescue.rewriters.shortcode import as_url_value
 
 KEYS = ("image",)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from crawler.cli import app
+from linkrescue.crawler.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "thestandnews" / "china-clubhouse.md"
@@ -21,7 +21,7 @@ EXAMPLE = REPO / "examples" / "thestandnews" / "china-clubhouse.md"
 def scan_json(*args: str | Path, cwd: Path | None = None) -> tuple[list[dict[str, Any]], str]:
     """Run the real console entry point in a subprocess; return records and stderr."""
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler", "scan", "--format", "json", *map(str, args)],
+        [sys.executable, "-m", "linkrescue", "scan", "--format", "json", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd or REPO,
@@ -174,7 +174,7 @@ def test_relative_links_of_a_document_with_bad_frontmatter_are_invalid_not_lost(
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     write(tmp_path / "x.md", "[a](https://example.org/)\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
+        [sys.executable, "-m", "linkrescue", *args],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -195,7 +195,7 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
 def test_formats_agree(tmp_path: Path) -> None:
     records, _ = scan_json(EXAMPLE)
     jsonl = subprocess.run(
-        [sys.executable, "-m", "crawler", "scan", "--format", "jsonl", str(EXAMPLE)],
+        [sys.executable, "-m", "linkrescue", "scan", "--format", "jsonl", str(EXAMPLE)],
         capture_output=True,
         text=True,
         check=True,
@@ -237,9 +237,9 @@ def test_pool_and_single_process_give_identical_output(tmp_path: Path) -> None:
 
 
 def test_json_lines_are_exactly_what_json_dumps_writes(tmp_path: Path) -> None:
-    from crawler.resolve import resolve
-    from crawler.scan import Record, _encode_string
-    from rewriters import read_document
+    from linkrescue.crawler.resolve import resolve
+    from linkrescue.crawler.scan import Record, _encode_string
+    from linkrescue.rewriters import read_document
 
     doc = write(
         tmp_path / 'q"uote\\新.md',

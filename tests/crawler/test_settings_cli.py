@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import RULES, SECTIONS
+from linkrescue.crawler.config import RULES, SECTIONS
 from tests.support.cli import linkrescue
 
 ARTICLE = """---

@@ -14,8 +14,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from archive.model import Capture
-from archive.store import Store
+from linkrescue.archive.model import Capture
+from linkrescue.archive.store import Store
 from tests.support.cli import linkrescue
 
 README_URL = "https://github.com/hkers/archive-tools/blob/main/README.md"

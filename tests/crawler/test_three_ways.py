@@ -203,7 +203,7 @@ def test_a_run_killed_halfway_and_resumed_gives_the_same_documents_and_store(
     seconds = time.monotonic() - began
     assert full.returncode == 0, full.stderr
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "rescue", "content"],
+        [sys.executable, "-m", "linkrescue", "rescue", "content"],
         cwd=run,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

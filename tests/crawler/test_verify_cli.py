@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from archive.model import Capture
-from archive.store import Store
-from crawler.cli import app
+from linkrescue.archive.model import Capture
+from linkrescue.archive.store import Store
+from linkrescue.crawler.cli import app
 
 
 def _rescue(store: Store, url: str, body: bytes) -> Path:

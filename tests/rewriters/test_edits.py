@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewriters import Edit, EditConflictError, apply_edits, edit_for, read_document
+from linkrescue.rewriters import Edit, EditConflictError, apply_edits, edit_for, read_document
 
 TEXT = (
     '---\nimage: "http://web.archive.org/web/2021im_/https://a.hk/i.png"\n---\n'

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rewriters.errors import DocumentChangedError
-from rewriters.files import TEMP_SUFFIX, replace_document, sweep_temporaries
+from linkrescue.rewriters.errors import DocumentChangedError
+from linkrescue.rewriters.files import TEMP_SUFFIX, replace_document, sweep_temporaries
 
 
 def test_replace_keeps_mode_bits_and_writes_exact_bytes(tmp_path: Path) -> None:

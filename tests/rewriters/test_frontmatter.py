@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewriters import RefKind, find_frontmatter, identity_value, read_frontmatter
+from linkrescue.rewriters import RefKind, find_frontmatter, identity_value, read_frontmatter
 
 IMAGE = "http://web.archive.org/web/2021im_/https://assets.thestandnews.com/media/photos/t.png"
 STAND_NEWS = f"""---
@@ -177,7 +177,7 @@ def test_identity_value_agrees_with_the_full_parse_on_valid_yaml() -> None:
 
 
 def test_data_keys_build_only_the_values_asked_for() -> None:
-    from rewriters import read_document
+    from linkrescue.rewriters import read_document
 
     text = (
         '---\ntitle: "T"\ndate: 2021-02-07\ntags:\n  - a\nimage: "https://x.org/a.png"\n---\nbody\n'

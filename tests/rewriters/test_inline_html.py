@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewriters.html import match_tag, scan_html, srcset_spans
-from rewriters.model import RefKind
+from linkrescue.rewriters.html import match_tag, scan_html, srcset_spans
+from linkrescue.rewriters.model import RefKind
 
 
 def values(text: str) -> list[tuple[str | None, str | None, str]]:

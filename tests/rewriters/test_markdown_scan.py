@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewriters.markdown import scan_markdown
-from rewriters.model import RefKind
+from linkrescue.rewriters.markdown import scan_markdown
+from linkrescue.rewriters.model import RefKind
 
 LINK, IMAGE, REFDEF, AUTO, HTML = (
     RefKind.MD_LINK,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rewriters import NotTextError, RefKind, decode_document, read_document
+from linkrescue.rewriters import NotTextError, RefKind, decode_document, read_document
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/thestandnews/china-clubhouse.md"
 KEYS = ("image", "images", "cover")

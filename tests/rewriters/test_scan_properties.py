@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewriters import (
+from linkrescue.rewriters import (
     Reference,
     apply_edits,
     edit_for,

@@ -11,9 +11,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.resolve import Status, clean_destination, resolve
-from rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
-from rewriters.destinations import destination_text, encode_target
+from linkrescue.crawler.resolve import Status, clean_destination, resolve
+from linkrescue.rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
+from linkrescue.rewriters.destinations import destination_text, encode_target
 
 IA = "https://web.archive.org/web"
 CN = "https://www.example-news.com"

@@ -63,7 +63,7 @@ CITIZEN = {
 
 def scan(path: Path, *, libyaml: bool) -> tuple[list[dict[str, Any]], list[str]]:
     args = ["scan", "--format", "json", str(path)]
-    command = [sys.executable, "-m", "crawler", *args]
+    command = [sys.executable, "-m", "linkrescue", *args]
     if not libyaml:
         command = [sys.executable, "-c", WITHOUT_LIBYAML, *args]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)

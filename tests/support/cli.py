@@ -14,10 +14,10 @@ REPO = Path(__file__).resolve().parents[2]
 def linkrescue(
     *args: str | Path, cwd: Path, umask: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m crawler ARGS`` in ``cwd``, run to the end; a wide terminal for tables;
+    """``python -m linkrescue ARGS`` in ``cwd``, run to the end; a wide terminal for tables;
     ``umask``: the one the process starts with (as a cron job's or a shell's)."""
     return subprocess.run(
-        [sys.executable, "-m", "crawler", *map(str, args)],
+        [sys.executable, "-m", "linkrescue", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,

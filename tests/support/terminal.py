@@ -46,7 +46,7 @@ class TerminalRun:
 def on_terminal(
     *args: str | Path, cwd: Path, columns: int = 160, timeout: float = 60
 ) -> TerminalRun:
-    """``python -m crawler ARGS`` on a pty ``columns`` wide; its whole output once it exits."""
+    """``python -m linkrescue ARGS`` on a pty ``columns`` wide; its whole output once it exits."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {
@@ -58,7 +58,7 @@ def on_terminal(
     }
     env.pop("FORCE_COLOR", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", *map(str, args)],
+        [sys.executable, "-m", "linkrescue", *map(str, args)],
         stdin=slave,
         stdout=slave,
         stderr=slave,

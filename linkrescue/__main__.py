@@ -1,0 +1,5 @@
+"""``python -m linkrescue`` runs the ``linkrescue`` command."""
+
+from linkrescue.crawler.cli import main
+
+main()
