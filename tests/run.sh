@@ -18,10 +18,5 @@ fi
 
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
-# mypy cannot follow setuptools' package-dir mapping (python/mypy#10564), so it reads
-# the package through a view: build/typecheck/linkrescue/, one symlink per folder.
-rm -rf build/typecheck && mkdir -p build/typecheck/linkrescue
-for name in linkrescue/*; do ln -s "../../../$name" "build/typecheck/$name"; done
-for room in crawler rewriters archive; do ln -s "../../../$room" "build/typecheck/linkrescue/$room"; done
-.venv/bin/mypy
+bash tests/typecheck.sh
 .venv/bin/python -m pytest -q "$@"
