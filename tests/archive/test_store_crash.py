@@ -73,7 +73,7 @@ def version(n: int) -> bytes:
 
 
 def run_child(root: Path, mode: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = dict(os.environ)
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(root), mode],
         stdout=subprocess.PIPE,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.archive_content import Cap, html, png_bytes
-from tests.support.cli import REPO, linkrescue
+from tests.support.cli import linkrescue
 from tests.support.pywb_server import Pywb, start_pywb
 from tests.support.terminal import on_terminal
 
@@ -154,7 +154,7 @@ def test_internal_error_is_one_line_exit_70_and_a_traceback_file(tmp_path: Path)
     crash_dir = tmp_path / "tmp"
     crash_dir.mkdir()
     program = (
-        "import sys, crawler.job as job\n"
+        "import sys, linkrescue.crawler.job as job\n"
         "def broken(*args, **kwargs):\n"
         "    raise KeyError('capture_timestamp')\n"
         "job.rescue = broken\n"
@@ -167,7 +167,7 @@ def test_internal_error_is_one_line_exit_70_and_a_traceback_file(tmp_path: Path)
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(crash_dir)},
+        env={**os.environ, "TMPDIR": str(crash_dir)},
         check=False,
     )
     assert proc.returncode == 70

@@ -40,7 +40,6 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
 ARTICLES = 24
 SEED = 20211229
 RANDOM_KILLS = 4  # spread over the whole run
@@ -115,7 +114,7 @@ def start(run: Path, *args: str) -> subprocess.Popen[bytes]:
         cwd=run,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200"},
         start_new_session=True,
     )
 

@@ -24,7 +24,7 @@ WITHOUT_LIBYAML = (
     "import yaml\n"
     "assert not yaml.__with_libyaml__ and not hasattr(yaml, 'CSafeLoader')\n"
     "sys.argv = ['linkrescue', *sys.argv[1:]]\n"
-    "runpy.run_module('crawler', run_name='__main__', alter_sys=True)\n"
+    "runpy.run_module('linkrescue', run_name='__main__', alter_sys=True)\n"
 )
 
 IA = "https://web.archive.org/web"

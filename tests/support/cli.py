@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def linkrescue(
     *args: str | Path, cwd: Path, umask: int | None = None
@@ -22,7 +20,7 @@ def linkrescue(
         text=True,
         cwd=cwd,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200"},
         preexec_fn=None if umask is None else lambda: os.umask(umask),
     )
 

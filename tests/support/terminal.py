@@ -18,7 +18,6 @@ import termios
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
 #: Terminal control sequences (colours, cursor) and carriage returns.
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
@@ -51,7 +50,6 @@ def on_terminal(
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO),
         "TERM": "xterm-256color",
         "COLUMNS": str(columns),
         "NO_COLOR": "1",
