@@ -52,10 +52,10 @@ for _path in (str(REPO), str(HERE)):
 from bench_scan import rel, spawn  # noqa: E402
 
 from linkrescue.archive.model import Want  # noqa: E402
-from linkrescue.archive.snapshots import url_key  # noqa: E402
+from linkrescue.archive.remote.snapshots import url_key  # noqa: E402
 from linkrescue.crawler.config import Config, with_overrides  # noqa: E402
-from linkrescue.crawler.rescue import Inventory, RescueRun  # noqa: E402
-from linkrescue.crawler.rescue import inventory as crawler_inventory  # noqa: E402
+from linkrescue.crawler.stages.rescue import Inventory, RescueRun  # noqa: E402
+from linkrescue.crawler.stages.rescue import inventory as crawler_inventory  # noqa: E402
 from tests.support.archive_content import Cap, html, jpeg_like, png_bytes  # noqa: E402
 from tests.support.pywb_server import Pywb, find_wayback, start_pywb  # noqa: E402
 

@@ -17,11 +17,11 @@ from typing import Annotated
 
 import typer
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from linkrescue.archive.model import Outcome
-from linkrescue.archive.store import Store
-from linkrescue.archive.storepaths import INDEX_FILENAME
+from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive.store.paths import INDEX_FILENAME
+from linkrescue.archive.store.store import Store
 from linkrescue.crawler import exits, job
 from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
 from linkrescue.crawler.console import (
@@ -33,13 +33,13 @@ from linkrescue.crawler.console import (
     plural,
 )
 from linkrescue.crawler.console import fail as _fail
-from linkrescue.crawler.corpus import InputError
 from linkrescue.crawler.output import Format, print_summary, report_problem, write_results
 from linkrescue.crawler.progress import setup_logging
-from linkrescue.crawler.repair import repair_files
 from linkrescue.crawler.report import print_summary as print_rescue_summary
 from linkrescue.crawler.report import write_report
-from linkrescue.crawler.scan import Summary, scan
+from linkrescue.crawler.stages.corpus import InputError
+from linkrescue.crawler.stages.repair import repair_files
+from linkrescue.crawler.stages.scan import Summary, scan
 
 app = typer.Typer(
     name="linkrescue",

@@ -12,21 +12,21 @@ from typing import Any, TextIO
 import httpx
 from rich.console import Console
 
-from linkrescue.archive.client import ArchiveClient
-from linkrescue.archive.index import Index
-from linkrescue.archive.probe import archive_identity
-from linkrescue.archive.store import Store
-from linkrescue.archive.storepaths import INDEX_FILENAME
-from linkrescue.archive.transport import RequestCounts
+from linkrescue.archive.remote.probe import archive_identity
+from linkrescue.archive.remote.transport import RequestCounts
+from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive.state.index import Index
+from linkrescue.archive.store.paths import INDEX_FILENAME
+from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.console import Verbosity
-from linkrescue.crawler.corpus import Problem, iter_documents
-from linkrescue.crawler.live import LiveChecker
 from linkrescue.crawler.output import report_problem
 from linkrescue.crawler.progress import RescueProgress
-from linkrescue.crawler.repair import repair_stored
 from linkrescue.crawler.report import report_dict
-from linkrescue.crawler.rescue import (
+from linkrescue.crawler.stages.corpus import Problem, iter_documents
+from linkrescue.crawler.stages.live import LiveChecker
+from linkrescue.crawler.stages.repair import repair_stored
+from linkrescue.crawler.stages.rescue import (
     Inventory,
     Rescuer,
     RescueRun,
@@ -35,8 +35,13 @@ from linkrescue.crawler.rescue import (
     inventory,
     settle_all,
 )
-from linkrescue.crawler.rewrite import Rewritten, Targets, restore_documents, rewrite_documents
-from linkrescue.crawler.scan import Corpus
+from linkrescue.crawler.stages.rewrite import (
+    Rewritten,
+    Targets,
+    restore_documents,
+    rewrite_documents,
+)
+from linkrescue.crawler.stages.scan import Corpus
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from linkrescue.crawler.console import plural
-from linkrescue.crawler.scan import FileResult, Record, Summary
+from linkrescue.crawler.stages.scan import FileResult, Record, Summary
 
 #: Rows per rich table: one table per batch keeps a large corpus streaming.
 TABLE_BATCH = 200

@@ -30,9 +30,9 @@ from rich.progress import (
 from rich.progress import Task as RichTask
 from rich.text import Text
 
-from linkrescue.archive.client import ArchiveClient
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.crawler.console import Verbosity
-from linkrescue.crawler.rescue import Task
+from linkrescue.crawler.stages.rescue import Task
 
 log = logging.getLogger("linkrescue.crawler")
 

@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.table import Table
 
 from linkrescue.archive.model import Outcome
-from linkrescue.archive.transport import RequestCounts
-from linkrescue.crawler.rescue import RescueRun, Verdict
+from linkrescue.archive.remote.transport import RequestCounts
+from linkrescue.crawler.stages.rescue import RescueRun, Verdict
 
 
 def report_dict(run: RescueRun, counts: RequestCounts, live_requests: int) -> dict[str, Any]:

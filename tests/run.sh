@@ -19,4 +19,5 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 bash tests/typecheck.sh
+bash tests/contracts.sh
 .venv/bin/python -m pytest -q "$@"

@@ -55,8 +55,11 @@ def test_the_wheel_installs_only_linkrescue_and_runs(tmp_path: Path) -> None:
         names = zf.namelist()
     tops = {name.split("/", 1)[0] for name in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"linkrescue"}
+    # Every module of every room is in it, sub-packages included (each must be listed
+    # in pyproject.toml: a forgotten one would be missing from the wheel, silently).
     for room in ("crawler", "rewriters", "archive"):
-        assert f"linkrescue/{room}/__init__.py" in names
+        for module in (ROOT / room).rglob("*.py"):
+            assert f"linkrescue/{module.relative_to(ROOT).as_posix()}" in names, module
     assert "linkrescue/py.typed" in names
 
     venv = tmp_path / "fresh"

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from linkrescue.archive.client import ArchiveClient  # noqa: E402
+from linkrescue.archive.remote.wayback import ArchiveClient  # noqa: E402
 from linkrescue.archive.settings import ArchiveSettings  # noqa: E402
 from tests.support.fault_server import FaultServer  # noqa: E402
 from tests.support.pywb_server import Pywb, start_pywb  # noqa: E402

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.model import Capture, Outcome, Result, Want
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from tests.support.archive_content import (
     ARTICLE_GONE,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from linkrescue.archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
-from linkrescue.archive.cdxclient import split_window
 from linkrescue.archive.model import Snapshot
+from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from linkrescue.archive.remote.cdxclient import split_window
 from tests.support.recordings import body_of, load
 
 IA_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]

@@ -21,7 +21,6 @@ from email.utils import format_datetime
 import brotli
 import pytest
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.errors import (
     ArchiveMisconfigured,
     ArchiveStopped,
@@ -29,8 +28,9 @@ from linkrescue.archive.errors import (
     Blocked,
 )
 from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.remote.transport import retry_after_seconds
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.archive.transport import retry_after_seconds
 from tests.support.archive_content import PNG_CAT, png_bytes
 from tests.support.fault_server import TOO_MANY, FaultServer, Reply, memento, nearest
 from tests.support.pywb_server import Pywb

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.errors import CapturedError, DigestMismatch, NotArchived
 from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from tests.support.archive_content import (
     ASSETS,

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.errors import Blocked, CapturedError, RedirectError
 from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from tests.support.recordings import Replay, Unrecorded, body_of, load
 

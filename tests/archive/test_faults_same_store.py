@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.model import Outcome, Want
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.archive.store import Store
+from linkrescue.archive.store.store import Store
 from tests.support.archive_content import ASSETS, CAPTURES, NEWS, PREFIX_IMAGES
 from tests.support.fault_proxy import FAULTS, FaultProxy, fault_proxy
 from tests.support.pywb_server import Pywb

@@ -11,11 +11,11 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-import linkrescue.archive.index
-from linkrescue.archive.index import MIGRATIONS, Index
+import linkrescue.archive.state.index
 from linkrescue.archive.model import Capture, Outcome
-from linkrescue.archive.store import StoredResource
-from linkrescue.archive.storeerrors import IndexVersionError
+from linkrescue.archive.state.index import MIGRATIONS, Index
+from linkrescue.archive.store.errors import IndexVersionError
+from linkrescue.archive.store.store import StoredResource
 
 START = datetime(2026, 7, 1, 3, 0, 0, tzinfo=UTC)
 
@@ -181,7 +181,7 @@ def test_a_later_migration_is_applied_on_open_and_keeps_data(
     with Index(path, clock=clock) as old:
         rescue(old, "k", "http://x.org/a.png")
     extra = ("ALTER TABLE resources ADD COLUMN note TEXT NOT NULL DEFAULT ''",)
-    monkeypatch.setattr(linkrescue.archive.index, "MIGRATIONS", (*MIGRATIONS, extra))
+    monkeypatch.setattr(linkrescue.archive.state.index, "MIGRATIONS", (*MIGRATIONS, extra))
     with Index(path, clock=clock) as new:
         assert new.schema_version == len(MIGRATIONS) + 1
         assert new.lookup("k") is not None
@@ -195,7 +195,7 @@ def test_a_failed_migration_leaves_the_old_schema(
     path = tmp_path / "index.sqlite3"
     Index(path, clock=clock).close()
     broken = ("CREATE TABLE later (x)", "THIS IS NOT SQL")
-    monkeypatch.setattr(linkrescue.archive.index, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(linkrescue.archive.state.index, "MIGRATIONS", (*MIGRATIONS, broken))
     with pytest.raises(sqlite3.OperationalError):
         Index(path, clock=clock)
     monkeypatch.undo()

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import httpx
 
-from linkrescue.archive.probe import archive_identity, looks_like_cdx
+from linkrescue.archive.remote.probe import archive_identity, looks_like_cdx
+from linkrescue.archive.remote.transport import unreachable_reason
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.archive.transport import unreachable_reason
 from tests.support.recordings import RECORDINGS, body_of, load
 
 

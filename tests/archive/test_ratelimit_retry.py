@@ -8,8 +8,8 @@ import time
 import pytest
 
 from linkrescue.archive.errors import NotArchived, RateLimited, RetryExhausted, ServerError
-from linkrescue.archive.ratelimit import ArchiveLimits, Endpoint, PauseGate, RateLimiter
-from linkrescue.archive.retry import call_with_retries
+from linkrescue.archive.remote.ratelimit import ArchiveLimits, Endpoint, PauseGate, RateLimiter
+from linkrescue.archive.remote.retry import call_with_retries
 from linkrescue.archive.settings import ArchiveSettings
 
 

@@ -1,4 +1,4 @@
-"""Snapshot choice rules, one by one (archive/snapshots.py: pure functions)."""
+"""Snapshot choice rules, one by one (archive/remote/snapshots.py: pure functions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 import pytest
 
 from linkrescue.archive.model import Snapshot, Want
-from linkrescue.archive.snapshots import (
+from linkrescue.archive.remote.snapshots import (
     covers,
     describe_unusable,
     group_by_prefix,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from linkrescue.archive.model import Capture
-from linkrescue.archive.store import ProblemKind, Store, StoredResource
-from linkrescue.archive.storeerrors import StoreIntegrityError
+from linkrescue.archive.store.errors import StoreIntegrityError
+from linkrescue.archive.store.store import ProblemKind, Store, StoredResource
 
 
 def capture_of(url: str, data: bytes, mimetype: str | None = "image/png") -> Capture:

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from linkrescue.archive.store import Store
+from linkrescue.archive.store.store import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -30,7 +30,7 @@ CHILD = textwrap.dedent(
     import hashlib, itertools, os, signal, sys
     from pathlib import Path, PurePosixPath
     from linkrescue.archive.model import Capture
-    from linkrescue.archive.store import Store
+    from linkrescue.archive.store.store import Store
 
     root, mode = Path(sys.argv[1]), sys.argv[2]
     URL = "http://x.org/photos/big.jpg"

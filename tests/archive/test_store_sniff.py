@@ -17,7 +17,7 @@ import pytest
 
 from linkrescue.archive.model import Capture
 from linkrescue.archive.sniff import decide, fits_image, sniff
-from linkrescue.archive.store import Store, StoredResource
+from linkrescue.archive.store.store import Store, StoredResource
 from tests.support.archive_content import ERROR_PAGE, JPEG_DOG, PNG_CAT
 
 PHOTOS = "https://assets.thestandnews.com/media/photos"
@@ -127,7 +127,7 @@ def test_an_image_reference_is_satisfied_only_by_image_bytes() -> None:
 
 def test_an_image_reference_takes_image_bytes_whatever_the_label() -> None:
     # Moved from the retired snapshots.sniff_image/body_fits: the live check is
-    # archive.sniff.fits_image (archive/body.py, the store).
+    # archive.sniff.fits_image (archive/remote/body.py, the store).
     assert fits_image(PNG_CAT) and fits_image(JPEG_DOG)
     assert fits_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
     assert fits_image(b"<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'/>")

@@ -15,14 +15,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from linkrescue.archive.model import Capture
-from linkrescue.archive.store import Store, StoredResource
-from linkrescue.archive.storepaths import (
+from linkrescue.archive.store.paths import (
     MAX_COMPONENT_BYTES,
     MAX_PATH_BYTES,
     fold,
     store_path,
     tagged,
 )
+from linkrescue.archive.store.store import Store, StoredResource
 
 HOSTILE = [
     "http://x/../../etc/passwd",

@@ -7,12 +7,12 @@ import logging
 
 from rich.console import Console
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.model import Want
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.progress import RescueProgress, human_bytes, setup_logging, short_url
-from linkrescue.crawler.rescue import Task
+from linkrescue.crawler.stages.rescue import Task
 
 
 def test_terminal_status_shows_a_pause_while_nothing_finishes() -> None:
@@ -88,7 +88,7 @@ def test_on_a_terminal_one_short_line_per_event_without_timestamps() -> None:
             with progress:
                 progress.done(rescued)
                 progress.done(failed)
-                logging.getLogger("linkrescue.archive.ratelimit").warning(
+                logging.getLogger("linkrescue.archive.remote.ratelimit").warning(
                     "archive answered 429 Too Many Requests: pausing every worker for 60.0 s"
                 )
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from linkrescue.archive.index import Index
+from linkrescue.archive.state.index import Index
 from tests.support.archive_content import ERROR_PAGE, Cap, jpeg_like
 from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from linkrescue.archive.index import Index
+from linkrescue.archive.state.index import Index
 from tests.support.archive_content import Cap, html, jpeg_like, png_bytes
 from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkrescue.crawler.resolve import Status, clean_destination, document_address, resolve
+from linkrescue.crawler.stages.resolve import Status, clean_destination, document_address, resolve
 from linkrescue.rewriters.model import Reference, RefKind
 
 STAND_ADDRESS = document_address("thestandnews.com/china/clubhouse-聊天平台爆紅")
@@ -240,8 +240,8 @@ def test_a_reference_into_the_store_is_the_stores_even_when_its_file_is_gone(
 ) -> None:
     """The rewrite wrote ``../../rescued/…``; the file was deleted. It must not become
     ``https://thestandnews.com/rescued/…`` (a made-up URL the archive was asked for)."""
-    from linkrescue.archive.store import Store
-    from linkrescue.crawler.resolve import store_location
+    from linkrescue.archive.store.store import Store
+    from linkrescue.crawler.stages.resolve import store_location
 
     doc_dir = tmp_path / "content" / "china"
     doc_dir.mkdir(parents=True)

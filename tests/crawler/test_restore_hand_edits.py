@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linkrescue.archive.index import Index
-from linkrescue.crawler.corpus import Problem
-from linkrescue.crawler.rewrite import restore_documents
+from linkrescue.archive.state.index import Index
+from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.rewrite import restore_documents
 
 ORIGINAL = (
     "---\ntitle: 記者會\n---\n"

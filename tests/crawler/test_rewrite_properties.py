@@ -32,7 +32,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkrescue.crawler.resolve import clean_destination
+from linkrescue.crawler.stages.resolve import clean_destination
 from linkrescue.rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
 from linkrescue.rewriters.destinations import destination_text, encode_target
 from linkrescue.rewriters.shortcode import as_url_value

@@ -237,8 +237,8 @@ def test_pool_and_single_process_give_identical_output(tmp_path: Path) -> None:
 
 
 def test_json_lines_are_exactly_what_json_dumps_writes(tmp_path: Path) -> None:
-    from linkrescue.crawler.resolve import resolve
-    from linkrescue.crawler.scan import Record, _encode_string
+    from linkrescue.crawler.stages.resolve import resolve
+    from linkrescue.crawler.stages.scan import Record, _encode_string
     from linkrescue.rewriters import read_document
 
     doc = write(

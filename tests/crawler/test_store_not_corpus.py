@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from linkrescue.archive.model import Capture
-from linkrescue.archive.store import Store
+from linkrescue.archive.store.store import Store
 from tests.support.cli import linkrescue
 
 README_URL = "https://github.com/hkers/archive-tools/blob/main/README.md"

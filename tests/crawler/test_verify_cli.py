@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from linkrescue.archive.model import Capture
-from linkrescue.archive.store import Store
+from linkrescue.archive.store.store import Store
 from linkrescue.crawler.cli import app
 
 

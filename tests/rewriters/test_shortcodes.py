@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from linkrescue.crawler.resolve import Status, clean_destination, resolve
+from linkrescue.crawler.stages.resolve import Status, clean_destination, resolve
 from linkrescue.rewriters import Edit, Reference, RefKind, apply_edits, read_document, scan_markdown
 from linkrescue.rewriters.destinations import destination_text, encode_target
 

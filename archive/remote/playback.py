@@ -37,7 +37,6 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from linkrescue.archive.body import Body, BodyLimits, stream_body
 from linkrescue.archive.errors import (
     ArchiveError,
     Blocked,
@@ -48,9 +47,10 @@ from linkrescue.archive.errors import (
     UnexpectedAnswer,
 )
 from linkrescue.archive.model import Capture, Sink, Want
-from linkrescue.archive.ratelimit import Endpoint
-from linkrescue.archive.snapshots import encode_original, main_type, soft_404
-from linkrescue.archive.transport import ArchiveHTTP, is_memento
+from linkrescue.archive.remote.body import Body, BodyLimits, stream_body
+from linkrescue.archive.remote.ratelimit import Endpoint
+from linkrescue.archive.remote.snapshots import encode_original, main_type, soft_404
+from linkrescue.archive.remote.transport import ArchiveHTTP, is_memento
 
 #: Captured redirects followed for one resource (docs/wayback-facts.md §6: "a hop cap of about 10").
 MAX_CAPTURED_REDIRECTS = 10

@@ -10,7 +10,7 @@ plus 408 and the 52x family proxies use, because the Wayback Machine's outages
 come as bursts of 503/504 and connection timeouts lasting hours
 (hartator/wayback-machine-downloader#86, jsvine/waybackpack#33).
 
-After a live 429 the wait is the archive-wide pause (see :mod:`linkrescue.archive.ratelimit`),
+After a live 429 the wait is the archive-wide pause (see :mod:`linkrescue.archive.remote.ratelimit`),
 so the backoff itself adds nothing then.
 """
 

@@ -13,7 +13,7 @@
    once with CDX first, so each resource costs one playback. An archive out of
    reach ends the run at once, with nothing recorded.
 4. *Rewrite*: documents with something to rewrite are read again and edited
-   (:mod:`linkrescue.crawler.rewrite`), atomically, never over a file changed meanwhile.
+   (:mod:`linkrescue.crawler.stages.rewrite`), atomically, never over a file changed meanwhile.
 
 Memory: the tasks (one per resource) and their reference places; documents are
 never held, only streamed through twice.
@@ -32,23 +32,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.errors import (
     ArchiveStopped,
     ArchiveUnreachable,
     RetryExhausted,
     TransientError,
 )
-from linkrescue.archive.index import Index
 from linkrescue.archive.model import Listed, Outcome, Result, Want
-from linkrescue.archive.store import Store
-from linkrescue.archive.storepaths import INDEX_FILENAME
+from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive.state.index import Index
+from linkrescue.archive.store.paths import INDEX_FILENAME
+from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
-from linkrescue.crawler.corpus import Problem
-from linkrescue.crawler.listings import SMALL_MIN_GROUP, Listing, plan_listings
-from linkrescue.crawler.live import LiveChecker
-from linkrescue.crawler.resolve import Status
-from linkrescue.crawler.scan import Corpus, FileResult, Record, index_corpus, scan_items
+from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings
+from linkrescue.crawler.stages.live import LiveChecker
+from linkrescue.crawler.stages.resolve import Status
+from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items
 from linkrescue.rewriters.model import Reference, RefKind
 
 log = logging.getLogger("linkrescue.crawler")

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from linkrescue.archive.index import Index
-from linkrescue.archive.storeerrors import StorePathError
-from linkrescue.archive.storepaths import fold, tagged
+from linkrescue.archive.state.index import Index
+from linkrescue.archive.store.errors import StorePathError
+from linkrescue.archive.store.paths import fold, tagged
 
 _MAX_RETAGS = 64
 #: Paths read in one query (SQLite allows 999 parameters in older builds).

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base of every error raised by :mod:`linkrescue.archive.store` and :mod:`linkrescue.archive.index`."""
+    """Base of every error raised by :mod:`linkrescue.archive.store.store` and :mod:`linkrescue.archive.state.index`."""
 
 
 class StorePathError(StoreError):

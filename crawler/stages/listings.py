@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from linkrescue.archive.snapshots import group_by_prefix, timestamp_datetime
+from linkrescue.archive.remote.snapshots import group_by_prefix, timestamp_datetime
 
 #: A listing for resources with full timestamps spans this many days around them.
 PREFIX_WINDOW_DAYS = 45

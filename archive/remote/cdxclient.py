@@ -14,17 +14,17 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from linkrescue.archive.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
 from linkrescue.archive.errors import Blocked, UnexpectedAnswer
 from linkrescue.archive.model import Listed, Snapshot, Want
-from linkrescue.archive.ratelimit import Endpoint
-from linkrescue.archive.snapshots import (
+from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from linkrescue.archive.remote.ratelimit import Endpoint
+from linkrescue.archive.remote.snapshots import (
     encode_original,
     rank_snapshots,
     timestamp_datetime,
     url_key,
 )
-from linkrescue.archive.transport import ArchiveHTTP
+from linkrescue.archive.remote.transport import ArchiveHTTP
 
 log = logging.getLogger("linkrescue.archive")
 

@@ -27,10 +27,16 @@ from json.encoder import encode_basestring as _encode_string  # the C escaper js
 from pathlib import Path
 from typing import Any
 
-from linkrescue.archive.snapshots import to_timestamp
+from linkrescue.archive.remote.snapshots import to_timestamp
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.corpus import Identity, Problem, iter_documents
-from linkrescue.crawler.resolve import Resolution, Status, document_address, resolve, store_location
+from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
+from linkrescue.crawler.stages.resolve import (
+    Resolution,
+    Status,
+    document_address,
+    resolve,
+    store_location,
+)
 from linkrescue.rewriters import (
     NotTextError,
     decode_document,

@@ -14,7 +14,7 @@ so a user can open it with any SQLite tool. Three tables serve the crawl:
   (``mv site site-moved``) or cloned elsewhere keeps store and documents side by
   side, and its index must still name the same documents.
 
-A fourth, ``files``, belongs to :mod:`linkrescue.archive.store` (see :mod:`linkrescue.archive.indexfiles`).
+A fourth, ``files``, belongs to :mod:`linkrescue.archive.store.store` (see :mod:`linkrescue.archive.store.files`).
 
 The crawl calls this from worker threads: one connection guarded by a lock (the
 writes are few and small next to the network time, and one connection avoids
@@ -35,7 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from linkrescue.archive.indexschema import (
+from linkrescue.archive.model import Capture, Outcome
+from linkrescue.archive.state.schema import (
     MIGRATIONS,
     Attempt,
     Clock,
@@ -46,8 +47,7 @@ from linkrescue.archive.indexschema import (
     time_of,
     utc_now,
 )
-from linkrescue.archive.model import Capture, Outcome
-from linkrescue.archive.storeerrors import IndexVersionError
+from linkrescue.archive.store.errors import IndexVersionError
 
 __all__ = [
     "MIGRATIONS",
@@ -62,7 +62,7 @@ __all__ = [
 _PAGE = 500
 
 if TYPE_CHECKING:
-    from linkrescue.archive.store import StoredResource
+    from linkrescue.archive.store.store import StoredResource
 
 
 class Index:
@@ -312,7 +312,7 @@ class Index:
         """A write transaction, taken up front (``BEGIN IMMEDIATE``) so it cannot deadlock.
 
         Holds the connection's lock for its duration; other modules of the store
-        use it for their own tables (see :mod:`linkrescue.archive.indexfiles`).
+        use it for their own tables (see :mod:`linkrescue.archive.store.files`).
         """
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from linkrescue.archive.index import Index
-from linkrescue.archive.indexschema import IndexedReference
+from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.schema import IndexedReference
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.corpus import Problem
-from linkrescue.crawler.resolve import Status
-from linkrescue.crawler.scan import Corpus, FileResult, Record, scan_items
+from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.resolve import Status
+from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, scan_items
 from linkrescue.rewriters import apply_edits, decode_document
 from linkrescue.rewriters.destinations import destination_text, encode_target
 from linkrescue.rewriters.errors import DocumentError, EditConflictError

@@ -15,7 +15,7 @@ Shapes (docs/wayback-facts.md §2, docs/pywb-vs-ia.md):
 
 Queries never send ``fl=`` (pywb silently drops IA's field names), ``filter=`` (a
 full-match regex on IA, a substring test on pywb) or ``collapse`` (ignored by pywb):
-rows are filtered and chosen here instead (:mod:`linkrescue.archive.snapshots`).
+rows are filtered and chosen here instead (:mod:`linkrescue.archive.remote.snapshots`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linkrescue.archive.model import Snapshot
-from linkrescue.archive.snapshots import prefix_key, url_key
+from linkrescue.archive.remote.snapshots import prefix_key, url_key
 
 _TS = re.compile(r"^\d{14}$")
 _DEFAULT_PORT = re.compile(r"^(https?://[^/:]+):(?:80|443)(?=/|$)", re.IGNORECASE)

@@ -32,13 +32,13 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Self
 
-from linkrescue.archive.index import Index
-from linkrescue.archive.indexfiles import FileClaims, FileRecord, record_of
-from linkrescue.archive.indexschema import Clock, utc_now
 from linkrescue.archive.model import Capture
 from linkrescue.archive.sniff import SNIFF_BYTES, decide
-from linkrescue.archive.storeerrors import StoreIntegrityError, StorePathError
-from linkrescue.archive.storefs import (
+from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.schema import Clock, utc_now
+from linkrescue.archive.store.errors import StoreIntegrityError, StorePathError
+from linkrescue.archive.store.files import FileClaims, FileRecord, record_of
+from linkrescue.archive.store.fs import (
     StagingArea,
     StagingFile,
     fsync_dir,
@@ -46,7 +46,7 @@ from linkrescue.archive.storefs import (
     make_dirs,
     sha256_of,
 )
-from linkrescue.archive.storepaths import (
+from linkrescue.archive.store.paths import (
     INDEX_FILENAME,
     OBJECTS_DIRNAME,
     STAGING_DIRNAME,

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from linkrescue.archive.errors import ArchiveMisconfigured
-from linkrescue.archive.ratelimit import Endpoint
+from linkrescue.archive.remote.ratelimit import Endpoint
+from linkrescue.archive.remote.transport import ArchiveHTTP
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.archive.transport import ArchiveHTTP
 
 #: The URL the probe asks about: reserved (RFC 2606), so its answer is small everywhere.
 PROBE_URL = "example.com/"
@@ -52,7 +52,7 @@ def setting_name(settings: ArchiveSettings) -> str:
 
 
 def looks_like_cdx(body: str) -> bool:
-    """Whether ``body`` is a CDX answer in any shape (:mod:`linkrescue.archive.cdx`): empty (pywb,
+    """Whether ``body`` is a CDX answer in any shape (:mod:`linkrescue.archive.remote.cdx`): empty (pywb,
     no result), a JSON array (IA), NDJSON objects (pywb ``output=json``), or lines
     whose second field is a 14-digit timestamp (IA text, CDXJ)."""
     text = body.strip()

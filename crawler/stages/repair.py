@@ -24,14 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from linkrescue.archive.client import ArchiveClient
 from linkrescue.archive.errors import ArchiveError
-from linkrescue.archive.indexschema import IndexedResource
 from linkrescue.archive.model import Outcome, Want
-from linkrescue.archive.store import Store, VerifyProblem
-from linkrescue.crawler.corpus import Problem
+from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive.state.schema import IndexedResource
+from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.output import report_problem
-from linkrescue.crawler.rescue import RescueRun, Task
+from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.rescue import RescueRun, Task
 
 
 @dataclass(frozen=True, slots=True)

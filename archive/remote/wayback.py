@@ -34,9 +34,6 @@ from types import TracebackType
 
 import httpx
 
-from linkrescue.archive.body import BodyLimits
-from linkrescue.archive.cdx import PrefixCache
-from linkrescue.archive.cdxclient import PAGE_ROWS, CdxIndex
 from linkrescue.archive.errors import (
     Blocked,
     CaptureRejected,
@@ -48,17 +45,20 @@ from linkrescue.archive.errors import (
     UnexpectedAnswer,
 )
 from linkrescue.archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
-from linkrescue.archive.playback import Layout, Memento, fetch_capture
-from linkrescue.archive.probe import archive_identity, cdx_endpoint, probe_cdx
-from linkrescue.archive.ratelimit import ArchiveLimits
-from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.archive.snapshots import (
+from linkrescue.archive.remote.body import BodyLimits
+from linkrescue.archive.remote.cdx import PrefixCache
+from linkrescue.archive.remote.cdxclient import PAGE_ROWS, CdxIndex
+from linkrescue.archive.remote.playback import Layout, Memento, fetch_capture
+from linkrescue.archive.remote.probe import archive_identity, cdx_endpoint, probe_cdx
+from linkrescue.archive.remote.ratelimit import ArchiveLimits
+from linkrescue.archive.remote.snapshots import (
     describe_unusable,
     is_timestamp,
     rank_snapshots,
     wanted_timestamp,
 )
-from linkrescue.archive.transport import ArchiveHTTP, RequestCounts
+from linkrescue.archive.remote.transport import ArchiveHTTP, RequestCounts
+from linkrescue.archive.settings import ArchiveSettings
 
 log = logging.getLogger("linkrescue.archive")
 
@@ -135,7 +135,7 @@ class ArchiveClient:
         """Check once, before the first lookup, that a CDX API answers at the configured
         address. Raises :class:`~archive.errors.ArchiveMisconfigured` (a wrong setting)
         or :class:`~archive.errors.ArchiveUnreachable` (no network, or nothing listening);
-        see :mod:`linkrescue.archive.probe`."""
+        see :mod:`linkrescue.archive.remote.probe`."""
         probe_cdx(self.http, self.settings)
 
     # --- the CDX index ---------------------------------------------------------------

@@ -40,7 +40,7 @@ from linkrescue.archive.errors import (
     TruncatedBody,
 )
 from linkrescue.archive.model import Sink, Want
-from linkrescue.archive.snapshots import main_type
+from linkrescue.archive.remote.snapshots import main_type
 from linkrescue.archive.sniff import SNIFF_BYTES, fits_image, sniff
 
 

@@ -3,7 +3,7 @@
 Every request to the archive goes through :meth:`ArchiveHTTP.exchange`, which
 applies, in order: the endpoint's rate limiter (and any archive-wide pause), the
 request counter, the request itself with the configured timeouts, the answers
-that mean the same on every endpoint, and the retry policy of :mod:`linkrescue.archive.retry`.
+that mean the same on every endpoint, and the retry policy of :mod:`linkrescue.archive.remote.retry`.
 
 "The archive's own answer" means one *without* ``Memento-Datetime``: an archived
 429, 404 or 503 is replayed with its original status plus ``Memento-Datetime``
@@ -34,8 +34,8 @@ from linkrescue.archive.errors import (
     RateLimited,
     ServerError,
 )
-from linkrescue.archive.ratelimit import ArchiveLimits, Endpoint
-from linkrescue.archive.retry import RETRYABLE_STATUSES, call_with_retries
+from linkrescue.archive.remote.ratelimit import ArchiveLimits, Endpoint
+from linkrescue.archive.remote.retry import RETRYABLE_STATUSES, call_with_retries
 from linkrescue.archive.settings import ArchiveSettings
 
 T = TypeVar("T")

@@ -35,7 +35,7 @@ Linux, macOS and Windows alike. The rules, in order:
   folds its middle folders into one ``_~<hash>`` folder (macOS's PATH_MAX is 1024).
 
 This mapping is deliberately lossy (``a:b`` and ``a_b``, ``A.png`` and ``a.png``,
-``http`` and ``https`` meet), so it is not the store's identity: :mod:`linkrescue.archive.store`
+``http`` and ``https`` meet), so it is not the store's identity: :mod:`linkrescue.archive.store.store`
 claims each path for one resource key in the index and, on any clash (including
 a clash only a case-insensitive or normalizing file system would see, see
 :func:`fold`), re-tags the clashing component with :func:`tagged`.

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from linkrescue.archive.storepaths import INDEX_FILENAME
+from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
