@@ -1,6 +1,6 @@
 """The index's schema (as migrations) and the records it hands out.
 
-Kept apart from :mod:`linkrescue.archive.state.index` so the schema can be read in one place; a
+Kept apart from :mod:`linkrescue.archive.state.database` so the schema can be read in one place; a
 later issue adds a table by appending a migration here.
 """
 

@@ -2,7 +2,7 @@
 
 Layout under the store root (``[store] dir``, default ``rescued/``)::
 
-    index.sqlite3                      the index (archive.index)
+    index.sqlite3                      the run state's database (archive.state), with the files table
     .objects/ab/ab12…ef                one file per distinct content, named by SHA-256
     .staging/<pid>-<token>/            temporary files of one open store
     www.example-news.com/news_新聞/圖片.jpg   browsable path (archive.storepaths)
@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Self
 
-from linkrescue.archive.model import Capture
+from linkrescue.archive.model import Capture, StoredResource
 from linkrescue.archive.sniff import SNIFF_BYTES, decide
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.state.schema import Clock, utc_now
@@ -57,24 +57,6 @@ __all__ = ["ProblemKind", "StagingFile", "Store", "StoredResource", "VerifyProbl
 
 _OS_JUNK = frozenset({"Thumbs.db", "desktop.ini"})
 """Files an OS file browser drops into folders; not worth a verify warning."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredResource:
-    """Where a committed capture lives: ``path`` relative to the store root, and ``absolute``.
-
-    ``mimetype`` is what the bytes were decided to be (:func:`archive.sniff.decide`),
-    which also chose the file's extension; ``sniffed`` what the bytes alone proved;
-    ``note`` says which label disagreed, if any.
-    """
-
-    path: PurePosixPath
-    absolute: Path
-    sha256: str
-    size: int
-    mimetype: str | None = None
-    sniffed: str | None = None
-    note: str = ""
 
 
 class ProblemKind(StrEnum):
@@ -119,7 +101,7 @@ class Store:
         except BaseException:
             self._staging.close()
             raise
-        self._files = FileClaims(self.index)
+        self._files = FileClaims(self.index.database)
         # One placement at a time: two commits of one key must not interleave
         # their pending/rename/promote steps. Placement is a few renames; the
         # slow parts (download, fsync of the bytes) happen outside it.
