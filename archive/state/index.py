@@ -87,7 +87,7 @@ class Index:
         the archive that gave the answer (a negative is reused only against it).
         """
         if outcome is Outcome.RESCUED:
-            raise ValueError("a rescue is recorded with record_rescue(), which needs the capture")
+            raise ValueError("a rescue is recorded by Store.put (record_rescue), with its capture")
         now = self.database.now()
         with self.database.transaction() as db:
             db.execute(

@@ -106,8 +106,7 @@ def _fetch_again(
             capture = replace(
                 capture, requested=resource.url, index_mimetype=resource.index_mimetype
             )
-            stored = store.commit(sink, capture, key=key, repair=True)
-            store.index.record_rescue(key, resource.url, stored, capture, archive=client.archive)
+            store.put(sink, capture, key=key, url=resource.url, archive=client.archive, repair=True)
     except ArchiveError as exc:
         reason = f"stored file is damaged; fetching the {what} again failed: {exc}"
         return Repaired(key, path, resource.url, Outcome.FAILED, reason)

@@ -481,9 +481,8 @@ class Rescuer:
             task.outcome = result.outcome
             task.reason = result.reason
             if result.outcome is Outcome.RESCUED and result.capture is not None:
-                stored = self.store.commit(sink, result.capture, key=task.key)
-                self.store.index.record_rescue(
-                    task.key, task.url, stored, result.capture, archive=self.client.archive
+                stored = self.store.put(
+                    sink, result.capture, key=task.key, url=task.url, archive=self.client.archive
                 )
                 task.local_path = str(stored.path)
                 if stored.note:  # a mislabelled capture: the report says what it is
