@@ -41,7 +41,7 @@ from linkrescue.archive.errors import (
 from linkrescue.archive.model import Listed, Outcome, Result, Want
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.index import Index
-from linkrescue.archive.store.paths import INDEX_FILENAME
+from linkrescue.archive.store.entrance import open_state, store_at
 from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from linkrescue.crawler.stages.corpus import Problem
@@ -256,11 +256,10 @@ def settle_all(
     """Settle what the store's index already answers (:func:`settle_known`); the tasks
     left to fetch. Reads an existing index only: a run that ends before its first
     request (offline, a wrong archive URL) creates no store."""
-    index_path = store_dir / INDEX_FILENAME
-    if not index_path.is_file():
+    if store_at(store_dir) is None:
         return list(tasks)
     root = store_dir.resolve()
-    with Index(index_path) as index:
+    with open_state(store_dir) as index:
         return [
             task
             for task in tasks
