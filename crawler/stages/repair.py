@@ -24,11 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from linkrescue.archive import IndexedResource, Store, VerifyProblem
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
 from linkrescue.archive.remote.wayback import ArchiveClient
-from linkrescue.archive.state.schema import IndexedResource
-from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.output import report_problem
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from linkrescue.archive import Index, Store, open_state, store_at
 from linkrescue.archive.errors import (
     ArchiveStopped,
     ArchiveUnreachable,
@@ -40,9 +41,6 @@ from linkrescue.archive.errors import (
 )
 from linkrescue.archive.model import Listed, Outcome, Result, Want
 from linkrescue.archive.remote.wayback import ArchiveClient
-from linkrescue.archive.state.index import Index
-from linkrescue.archive.store.entrance import open_state, store_at
-from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from linkrescue.archive.store.entrance import store_at
+from linkrescue.archive import store_at
 from linkrescue.archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
