@@ -118,7 +118,11 @@ class Index:
         archive: str | None = None,
     ) -> None:
         """Record that ``key`` was rescued: the capture, the stored file, and an attempt
-        (``archive``: the archive it came from)."""
+        (``archive``: the archive it came from).
+
+        :meth:`linkrescue.archive.store.Store.put` calls it inside the transaction
+        that promotes the file's digest, so the two are recorded together.
+        """
         now = self.database.now()
         with self.database.transaction() as db:
             db.execute(

@@ -1,6 +1,6 @@
 """The ``files`` table: which resource owns which store path, and what it holds.
 
-:func:`archive.storepaths.store_path` is lossy, so two resources can want one
+:func:`linkrescue.archive.store.paths.store_path` is lossy, so two resources can want one
 path (``http``/``https``, ``A.png``/``a.png`` on a case-insensitive disk, ``a:b``
 and ``a_b``), or one can want a folder where another is a file (``/a`` with
 unknown type, then ``/a/b``). Each path is therefore *claimed* for one resource
@@ -12,7 +12,7 @@ file that a later capture (say, with another mimetype) renamed.
 It also makes replacing a file crash-consistent with the index: the new digest
 is recorded as *pending* before the rename and promoted after it, so after a
 crash the file holds either the old or the pending digest and
-:meth:`archive.store.Store.verify` accepts both instead of crying "changed".
+:meth:`linkrescue.archive.store.Store.verify` accepts both instead of crying "changed".
 """
 
 from __future__ import annotations

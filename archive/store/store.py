@@ -5,7 +5,7 @@ Layout under the store root (``[store] dir``, default ``rescued/``)::
     index.sqlite3                      the run state's database (archive.state), with the files table
     .objects/ab/ab12…ef                one file per distinct content, named by SHA-256
     .staging/<pid>-<token>/            temporary files of one open store
-    www.example-news.com/news_新聞/圖片.jpg   browsable path (archive.storepaths)
+    www.example-news.com/news_新聞/圖片.jpg   browsable path (archive.store.paths)
 
 A browsable file is a *hard link* to its content object, so the same bytes under
 two URLs (one photo used by a hundred articles) take the disk space once, and a
@@ -353,7 +353,7 @@ class Store:
         return blob
 
     def _holds(self, claim: FileRecord, target: Path, blob: Path, sha256: str) -> bool:
-        """Whether ``target`` already holds these bytes, as the index expects (a re-commit)."""
+        """Whether ``target`` already holds these bytes, as the index expects (a re-put)."""
         if claim.sha256 != sha256 or claim.pending_sha256 is not None:
             return False
         try:
@@ -384,7 +384,7 @@ class Store:
     def _contained(self, relative: PurePosixPath) -> Path:
         """``root/relative``, after checking that it resolves inside the root.
 
-        :func:`~archive.storepaths.store_path` already guarantees this; the check
+        :func:`~linkrescue.archive.store.paths.store_path` already guarantees this; the check
         is here so that no future change of the mapping can write outside.
         """
         if relative.is_absolute() or any(p in ("", ".", "..") for p in relative.parts):
