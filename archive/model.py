@@ -1,4 +1,4 @@
-"""Values the archive side hands to the crawl: snapshots, captures, outcomes.
+"""Values the archive side hands to the crawl: snapshots, captures, stored files, outcomes.
 
 An expected negative (not archived, blocked) is an :class:`Outcome` value; a real
 failure that may pass (timeouts, 5xx bursts, retries exhausted) is an exception
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 
@@ -71,6 +72,24 @@ class Capture:
     cdx_digest: str | None
     verified: bool
     index_mimetype: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    """Where a committed capture lives: ``path`` relative to the store root, and ``absolute``.
+
+    ``mimetype`` is what the bytes were decided to be (:func:`linkrescue.archive.sniff.decide`),
+    which also chose the file's extension; ``sniffed`` what the bytes alone proved;
+    ``note`` says which label disagreed, if any.
+    """
+
+    path: PurePosixPath
+    absolute: Path
+    sha256: str
+    size: int
+    mimetype: str | None = None
+    sniffed: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,10 @@ from typing import Annotated
 
 import typer
 
+from linkrescue.archive import NoStoreError, StoreUse, open_store
 from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from linkrescue.archive.model import Outcome
 from linkrescue.archive.remote.wayback import ArchiveClient
-from linkrescue.archive.store.paths import INDEX_FILENAME
-from linkrescue.archive.store.store import Store
 from linkrescue.crawler import exits, job
 from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
 from linkrescue.crawler.console import (
@@ -349,9 +348,11 @@ def verify_command(
         cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
     root = cfg.store_dir
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
-    if not (root / INDEX_FILENAME).is_file():
-        _fail(f"{root}: no store here (no {INDEX_FILENAME})")
-    with Store(root) as opened:
+    try:
+        opening = open_store(root, StoreUse.EXISTING)
+    except NoStoreError as exc:
+        _fail(str(exc))
+    with opening as opened:
         problems = opened.verify()
         if repair and problems:
             try:

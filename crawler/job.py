@@ -12,12 +12,10 @@ from typing import Any, TextIO
 import httpx
 from rich.console import Console
 
+from linkrescue.archive import Index, NoStoreError, StoreUse, open_state, open_store
 from linkrescue.archive.remote.probe import archive_identity
 from linkrescue.archive.remote.transport import RequestCounts
 from linkrescue.archive.remote.wayback import ArchiveClient
-from linkrescue.archive.state.index import Index
-from linkrescue.archive.store.paths import INDEX_FILENAME
-from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.output import report_problem
@@ -131,7 +129,7 @@ def _fetch_and_rewrite(
         )
         if pending:
             check_archive(client)
-        with Store(config.store_dir) as store:
+        with open_store(config.store_dir, StoreUse.RUN) as store:
             repair_stored(run, store, client)  # files the documents point to, put back
             rescuer = Rescuer(config, store, client, live)
             progress = RescueProgress(
@@ -193,10 +191,9 @@ def restore(roots: Sequence[Path], config: Config) -> tuple[list[Rewritten], lis
             on_problem(item)
         else:
             paths.append(item)
-    index_path = config.store_dir / INDEX_FILENAME
-    if not index_path.is_file():
-        raise NoStore(
-            f"{config.store_dir}: no store here (no {INDEX_FILENAME}); nothing to restore"
-        )
-    with Index(index_path) as index:
+    try:
+        state = open_state(config.store_dir)
+    except NoStoreError as exc:
+        raise NoStore(f"{exc}; nothing to restore") from None
+    with state as index:
         return restore_documents(paths, index, on_problem=on_problem), problems

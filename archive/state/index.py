@@ -1,7 +1,7 @@
-"""The store's SQLite index: what was rescued, from where, for which documents.
+"""The run state's tables: what was rescued, from where, for which documents.
 
-One file, ``<store>/index.sqlite3``, from the standard library's :mod:`sqlite3`,
-so a user can open it with any SQLite tool. Three tables serve the crawl:
+They live in the store's one SQLite database (:mod:`linkrescue.archive.state.database`).
+Three tables serve the crawl:
 
 - ``resources``: one row per resource key (the caller's normalized URL key),
   the latest outcome and, once rescued, the capture it came from and its file.
@@ -14,84 +14,49 @@ so a user can open it with any SQLite tool. Three tables serve the crawl:
   (``mv site site-moved``) or cloned elsewhere keeps store and documents side by
   side, and its index must still name the same documents.
 
-A fourth, ``files``, belongs to :mod:`linkrescue.archive.store.store` (see :mod:`linkrescue.archive.store.files`).
-
-The crawl calls this from worker threads: one connection guarded by a lock (the
-writes are few and small next to the network time, and one connection avoids
-per-thread connections that nobody closes). WAL mode lets ``linkrescue verify``
-read from another process while a crawl writes; ``busy_timeout`` waits out the
-other process's write instead of failing. The schema is versioned with
-``PRAGMA user_version`` and migrated in code, each migration in one transaction,
-so a later issue appends a migration instead of asking users to delete the file.
+A fourth, ``files``, belongs to the store (:mod:`linkrescue.archive.store.files`),
+which records a rescue with :meth:`Index.record_rescue` in the same transaction as
+the file it placed.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
-from linkrescue.archive.model import Capture, Outcome
+from linkrescue.archive.model import Capture, Outcome, StoredResource
+from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.schema import (
-    MIGRATIONS,
     Attempt,
     Clock,
     IndexedReference,
     IndexedResource,
-    iso,
     resource_of,
     time_of,
     utc_now,
 )
-from linkrescue.archive.store.errors import IndexVersionError
 
-__all__ = [
-    "MIGRATIONS",
-    "Attempt",
-    "Clock",
-    "Index",
-    "IndexedReference",
-    "IndexedResource",
-    "utc_now",
-]
+__all__ = ["Index"]
 
 _PAGE = 500
 
-if TYPE_CHECKING:
-    from linkrescue.archive.store.store import StoredResource
-
 
 class Index:
-    """The SQLite index of one store; safe to share between threads."""
+    """The run state of one store: its resources, attempts and rewrite ledger.
+
+    It opens the store's database (:attr:`database`), which the store shares for
+    its files table. Safe to share between threads.
+    """
 
     def __init__(self, path: Path, *, clock: Clock = utc_now) -> None:
         self.path = path
-        self._clock = clock
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._base = path.parent.resolve()
-        # Used by the migration that turned absolute document keys into relative ones.
-        self._db.create_function(
-            "linkrescue_store_relative", 1, self._relative_key, deterministic=True
-        )
-        self._db.row_factory = sqlite3.Row
-        try:
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            # FULL: a committed row survives power loss, like the fsynced files it describes.
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._migrate()
-        except BaseException:
-            self._db.close()
-            raise
+        self.database = Database(path, clock=clock)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.database.close()
 
     def __enter__(self) -> Self:
         return self
@@ -101,12 +66,7 @@ class Index:
 
     @property
     def schema_version(self) -> int:
-        with self.reading() as db:
-            return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-    def now(self) -> str:
-        """The injected clock's time, as the index writes it."""
-        return iso(self._clock())
+        return self.database.schema_version
 
     # --- resources and attempts -------------------------------------------------
 
@@ -127,9 +87,9 @@ class Index:
         the archive that gave the answer (a negative is reused only against it).
         """
         if outcome is Outcome.RESCUED:
-            raise ValueError("a rescue is recorded with record_rescue(), which needs the capture")
-        now = self.now()
-        with self.transaction() as db:
+            raise ValueError("a rescue is recorded by Store.put (record_rescue), with its capture")
+        now = self.database.now()
+        with self.database.transaction() as db:
             db.execute(
                 """INSERT INTO attempts (key, url, at, outcome, reason, archive)
                    VALUES (?, ?, ?, ?, ?, ?)""",
@@ -158,9 +118,13 @@ class Index:
         archive: str | None = None,
     ) -> None:
         """Record that ``key`` was rescued: the capture, the stored file, and an attempt
-        (``archive``: the archive it came from)."""
-        now = self.now()
-        with self.transaction() as db:
+        (``archive``: the archive it came from).
+
+        :meth:`linkrescue.archive.store.Store.put` calls it inside the transaction
+        that promotes the file's digest, so the two are recorded together.
+        """
+        now = self.database.now()
+        with self.database.transaction() as db:
             db.execute(
                 """INSERT INTO attempts (key, url, at, outcome, reason, archive)
                    VALUES (?, ?, ?, ?, '', ?)""",
@@ -239,12 +203,7 @@ class Index:
         link to the store by relative paths already, so the two move together and
         the key stays true wherever the project is moved or cloned.
         """
-        return self._relative_key(os.path.realpath(path))
-
-    def _relative_key(self, document: str) -> str:
-        if not os.path.isabs(document):
-            return document
-        return os.path.relpath(document, self._base).replace(os.sep, "/")
+        return self.database.relative_key(os.path.realpath(path))
 
     def add_reference(
         self, key: str, document: str, *, line: int, column: int, original: str, replacement: str
@@ -254,12 +213,12 @@ class Index:
         Idempotent (re-recording the same place and text is a no-op, returns False),
         so an interrupted rewrite can simply be run again.
         """
-        with self.transaction() as db:
+        with self.database.transaction() as db:
             cursor = db.execute(
                 """INSERT OR IGNORE INTO refs
                    (key, document, line, col, original, replacement, added_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (key, document, line, column, original, replacement, self.now()),
+                (key, document, line, column, original, replacement, self.database.now()),
             )
             return cursor.rowcount > 0
 
@@ -273,7 +232,7 @@ class Index:
 
     def remove_references(self, document: str) -> int:
         """Forget ``document``'s replacements (after a restore); returns how many."""
-        with self.transaction() as db:
+        with self.database.transaction() as db:
             return db.execute("DELETE FROM refs WHERE document = ?", (document,)).rowcount
 
     def replace_references(self, document: str, references: Iterable[IndexedReference]) -> None:
@@ -284,14 +243,22 @@ class Index:
         the rewriter records every place anew, in one transaction, before it
         replaces the file: a crash leaves the index describing either file.
         """
-        with self.transaction() as db:
+        with self.database.transaction() as db:
             db.execute("DELETE FROM refs WHERE document = ?", (document,))
             db.executemany(
                 """INSERT OR IGNORE INTO refs
                    (key, document, line, col, original, replacement, added_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 [
-                    (r.key, document, r.line, r.column, r.original, r.replacement, self.now())
+                    (
+                        r.key,
+                        document,
+                        r.line,
+                        r.column,
+                        r.original,
+                        r.replacement,
+                        self.database.now(),
+                    )
                     for r in references
                 ],
             )
@@ -307,50 +274,11 @@ class Index:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, taken up front (``BEGIN IMMEDIATE``) so it cannot deadlock.
-
-        Holds the connection's lock for its duration; other modules of the store
-        use it for their own tables (see :mod:`linkrescue.archive.store.files`).
-        """
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """The connection for reads (each statement sees one consistent snapshot)."""
-        with self._lock:
-            yield self._db
-
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self.reading() as db:
+        with self.database.reading() as db:
             return db.execute(sql, params).fetchall()
 
     def _query_one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
-        with self.reading() as db:
+        with self.database.reading() as db:
             row: sqlite3.Row | None = db.execute(sql, params).fetchone()
             return row
-
-    def _migrate(self) -> None:
-        """Bring the schema to ``len(MIGRATIONS)``; re-checked inside the write lock
-        because another process may be migrating the same file right now."""
-        target = len(MIGRATIONS)
-        with self.transaction() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > target:
-                raise IndexVersionError(
-                    f"{self.path}: schema version {version} is newer than this linkrescue "
-                    f"understands ({target}); upgrade linkrescue"
-                )
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    db.execute(statement)
-            if version != target:
-                db.execute(f"PRAGMA user_version = {target}")

@@ -1,6 +1,6 @@
 """The index's schema (as migrations) and the records it hands out.
 
-Kept apart from :mod:`linkrescue.archive.state.index` so the schema can be read in one place; a
+Kept apart from :mod:`linkrescue.archive.state.database` so the schema can be read in one place; a
 later issue adds a table by appending a migration here.
 """
 
@@ -71,7 +71,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Document keys relative to the store's folder instead of absolute paths, so a
     # moved or re-cloned project restores (issue 8, item 10); the function is
-    # registered by archive.index.Index on its connection.
+    # registered by archive.state.database.Database on its connection.
     ("UPDATE refs SET document = linkrescue_store_relative(document)",),
     # What a stored body is, decided from its bytes first (issue 8, item 3): the
     # labels it came with, what the bytes proved, and any disagreement between them.

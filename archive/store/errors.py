@@ -1,9 +1,11 @@
-"""Exceptions of the local store and its index.
+"""Exceptions of the local store.
 
-    StoreError               the store or its index cannot do what was asked
+    StoreError               the store cannot do what was asked
     ├── StorePathError       a path would leave the store, or no free path was found
-    ├── StoreIntegrityError  staged bytes differ from what the capture says they are
-    └── IndexVersionError    the index was written by a newer linkrescue
+    └── StoreIntegrityError  staged bytes differ from what the capture says they are
+
+A schema newer than this program is the run state's
+(:class:`linkrescue.archive.state.errors.IndexVersionError`).
 
 Findings about stored files (missing, changed) are not exceptions: they are
 :class:`archive.store.VerifyProblem` values, because ``linkrescue verify`` reports
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base of every error raised by :mod:`linkrescue.archive.store.store` and :mod:`linkrescue.archive.state.index`."""
+    """Base of every error raised by :mod:`linkrescue.archive.store`."""
 
 
 class StorePathError(StoreError):
@@ -23,7 +25,3 @@ class StorePathError(StoreError):
 
 class StoreIntegrityError(StoreError):
     """The staged bytes do not match the capture's recorded size or SHA-256."""
-
-
-class IndexVersionError(StoreError):
-    """The index's schema is newer than this program knows; refusing to touch it."""

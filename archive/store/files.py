@@ -1,6 +1,6 @@
 """The ``files`` table: which resource owns which store path, and what it holds.
 
-:func:`archive.storepaths.store_path` is lossy, so two resources can want one
+:func:`linkrescue.archive.store.paths.store_path` is lossy, so two resources can want one
 path (``http``/``https``, ``A.png``/``a.png`` on a case-insensitive disk, ``a:b``
 and ``a_b``), or one can want a folder where another is a file (``/a`` with
 unknown type, then ``/a/b``). Each path is therefore *claimed* for one resource
@@ -12,7 +12,7 @@ file that a later capture (say, with another mimetype) renamed.
 It also makes replacing a file crash-consistent with the index: the new digest
 is recorded as *pending* before the rename and promoted after it, so after a
 crash the file holds either the old or the pending digest and
-:meth:`archive.store.Store.verify` accepts both instead of crying "changed".
+:meth:`linkrescue.archive.store.Store.verify` accepts both instead of crying "changed".
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.database import Database
 from linkrescue.archive.store.errors import StorePathError
 from linkrescue.archive.store.paths import fold, tagged
 
@@ -52,18 +52,18 @@ class FileRecord:
 
 
 class FileClaims:
-    """The store's view of the ``files`` table of an :class:`~archive.index.Index`."""
+    """The store's view of the ``files`` table of the state's :class:`Database`."""
 
-    def __init__(self, index: Index) -> None:
-        self._index = index
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     def of(self, key: str) -> FileRecord | None:
-        with self._index.reading() as db:
+        with self._database.reading() as db:
             return _one(db, "key = ?", key)
 
     def at(self, path: PurePosixPath) -> FileRecord | None:
         """The claim of ``path`` (as the index spells it), if any."""
-        with self._index.reading() as db:
+        with self._database.reading() as db:
             return _one(db, "path = ?", path.as_posix())
 
     def rows_at(self, paths: Iterable[str]) -> Iterator[sqlite3.Row]:
@@ -74,13 +74,13 @@ class FileClaims:
         for start in range(0, len(wanted), _BATCH):
             batch = wanted[start : start + _BATCH]
             marks = ", ".join("?" * len(batch))
-            with self._index.reading() as db:
+            with self._database.reading() as db:
                 rows = db.execute(f"SELECT * FROM files WHERE path IN ({marks})", batch)
                 yield from rows.fetchall()
 
     def claim(self, key: str, candidate: PurePosixPath, disk_clash: DiskClash) -> FileRecord:
         """``key``'s path: its existing claim, else ``candidate`` re-tagged until free."""
-        with self._index.transaction() as db:
+        with self._database.transaction() as db:
             existing = _one(db, "key = ?", key)
             if existing is not None:
                 return existing
@@ -91,34 +91,34 @@ class FileClaims:
                 if clash is None:
                     db.execute(
                         "INSERT INTO files (path, fold, key, updated_at) VALUES (?, ?, ?, ?)",
-                        (candidate.as_posix(), fold(candidate), key, self._index.now()),
+                        (candidate.as_posix(), fold(candidate), key, self._database.now()),
                     )
                     return FileRecord(key, candidate, None, None, None, None)
                 candidate = _retag(candidate, clash, f"{key}\x00{attempt}")
         raise StorePathError(f"no free path for {key!r} after {_MAX_RETAGS} attempts")
 
     def begin_update(self, key: str, sha256: str, size: int) -> None:
-        with self._index.transaction() as db:
+        with self._database.transaction() as db:
             db.execute(
                 "UPDATE files SET pending_sha256 = ?, pending_size = ?, updated_at = ? "
                 "WHERE key = ?",
-                (sha256, size, self._index.now(), key),
+                (sha256, size, self._database.now(), key),
             )
 
     def finish_update(self, key: str) -> None:
-        with self._index.transaction() as db:
+        with self._database.transaction() as db:
             db.execute(
                 "UPDATE files SET sha256 = pending_sha256, size = pending_size, "
                 "pending_sha256 = NULL, pending_size = NULL, updated_at = ? "
                 "WHERE key = ? AND pending_sha256 IS NOT NULL",
-                (self._index.now(), key),
+                (self._database.now(), key),
             )
 
     def __iter__(self) -> Iterator[FileRecord]:
         """All claims, by path, read in pages so a running crawl is not blocked."""
         after = ""
         while True:
-            with self._index.reading() as db:
+            with self._database.reading() as db:
                 rows = db.execute(
                     "SELECT * FROM files WHERE path > ? ORDER BY path LIMIT 500", (after,)
                 ).fetchall()

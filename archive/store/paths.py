@@ -80,7 +80,7 @@ def holds_store(names: Collection[str]) -> bool:
     """Whether a folder with these entry names is a linkrescue store (its index and objects).
 
     Both names are needed: an ``index.sqlite3`` alone may be anyone's database,
-    while the pair is what :class:`archive.store.Store` creates on opening. A
+    while the pair is what :class:`linkrescue.archive.store.Store` creates on opening. A
     store holds captured pages (a GitHub README saved as ``README.md``), which a
     corpus walk must never read as articles and rewrite.
     """

@@ -2,10 +2,10 @@
 
 Layout under the store root (``[store] dir``, default ``rescued/``)::
 
-    index.sqlite3                      the index (archive.index)
+    index.sqlite3                      the run state's database (archive.state), with the files table
     .objects/ab/ab12…ef                one file per distinct content, named by SHA-256
     .staging/<pid>-<token>/            temporary files of one open store
-    www.example-news.com/news_新聞/圖片.jpg   browsable path (archive.storepaths)
+    www.example-news.com/news_新聞/圖片.jpg   browsable path (archive.store.paths)
 
 A browsable file is a *hard link* to its content object, so the same bytes under
 two URLs (one photo used by a hundred articles) take the disk space once, and a
@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Self
 
-from linkrescue.archive.model import Capture
+from linkrescue.archive.model import Capture, StoredResource
 from linkrescue.archive.sniff import SNIFF_BYTES, decide
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.state.schema import Clock, utc_now
@@ -59,24 +59,6 @@ _OS_JUNK = frozenset({"Thumbs.db", "desktop.ini"})
 """Files an OS file browser drops into folders; not worth a verify warning."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredResource:
-    """Where a committed capture lives: ``path`` relative to the store root, and ``absolute``.
-
-    ``mimetype`` is what the bytes were decided to be (:func:`archive.sniff.decide`),
-    which also chose the file's extension; ``sniffed`` what the bytes alone proved;
-    ``note`` says which label disagreed, if any.
-    """
-
-    path: PurePosixPath
-    absolute: Path
-    sha256: str
-    size: int
-    mimetype: str | None = None
-    sniffed: str | None = None
-    note: str = ""
-
-
 class ProblemKind(StrEnum):
     MISSING = "missing"
     CHANGED = "changed"
@@ -101,7 +83,7 @@ class VerifyProblem:
 
 
 class Store:
-    """The store under ``root``: create it, commit captures, verify files.
+    """The store under ``root``: create it, put captures, verify files.
 
     Safe to share between threads. The index is :attr:`index`. Close it (or use
     it as a context manager) so its staging folder is removed at once; a store
@@ -119,7 +101,7 @@ class Store:
         except BaseException:
             self._staging.close()
             raise
-        self._files = FileClaims(self.index)
+        self._files = FileClaims(self.index.database)
         # One placement at a time: two commits of one key must not interleave
         # their pending/rename/promote steps. Placement is a few renames; the
         # slow parts (download, fsync of the bytes) happen outside it.
@@ -137,33 +119,42 @@ class Store:
 
     @contextmanager
     def staging(self) -> Iterator[StagingFile]:
-        """A fresh staging file; commit it inside the ``with``, or it is deleted on exit."""
+        """A fresh staging file; put it inside the ``with``, or it is deleted on exit."""
         sink = StagingFile(self._staging.temporary(".part"))
         try:
             yield sink
         finally:
             sink.discard()
 
-    def commit(
+    def put(
         self,
         staging: StagingFile,
         capture: Capture,
         *,
         key: str | None = None,
+        url: str | None = None,
+        archive: str | None = None,
         repair: bool = False,
     ) -> StoredResource:
-        """Place the staged bytes at the browsable path of ``capture.requested``.
+        """Store the staged bytes of ``capture`` and record the rescue, as one step.
 
-        The path's extension follows what the bytes are (:func:`archive.sniff.decide`:
-        the bytes, then the archive index's type, then ``Content-Type``), so a JPEG
-        an origin labelled ``text/html`` is stored as ``….jpg``, not ``….jpg.html``.
+        The bytes go to the browsable path of ``capture.requested``; its extension
+        follows what the bytes are (:func:`linkrescue.archive.sniff.decide`: the bytes, then the
+        archive index's type, then ``Content-Type``), so a JPEG an origin labelled
+        ``text/html`` is stored as ``….jpg``, not ``….jpg.html``.
 
-        ``key`` (the resource key the index uses; default ``capture.requested``)
-        owns the path: it keeps the same path on every later commit, and no other
-        key can take it. The same bytes again is a no-op; other bytes (a newer
+        ``key`` (the resource key of the run state; default ``capture.requested``)
+        owns the path: it keeps the same path on every later put, and no other key
+        can take it. The same bytes again is a no-op on disk; other bytes (a newer
         capture) replace the file atomically. ``repair``: the stored copy of these
         bytes is not trusted (it was found damaged), so the content object and the
         browsable file are both replaced by the staged bytes.
+
+        The file's new digest and the rescue (``resources`` and ``attempts``, for
+        ``url``, default ``capture.requested``, from ``archive``) are committed in one
+        transaction: a crash at any moment leaves either both or neither, never a
+        file the store vouches for and the run state does not know was rescued
+        (the caller used to make two calls, ``commit`` then ``record_rescue``).
         """
         staging.seal()
         sha256, size = staging.sha256, staging.size
@@ -183,16 +174,36 @@ class Store:
                 owner, store_path(capture.requested, media.mimetype), self._disk_clash
             )
             target = self._contained(claim.path)
-            if repair or not self._holds(claim, target, blob, sha256):
-                self._place(owner, claim.path, target, blob, sha256, size)
-        return StoredResource(
-            claim.path, target, sha256, size, media.mimetype, media.sniffed, media.note
-        )
+            placing = repair or not self._holds(claim, target, blob, sha256)
+            if placing:
+                self._link(owner, claim.path, target, blob, sha256, size)
+            stored = StoredResource(
+                claim.path, target, sha256, size, media.mimetype, media.sniffed, media.note
+            )
+            with self.index.database.transaction():
+                if placing:
+                    self._files.finish_update(owner)
+                self.index.record_rescue(
+                    owner,
+                    capture.requested if url is None else url,
+                    stored,
+                    capture,
+                    archive=archive,
+                )
+        return stored
 
     def _place(
         self, owner: str, path: PurePosixPath, target: Path, blob: Path, sha256: str, size: int
     ) -> None:
         """Link ``blob`` at ``target`` atomically, the index knowing the new digest first."""
+        self._link(owner, path, target, blob, sha256, size)
+        self._files.finish_update(owner)
+
+    def _link(
+        self, owner: str, path: PurePosixPath, target: Path, blob: Path, sha256: str, size: int
+    ) -> None:
+        """Record ``sha256`` as pending for ``owner``, then link ``blob`` at ``target``
+        atomically; the caller promotes the pending digest once the rename is durable."""
         self._files.begin_update(owner, sha256, size)
         make_dirs(self.root, path.parent)
         self._contained(path)  # Again, now that the folders exist.
@@ -200,7 +211,6 @@ class Store:
         link_or_copy(blob, temporary)
         os.replace(temporary, target)
         fsync_dir(target.parent)
-        self._files.finish_update(owner)
 
     def file_at(self, path: PurePosixPath) -> FileRecord | None:
         """The index's record of the browsable file at ``path`` (relative to the root)."""
@@ -343,7 +353,7 @@ class Store:
         return blob
 
     def _holds(self, claim: FileRecord, target: Path, blob: Path, sha256: str) -> bool:
-        """Whether ``target`` already holds these bytes, as the index expects (a re-commit)."""
+        """Whether ``target`` already holds these bytes, as the index expects (a re-put)."""
         if claim.sha256 != sha256 or claim.pending_sha256 is not None:
             return False
         try:
@@ -374,7 +384,7 @@ class Store:
     def _contained(self, relative: PurePosixPath) -> Path:
         """``root/relative``, after checking that it resolves inside the root.
 
-        :func:`~archive.storepaths.store_path` already guarantees this; the check
+        :func:`~linkrescue.archive.store.paths.store_path` already guarantees this; the check
         is here so that no future change of the mapping can write outside.
         """
         if relative.is_absolute() or any(p in ("", ".", "..") for p in relative.parts):

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from linkrescue.archive.store.paths import holds_store
+from linkrescue.archive import holds_store
 from linkrescue.archive.urls import identity_key, identity_of_key
 from linkrescue.crawler.config import CorpusSettings
 

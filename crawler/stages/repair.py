@@ -24,11 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from linkrescue.archive import IndexedResource, Store, VerifyProblem
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
 from linkrescue.archive.remote.wayback import ArchiveClient
-from linkrescue.archive.state.schema import IndexedResource
-from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.output import report_problem
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
@@ -106,8 +105,7 @@ def _fetch_again(
             capture = replace(
                 capture, requested=resource.url, index_mimetype=resource.index_mimetype
             )
-            stored = store.commit(sink, capture, key=key, repair=True)
-            store.index.record_rescue(key, resource.url, stored, capture, archive=client.archive)
+            store.put(sink, capture, key=key, url=resource.url, archive=client.archive, repair=True)
     except ArchiveError as exc:
         reason = f"stored file is damaged; fetching the {what} again failed: {exc}"
         return Repaired(key, path, resource.url, Outcome.FAILED, reason)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from linkrescue.archive import Index, Store, open_state, store_at
 from linkrescue.archive.errors import (
     ArchiveStopped,
     ArchiveUnreachable,
@@ -40,9 +41,6 @@ from linkrescue.archive.errors import (
 )
 from linkrescue.archive.model import Listed, Outcome, Result, Want
 from linkrescue.archive.remote.wayback import ArchiveClient
-from linkrescue.archive.state.index import Index
-from linkrescue.archive.store.paths import INDEX_FILENAME
-from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings
@@ -256,11 +254,10 @@ def settle_all(
     """Settle what the store's index already answers (:func:`settle_known`); the tasks
     left to fetch. Reads an existing index only: a run that ends before its first
     request (offline, a wrong archive URL) creates no store."""
-    index_path = store_dir / INDEX_FILENAME
-    if not index_path.is_file():
+    if store_at(store_dir) is None:
         return list(tasks)
     root = store_dir.resolve()
-    with Index(index_path) as index:
+    with open_state(store_dir) as index:
         return [
             task
             for task in tasks
@@ -481,9 +478,8 @@ class Rescuer:
             task.outcome = result.outcome
             task.reason = result.reason
             if result.outcome is Outcome.RESCUED and result.capture is not None:
-                stored = self.store.commit(sink, result.capture, key=task.key)
-                self.store.index.record_rescue(
-                    task.key, task.url, stored, result.capture, archive=self.client.archive
+                stored = self.store.put(
+                    sink, result.capture, key=task.key, url=task.url, archive=self.client.archive
                 )
                 task.local_path = str(stored.path)
                 if stored.note:  # a mislabelled capture: the report says what it is

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-from linkrescue.archive.store.paths import INDEX_FILENAME
+from linkrescue.archive import store_at
 from linkrescue.archive.urls import (
     WAYBACK_ROOT,
     ArchiveLayer,
@@ -162,10 +162,8 @@ def _yaml_scalar(raw: str, quote: str) -> str:
 
 def store_location(store_dir: Path, *, absolute_prefix: str | None = None) -> StoreLocation | None:
     """The store at ``store_dir`` as references see it, or None when no store is there yet."""
-    root = os.path.realpath(store_dir)
-    if not os.path.isfile(os.path.join(root, INDEX_FILENAME)):
-        return None
-    return StoreLocation(root, absolute_prefix)
+    root = store_at(store_dir)
+    return None if root is None else StoreLocation(str(root), absolute_prefix)
 
 
 def resolve(

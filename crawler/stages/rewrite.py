@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from linkrescue.archive.state.index import Index
-from linkrescue.archive.state.schema import IndexedReference
+from linkrescue.archive import Index, IndexedReference
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.resolve import Status

@@ -57,8 +57,7 @@ def _rescue_all(settings: ArchiveSettings, root: Path) -> dict[str, Outcome]:
             with store.staging() as sink:
                 result = client.rescue(url, want=want, sink=sink)
                 if result.outcome is Outcome.RESCUED and result.capture is not None:
-                    stored = store.commit(sink, result.capture, key=url)
-                    store.index.record_rescue(url, url, stored, result.capture)
+                    store.put(sink, result.capture, key=url)
             outcomes[url] = result.outcome
     return outcomes
 

@@ -11,11 +11,11 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-import linkrescue.archive.state.index
-from linkrescue.archive.model import Capture, Outcome
-from linkrescue.archive.state.index import MIGRATIONS, Index
-from linkrescue.archive.store.errors import IndexVersionError
-from linkrescue.archive.store.store import StoredResource
+import linkrescue.archive.state.database
+from linkrescue.archive.model import Capture, Outcome, StoredResource
+from linkrescue.archive.state.errors import IndexVersionError
+from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.schema import MIGRATIONS
 
 START = datetime(2026, 7, 1, 3, 0, 0, tzinfo=UTC)
 
@@ -159,7 +159,7 @@ def test_the_index_survives_reopening(tmp_path: Path, clock: Clock) -> None:
         assert second.lookup("k") == before
         assert len(second.references_of("d.md")) == 1
         assert second.schema_version == len(MIGRATIONS)
-        with second.reading() as db:
+        with second.database.reading() as db:
             assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -181,11 +181,11 @@ def test_a_later_migration_is_applied_on_open_and_keeps_data(
     with Index(path, clock=clock) as old:
         rescue(old, "k", "http://x.org/a.png")
     extra = ("ALTER TABLE resources ADD COLUMN note TEXT NOT NULL DEFAULT ''",)
-    monkeypatch.setattr(linkrescue.archive.state.index, "MIGRATIONS", (*MIGRATIONS, extra))
+    monkeypatch.setattr(linkrescue.archive.state.database, "MIGRATIONS", (*MIGRATIONS, extra))
     with Index(path, clock=clock) as new:
         assert new.schema_version == len(MIGRATIONS) + 1
         assert new.lookup("k") is not None
-        with new.reading() as db:
+        with new.database.reading() as db:
             assert db.execute("SELECT note FROM resources").fetchone()[0] == ""
 
 
@@ -195,13 +195,13 @@ def test_a_failed_migration_leaves_the_old_schema(
     path = tmp_path / "index.sqlite3"
     Index(path, clock=clock).close()
     broken = ("CREATE TABLE later (x)", "THIS IS NOT SQL")
-    monkeypatch.setattr(linkrescue.archive.state.index, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(linkrescue.archive.state.database, "MIGRATIONS", (*MIGRATIONS, broken))
     with pytest.raises(sqlite3.OperationalError):
         Index(path, clock=clock)
     monkeypatch.undo()
     with Index(path, clock=clock) as reopened:
         assert reopened.schema_version == len(MIGRATIONS)
-        with reopened.reading() as db:
+        with reopened.database.reading() as db:
             names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
         assert "later" not in names
 

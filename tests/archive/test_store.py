@@ -39,7 +39,7 @@ def put(
     with store.staging() as sink:
         for start in range(0, len(data), 4096):
             sink.write(data[start : start + 4096])
-        return store.commit(sink, capture_of(url, data, mimetype), key=key)
+        return store.put(sink, capture_of(url, data, mimetype), key=key)
 
 
 def files_under(root: Path) -> set[str]:
@@ -131,7 +131,7 @@ def test_a_stray_file_at_the_target_is_adopted(store: Store) -> None:
 def test_capture_that_does_not_match_the_bytes_is_refused(store: Store) -> None:
     with store.staging() as sink, pytest.raises(StoreIntegrityError):
         sink.write(b"truncated")
-        store.commit(sink, capture_of("http://x.org/a.png", b"truncated body"))
+        store.put(sink, capture_of("http://x.org/a.png", b"truncated body"))
     assert not (store.root / "x.org").exists()
     assert files_under(store.root / ".staging") == {p for p in files_under(store.root / ".staging")
                                                     if p.endswith(".lock")}  # fmt: skip
@@ -189,7 +189,7 @@ def test_verify_memory_stays_flat_in_file_size(store: Store) -> None:
             sink.write(chunk)
         digest, size = sink.sha256, sink.size
         capture = replace(capture_of("http://x.org/big.bin", b"", None), sha256=digest, size=size)
-        store.commit(sink, capture)
+        store.put(sink, capture)
     tracemalloc.start()
     try:
         assert store.verify() == []
@@ -216,7 +216,7 @@ def test_reopen_keeps_files_and_sweeps_only_dead_staging(tmp_path: Path) -> None
                 assert other.verify() == []
             assert not dead.exists()
             assert sink.path.exists()
-            live.commit(sink, capture_of("http://x.org/b.png", b"in flight"))
+            live.put(sink, capture_of("http://x.org/b.png", b"in flight"))
         assert live.index.lookup("missing") is None
     finally:
         live.close()
@@ -232,8 +232,7 @@ def test_concurrent_commits_from_four_threads(store: Store) -> None:
             for i in range(25):
                 url = f"http://x.org/w{worker}/{i}.png"
                 data = f"shared {i % 5}".encode() if i % 2 else f"own {worker} {i}".encode()
-                stored = put(store, url, data)
-                store.index.record_rescue(url, url, stored, capture_of(url, data))
+                put(store, url, data)  # records the rescue of url too
                 put(store, "http://x.org/contended.png", f"from {worker}".encode())
                 put(store, f"http://x.org/W{worker}/{i}.png", data)  # case clash across threads
         except BaseException as error:
@@ -247,7 +246,8 @@ def test_concurrent_commits_from_four_threads(store: Store) -> None:
     assert errors == []
     assert store.verify() == []
     resources = list(store.index.resources())
-    assert len(resources) == 100
+    assert len([r for r in resources if r.key.startswith("http://x.org/w")]) == 100
+    assert len(resources) == 100 + 1 + 100  # every put records its rescue
     for resource in resources:
         assert resource.path is not None
         data = (store.root / resource.path).read_bytes()

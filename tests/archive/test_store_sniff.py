@@ -50,8 +50,7 @@ def put(
     with store.staging() as sink:
         sink.write(data)
         cap = capture(url, data, header, index)
-        stored = store.commit(sink, cap)
-    store.index.record_rescue(url, url, stored, cap)
+        stored = store.put(sink, cap)
     return stored
 
 

@@ -42,7 +42,7 @@ def store_readme(root: Path) -> Path:
     )
     with Store(root) as store, store.staging() as sink:
         sink.write(README)
-        stored = store.commit(sink, capture)
+        stored = store.put(sink, capture)
     assert stored.absolute.suffix == ".md"  # the captured page is a Markdown file
     return stored.absolute
 

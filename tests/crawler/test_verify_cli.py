@@ -27,8 +27,7 @@ def _rescue(store: Store, url: str, body: bytes) -> Path:
             cdx_digest=None,
             verified=False,
         )
-        stored = store.commit(sink, capture, key=url)
-    store.index.record_rescue(url, url, stored, capture)
+        stored = store.put(sink, capture, key=url)
     return stored.absolute
 
 
