@@ -51,6 +51,7 @@ from linkrescue.archive.remote.body import Body, BodyLimits, stream_body
 from linkrescue.archive.remote.ratelimit import Endpoint
 from linkrescue.archive.remote.snapshots import encode_original, main_type, soft_404
 from linkrescue.archive.remote.transport import ArchiveHTTP, is_memento
+from linkrescue.archive.timestamps import format_timestamp
 
 #: Captured redirects followed for one resource (docs/wayback-facts.md §6: "a hop cap of about 10").
 MAX_CAPTURED_REDIRECTS = 10
@@ -119,7 +120,7 @@ def memento_timestamp(response: httpx.Response) -> str | None:
     if not value:
         return None
     try:
-        return email.utils.parsedate_to_datetime(value).strftime("%Y%m%d%H%M%S")
+        return format_timestamp(email.utils.parsedate_to_datetime(value))
     except (TypeError, ValueError):
         return None
 

@@ -2,9 +2,7 @@
 
 Pure functions, no I/O, so the rules can be tested one by one:
 
-- Wayback timestamps: 1 to 14 digits; a partial one means "somewhere in that
-  period" and the Wayback Machine aims at its *end* (docs/wayback-facts.md §1,
-  ``ReplayRequestParser``; pywb pads ``2020`` to ``20201231235959`` too).
+- Wayback timestamps are read and compared in :mod:`linkrescue.archive.timestamps`.
 - Index rows of one URL come in many spellings: the CDX index matches by SURT, which
   folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
   segments and ``%2F`` (docs/wayback-facts.md §6), so :func:`url_key` *is* the archive's
@@ -18,13 +16,11 @@ Pure functions, no I/O, so the rules can be tested one by one:
 
 from __future__ import annotations
 
-import calendar
 import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from typing import cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -32,90 +28,11 @@ from w3lib.url import safe_url_string
 
 from linkrescue.archive.model import Snapshot, Want
 from linkrescue.archive.sniff import UNINFORMATIVE
+from linkrescue.archive.timestamps import distance
 
-_DIGITS = re.compile(r"^\d{1,14}$")
 _WWW = re.compile(r"^www\d*\.")
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-# --- timestamps ---------------------------------------------------------------
-
-
-def is_timestamp(value: str) -> bool:
-    """1 to 14 digits: the Wayback timestamp grammar (IA ``ReplayRequestParser``)."""
-    return bool(_DIGITS.match(value))
-
-
-def pad_timestamp(ts: str) -> str:
-    """Complete a partial timestamp to the *last* second of its period, as the Wayback
-    Machine does when it plays ``/web/2021im_/…`` (it aims at the end of 2021)."""
-    if not is_timestamp(ts):
-        raise ValueError(f"not a Wayback timestamp: {ts!r}")
-    if len(ts) == 14:
-        return ts
-    template = ts[:4].ljust(4, "9") + "1231235959"
-    full = ts + template[len(ts) :]
-    year, month = int(full[:4]), min(max(int(full[4:6]), 1), 12)
-    last_day = calendar.monthrange(year, month)[1]
-    day = last_day if len(ts) <= 6 else min(max(int(full[6:8]), 1), last_day)
-    return f"{year:04d}{month:02d}{day:02d}{full[8:]}"
-
-
-def timestamp_datetime(ts: str) -> datetime:
-    """A 14-digit timestamp as an aware UTC datetime, tolerating the ``00`` months and
-    days of year-2000 captures (EDGI ``parse_timestamp``)."""
-    ts = pad_timestamp(ts)
-    year, month, day = int(ts[0:4]), int(ts[4:6]), int(ts[6:8])
-    month = min(max(month, 1), 12)
-    day = min(max(day, 1), calendar.monthrange(year, month)[1])
-    hour, minute, second = min(int(ts[8:10]), 23), min(int(ts[10:12]), 59), min(int(ts[12:14]), 59)
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-
-
-def to_timestamp(value: str | date | datetime | None) -> str | None:
-    """A frontmatter ``date`` (``"2021-02-07T20:58:00"``, ``2021-02-07``, a YAML datetime)
-    as a 14-digit UTC timestamp; None when absent or unreadable (2% of Citizen News
-    files have ``date: ""``)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-        return moment.strftime("%Y%m%d%H%M%S")
-    if isinstance(value, date):
-        return value.strftime("%Y%m%d") + "000000"
-    text = value.strip()
-    if is_timestamp(text):
-        return pad_timestamp(text)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return to_timestamp(parsed)
-
-
-def wanted_timestamp(written: str | None, document_date: str | None) -> str | None:
-    """The moment a reference wants, as 14 digits (None: no preference, the latest).
-
-    The timestamp written in the reference wins; a partial one (``2021im_``) is
-    narrowed by the document's date when that falls inside it (an article's images
-    were captured around its publication), else aimed at the period's end like the
-    Wayback Machine does. Without a written timestamp, the document's date.
-    """
-    if written and is_timestamp(written):
-        if len(written) == 14:
-            return written
-        if document_date and document_date.startswith(written):
-            return document_date
-        return pad_timestamp(written)
-    return document_date
-
-
-def distance(ts: str, target: str | None) -> float:
-    """Seconds between two timestamps; with no target, newer is nearer."""
-    if target is None:
-        return -timestamp_datetime(ts).timestamp()
-    return abs((timestamp_datetime(ts) - timestamp_datetime(target)).total_seconds())
 
 
 # --- URL identity as the archive's index sees it ------------------------------

@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
 from types import TracebackType
 
 import httpx
@@ -51,14 +50,10 @@ from linkrescue.archive.remote.cdxclient import PAGE_ROWS, CdxIndex
 from linkrescue.archive.remote.playback import Layout, Memento, fetch_capture
 from linkrescue.archive.remote.probe import archive_identity, cdx_endpoint, probe_cdx
 from linkrescue.archive.remote.ratelimit import ArchiveLimits
-from linkrescue.archive.remote.snapshots import (
-    describe_unusable,
-    is_timestamp,
-    rank_snapshots,
-    wanted_timestamp,
-)
+from linkrescue.archive.remote.snapshots import describe_unusable, rank_snapshots
 from linkrescue.archive.remote.transport import ArchiveHTTP, RequestCounts
 from linkrescue.archive.settings import ArchiveSettings
+from linkrescue.archive.timestamps import is_timestamp, now_timestamp, wanted_timestamp
 
 log = logging.getLogger("linkrescue.archive")
 
@@ -213,7 +208,7 @@ class ArchiveClient:
 
         ``url`` is the original (live) URL; ``timestamp`` the one written in the
         reference (1-14 digits) if any; ``near`` the document's date as 14 digits
-        (:func:`archive.snapshots.to_timestamp`). Bytes go to ``sink`` as in
+        (:func:`archive.timestamps.to_timestamp`). Bytes go to ``sink`` as in
         :meth:`fetch`; its content means nothing unless the outcome is ``rescued``.
         """
         written = timestamp if timestamp and is_timestamp(timestamp) else None
@@ -247,7 +242,7 @@ class ArchiveClient:
                     f"not in the archive's index (complete listing of {cached.prefix})"
                 )
         # No listing knows the URL: the playback request is the lookup.
-        when = written if written and len(written) == 14 else target or _now()
+        when = written if written and len(written) == 14 else target or now_timestamp()
         try:
             return self.fetch(url, timestamp=when, want=want, sink=sink)
         except CaptureRejected as exc:
@@ -316,11 +311,6 @@ def _after(rejected: CaptureRejected, ranked: list[Snapshot]) -> list[Snapshot]:
     if isinstance(rejected, SoftNotFound):
         return [s for s in ranked if s.status is None or not 300 <= s.status < 400]
     return ranked
-
-
-def _now() -> str:
-    """Now as 14 digits: playing a URL at "now" gets its latest capture."""
-    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
 
 def _rescued_reason(capture: Capture, target: str | None) -> str:

@@ -34,10 +34,10 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Protocol
 
-from linkrescue.archive.remote.snapshots import group_by_prefix, timestamp_datetime
+from linkrescue.archive.remote.snapshots import group_by_prefix
+from linkrescue.archive.timestamps import is_exact, shift_timestamp
 
 #: A listing for resources with full timestamps spans this many days around them.
 PREFIX_WINDOW_DAYS = 45
@@ -105,16 +105,11 @@ def plan_listings(resources: Sequence[Wanted]) -> list[Listing]:
     return ranked[: max(1, math.ceil(CDX_SHARE * len(resources)))]
 
 
-def is_exact(timestamp: str | None) -> bool:
-    """Whether a written timestamp names one second (14 digits)."""
-    return timestamp is not None and len(timestamp) == 14 and timestamp.isdigit()
-
-
 def _window(urls: Sequence[str], stamps: dict[str, str | None]) -> dict[str, Any]:
     written = sorted(stamps[url] or "" for url in urls)
     return {
-        "from_ts": shift(written[0], -PREFIX_WINDOW_DAYS),
-        "to_ts": shift(written[-1], PREFIX_WINDOW_DAYS),
+        "from_ts": shift_timestamp(written[0], -PREFIX_WINDOW_DAYS),
+        "to_ts": shift_timestamp(written[-1], PREFIX_WINDOW_DAYS),
     }
 
 
@@ -122,9 +117,3 @@ def _max_pages(listing: Listing) -> int:
     if listing.prefix.rstrip("/").count("/") < 1:  # a whole host
         return 1
     return max(1, len(listing.urls) // PREFIX_MIN_GROUP)
-
-
-def shift(timestamp: str, days: int) -> str:
-    """A 14-digit timestamp moved by ``days`` (for a CDX ``from``/``to`` window)."""
-    moved = timestamp_datetime(timestamp) + timedelta(days=days)
-    return moved.strftime("%Y%m%d%H%M%S")

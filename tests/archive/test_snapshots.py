@@ -12,12 +12,14 @@ from linkrescue.archive.remote.snapshots import (
     covers,
     describe_unusable,
     group_by_prefix,
-    pad_timestamp,
     rank_snapshots,
     soft_404,
+    url_key,
+)
+from linkrescue.archive.timestamps import (
+    pad_timestamp,
     timestamp_datetime,
     to_timestamp,
-    url_key,
     wanted_timestamp,
 )
 
