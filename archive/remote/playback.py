@@ -60,6 +60,10 @@ MAX_HOPS = 3 * MAX_CAPTURED_REDIRECTS
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 _PLAYBACK_PATH = re.compile(r"^(?P<ts>\d{1,14})(?P<mod>(?:[a-z]{2}\d*_)*)/(?P<original>.+)$", re.S)
+#: A ``Link`` value: ``<URI-reference>`` and its parameters (RFC 8288 §3). Not httpx's
+#: ``Response.links``: its parser (requests' ``parse_header_links``) cuts the URI at its
+#: first ``;``, so a captured ``…/index.htm;jsessionid=…`` loses its ``rel="original"``
+#: (tests/archive/test_client_faults.py, the semicolon case).
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _BLOCKED_TEXT = re.compile(
     rb"excluded from the Wayback Machine|Blocked Site Error|Blocked By Robots|"
