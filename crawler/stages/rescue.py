@@ -39,13 +39,13 @@ from linkrescue.archive.errors import (
     TransientError,
 )
 from linkrescue.archive.model import Listed, Outcome, Result, Want
+from linkrescue.archive.remote.listings import SMALL_MIN_GROUP, Listing, plan_listings
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from linkrescue.crawler.stages.corpus import Problem
-from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items

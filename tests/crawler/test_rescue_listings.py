@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from linkrescue.archive.remote.listings import SMALL_MIN_GROUP, plan_listings
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, plan_listings
 from tests.support.archive_content import Cap, html, png_bytes
 from tests.support.cli import linkrescue
 from tests.support.pywb_server import Pywb, start_pywb
