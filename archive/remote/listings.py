@@ -26,16 +26,23 @@ The plan, largest listings first:
 A listing runs to one page per ``PREFIX_MIN_GROUP`` resources, and one page for a
 whole host (``www.facebook.com/`` has millions of captures on the Internet Archive):
 a small archive lists it whole, a big one costs a single request.
+
+Running a listing includes its one follow-up (:func:`run_listing`): a small
+directory listed within a date window is listed once more without it, so the
+URLs the window missed are settled with no playback. The client plans and runs
+listings here and answers every later lookup from their rows
+(:class:`~linkrescue.archive.remote.cdx.PrefixCache`).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
+from linkrescue.archive.model import Listed
+from linkrescue.archive.remote.cdxclient import CdxIndex
 from linkrescue.archive.remote.snapshots import group_by_prefix
 from linkrescue.archive.timestamps import is_exact, shift_timestamp
 
@@ -62,58 +69,118 @@ class Wanted(Protocol):
     def timestamp(self) -> str | None: ...
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How far one listing reaches: at most ``max_pages`` pages, within a date window
+    (``from_ts``/``to_ts``, 14 digits) when it is for references with full timestamps.
+    Only a listing with no date window can prove a URL absent."""
+
+    max_pages: int
+    from_ts: str | None = None
+    to_ts: str | None = None
+
+    @property
+    def dated(self) -> bool:
+        """Whether the listing has a date window."""
+        return self.from_ts is not None or self.to_ts is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Listing:
-    """One planned CDX prefix listing, the URLs it should answer for, and when it is done."""
+    """One planned CDX prefix listing and the URLs it should answer for."""
 
     prefix: str
-    urls: list[str]
-    window: dict[str, Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    urls: tuple[str, ...]
+    window: Window
 
 
 def plan_listings(resources: Sequence[Wanted]) -> list[Listing]:
     """The listings worth their cost for ``resources``, largest first (see the module)."""
     stamps = {r.url: r.timestamp for r in resources if is_exact(r.timestamp)}
     vague = [r.url for r in resources if r.url not in stamps]
-    plan: dict[str, Listing] = {}
+    # prefix -> the URLs it answers for, and its date window (None: none)
+    plan: dict[str, tuple[list[str], tuple[str, str] | None]] = {}
     leftovers: list[str] = []
     for prefix, urls in group_by_prefix(vague, min_group=PREFIX_MIN_GROUP).items():
         if prefix:
-            plan[prefix] = Listing(prefix, urls, {})
+            plan[prefix] = (urls, None)
         else:
             leftovers.extend(urls)
     for prefix, urls in group_by_prefix(stamps, min_group=EXACT_MIN_GROUP).items():
         if not prefix:
             leftovers.extend(urls)
         elif prefix in plan:  # its whole listing answers for these too
-            plan[prefix].urls.extend(urls)
+            plan[prefix][0].extend(urls)
         else:
-            plan[prefix] = Listing(prefix, urls, _window(urls, stamps))
+            plan[prefix] = (urls, _dates(urls, stamps))
     for prefix, urls in group_by_prefix(leftovers, min_group=SMALL_MIN_GROUP).items():
         if not prefix:
             continue
         if prefix in plan:
-            plan[prefix].urls.extend(urls)
+            plan[prefix][0].extend(urls)
         elif all(url in stamps for url in urls):
-            plan[prefix] = Listing(prefix, urls, _window(urls, stamps))
+            plan[prefix] = (urls, _dates(urls, stamps))
         else:
-            plan[prefix] = Listing(prefix, urls, {})
-    for listing in plan.values():
-        listing.window["max_pages"] = _max_pages(listing)
-    ranked = sorted(plan.values(), key=lambda listing: -len(listing.urls))
+            plan[prefix] = (urls, None)
+    listings = [
+        Listing(prefix, tuple(urls), _window(prefix, urls, dates))
+        for prefix, (urls, dates) in plan.items()
+    ]
+    ranked = sorted(listings, key=lambda listing: -len(listing.urls))
     return ranked[: max(1, math.ceil(CDX_SHARE * len(resources)))]
 
 
-def _window(urls: Sequence[str], stamps: dict[str, str | None]) -> dict[str, Any]:
+def _dates(urls: Sequence[str], stamps: dict[str, str | None]) -> tuple[str, str]:
     written = sorted(stamps[url] or "" for url in urls)
-    return {
-        "from_ts": shift_timestamp(written[0], -PREFIX_WINDOW_DAYS),
-        "to_ts": shift_timestamp(written[-1], PREFIX_WINDOW_DAYS),
-    }
+    return (
+        shift_timestamp(written[0], -PREFIX_WINDOW_DAYS),
+        shift_timestamp(written[-1], PREFIX_WINDOW_DAYS),
+    )
 
 
-def _max_pages(listing: Listing) -> int:
-    if listing.prefix.rstrip("/").count("/") < 1:  # a whole host
-        return 1
-    return max(1, len(listing.urls) // PREFIX_MIN_GROUP)
+def _window(prefix: str, urls: Sequence[str], dates: tuple[str, str] | None) -> Window:
+    whole_host = prefix.rstrip("/").count("/") < 1
+    pages = 1 if whole_host else max(1, len(urls) // PREFIX_MIN_GROUP)
+    if dates is None:
+        return Window(pages)
+    return Window(pages, *dates)
+
+
+def run_listing(index: CdxIndex, listing: Listing) -> Listed:
+    """Make ``listing`` (into ``index``'s cache), then its follow-up when it has one."""
+    window = listing.window
+    listed = index.prefetch(
+        listing.prefix,
+        only=listing.urls,
+        from_ts=window.from_ts,
+        to_ts=window.to_ts,
+        max_pages=window.max_pages,
+    )
+    _list_beyond_window(index, listing, listed)
+    return listed
+
+
+def _list_beyond_window(index: CdxIndex, listing: Listing, listed: Listed) -> None:
+    """List a small directory again without its date window, for the URLs the
+    windowed listing did not find.
+
+    A windowed listing cannot tell "not archived" from "archived at another
+    time", so each URL it missed would cost a playback request that most often
+    only answers 404 (the uncaptured images of a dead outlet). When the window
+    held less than one page, the directory is small around that time and one
+    more page usually lists it whole: then a missing URL is known to be not
+    archived with no playback, and one captured far from the written timestamp
+    is found. On a big archive the page comes back full and nothing is lost
+    but that one CDX request. (A listing without a window already answers for
+    every URL it lists: listing it again would send nothing.)
+    """
+    if not listing.window.dated or not listed.exhausted or listed.pages != 1:
+        return
+    missing = [url for url in listing.urls if not _has_rows(index, url)]
+    if len(missing) >= SMALL_MIN_GROUP:
+        index.prefetch(listing.prefix, only=missing, max_pages=1)
+
+
+def _has_rows(index: CdxIndex, url: str) -> bool:
+    answer = index.cache.answer(url)
+    return answer is not None and bool(answer.rows)

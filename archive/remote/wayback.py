@@ -27,7 +27,7 @@ Outcomes are values (:class:`~archive.model.Result`): ``rescued``, ``not-archive
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from types import TracebackType
 
@@ -47,6 +47,7 @@ from linkrescue.archive.model import Capture, Listed, Outcome, Result, Sink, Sna
 from linkrescue.archive.remote.body import BodyLimits
 from linkrescue.archive.remote.cdx import PrefixCache
 from linkrescue.archive.remote.cdxclient import PAGE_ROWS, CdxIndex
+from linkrescue.archive.remote.listings import Listing, Wanted, plan_listings, run_listing
 from linkrescue.archive.remote.playback import Layout, Memento, fetch_capture
 from linkrescue.archive.remote.probe import archive_identity, cdx_endpoint, probe_cdx
 from linkrescue.archive.remote.ratelimit import ArchiveLimits
@@ -139,6 +140,16 @@ class ArchiveClient:
     def cache(self) -> PrefixCache:
         """Rows of the prefix listings made so far."""
         return self.index.cache
+
+    def plan_listings(self, wants: Sequence[Wanted]) -> list[Listing]:
+        """The CDX prefix listings worth their cost for ``wants``, largest first
+        (:func:`archive.remote.listings.plan_listings`)."""
+        return plan_listings(wants)
+
+    def run_listing(self, listing: Listing) -> Listed:
+        """Make one planned listing and its follow-up (:func:`archive.remote.listings.run_listing`);
+        afterwards :meth:`rescue` answers the URLs it covers from its rows."""
+        return run_listing(self.index, listing)
 
     def lookup(self, url: str, near: str | None = None, want: Want = Want.ANY) -> Snapshot | None:
         """The best capture of ``url`` for ``want`` nearest to ``near`` (14 digits), from a
