@@ -34,6 +34,7 @@ from types import TracebackType
 import httpx
 
 from linkrescue.archive.errors import (
+    ArchiveError,
     Blocked,
     CaptureRejected,
     LookupFailed,
@@ -104,6 +105,14 @@ class ArchiveClient:
     def counts(self) -> RequestCounts:
         """Requests sent so far, by kind (``cdx``, ``playback``)."""
         return self.http.counts
+
+    def paused_for(self) -> float:
+        """Seconds every worker still waits after the archive's last 429 (0: not paused)."""
+        return self.http.limits.gate.remaining()
+
+    def stop(self, why: ArchiveError) -> None:
+        """Send no further request: every later exchange raises ``why`` (the first stays)."""
+        self.http.stop(why)
 
     def close(self) -> None:
         self.http.close()

@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
-from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive.remote.archive import Archive
 from linkrescue.archive.state.schema import IndexedResource
 from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.output import report_problem
@@ -48,7 +48,7 @@ class Repaired:
 
 
 def repair_files(
-    store: Store, client: ArchiveClient, problems: Iterable[VerifyProblem]
+    store: Store, client: Archive, problems: Iterable[VerifyProblem]
 ) -> list[Repaired]:
     """Put back each missing or changed file of ``problems`` that the index owns.
 
@@ -86,7 +86,7 @@ def repair_files(
 
 
 def _fetch_again(
-    store: Store, client: ArchiveClient, path: PurePosixPath, sha256: str, resource: IndexedResource
+    store: Store, client: Archive, path: PurePosixPath, sha256: str, resource: IndexedResource
 ) -> Repaired:
     key = resource.key
     assert resource.timestamp is not None
@@ -115,7 +115,7 @@ def _fetch_again(
     return Repaired(key, path, resource.url, Outcome.RESCUED, reason, capture.timestamp, sha256)
 
 
-def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
+def repair_stored(run: RescueRun, store: Store, client: Archive) -> None:
     """Stage 1½ of a rescue: the store files the documents point to are there and whole.
 
     Each repair becomes an item of the report (rescued, or failed and retried

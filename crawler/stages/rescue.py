@@ -39,8 +39,8 @@ from linkrescue.archive.errors import (
     TransientError,
 )
 from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.remote.archive import Archive
 from linkrescue.archive.remote.listings import Listing
-from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
@@ -270,8 +270,8 @@ def settle_all(
         ]
 
 
-def check_archive(client: ArchiveClient) -> None:
-    """Probe the archive once before the first lookup (:meth:`ArchiveClient.probe`).
+def check_archive(client: Archive) -> None:
+    """Probe the archive once before the first lookup (:meth:`Archive.probe`).
 
     A wrong setting (``ArchiveMisconfigured``) or an archive out of reach
     (``ArchiveUnreachable``) ends the run; an archive that is there but failing
@@ -290,7 +290,7 @@ class Rescuer:
         self,
         config: Config,
         store: Store,
-        client: ArchiveClient,
+        client: Archive,
         live: LiveChecker | None,
         *,
         on_done: Callable[[Task], None] = lambda task: None,
@@ -309,7 +309,7 @@ class Rescuer:
     def run(self, tasks: Sequence[Task]) -> None:
         """Fetch ``tasks`` on the configured number of threads.
 
-        CDX listings (:meth:`ArchiveClient.plan_listings`) run on a thread of their own while the workers
+        CDX listings (:meth:`Archive.plan_listings`) run on a thread of their own while the workers
         fetch the resources no listing covers: the CDX pool (0.4/s) and playback
         (8/s) are separate budgets, so listing time hides behind playback time.
         A covered resource waits for its listing, then costs one playback.
@@ -418,7 +418,7 @@ class Rescuer:
                     f"(last: {failure})"
                 )
                 log.warning("stopping: %s; the rest is retried on the next run", self._tripped)
-                self.client.http.stop(ArchiveStopped(self._tripped))
+                self.client.stop(ArchiveStopped(self._tripped))
 
     def _attempt(self, task: Task) -> bool:
         """Settle ``task``; False when the run stopped asking the archive meanwhile

@@ -11,6 +11,7 @@ import pytest
 from linkrescue.archive.errors import NotArchived, RateLimited, RetryExhausted, ServerError
 from linkrescue.archive.remote.ratelimit import ArchiveLimits, Endpoint, PauseGate, RateLimiter
 from linkrescue.archive.remote.retry import call_with_retries
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 
 
@@ -90,6 +91,19 @@ def test_a_pause_only_grows_and_is_logged_once(caplog: pytest.LogCaptureFixture)
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "pausing every worker" in warnings[0].getMessage()
     assert limits.acquire(Endpoint.CDX) == pytest.approx(61.0)
+
+
+def test_the_pause_left_is_what_progress_shows_and_ends_at_zero() -> None:
+    clock = FakeClock()
+    settings = ArchiveSettings(url="https://web.archive.org", cdx_per_second=0)
+    limits = ArchiveLimits.create(0, 0, clock=clock, sleep=clock.sleep)
+    with ArchiveClient(settings, limits=limits) as client:
+        assert client.paused_for() == 0.0
+        limits.pause(30, "archive answered 429")
+        clock.sleep(12)
+        assert client.paused_for() == pytest.approx(18.0)
+        clock.sleep(20)
+        assert client.paused_for() == 0.0
 
 
 def test_retries_are_bounded_and_report_the_cause() -> None:
