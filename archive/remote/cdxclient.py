@@ -18,9 +18,10 @@ from linkrescue.archive.errors import Blocked, UnexpectedAnswer
 from linkrescue.archive.model import Listed, Snapshot, Want
 from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
 from linkrescue.archive.remote.ratelimit import Endpoint
-from linkrescue.archive.remote.snapshots import encode_original, rank_snapshots, url_key
+from linkrescue.archive.remote.snapshots import rank_snapshots
 from linkrescue.archive.remote.transport import ArchiveHTTP
 from linkrescue.archive.timestamps import format_timestamp, timestamp_datetime
+from linkrescue.archive.urls import encode_original, url_key
 
 log = logging.getLogger("linkrescue.archive")
 

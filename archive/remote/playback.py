@@ -49,9 +49,10 @@ from linkrescue.archive.errors import (
 from linkrescue.archive.model import Capture, Sink, Want
 from linkrescue.archive.remote.body import Body, BodyLimits, stream_body
 from linkrescue.archive.remote.ratelimit import Endpoint
-from linkrescue.archive.remote.snapshots import encode_original, main_type, soft_404
+from linkrescue.archive.remote.snapshots import main_type, soft_404
 from linkrescue.archive.remote.transport import ArchiveHTTP, is_memento
 from linkrescue.archive.timestamps import format_timestamp
+from linkrescue.archive.urls import encode_original
 
 #: Captured redirects followed for one resource (docs/wayback-facts.md §6: "a hop cap of about 10").
 MAX_CAPTURED_REDIRECTS = 10

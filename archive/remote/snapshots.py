@@ -3,10 +3,8 @@
 Pure functions, no I/O, so the rules can be tested one by one:
 
 - Wayback timestamps are read and compared in :mod:`linkrescue.archive.timestamps`.
-- Index rows of one URL come in many spellings: the CDX index matches by SURT, which
-  folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
-  segments and ``%2F`` (docs/wayback-facts.md §6), so :func:`url_key` *is* the archive's
-  SURT (the ``surt`` package pywb and IA's canonicalizer share), never a look-alike.
+- Index rows of one URL come in many spellings: the CDX index matches them by SURT,
+  :func:`linkrescue.archive.urls.url_key` (docs/wayback-facts.md §6).
 - The rescue target is the nearest capture to the wanted time, as the archive's
   playback would land on: an image reference must get an image, an archived error
   page rescues nothing, a captured redirect is followed and its *target* judged (its
@@ -16,87 +14,20 @@ Pure functions, no I/O, so the rules can be tested one by one:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import cast
-from urllib.parse import urljoin, urlsplit, urlunsplit
-
-from w3lib.url import safe_url_string
+from urllib.parse import urljoin, urlsplit
 
 from linkrescue.archive.model import Snapshot, Want
 from linkrescue.archive.sniff import UNINFORMATIVE
 from linkrescue.archive.timestamps import distance
+from linkrescue.archive.urls import encode_original
 
 _WWW = re.compile(r"^www\d*\.")
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-# --- URL identity as the archive's index sees it ------------------------------
-
-
-@functools.cache
-def _surt() -> Callable[[str], str]:
-    """IA's canonicalizer (PyPI ``surt``), imported on first use: its import pulls in
-    ``tldextract`` and ``requests`` (0.15 s), which a scan never needs."""
-    from surt import surt
-
-    return cast("Callable[[str], str]", surt)
-
-
-def encode_original(url: str) -> str:
-    """``url`` as it is sent to the archive (playback and CDX alike): UTF-8
-    percent-encoded as browsers do, with ``.``/``..`` segments resolved here, where
-    they cannot climb out of the original into the archive's path."""
-    encoded = str(safe_url_string(url, encoding="utf-8"))
-    parts = urlsplit(encoded)
-    if "/." in parts.path:
-        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
-        encoded = urlunsplit(parts._replace(path=path))
-    return encoded
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def url_key(url: str) -> str:
-    """The key the archive's CDX index files ``url`` under: its SURT, made by the
-    archive's own canonicalizer (IA ``IAURLCanonicalizer``, the ``surt`` package that
-    pywb calls on every row it indexes and every URL it is asked for).
-
-    It drops the scheme, ``www``, default ports, fragments, trailing slashes and
-    session ids (``jsessionid=``, ``PHPSESSID=``, ``sid=`` of 32 characters), resolves
-    ``/a/../b``, decodes ``%2F``, sorts the query and lower-cases everything, so every
-    spelling the index answers for with one row set (raw CJK and ``%E5%9C%96`` alike)
-    has one key: ``com,example-news)/news_%e6%96%b0%e8%81%9e/%e5%9c%96%e7%89%87.jpg``.
-    A hand-written fold disagreed with it on exactly those cases, and a row filed
-    under another key than its reference's is a capture the rescue never sees.
-
-    The SURT is taken of the URL as it is sent (:func:`encode_original`), because
-    that is what the archive canonicalizes when asked: ``/a%2Fb/../c`` is ``/c`` to
-    a browser and to the request, ``/a/c`` to ``surt`` on the raw spelling.
-    """
-    try:
-        return _surt()(encode_original(url))
-    except ValueError:  # a port that is not a number: no index holds it
-        return url.lower()
-
-
-def prefix_key(prefix: str) -> str:
-    """The key range a CDX ``matchType=prefix`` query on ``prefix`` lists: the keys
-    starting with its SURT, plus a trailing ``/`` or ``?`` that the query keeps (pywb
-    ``calc_search_range``), so ``/media/`` does not claim ``/media-kit``."""
-    key = url_key(prefix)
-    for tail in "/?":
-        if prefix.endswith(tail) and not key.endswith(tail):
-            key += tail
-    return key
-
-
-def covers(prefix: str, url: str) -> bool:
-    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
-    return url_key(url).startswith(prefix_key(prefix))
 
 
 def _fold_escapes(part: str) -> str:

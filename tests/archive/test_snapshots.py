@@ -9,12 +9,10 @@ import pytest
 
 from linkrescue.archive.model import Snapshot, Want
 from linkrescue.archive.remote.snapshots import (
-    covers,
     describe_unusable,
     group_by_prefix,
     rank_snapshots,
     soft_404,
-    url_key,
 )
 from linkrescue.archive.timestamps import (
     pad_timestamp,
@@ -22,6 +20,7 @@ from linkrescue.archive.timestamps import (
     to_timestamp,
     wanted_timestamp,
 )
+from linkrescue.archive.urls import covers, url_key
 
 
 @pytest.mark.parametrize(
