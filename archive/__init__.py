@@ -2,3 +2,25 @@
 
 No CLI, no Markdown.
 """
+
+# The remote client (archive/remote/): the interface, the Wayback client, listings.
+from linkrescue.archive.remote import (
+    Archive,
+    ArchiveClient,
+    Listing,
+    RequestCounts,
+    Wanted,
+    Window,
+    archive_identity,
+)
+
+__all__ = [
+    # the remote client
+    "Archive",
+    "ArchiveClient",
+    "Listing",
+    "RequestCounts",
+    "Wanted",
+    "Window",
+    "archive_identity",
+]

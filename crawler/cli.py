@@ -17,9 +17,9 @@ from typing import Annotated
 
 import typer
 
+from linkrescue.archive import ArchiveClient
 from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from linkrescue.archive.model import Outcome
-from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
 from linkrescue.crawler import exits, job

@@ -12,9 +12,7 @@ from typing import Any, TextIO
 import httpx
 from rich.console import Console
 
-from linkrescue.archive.remote.probe import archive_identity
-from linkrescue.archive.remote.transport import RequestCounts
-from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive import ArchiveClient, RequestCounts, archive_identity
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store

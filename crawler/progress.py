@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.progress import Task as RichTask
 from rich.text import Text
 
-from linkrescue.archive.remote.archive import Archive
+from linkrescue.archive import Archive
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.stages.rescue import Task
 

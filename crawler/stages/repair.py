@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from linkrescue.archive import Archive
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
-from linkrescue.archive.remote.archive import Archive
 from linkrescue.archive.state.schema import IndexedResource
 from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.output import report_problem

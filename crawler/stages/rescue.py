@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from linkrescue.archive import Archive, Listing
 from linkrescue.archive.errors import (
     ArchiveStopped,
     ArchiveUnreachable,
@@ -39,8 +40,6 @@ from linkrescue.archive.errors import (
     TransientError,
 )
 from linkrescue.archive.model import Outcome, Result, Want
-from linkrescue.archive.remote.archive import Archive
-from linkrescue.archive.remote.listings import Listing
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
