@@ -3,7 +3,18 @@
 No CLI, no Markdown.
 """
 
-# --- the local store and the run state (archive/store, archive/state) ---------------
+# The remote client (archive/remote/): the interface, the Wayback client, listings.
+from linkrescue.archive.remote import (
+    Archive,
+    ArchiveClient,
+    Listing,
+    RequestCounts,
+    Wanted,
+    Window,
+    archive_identity,
+)
+
+# The local store and the run state (archive/store/, archive/state/).
 from linkrescue.archive.state import Index, IndexedReference, IndexedResource, StateError
 from linkrescue.archive.store import (
     NoStoreError,
@@ -17,17 +28,24 @@ from linkrescue.archive.store import (
     store_at,
 )
 
+# Sorted (RUF022); the imports above say which room each name comes from.
 __all__ = [
-    # the local store and the run state
+    "Archive",
+    "ArchiveClient",
     "Index",
     "IndexedReference",
     "IndexedResource",
+    "Listing",
     "NoStoreError",
+    "RequestCounts",
     "StateError",
     "Store",
     "StoreError",
     "StoreUse",
     "VerifyProblem",
+    "Wanted",
+    "Window",
+    "archive_identity",
     "holds_store",
     "open_state",
     "open_store",

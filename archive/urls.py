@@ -15,13 +15,30 @@ capture of an archive.today page, or of another Wayback page).
 every layer, outermost first. :func:`resource_key` and :func:`identity_key` give
 the two notions of sameness the rest of the program needs: the same resource
 (for fetching once and storing once) and the same document (for internal links).
+
+Every comparison of URLs is made with one of the keys here, side by side:
+
+- :func:`resource_key` (:func:`fast_key`, :func:`key_of_parts`): **the same resource**,
+  fetched once and stored once; the scheme is kept (``http``/``https`` may differ live);
+- :func:`identity_key` (:func:`identity_of_key`): **the same document**, for internal
+  links (no scheme, no ``www.``, no trailing slash);
+- :func:`url_key`: **the same row of the archive's index**, the archive's own
+  canonical form (its SURT), which folds far more (scheme, ``www``, session ids, query
+  order); :func:`prefix_key` and :func:`covers`: which keys a prefix listing holds.
+
+The store's browsable path (:func:`linkrescue.archive.store.paths.store_path`) is
+deliberately lossy and identifies nothing: the store claims each path for one
+resource key, and its ``fold`` says which paths collide on a file system.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from typing import cast
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -56,7 +73,9 @@ _TODAY_PATH = re.compile(
     r"^/(?:(?P<ts>\d{4}\.?\d{2}\.?\d{2}-?\d{6})|newest|oldest|o/[A-Za-z0-9]+)/(?P<rest>.+)$",
     re.DOTALL,
 )
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+#: A URI scheme and its colon (RFC 3986 §3.1), matched at the start of a string: the
+#: one definition every module that tells an absolute URL from a path uses.
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _ENCODED_SCHEME = re.compile(r"^https?%3a", re.IGNORECASE)
 _ONE_SLASH = re.compile(r"^(https?):(?:/|/{3,})(?=[^/])", re.IGNORECASE)
 _HOSTLIKE = re.compile(
@@ -228,7 +247,7 @@ def repair_original(inner: str) -> str:
     inner = _ONE_SLASH.sub(lambda m: m.group(1) + "://", inner, count=1)
     if inner.startswith("//"):
         return "http:" + inner
-    if not _SCHEME.match(inner) and looks_like_host(inner):
+    if not SCHEME.match(inner) and looks_like_host(inner):
         return "http://" + inner
     return inner
 
@@ -388,3 +407,67 @@ def identity_of_key(key: str) -> str:
     path, sep, query = rest.partition("?")
     path = path.rstrip("/")
     return f"{path}?{query}" if sep and query else path
+
+
+# --- the archive's canonical form: the same row of its index ---------------------
+
+
+@functools.cache
+def _surt() -> Callable[[str], str]:
+    """IA's canonicalizer (PyPI ``surt``), imported on first use: its import pulls in
+    ``tldextract`` and ``requests`` (0.15 s), which a scan never needs."""
+    from surt import surt
+
+    return cast("Callable[[str], str]", surt)
+
+
+def encode_original(url: str) -> str:
+    """``url`` as it is sent to the archive (playback and CDX alike): UTF-8
+    percent-encoded as browsers do, with ``.``/``..`` segments resolved here, where
+    they cannot climb out of the original into the archive's path."""
+    encoded = str(safe_url_string(url, encoding="utf-8"))
+    parts = urlsplit(encoded)
+    if "/." in parts.path:
+        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
+        encoded = urlunsplit(parts._replace(path=path))
+    return encoded
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def url_key(url: str) -> str:
+    """The key the archive's CDX index files ``url`` under: its SURT, made by the
+    archive's own canonicalizer (IA ``IAURLCanonicalizer``, the ``surt`` package that
+    pywb calls on every row it indexes and every URL it is asked for).
+
+    It drops the scheme, ``www``, default ports, fragments, trailing slashes and
+    session ids (``jsessionid=``, ``PHPSESSID=``, ``sid=`` of 32 characters), resolves
+    ``/a/../b``, decodes ``%2F``, sorts the query and lower-cases everything, so every
+    spelling the index answers for with one row set (raw CJK and ``%E5%9C%96`` alike)
+    has one key: ``com,example-news)/news_%e6%96%b0%e8%81%9e/%e5%9c%96%e7%89%87.jpg``.
+    A hand-written fold disagreed with it on exactly those cases, and a row filed
+    under another key than its reference's is a capture the rescue never sees.
+
+    The SURT is taken of the URL as it is sent (:func:`encode_original`), because
+    that is what the archive canonicalizes when asked: ``/a%2Fb/../c`` is ``/c`` to
+    a browser and to the request, ``/a/c`` to ``surt`` on the raw spelling.
+    """
+    try:
+        return _surt()(encode_original(url))
+    except ValueError:  # a port that is not a number: no index holds it
+        return url.lower()
+
+
+def prefix_key(prefix: str) -> str:
+    """The key range a CDX ``matchType=prefix`` query on ``prefix`` lists: the keys
+    starting with its SURT, plus a trailing ``/`` or ``?`` that the query keeps (pywb
+    ``calc_search_range``), so ``/media/`` does not claim ``/media-kit``."""
+    key = url_key(prefix)
+    for tail in "/?":
+        if prefix.endswith(tail) and not key.endswith(tail):
+            key += tail
+    return key
+
+
+def covers(prefix: str, url: str) -> bool:
+    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
+    return url_key(url).startswith(prefix_key(prefix))

@@ -52,7 +52,7 @@ for _path in (str(REPO), str(HERE)):
 from bench_scan import rel, spawn  # noqa: E402
 
 from linkrescue.archive.model import Want  # noqa: E402
-from linkrescue.archive.remote.snapshots import url_key  # noqa: E402
+from linkrescue.archive.urls import url_key  # noqa: E402
 from linkrescue.crawler.config import Config, with_overrides  # noqa: E402
 from linkrescue.crawler.stages.rescue import Inventory, RescueRun  # noqa: E402
 from linkrescue.crawler.stages.rescue import inventory as crawler_inventory  # noqa: E402

@@ -17,10 +17,9 @@ from typing import Annotated
 
 import typer
 
-from linkrescue.archive import NoStoreError, StoreUse, open_store
+from linkrescue.archive import ArchiveClient, NoStoreError, StoreUse, open_store
 from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from linkrescue.archive.model import Outcome
-from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.crawler import exits, job
 from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
 from linkrescue.crawler.console import (

@@ -12,10 +12,16 @@ from typing import Any, TextIO
 import httpx
 from rich.console import Console
 
-from linkrescue.archive import Index, NoStoreError, StoreUse, open_state, open_store
-from linkrescue.archive.remote.probe import archive_identity
-from linkrescue.archive.remote.transport import RequestCounts
-from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive import (
+    ArchiveClient,
+    Index,
+    NoStoreError,
+    RequestCounts,
+    StoreUse,
+    archive_identity,
+    open_state,
+    open_store,
+)
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.output import report_problem

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from types import TracebackType
 
@@ -30,7 +29,7 @@ from rich.progress import (
 from rich.progress import Task as RichTask
 from rich.text import Text
 
-from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive import Archive
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.stages.rescue import Task
 
@@ -102,7 +101,7 @@ class RescueProgress:
     def __init__(
         self,
         console: Console,
-        client: ArchiveClient,
+        client: Archive,
         *,
         total: int,
         documents: int,
@@ -160,7 +159,7 @@ class RescueProgress:
             f"{self.documents} docs · {human_bytes(self.stored_bytes())} · "
             f"requests cdx {counts.cdx} playback {counts.playback}"
         )
-        pause = self.client.http.limits.gate.until - time.monotonic()
+        pause = self.client.paused_for()
         if pause > 0:
             status.append(f" · archive asked us to wait: paused {pause:.0f} s", style="yellow")
         return status

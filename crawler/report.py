@@ -23,8 +23,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from linkrescue.archive import RequestCounts
 from linkrescue.archive.model import Outcome
-from linkrescue.archive.remote.transport import RequestCounts
 from linkrescue.crawler.stages.rescue import RescueRun, Verdict
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linkrescue.archive.model import Snapshot
-from linkrescue.archive.remote.snapshots import prefix_key, url_key
+from linkrescue.archive.urls import prefix_key, url_key
 
 _TS = re.compile(r"^\d{14}$")
 _DEFAULT_PORT = re.compile(r"^(https?://[^/:]+):(?:80|443)(?=/|$)", re.IGNORECASE)
@@ -231,7 +231,7 @@ class _Coverage:
 
 
 class PrefixCache:
-    """Rows of prefix listings, by :func:`~archive.snapshots.url_key`; thread-safe.
+    """Rows of prefix listings, by :func:`~linkrescue.archive.urls.url_key`; thread-safe.
 
     One prefix can be listed more than once for different URLs: a rescue lists a
     directory for its references written with a partial timestamp (``2021im_``) and

@@ -18,13 +18,10 @@ from linkrescue.archive.errors import Blocked, UnexpectedAnswer
 from linkrescue.archive.model import Listed, Snapshot, Want
 from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
 from linkrescue.archive.remote.ratelimit import Endpoint
-from linkrescue.archive.remote.snapshots import (
-    encode_original,
-    rank_snapshots,
-    timestamp_datetime,
-    url_key,
-)
+from linkrescue.archive.remote.snapshots import rank_snapshots
 from linkrescue.archive.remote.transport import ArchiveHTTP
+from linkrescue.archive.timestamps import format_timestamp, timestamp_datetime
+from linkrescue.archive.urls import encode_original, url_key
 
 log = logging.getLogger("linkrescue.archive")
 
@@ -207,10 +204,6 @@ def split_window(low: str | None, high: str | None) -> list[tuple[str, str]]:
         return []
     middle = (start + (end - start) // 2).replace(microsecond=0)
     return [
-        (_stamp(start), _stamp(middle)),
-        (_stamp(middle + timedelta(seconds=1)), _stamp(end)),
+        (format_timestamp(start), format_timestamp(middle)),
+        (format_timestamp(middle + timedelta(seconds=1)), format_timestamp(end)),
     ]
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%d%H%M%S")

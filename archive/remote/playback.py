@@ -49,8 +49,10 @@ from linkrescue.archive.errors import (
 from linkrescue.archive.model import Capture, Sink, Want
 from linkrescue.archive.remote.body import Body, BodyLimits, stream_body
 from linkrescue.archive.remote.ratelimit import Endpoint
-from linkrescue.archive.remote.snapshots import encode_original, main_type, soft_404
+from linkrescue.archive.remote.snapshots import main_type, soft_404
 from linkrescue.archive.remote.transport import ArchiveHTTP, is_memento
+from linkrescue.archive.timestamps import format_timestamp
+from linkrescue.archive.urls import encode_original
 
 #: Captured redirects followed for one resource (docs/wayback-facts.md §6: "a hop cap of about 10").
 MAX_CAPTURED_REDIRECTS = 10
@@ -59,6 +61,10 @@ MAX_HOPS = 3 * MAX_CAPTURED_REDIRECTS
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 _PLAYBACK_PATH = re.compile(r"^(?P<ts>\d{1,14})(?P<mod>(?:[a-z]{2}\d*_)*)/(?P<original>.+)$", re.S)
+#: A ``Link`` value: ``<URI-reference>`` and its parameters (RFC 8288 §3). Not httpx's
+#: ``Response.links``: its parser (requests' ``parse_header_links``) cuts the URI at its
+#: first ``;``, so a captured ``…/index.htm;jsessionid=…`` loses its ``rel="original"``
+#: (tests/archive/test_client_faults.py, the semicolon case).
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _BLOCKED_TEXT = re.compile(
     rb"excluded from the Wayback Machine|Blocked Site Error|Blocked By Robots|"
@@ -119,7 +125,7 @@ def memento_timestamp(response: httpx.Response) -> str | None:
     if not value:
         return None
     try:
-        return email.utils.parsedate_to_datetime(value).strftime("%Y%m%d%H%M%S")
+        return format_timestamp(email.utils.parsedate_to_datetime(value))
     except (TypeError, ValueError):
         return None
 

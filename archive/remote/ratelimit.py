@@ -50,6 +50,10 @@ class PauseGate:
         with self._lock:
             return self._until
 
+    def remaining(self) -> float:
+        """Seconds the current pause still lasts (0 when not paused)."""
+        return max(0.0, self.until - self._clock())
+
     def pause(self, seconds: float, reason: str) -> None:
         """Stop every worker for ``seconds`` from now (a pause only ever gets longer)."""
         with self._lock:

@@ -17,13 +17,13 @@ so the backoff itself adds nothing then.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type
 from tenacity.stop import stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
 
 from linkrescue.archive.errors import RateLimited, RetryExhausted, TransientError
 
@@ -35,20 +35,20 @@ T = TypeVar("T")
 RETRYABLE_STATUSES = frozenset({408, 413, 421, 500, 502, 503, 504, 520, 521, 522, 523, 524, 599})
 
 
-class Backoff:
-    """``base * 2**(n-1)`` plus up to ``base`` of random jitter, capped at ``maximum``;
-    no wait after a 429, whose pause the rate limiter already enforces."""
+def backoff(base: float, maximum: float) -> Callable[[RetryCallState], float]:
+    """The wait before retry ``n``: tenacity's ``wait_exponential_jitter``, that is
+    ``base * 2**(n-1)`` plus up to ``base`` of random jitter, capped at ``maximum``;
+    no wait after a 429, whose pause the rate limiter already enforces (every worker
+    waits it out before its next request, :meth:`ArchiveLimits.acquire`)."""
+    jittered = wait_exponential_jitter(multiplier=base, max=maximum, jitter=base)
 
-    def __init__(self, base: float, maximum: float) -> None:
-        self.base = base
-        self.maximum = maximum
-
-    def __call__(self, state: RetryCallState) -> float:
+    def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, RateLimited):
             return 0.0
-        exp = self.base * 2 ** max(0, state.attempt_number - 1)
-        return float(min(self.maximum, exp + random.uniform(0, self.base)))
+        return jittered(state)
+
+    return wait
 
 
 def call_with_retries(
@@ -80,7 +80,7 @@ def call_with_retries(
 
     retrying = Retrying(
         stop=stop_after_attempt(retries + 1),
-        wait=Backoff(backoff_base, backoff_max),
+        wait=backoff(backoff_base, backoff_max),
         retry=retry_if_exception_type(TransientError),
         before_sleep=before_sleep,
         sleep=sleep,

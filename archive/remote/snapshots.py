@@ -2,13 +2,9 @@
 
 Pure functions, no I/O, so the rules can be tested one by one:
 
-- Wayback timestamps: 1 to 14 digits; a partial one means "somewhere in that
-  period" and the Wayback Machine aims at its *end* (docs/wayback-facts.md §1,
-  ``ReplayRequestParser``; pywb pads ``2020`` to ``20201231235959`` too).
-- Index rows of one URL come in many spellings: the CDX index matches by SURT, which
-  folds scheme, ``www``, case, a trailing slash, query order, session ids, dot
-  segments and ``%2F`` (docs/wayback-facts.md §6), so :func:`url_key` *is* the archive's
-  SURT (the ``surt`` package pywb and IA's canonicalizer share), never a look-alike.
+- Wayback timestamps are read and compared in :mod:`linkrescue.archive.timestamps`.
+- Index rows of one URL come in many spellings: the CDX index matches them by SURT,
+  :func:`linkrescue.archive.urls.url_key` (docs/wayback-facts.md §6).
 - The rescue target is the nearest capture to the wanted time, as the archive's
   playback would land on: an image reference must get an image, an archived error
   page rescues nothing, a captured redirect is followed and its *target* judged (its
@@ -18,168 +14,20 @@ Pure functions, no I/O, so the rules can be tested one by one:
 
 from __future__ import annotations
 
-import calendar
-import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from typing import cast
-from urllib.parse import urljoin, urlsplit, urlunsplit
-
-from w3lib.url import safe_url_string
+from urllib.parse import urljoin, urlsplit
 
 from linkrescue.archive.model import Snapshot, Want
 from linkrescue.archive.sniff import UNINFORMATIVE
+from linkrescue.archive.timestamps import distance
+from linkrescue.archive.urls import encode_original
 
-_DIGITS = re.compile(r"^\d{1,14}$")
 _WWW = re.compile(r"^www\d*\.")
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-# --- timestamps ---------------------------------------------------------------
-
-
-def is_timestamp(value: str) -> bool:
-    """1 to 14 digits: the Wayback timestamp grammar (IA ``ReplayRequestParser``)."""
-    return bool(_DIGITS.match(value))
-
-
-def pad_timestamp(ts: str) -> str:
-    """Complete a partial timestamp to the *last* second of its period, as the Wayback
-    Machine does when it plays ``/web/2021im_/…`` (it aims at the end of 2021)."""
-    if not is_timestamp(ts):
-        raise ValueError(f"not a Wayback timestamp: {ts!r}")
-    if len(ts) == 14:
-        return ts
-    template = ts[:4].ljust(4, "9") + "1231235959"
-    full = ts + template[len(ts) :]
-    year, month = int(full[:4]), min(max(int(full[4:6]), 1), 12)
-    last_day = calendar.monthrange(year, month)[1]
-    day = last_day if len(ts) <= 6 else min(max(int(full[6:8]), 1), last_day)
-    return f"{year:04d}{month:02d}{day:02d}{full[8:]}"
-
-
-def timestamp_datetime(ts: str) -> datetime:
-    """A 14-digit timestamp as an aware UTC datetime, tolerating the ``00`` months and
-    days of year-2000 captures (EDGI ``parse_timestamp``)."""
-    ts = pad_timestamp(ts)
-    year, month, day = int(ts[0:4]), int(ts[4:6]), int(ts[6:8])
-    month = min(max(month, 1), 12)
-    day = min(max(day, 1), calendar.monthrange(year, month)[1])
-    hour, minute, second = min(int(ts[8:10]), 23), min(int(ts[10:12]), 59), min(int(ts[12:14]), 59)
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-
-
-def to_timestamp(value: str | date | datetime | None) -> str | None:
-    """A frontmatter ``date`` (``"2021-02-07T20:58:00"``, ``2021-02-07``, a YAML datetime)
-    as a 14-digit UTC timestamp; None when absent or unreadable (2% of Citizen News
-    files have ``date: ""``)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-        return moment.strftime("%Y%m%d%H%M%S")
-    if isinstance(value, date):
-        return value.strftime("%Y%m%d") + "000000"
-    text = value.strip()
-    if is_timestamp(text):
-        return pad_timestamp(text)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return to_timestamp(parsed)
-
-
-def wanted_timestamp(written: str | None, document_date: str | None) -> str | None:
-    """The moment a reference wants, as 14 digits (None: no preference, the latest).
-
-    The timestamp written in the reference wins; a partial one (``2021im_``) is
-    narrowed by the document's date when that falls inside it (an article's images
-    were captured around its publication), else aimed at the period's end like the
-    Wayback Machine does. Without a written timestamp, the document's date.
-    """
-    if written and is_timestamp(written):
-        if len(written) == 14:
-            return written
-        if document_date and document_date.startswith(written):
-            return document_date
-        return pad_timestamp(written)
-    return document_date
-
-
-def distance(ts: str, target: str | None) -> float:
-    """Seconds between two timestamps; with no target, newer is nearer."""
-    if target is None:
-        return -timestamp_datetime(ts).timestamp()
-    return abs((timestamp_datetime(ts) - timestamp_datetime(target)).total_seconds())
-
-
-# --- URL identity as the archive's index sees it ------------------------------
-
-
-@functools.cache
-def _surt() -> Callable[[str], str]:
-    """IA's canonicalizer (PyPI ``surt``), imported on first use: its import pulls in
-    ``tldextract`` and ``requests`` (0.15 s), which a scan never needs."""
-    from surt import surt
-
-    return cast("Callable[[str], str]", surt)
-
-
-def encode_original(url: str) -> str:
-    """``url`` as it is sent to the archive (playback and CDX alike): UTF-8
-    percent-encoded as browsers do, with ``.``/``..`` segments resolved here, where
-    they cannot climb out of the original into the archive's path."""
-    encoded = str(safe_url_string(url, encoding="utf-8"))
-    parts = urlsplit(encoded)
-    if "/." in parts.path:
-        path = urlsplit(urljoin("http://x/", parts.path.lstrip("/"))).path
-        encoded = urlunsplit(parts._replace(path=path))
-    return encoded
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def url_key(url: str) -> str:
-    """The key the archive's CDX index files ``url`` under: its SURT, made by the
-    archive's own canonicalizer (IA ``IAURLCanonicalizer``, the ``surt`` package that
-    pywb calls on every row it indexes and every URL it is asked for).
-
-    It drops the scheme, ``www``, default ports, fragments, trailing slashes and
-    session ids (``jsessionid=``, ``PHPSESSID=``, ``sid=`` of 32 characters), resolves
-    ``/a/../b``, decodes ``%2F``, sorts the query and lower-cases everything, so every
-    spelling the index answers for with one row set (raw CJK and ``%E5%9C%96`` alike)
-    has one key: ``com,example-news)/news_%e6%96%b0%e8%81%9e/%e5%9c%96%e7%89%87.jpg``.
-    A hand-written fold disagreed with it on exactly those cases, and a row filed
-    under another key than its reference's is a capture the rescue never sees.
-
-    The SURT is taken of the URL as it is sent (:func:`encode_original`), because
-    that is what the archive canonicalizes when asked: ``/a%2Fb/../c`` is ``/c`` to
-    a browser and to the request, ``/a/c`` to ``surt`` on the raw spelling.
-    """
-    try:
-        return _surt()(encode_original(url))
-    except ValueError:  # a port that is not a number: no index holds it
-        return url.lower()
-
-
-def prefix_key(prefix: str) -> str:
-    """The key range a CDX ``matchType=prefix`` query on ``prefix`` lists: the keys
-    starting with its SURT, plus a trailing ``/`` or ``?`` that the query keeps (pywb
-    ``calc_search_range``), so ``/media/`` does not claim ``/media-kit``."""
-    key = url_key(prefix)
-    for tail in "/?":
-        if prefix.endswith(tail) and not key.endswith(tail):
-            key += tail
-    return key
-
-
-def covers(prefix: str, url: str) -> bool:
-    """Whether a prefix query on ``prefix`` lists the captures of ``url``."""
-    return url_key(url).startswith(prefix_key(prefix))
 
 
 def _fold_escapes(part: str) -> str:

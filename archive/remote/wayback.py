@@ -27,14 +27,14 @@ Outcomes are values (:class:`~archive.model.Result`): ``rescued``, ``not-archive
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from types import TracebackType
 
 import httpx
 
 from linkrescue.archive.errors import (
+    ArchiveError,
     Blocked,
     CaptureRejected,
     LookupFailed,
@@ -48,17 +48,14 @@ from linkrescue.archive.model import Capture, Listed, Outcome, Result, Sink, Sna
 from linkrescue.archive.remote.body import BodyLimits
 from linkrescue.archive.remote.cdx import PrefixCache
 from linkrescue.archive.remote.cdxclient import PAGE_ROWS, CdxIndex
+from linkrescue.archive.remote.listings import Listing, Wanted, plan_listings, run_listing
 from linkrescue.archive.remote.playback import Layout, Memento, fetch_capture
 from linkrescue.archive.remote.probe import archive_identity, cdx_endpoint, probe_cdx
 from linkrescue.archive.remote.ratelimit import ArchiveLimits
-from linkrescue.archive.remote.snapshots import (
-    describe_unusable,
-    is_timestamp,
-    rank_snapshots,
-    wanted_timestamp,
-)
+from linkrescue.archive.remote.snapshots import describe_unusable, rank_snapshots
 from linkrescue.archive.remote.transport import ArchiveHTTP, RequestCounts
 from linkrescue.archive.settings import ArchiveSettings
+from linkrescue.archive.timestamps import is_timestamp, now_timestamp, wanted_timestamp
 
 log = logging.getLogger("linkrescue.archive")
 
@@ -109,6 +106,14 @@ class ArchiveClient:
         """Requests sent so far, by kind (``cdx``, ``playback``)."""
         return self.http.counts
 
+    def paused_for(self) -> float:
+        """Seconds every worker still waits after the archive's last 429 (0: not paused)."""
+        return self.http.limits.gate.remaining()
+
+    def stop(self, why: ArchiveError) -> None:
+        """Send no further request: every later exchange raises ``why`` (the first stays)."""
+        self.http.stop(why)
+
     def close(self) -> None:
         self.http.close()
 
@@ -144,6 +149,16 @@ class ArchiveClient:
     def cache(self) -> PrefixCache:
         """Rows of the prefix listings made so far."""
         return self.index.cache
+
+    def plan_listings(self, wants: Sequence[Wanted]) -> list[Listing]:
+        """The CDX prefix listings worth their cost for ``wants``, largest first
+        (:func:`archive.remote.listings.plan_listings`)."""
+        return plan_listings(wants)
+
+    def run_listing(self, listing: Listing) -> Listed:
+        """Make one planned listing and its follow-up (:func:`archive.remote.listings.run_listing`);
+        afterwards :meth:`rescue` answers the URLs it covers from its rows."""
+        return run_listing(self.index, listing)
 
     def lookup(self, url: str, near: str | None = None, want: Want = Want.ANY) -> Snapshot | None:
         """The best capture of ``url`` for ``want`` nearest to ``near`` (14 digits), from a
@@ -213,7 +228,7 @@ class ArchiveClient:
 
         ``url`` is the original (live) URL; ``timestamp`` the one written in the
         reference (1-14 digits) if any; ``near`` the document's date as 14 digits
-        (:func:`archive.snapshots.to_timestamp`). Bytes go to ``sink`` as in
+        (:func:`archive.timestamps.to_timestamp`). Bytes go to ``sink`` as in
         :meth:`fetch`; its content means nothing unless the outcome is ``rescued``.
         """
         written = timestamp if timestamp and is_timestamp(timestamp) else None
@@ -247,7 +262,7 @@ class ArchiveClient:
                     f"not in the archive's index (complete listing of {cached.prefix})"
                 )
         # No listing knows the URL: the playback request is the lookup.
-        when = written if written and len(written) == 14 else target or _now()
+        when = written if written and len(written) == 14 else target or now_timestamp()
         try:
             return self.fetch(url, timestamp=when, want=want, sink=sink)
         except CaptureRejected as exc:
@@ -316,11 +331,6 @@ def _after(rejected: CaptureRejected, ranked: list[Snapshot]) -> list[Snapshot]:
     if isinstance(rejected, SoftNotFound):
         return [s for s in ranked if s.status is None or not 300 <= s.status < 400]
     return ranked
-
-
-def _now() -> str:
-    """Now as 14 digits: playing a URL at "now" gets its latest capture."""
-    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
 
 def _rescued_reason(capture: Capture, target: str | None) -> str:

@@ -50,6 +50,8 @@ from collections.abc import Collection
 from pathlib import PurePosixPath
 from urllib.parse import unquote_to_bytes
 
+from linkrescue.archive.urls import SCHEME
+
 MAX_COMPONENT_BYTES = 200
 """Bytes per path component: under every file system's 255 limit, with room for a ``~tag``."""
 
@@ -88,7 +90,6 @@ def holds_store(names: Collection[str]) -> bool:
 
 
 _SPECIAL_SCHEMES = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}\Z")
 _WINDOWS_RESERVED_CHARS = frozenset('<>:"|?*/\\')
 _BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
@@ -189,7 +190,7 @@ def _split(url: str) -> tuple[str, list[str], bool, str]:
     text = re.sub(r"[\t\n\r]", "", url).strip(_C0_AND_SPACE)
     text = text.partition("#")[0].replace("\\", "/")
     scheme = ""
-    match = _SCHEME.match(text)
+    match = SCHEME.match(text)
     if match:
         scheme, text = match.group(0)[:-1].lower(), text[match.end() :]
     if scheme in _SPECIAL_SCHEMES:

@@ -24,10 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from linkrescue.archive import IndexedResource, Store, VerifyProblem
+from linkrescue.archive import Archive, IndexedResource, Store, VerifyProblem
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
-from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.crawler.output import report_problem
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
@@ -47,7 +46,7 @@ class Repaired:
 
 
 def repair_files(
-    store: Store, client: ArchiveClient, problems: Iterable[VerifyProblem]
+    store: Store, client: Archive, problems: Iterable[VerifyProblem]
 ) -> list[Repaired]:
     """Put back each missing or changed file of ``problems`` that the index owns.
 
@@ -85,7 +84,7 @@ def repair_files(
 
 
 def _fetch_again(
-    store: Store, client: ArchiveClient, path: PurePosixPath, sha256: str, resource: IndexedResource
+    store: Store, client: Archive, path: PurePosixPath, sha256: str, resource: IndexedResource
 ) -> Repaired:
     key = resource.key
     assert resource.timestamp is not None
@@ -113,7 +112,7 @@ def _fetch_again(
     return Repaired(key, path, resource.url, Outcome.RESCUED, reason, capture.timestamp, sha256)
 
 
-def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
+def repair_stored(run: RescueRun, store: Store, client: Archive) -> None:
     """Stage 1½ of a rescue: the store files the documents point to are there and whole.
 
     Each repair becomes an item of the report (rescued, or failed and retried

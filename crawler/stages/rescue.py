@@ -32,18 +32,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from linkrescue.archive import Index, Store, open_state, store_at
+from linkrescue.archive import Archive, Index, Listing, Store, open_state, store_at
 from linkrescue.archive.errors import (
     ArchiveStopped,
     ArchiveUnreachable,
     RetryExhausted,
     TransientError,
 )
-from linkrescue.archive.model import Listed, Outcome, Result, Want
-from linkrescue.archive.remote.wayback import ArchiveClient
+from linkrescue.archive.model import Outcome, Result, Want
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
 from linkrescue.crawler.stages.corpus import Problem
-from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items
@@ -267,8 +265,8 @@ def settle_all(
         ]
 
 
-def check_archive(client: ArchiveClient) -> None:
-    """Probe the archive once before the first lookup (:meth:`ArchiveClient.probe`).
+def check_archive(client: Archive) -> None:
+    """Probe the archive once before the first lookup (:meth:`Archive.probe`).
 
     A wrong setting (``ArchiveMisconfigured``) or an archive out of reach
     (``ArchiveUnreachable``) ends the run; an archive that is there but failing
@@ -287,7 +285,7 @@ class Rescuer:
         self,
         config: Config,
         store: Store,
-        client: ArchiveClient,
+        client: Archive,
         live: LiveChecker | None,
         *,
         on_done: Callable[[Task], None] = lambda task: None,
@@ -306,7 +304,7 @@ class Rescuer:
     def run(self, tasks: Sequence[Task]) -> None:
         """Fetch ``tasks`` on the configured number of threads.
 
-        CDX listings (:func:`crawler.listings.plan_listings`) run on a thread of their own while the workers
+        CDX listings (:meth:`Archive.plan_listings`) run on a thread of their own while the workers
         fetch the resources no listing covers: the CDX pool (0.4/s) and playback
         (8/s) are separate budgets, so listing time hides behind playback time.
         A covered resource waits for its listing, then costs one playback.
@@ -319,15 +317,16 @@ class Rescuer:
         """
         if self.live is not None:
             self.live.expect(t.url for t in tasks if t.live)
-        listings = plan_listings(tasks) if self.config.rescue.listings else []
-        waits = {url: listing.done for listing in listings for url in listing.urls}
-        order = {id(listing.done): i for i, listing in enumerate(listings)}
+        listings = self.client.plan_listings(tasks) if self.config.rescue.listings else []
+        done = {listing.prefix: threading.Event() for listing in listings}
+        waits = {url: done[listing.prefix] for listing in listings for url in listing.urls}
+        order = {id(done[listing.prefix]): i for i, listing in enumerate(listings)}
         covered = sorted(
             (t for t in tasks if t.url in waits), key=lambda t: order[id(waits[t.url])]
         )
         ordered = [t for t in tasks if t.url not in waits] + covered
         lister = threading.Thread(
-            target=self._list_all, args=(listings,), name="cdx-listings", daemon=True
+            target=self._list_all, args=(listings, done), name="cdx-listings", daemon=True
         )
         lister.start()
         workers = max(1, self.config.rescue.concurrency)
@@ -349,17 +348,14 @@ class Rescuer:
     def _stopped(self) -> bool:
         return self._tripped is not None or self.unreachable is not None
 
-    def _list_all(self, listings: Sequence[Listing]) -> None:
+    def _list_all(self, listings: Sequence[Listing], done: dict[str, threading.Event]) -> None:
         """Make the listings in turn; a failed one counts toward the breaker like a
         failed resource, and none is started (nor continued, page by page: the
         transport refuses) once the breaker tripped."""
         for listing in listings:
             try:
                 if not self._stopped():
-                    listed = self.client.prefetch_prefix(
-                        listing.prefix, only=listing.urls, **listing.window
-                    )
-                    self._list_beyond_window(listing, listed)
+                    self.client.run_listing(listing)
                     self._count(None)
             except ArchiveUnreachable as exc:
                 self._out_of_reach(exc)
@@ -371,30 +367,7 @@ class Rescuer:
             except Exception as exc:  # a failed listing only costs the per-URL path
                 log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
             finally:
-                listing.done.set()
-
-    def _list_beyond_window(self, listing: Listing, listed: Listed) -> None:
-        """List a small directory again without its date window, for the URLs the
-        windowed listing did not find.
-
-        A windowed listing cannot tell "not archived" from "archived at another
-        time", so each URL it missed would cost a playback request that most often
-        only answers 404 (the uncaptured images of a dead outlet). When the window
-        held less than one page, the directory is small around that time and one
-        more page usually lists it whole: then a missing URL is known to be not
-        archived with no playback, and one captured far from the written timestamp
-        is found. On a big archive the page comes back full and nothing is lost
-        but that one CDX request.
-        """
-        if not listing.window or not listed.exhausted or listed.pages != 1:
-            return
-        missing = [url for url in listing.urls if not self._listed_rows(url)]
-        if len(missing) >= SMALL_MIN_GROUP:
-            self.client.prefetch_prefix(listing.prefix, only=missing, max_pages=1)
-
-    def _listed_rows(self, url: str) -> bool:
-        answer = self.client.cache.answer(url)
-        return answer is not None and bool(answer.rows)
+                done[listing.prefix].set()
 
     def _one(self, task: Task, listed: threading.Event | None = None) -> Task:
         if listed is not None:
@@ -440,7 +413,7 @@ class Rescuer:
                     f"(last: {failure})"
                 )
                 log.warning("stopping: %s; the rest is retried on the next run", self._tripped)
-                self.client.http.stop(ArchiveStopped(self._tripped))
+                self.client.stop(ArchiveStopped(self._tripped))
 
     def _attempt(self, task: Task) -> bool:
         """Settle ``task``; False when the run stopped asking the archive meanwhile

@@ -29,6 +29,7 @@ import yaml
 
 from linkrescue.archive import store_at
 from linkrescue.archive.urls import (
+    SCHEME,
     WAYBACK_ROOT,
     ArchiveLayer,
     encode_relative,
@@ -90,7 +91,6 @@ _SKIP_SCHEMES = {
     "blob": "blob: URL",
     "chrome": "browser-internal URL",
 }
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _WS = re.compile(r"\s+")
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CITE_JUNK = re.compile(r"(?:%7C|\|)(?:archive-?url|archivedate|url-status)=", re.IGNORECASE)
@@ -194,8 +194,8 @@ def resolve(
     if cite:
         target = target[: cite.start()]
 
-    scheme_match = _SCHEME.match(target)
-    scheme = scheme_match.group(1).lower() if scheme_match else ""
+    scheme_match = SCHEME.match(target)
+    scheme = scheme_match.group(0)[:-1].lower() if scheme_match else ""
     if scheme in _SKIP_SCHEMES:
         return Resolution(Status.SKIPPED, reason=_SKIP_SCHEMES[scheme])
     if scheme == "file":
@@ -239,7 +239,7 @@ def resolve_absolute(absolute: str) -> Resolution:
     if archived is not None:
         layer = archived.outer
         absolute = archived.original
-        if not _SCHEME.match(absolute):
+        if not SCHEME.match(absolute):
             return Resolution(
                 Status.INVALID, archive=layer, reason="archive URL does not wrap a URL"
             )
@@ -277,12 +277,12 @@ def document_address(value: object) -> str | None:
         return None
     if value.startswith("//"):
         value = "https:" + value
-    elif not _SCHEME.match(value):
+    elif not SCHEME.match(value):
         value = "https://" + value
     archived = parse_archive_url(value)
     if archived is not None:
         value = repair_original(archived.original)
-        if not _SCHEME.match(value):
+        if not SCHEME.match(value):
             return None
     try:
         url = encode_url(value)
@@ -317,7 +317,7 @@ def _store_reference(ref: Reference, target: str, doc_dir: str, store: StoreLoca
 
 def _inside_store(target: str, doc_dir: str, store: StoreLocation) -> str | None:
     path_part = target.split("#", 1)[0].split("?", 1)[0]
-    if not path_part or _SCHEME.match(path_part) or path_part.startswith("//"):
+    if not path_part or SCHEME.match(path_part) or path_part.startswith("//"):
         return None
     try:
         name = unquote(path_part) if "%" in path_part else path_part

@@ -27,7 +27,7 @@ from json.encoder import encode_basestring as _encode_string  # the C escaper js
 from pathlib import Path
 from typing import Any
 
-from linkrescue.archive.remote.snapshots import to_timestamp
+from linkrescue.archive.timestamps import to_timestamp
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
 from linkrescue.crawler.stages.resolve import (

@@ -453,3 +453,27 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     assert retry_after_seconds(format_datetime(now + timedelta(seconds=30)), now=now) == 30
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_the_captured_url_is_read_from_a_link_header_whose_url_holds_a_semicolon(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    """A Java servlet's session id sits in the path after ``;`` (``index.htm;jsessionid=…``),
+    and the archive's ``Link: <…>; rel="original"`` carries it as captured: the URL that
+    was captured (here with ``https`` and ``www``) is read whole, not cut at the ``;``
+    (httpx's and requests' Link parsers split the URL there and lose its ``rel``)."""
+    session = "jsessionid=0123456789ABCDEF0123456789ABCDEF"
+    asked = f"http://legco.gov.hk/yr21-22/chinese/index.htm;{session}"
+    captured = f"https://www.legco.gov.hk/yr21-22/chinese/index.htm;{session}"
+    faults.script(
+        f"/web/{TS}id_/{asked}",
+        memento(
+            b"<html><body>LegCo</body></html>",
+            "text/html",
+            original=captured,
+            extra=(("Link", '<https://web.archive.org/web/timemap/link/x>; rel="timemap"'),),
+        ),
+    )
+    result, body = rescue(fault_client, asked, want=Want.ANY)
+    assert result.outcome is Outcome.RESCUED and body.startswith(b"<html>")
+    assert result.capture is not None and result.capture.original == captured

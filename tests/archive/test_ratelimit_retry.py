@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 from linkrescue.archive.errors import NotArchived, RateLimited, RetryExhausted, ServerError
 from linkrescue.archive.remote.ratelimit import ArchiveLimits, Endpoint, PauseGate, RateLimiter
 from linkrescue.archive.remote.retry import call_with_retries
+from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 
 
@@ -91,6 +93,19 @@ def test_a_pause_only_grows_and_is_logged_once(caplog: pytest.LogCaptureFixture)
     assert limits.acquire(Endpoint.CDX) == pytest.approx(61.0)
 
 
+def test_the_pause_left_is_what_progress_shows_and_ends_at_zero() -> None:
+    clock = FakeClock()
+    settings = ArchiveSettings(url="https://web.archive.org", cdx_per_second=0)
+    limits = ArchiveLimits.create(0, 0, clock=clock, sleep=clock.sleep)
+    with ArchiveClient(settings, limits=limits) as client:
+        assert client.paused_for() == 0.0
+        limits.pause(30, "archive answered 429")
+        clock.sleep(12)
+        assert client.paused_for() == pytest.approx(18.0)
+        clock.sleep(20)
+        assert client.paused_for() == 0.0
+
+
 def test_retries_are_bounded_and_report_the_cause() -> None:
     calls = []
     sleeps: list[float] = []
@@ -147,3 +162,33 @@ def test_after_a_429_the_pause_is_the_wait() -> None:
         == "ok"
     )
     assert sleeps == [0.0]
+
+
+def _raising(*errors: Exception) -> Callable[[], None]:
+    """A call that raises ``errors`` in turn."""
+    pending = iter(errors)
+
+    def call() -> None:
+        raise next(pending)
+
+    return call
+
+
+def test_the_backoff_doubles_up_to_its_cap_and_resumes_after_a_429() -> None:
+    """tenacity's exponential jitter keeps the client's schedule: ``base * 2**(n-1)``
+    plus up to ``base``, never over ``backoff_max``; a 429's retry waits nothing here
+    (the archive-wide pause is the wait) and the next failure backs off as its number says."""
+    for _ in range(20):  # the jitter is random: every draw must stay within the bounds
+        sleeps: list[float] = []
+        failing = _raising(
+            RateLimited("u", None), *[ServerError("https://web.archive.org/x", 503)] * 6
+        )
+        with pytest.raises(RetryExhausted) as info:
+            call_with_retries(
+                failing, what="x", retries=6, backoff_base=0.5, backoff_max=3.0, sleep=sleeps.append
+            )
+        assert info.value.attempts == 7
+        assert sleeps[0] == 0.0  # after the 429
+        assert 1.0 <= sleeps[1] <= 1.5  # attempt 2 failed: 0.5 * 2 + U(0, 0.5)
+        assert 2.0 <= sleeps[2] <= 2.5
+        assert sleeps[3:] == [3.0, 3.0, 3.0]  # 4.0 and more, capped

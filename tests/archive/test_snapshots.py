@@ -9,17 +9,18 @@ import pytest
 
 from linkrescue.archive.model import Snapshot, Want
 from linkrescue.archive.remote.snapshots import (
-    covers,
     describe_unusable,
     group_by_prefix,
-    pad_timestamp,
     rank_snapshots,
     soft_404,
+)
+from linkrescue.archive.timestamps import (
+    pad_timestamp,
     timestamp_datetime,
     to_timestamp,
-    url_key,
     wanted_timestamp,
 )
+from linkrescue.archive.urls import covers, url_key
 
 
 @pytest.mark.parametrize(

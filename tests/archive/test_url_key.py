@@ -16,8 +16,8 @@ import surt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkrescue.archive.remote.playback import encode_original
-from linkrescue.archive.remote.snapshots import covers, group_by_prefix, prefix_key, url_key
+from linkrescue.archive.remote.snapshots import group_by_prefix
+from linkrescue.archive.urls import covers, encode_original, prefix_key, url_key
 from tests.support.archive_content import Cap
 
 HEX32 = "0123456789abcdef0123456789ABCDEF"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from linkrescue.archive.remote.listings import SMALL_MIN_GROUP, Window, plan_listings
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, plan_listings
 from tests.support.archive_content import Cap, html, png_bytes
 from tests.support.cli import linkrescue
 from tests.support.pywb_server import Pywb, start_pywb
@@ -130,11 +130,12 @@ def test_a_scattered_corpus_gets_listings_within_the_budget() -> None:
     plan = plan_listings(refs)
     assert len(plan) == 19  # 1.5% of 1,250 resources: well under 0.05 CDX per resource
     assert plan[0].prefix == "img.outlet.example/media/" and len(plan[0].urls) == 50
-    assert plan[0].window == {"max_pages": 2}  # unwindowed: it can prove absence
+    assert plan[0].window == Window(max_pages=2)  # unwindowed: it can prove absence
     small = plan[1]
     assert small.prefix.startswith("site") and len(small.urls) == SMALL_MIN_GROUP
-    assert small.window["max_pages"] == 1  # a whole host: one page, however big
-    assert small.window["from_ts"] < PAGE_TS < small.window["to_ts"]
+    assert small.window.max_pages == 1  # a whole host: one page, however big
+    assert small.window.from_ts is not None and small.window.to_ts is not None
+    assert small.window.from_ts < PAGE_TS < small.window.to_ts
 
 
 def test_two_cited_pages_of_a_site_are_not_worth_a_listing() -> None:

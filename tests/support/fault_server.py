@@ -19,7 +19,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from linkrescue.archive.remote.snapshots import timestamp_datetime
+from linkrescue.archive.timestamps import timestamp_datetime
 
 
 @dataclass(frozen=True)
