@@ -19,6 +19,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -154,10 +155,13 @@ class RescueProgress:
         )
 
     def _status(self) -> Text:
-        """Read at every refresh, so a pause shows even while no resource finishes."""
+        """Read at every refresh, so a pause shows even while no resource finishes.
+
+        Bytes in rich's decimal units (``1.5 MB``, ``2.0 GB``, ``5.0 TB``), as the
+        progress bars of downloads show them."""
         counts = self.client.counts
         status = Text(
-            f"{self.documents} docs · {human_bytes(self.stored_bytes())} · "
+            f"{self.documents} docs · {decimal(self.stored_bytes())} · "
             f"requests cdx {counts.cdx} playback {counts.playback}"
         )
         pause = self.client.http.limits.gate.until - time.monotonic()
@@ -193,13 +197,3 @@ class _LiveStatus(ProgressColumn):
 
     def render(self, task: RichTask) -> Text:
         return self.status()
-
-
-def human_bytes(n: int) -> str:
-    """1234567 -> '1.2 MB'."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"  # pragma: no cover - the loop returns

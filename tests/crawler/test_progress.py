@@ -11,7 +11,7 @@ from linkrescue.archive.model import Want
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.console import Verbosity
-from linkrescue.crawler.progress import RescueProgress, human_bytes, setup_logging, short_url
+from linkrescue.crawler.progress import RescueProgress, setup_logging, short_url
 from linkrescue.crawler.stages.rescue import Task
 
 
@@ -144,11 +144,18 @@ def test_short_url_keeps_the_original_and_both_ends() -> None:
     )
 
 
-def test_human_bytes() -> None:
-    assert [human_bytes(n) for n in (0, 999, 1000, 1_234_567, 5 * 10**12)] == [
-        "0 B",
-        "999 B",
-        "1.0 KB",
-        "1.2 MB",
-        "5000.0 GB",
-    ]
+def test_stored_bytes_read_in_decimal_units() -> None:
+    """The status line's size as a person reads it (rich's decimal units), whatever its size."""
+    shown = []
+    with ArchiveClient(ArchiveSettings(url="http://127.0.0.1:9")) as client:
+        for n in (0, 999, 1000, 1_234_567, 5 * 10**12):
+            progress = RescueProgress(
+                Console(file=io.StringIO()),
+                client,
+                total=1,
+                documents=1,
+                interactive=True,
+                stored_bytes=lambda n=n: n,
+            )
+            shown.append(progress._status().plain.split(" · ")[1])
+    assert shown == ["0 bytes", "999 bytes", "1.0 kB", "1.2 MB", "5.0 TB"]
