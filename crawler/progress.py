@@ -33,6 +33,7 @@ from rich.text import Text
 
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.crawler.console import Verbosity
+from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.rescue import Task
 
 log = logging.getLogger("linkrescue.crawler")
@@ -149,7 +150,7 @@ class RescueProgress:
                 self.console.print(_event_line(task), soft_wrap=True)
                 return
         where = f" -> {task.local_path}" if task.local_path else ""
-        why = f" ({task.reason})" if task.reason and task.outcome != "rescued" else ""
+        why = f" ({task.reason})" if task.reason and task.outcome is not Outcome.RESCUED else ""
         log.info(
             "[%d/%d] %s %s%s%s", self.done_count, self.total, task.outcome, task.url, where, why
         )
@@ -172,19 +173,20 @@ class RescueProgress:
 
 #: How each outcome reads on a terminal line.
 _OUTCOME_STYLE = {
-    "rescued": "green",
-    "failed": "red",
-    "not-archived": "yellow",
-    "blocked": "yellow",
+    Outcome.RESCUED: "green",
+    Outcome.FAILED: "red",
+    Outcome.NOT_ARCHIVED: "yellow",
+    Outcome.BLOCKED: "yellow",
 }
 
 
 def _event_line(task: Task) -> Text:
     """``rescued       www.reuters.com/article/…`` (+ the reason of anything not rescued)."""
     outcome = str(task.outcome)
-    line = Text(f"{outcome:<13} ", style=_OUTCOME_STYLE.get(outcome, "dim"))
+    style = _OUTCOME_STYLE.get(task.outcome, "dim") if task.outcome is not None else "dim"
+    line = Text(f"{outcome:<13} ", style=style)
     line.append(short_url(task.url))
-    if task.reason and outcome != "rescued":
+    if task.reason and task.outcome is not Outcome.RESCUED:
         reason = _PLAYBACK_PREFIX.sub("", task.reason)
         line.append(f"  ({reason if len(reason) <= 120 else reason[:119] + '…'})", style="dim")
     return line

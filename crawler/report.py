@@ -23,9 +23,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from linkrescue.archive.model import Outcome
 from linkrescue.archive.remote.transport import RequestCounts
-from linkrescue.crawler.stages.rescue import RescueRun, Verdict
+from linkrescue.crawler.outcome import Outcome
+from linkrescue.crawler.stages.rescue import RescueRun
 
 
 def report_dict(run: RescueRun, counts: RequestCounts, live_requests: int) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def report_dict(run: RescueRun, counts: RequestCounts, live_requests: int) -> di
         "not_archived": run.count(Outcome.NOT_ARCHIVED),
         "blocked": run.count(Outcome.BLOCKED),
         "failed": run.count(Outcome.FAILED),
-        "skipped": run.skipped_refs + run.count(Verdict.SKIPPED),
+        "skipped": run.skipped_refs + run.count(Outcome.SKIPPED),
         "rewritten": len(run.rewritten),
         "requests": {"cdx": counts.cdx, "playback": counts.playback, "live": live_requests},
         "bytes": run.bytes,

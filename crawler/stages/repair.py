@@ -29,6 +29,7 @@ from linkrescue.archive.model import Outcome, Want
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.schema import IndexedResource
 from linkrescue.archive.store.store import Store, VerifyProblem
+from linkrescue.crawler.outcome import Outcome as RunOutcome
 from linkrescue.crawler.output import report_problem
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
@@ -139,7 +140,7 @@ def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
             task = Task(item.key, item.url, Want.ANY, item.timestamp, None, live=False)
             task.places.extend(run.stored.get(item.path.as_posix(), []))
             run.tasks[item.key] = task
-        task.outcome = item.outcome
+        task.outcome = RunOutcome.of(item.outcome)
         task.reason = item.reason
         if item.outcome is Outcome.RESCUED:
             task.local_path = item.path.as_posix()

@@ -38,12 +38,14 @@ from linkrescue.archive.errors import (
     RetryExhausted,
     TransientError,
 )
-from linkrescue.archive.model import Listed, Outcome, Result, Want
+from linkrescue.archive.model import Listed, Result, Want
+from linkrescue.archive.model import Outcome as Answer
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
+from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings
 from linkrescue.crawler.stages.live import LiveChecker
@@ -72,12 +74,6 @@ IMAGE_SHORTCODES = frozenset(
 BREAKER_FAILURES = 5
 
 
-class Verdict:
-    """Outcomes of the report beyond the archive's own: not rescued on purpose."""
-
-    SKIPPED = "skipped"
-
-
 @dataclass(slots=True)
 class Task:
     """One unique resource to rescue and the places that reference it."""
@@ -89,7 +85,7 @@ class Task:
     near: str | None
     live: bool
     places: list[tuple[str, int]] = field(default_factory=list)
-    outcome: str | None = None
+    outcome: Outcome | None = None
     reason: str = ""
     local_path: str | None = None
     capture_timestamp: str | None = None
@@ -124,8 +120,8 @@ class RescueRun:
                 docs.update(f for f, _ in task.places)
         return docs
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for t in self.tasks.values() if t.outcome == outcome)
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for t in self.tasks.values() if t.outcome is outcome)
 
     @property
     def failed(self) -> bool:
@@ -243,8 +239,8 @@ def settle_known(
     if recheck_days <= 0 or indexed.archive != archive:
         return False
     fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
-    if indexed.outcome in (Outcome.NOT_ARCHIVED, Outcome.BLOCKED) and fresh:
-        task.outcome = indexed.outcome
+    if indexed.outcome in (Answer.NOT_ARCHIVED, Answer.BLOCKED) and fresh:
+        task.outcome = Outcome.of(indexed.outcome)
         task.reason = f"{indexed.reason} (known since {indexed.last_attempt_at:%Y-%m-%d})"
         return True
     return False
@@ -406,7 +402,7 @@ class Rescuer:
             self._not_tried(task)
             return task
         if self._attempt(task):
-            self._count(task.reason if task.outcome == Outcome.FAILED else None)
+            self._count(task.reason if task.outcome is Outcome.FAILED else None)
         return task
 
     def _not_tried(self, task: Task) -> None:
@@ -452,7 +448,7 @@ class Rescuer:
             if task.live and self.live is not None and self.config.rescue.live_links == "dead":
                 verdict = self.live.check(task.url)
                 if not verdict.dead:
-                    task.outcome = Verdict.SKIPPED
+                    task.outcome = Outcome.SKIPPED
                     task.reason = verdict.reason
                     return True
             self._fetch(task)
@@ -469,7 +465,7 @@ class Rescuer:
             task.reason = f"{type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 self.store.index.record_attempt(
-                    task.key, task.url, Outcome.FAILED, task.reason, archive=self.client.archive
+                    task.key, task.url, Answer.FAILED, task.reason, archive=self.client.archive
                 )
         return True
 
@@ -478,9 +474,9 @@ class Rescuer:
             result: Result = self.client.rescue(
                 task.url, timestamp=task.timestamp, near=task.near, want=task.want, sink=sink
             )
-            task.outcome = result.outcome
+            task.outcome = Outcome.of(result.outcome)
             task.reason = result.reason
-            if result.outcome is Outcome.RESCUED and result.capture is not None:
+            if result.outcome is Answer.RESCUED and result.capture is not None:
                 stored = self.store.commit(sink, result.capture, key=task.key)
                 self.store.index.record_rescue(
                     task.key, task.url, stored, result.capture, archive=self.client.archive
