@@ -257,7 +257,7 @@ def rescue_command(
     except ArchiveUnreachable as exc:
         _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
     print_rescue_summary(term.err, result.report)
-    if result.report["documents"] == 0 and not result.report["problems"]:
+    if result.report.documents == 0 and not result.report.problems:
         _no_documents(term, paths, cfg)
     if cfg.rescue.dry_run:
         _dry_run_note(term, result)
@@ -269,7 +269,7 @@ def rescue_command(
 
 def _dry_run_note(term: Terminal, result: job.JobResult) -> None:
     """What the dry run's diff covers: only what the store can already answer."""
-    pending = sum(1 for item in result.report["items"] if item["outcome"] is None)
+    pending = result.report.pending
     shown = (
         f"the diff above rewrites {plural(result.diffs, 'document')} to what the store "
         "already holds"

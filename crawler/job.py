@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 from rich.console import Console
@@ -22,7 +22,7 @@ from linkrescue.crawler.config import Config
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.output import report_problem
 from linkrescue.crawler.progress import RescueProgress
-from linkrescue.crawler.report import report_dict
+from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem, iter_documents
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.repair import repair_stored
@@ -48,7 +48,7 @@ from linkrescue.crawler.stages.scan import Corpus
 class JobResult:
     """What the CLI needs after a run: the report and whether something may pass next time."""
 
-    report: dict[str, Any]
+    report: RescueReport
     failed: bool
     #: Documents the dry run's diff changes (0 outside a dry run).
     diffs: int = 0
@@ -90,7 +90,7 @@ def rescue(
         diffs = _rewrite(run, corpus, config, None, dry_run=True)
         for diff in diffs:
             diff_out.write(diff.diff)
-        return JobResult(report_dict(run, RequestCounts(), 0), failed=False, diffs=len(diffs))
+        return JobResult(build_report(run, RequestCounts(), 0), failed=False, diffs=len(diffs))
 
     live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
     try:
@@ -101,7 +101,7 @@ def rescue(
         if live is not None:
             live.close()
     live_requests = live.requests if live is not None else 0
-    return JobResult(report_dict(run, counts, live_requests), failed=run.failed)
+    return JobResult(build_report(run, counts, live_requests), failed=run.failed)
 
 
 def _fetch_and_rewrite(
