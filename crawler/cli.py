@@ -33,8 +33,8 @@ from linkrescue.crawler.console import (
     plural,
 )
 from linkrescue.crawler.console import fail as _fail
-from linkrescue.crawler.output import Format, print_summary, report_problem, write_results
-from linkrescue.crawler.progress import setup_logging
+from linkrescue.crawler.output.formats import Format, print_summary, report_problem, write_results
+from linkrescue.crawler.output.progress import setup_logging
 from linkrescue.crawler.report import print_summary as print_rescue_summary
 from linkrescue.crawler.report import write_report
 from linkrescue.crawler.stages.corpus import InputError

@@ -12,7 +12,7 @@ from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.outcome import Outcome
-from linkrescue.crawler.progress import RescueProgress, setup_logging, short_url
+from linkrescue.crawler.output.progress import RescueProgress, setup_logging, short_url
 from linkrescue.crawler.stages.rescue import Task
 
 
