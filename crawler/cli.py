@@ -10,6 +10,7 @@ one-line message and no traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -33,13 +34,14 @@ from linkrescue.crawler.console import (
     plural,
 )
 from linkrescue.crawler.console import fail as _fail
-from linkrescue.crawler.output.formats import Format, print_summary, report_problem, write_results
+from linkrescue.crawler.output.formats import Destination, Format
+from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.output.progress import setup_logging
-from linkrescue.crawler.report import print_summary as print_rescue_summary
-from linkrescue.crawler.report import write_report
+from linkrescue.crawler.output.registry import report_formatter, results_formatter
+from linkrescue.crawler.output.table import print_scan_summary
 from linkrescue.crawler.stages.corpus import InputError
 from linkrescue.crawler.stages.repair import repair_files
-from linkrescue.crawler.stages.scan import Summary, scan
+from linkrescue.crawler.stages.scan import FileResult, Summary, scan
 
 app = typer.Typer(
     name="linkrescue",
@@ -139,7 +141,7 @@ def scan_command(
             as_json=fmt is not Format.TABLE,
             on_problem=lambda p: report_problem(p.path, p.reason),
         )
-        write_results(results, fmt, out, term.out, summary)
+        results_formatter(fmt, Destination(out, term.out)).write(_counted(results, summary))
         out.flush()
     except InputError as exc:
         _fail(str(exc))
@@ -147,9 +149,18 @@ def scan_command(
         # `linkrescue scan … | head`: the reader has gone; that is not an error.
         sys.stderr.close()
         raise typer.Exit(0) from None
-    print_summary(term.err, summary, table=term.verbosity > Verbosity.QUIET)
+    print_scan_summary(term.err, summary, table=term.verbosity > Verbosity.QUIET)
     if summary.documents == 0 and summary.problems == 0:
         _no_documents(term, paths, cfg)
+
+
+def _counted(results: Iterable[FileResult], summary: Summary) -> Iterator[FileResult]:
+    """Each result counted and its problems named on stderr, before it is written."""
+    for result in results:
+        summary.add(result)
+        for problem in result.problems:
+            report_problem(problem.path, problem.reason)
+        yield result
 
 
 @app.command("rescue", cls=HelpCommand)
@@ -256,13 +267,14 @@ def rescue_command(
         _fail(str(exc))
     except ArchiveUnreachable as exc:
         _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
-    print_rescue_summary(term.err, result.report)
+    report_formatter(Format.TABLE, Destination(sys.stdout, term.err)).write(result.report)
     if result.report.documents == 0 and not result.report.problems:
         _no_documents(term, paths, cfg)
     if cfg.rescue.dry_run:
         _dry_run_note(term, result)
     if report_path is not None:
-        write_report(None if to_stdout else report_path, result.report)
+        to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
+        report_formatter(Format.JSON, to).write(result.report)
     if result.failed:
         raise typer.Exit(exits.RETRY)
 

@@ -20,7 +20,7 @@ from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.console import Verbosity
-from linkrescue.crawler.output.formats import report_problem
+from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.output.progress import RescueProgress
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem, iter_documents

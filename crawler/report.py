@@ -1,5 +1,6 @@
-"""The rescue report: a frozen typed value, its JSON file (``--report``) and the closing
-summary table.
+"""The rescue report: a frozen typed value, written by the output room as the JSON file
+(``--report``, :mod:`linkrescue.crawler.output.jsonfile`) and the closing summary table
+(:mod:`linkrescue.crawler.output.table`).
 
 The JSON field names are a contract for scripts and cron jobs:
 ``documents, references, resources, rescued, internal, already_local,
@@ -13,17 +14,9 @@ live link that is not dead). ``blocked`` counts resources the archive excludes.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
 
 from linkrescue.archive.remote.transport import RequestCounts
 from linkrescue.crawler.outcome import Outcome
@@ -131,63 +124,3 @@ def build_report(run: RescueRun, counts: RequestCounts, live_requests: int) -> R
         problems=tuple(ReportProblem(p.path, p.reason) for p in run.problems + run.conflicts),
         items=items,
     )
-
-
-def write_report(path: Path | None, report: RescueReport) -> None:
-    """Write the report atomically (a cron job reading it never sees half a file), with the
-    mode any new file gets under the user's umask; ``None``: to standard output (``--report -``).
-    """
-    if path is None:
-        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
-        sys.stdout.flush()
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp creates 0600 whatever the umask; a report is meant to be read by others.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report.as_json(), fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it is to set it; put it back at once
-    os.umask(mask)
-    return mask
-
-
-def print_summary(console: Console, report: RescueReport) -> None:
-    """The closing table: what happened to the references and resources, and what it cost."""
-    table = Table(title="rescue summary", show_header=False, pad_edge=False)
-    table.add_column("what")
-    table.add_column("n", justify="right")
-    rows: list[tuple[str, object]] = [
-        ("documents", report.documents),
-        ("references", report.references),
-        ("resources", report.resources),
-        ("  rescued", report.rescued),
-        ("  not archived", report.not_archived),
-        ("  blocked", report.blocked),
-        ("  failed (retried next run)", report.failed),
-        ("internal links", report.internal),
-        ("already local", report.already_local),
-        ("skipped", report.skipped),
-        ("documents rewritten", report.rewritten),
-        # Each one was named on its own line above (a file not read, frontmatter that
-        # is not YAML, a document not rewritten): a summary without it read as "all well".
-        ("problems (named above)", len(report.problems)),
-        (
-            "requests cdx / playback / live",
-            f"{report.requests.cdx} / {report.requests.playback} / {report.requests.live}",
-        ),
-        ("bytes stored", report.bytes),
-        ("seconds", report.seconds),
-    ]
-    for what, n in rows:
-        table.add_row(what, str(n))
-    console.print(table)

@@ -30,7 +30,7 @@ from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.schema import IndexedResource
 from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.outcome import Outcome as RunOutcome
-from linkrescue.crawler.output.formats import report_problem
+from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
 

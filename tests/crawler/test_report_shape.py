@@ -4,14 +4,19 @@ value; what a script reads must not change with it)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
+from rich.console import Console
+
 from linkrescue.archive.model import Want
 from linkrescue.archive.remote.transport import RequestCounts
 from linkrescue.crawler.outcome import Outcome
-from linkrescue.crawler.report import build_report, write_report
+from linkrescue.crawler.output.formats import Destination, Format
+from linkrescue.crawler.output.registry import report_formatter
+from linkrescue.crawler.report import build_report
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
 
@@ -163,7 +168,7 @@ def _run() -> RescueRun:
 def test_the_report_file_keeps_its_keys_order_types_and_outcome_strings(tmp_path: Path) -> None:
     report = build_report(_run(), RequestCounts(cdx=2, playback=5), 1)
     path = tmp_path / "reports" / "rescue.json"
-    write_report(path, report)
+    report_formatter(Format.JSON, Destination(io.StringIO(), Console(), path=path)).write(report)
     text = path.read_text(encoding="utf-8")
     seconds = re.search(r'^  "seconds": (\d+(?:\.\d+)?),$', text, re.MULTILINE)
     assert seconds is not None, text
