@@ -23,7 +23,8 @@ from linkrescue.archive.model import Outcome
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
-from linkrescue.crawler import exits, job
+from linkrescue.crawler import exits
+from linkrescue.crawler.commands import rescue as job
 from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
 from linkrescue.crawler.console import (
     HelpCommand,
