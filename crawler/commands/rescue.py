@@ -1,29 +1,30 @@
-"""One ``linkrescue rescue`` or ``restore`` run, wired from its parts (the CLI stays thin)."""
+"""``linkrescue rescue``: scan, settle what the store knows, fetch the rest, rewrite.
+
+The stages wired in order (:mod:`linkrescue.crawler.stages`); what the user sees comes
+from the callbacks the CLI hands in: each problem as it is found, and a watch of the
+fetching (the live progress on a terminal, log lines off it). The run's result is a
+value: the report, whether something may pass on the next run, and a dry run's diffs.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from types import TracebackType
+from typing import Protocol
 
 import httpx
-from rich.console import Console
 
 from linkrescue.archive.remote.probe import archive_identity
 from linkrescue.archive.remote.transport import RequestCounts
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.index import Index
-from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.console import Verbosity
-from linkrescue.crawler.output.problems import report_problem
-from linkrescue.crawler.output.progress import RescueProgress
 from linkrescue.crawler.report import RescueReport, build_report
-from linkrescue.crawler.stages.corpus import Problem, iter_documents
+from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.repair import repair_stored
 from linkrescue.crawler.stages.rescue import (
@@ -35,44 +36,91 @@ from linkrescue.crawler.stages.rescue import (
     inventory,
     settle_all,
 )
-from linkrescue.crawler.stages.rewrite import (
-    Rewritten,
-    Targets,
-    restore_documents,
-    rewrite_documents,
-)
+from linkrescue.crawler.stages.rewrite import Rewritten, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
 
 
 @dataclass(frozen=True, slots=True)
-class JobResult:
-    """What the CLI needs after a run: the report and whether something may pass next time."""
+class RescueResult:
+    """What a run leaves for the CLI: the report and whether something may pass next time."""
 
     report: RescueReport
     failed: bool
-    #: Documents the dry run's diff changes (0 outside a dry run).
-    diffs: int = 0
+    #: The dry run's diffs, one per document it would change (none outside a dry run).
+    diffs: tuple[Rewritten, ...] = ()
+
+
+class Watch(Protocol):
+    """Someone watching the fetching: told of each finished resource, while it is open."""
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def done(self, task: Task) -> None:
+        """One resource finished (called from the run's main thread)."""
+
+
+class Watcher(Protocol):
+    """Opens a :class:`Watch` once the resources to fetch are known."""
+
+    def __call__(
+        self,
+        client: ArchiveClient,
+        *,
+        total: int,
+        documents: int,
+        stored_bytes: Callable[[], int],
+    ) -> Watch: ...
+
+
+class Unwatched:
+    """No one watching (a run started from code, or a test)."""
+
+    def __init__(
+        self, client: ArchiveClient, *, total: int, documents: int, stored_bytes: Callable[[], int]
+    ) -> None:
+        pass
+
+    def __enter__(self) -> Unwatched:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        pass
+
+    def done(self, task: Task) -> None:
+        pass
+
+
+def _ignore(problem: Problem) -> None:
+    pass
 
 
 def rescue(
     roots: Sequence[Path],
     config: Config,
     *,
-    console: Console,
-    interactive: bool,
-    diff_out: TextIO = sys.stdout,
+    on_problem: Callable[[Problem], None] = _ignore,
+    watch: Watcher = Unwatched,
     transport: httpx.BaseTransport | None = None,
-    verbosity: Verbosity = Verbosity.NORMAL,
-) -> JobResult:
-    """Scan ``roots``, rescue what they reference into the store, rewrite them."""
+) -> RescueResult:
+    """Scan ``roots``, rescue what they reference into the store, rewrite them.
+
+    ``on_problem`` hears of each file not read and each document not rewritten as it is
+    found (the report lists them again at the end).
+    """
     run = RescueRun()
     corpus, results = inventory(roots, config, run)
     for problem in run.problems:
-        report_problem(problem.path, problem.reason)
+        on_problem(problem)
     inv = Inventory(config, run)
     for result in results:
         for problem in result.problems:
-            report_problem(problem.path, problem.reason)
+            on_problem(problem)
         inv.add(result)
     tasks = list(run.tasks.values())
     now = datetime.now(UTC)
@@ -87,21 +135,20 @@ def rescue(
         )
         for task in pending:
             task.reason = "would be looked up in the archive (dry run)"
-        diffs = _rewrite(run, corpus, config, None, dry_run=True)
-        for diff in diffs:
-            diff_out.write(diff.diff)
-        return JobResult(build_report(run, RequestCounts(), 0), failed=False, diffs=len(diffs))
+        diffs = _rewrite(run, corpus, config, None, on_problem, dry_run=True)
+        report = build_report(run, RequestCounts(), 0)
+        return RescueResult(report, failed=False, diffs=tuple(diffs))
 
     live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
     try:
         counts = _fetch_and_rewrite(
-            run, corpus, tasks, config, live, now, console, interactive, transport, verbosity
+            run, corpus, tasks, config, live, now, on_problem, watch, transport
         )
     finally:
         if live is not None:
             live.close()
     live_requests = live.requests if live is not None else 0
-    return JobResult(build_report(run, counts, live_requests), failed=run.failed)
+    return RescueResult(build_report(run, counts, live_requests), failed=run.failed)
 
 
 def _fetch_and_rewrite(
@@ -111,10 +158,9 @@ def _fetch_and_rewrite(
     config: Config,
     live: LiveChecker | None,
     now: datetime,
-    console: Console,
-    interactive: bool,
+    on_problem: Callable[[Problem], None],
+    watch: Watcher,
     transport: httpx.BaseTransport | None,
-    verbosity: Verbosity,
 ) -> RequestCounts:
     """Stages 2-4 with the store and the archive client open; the requests they made.
 
@@ -132,29 +178,33 @@ def _fetch_and_rewrite(
         if pending:
             check_archive(client)
         with Store(config.store_dir) as store:
-            repair_stored(run, store, client)  # files the documents point to, put back
+            # files the documents point to, put back
+            repair_stored(run, store, client, on_problem=on_problem)
             rescuer = Rescuer(config, store, client, live)
-            progress = RescueProgress(
-                console,
+            progress = watch(
                 client,
                 total=len(pending),
                 documents=run.documents,
-                interactive=interactive,
                 stored_bytes=lambda: rescuer.bytes,
-                verbosity=verbosity,
             )
             rescuer.on_done = progress.done
             with progress:
                 rescuer.run(pending)
             run.bytes = rescuer.bytes
             if config.rescue.rewrite:
-                rewritten = _rewrite(run, corpus, config, store.index, dry_run=False)
+                rewritten = _rewrite(run, corpus, config, store.index, on_problem, dry_run=False)
                 run.rewritten.extend(r.path for r in rewritten)
         return client.counts
 
 
 def _rewrite(
-    run: RescueRun, corpus: Corpus, config: Config, index: Index | None, *, dry_run: bool
+    run: RescueRun,
+    corpus: Corpus,
+    config: Config,
+    index: Index | None,
+    on_problem: Callable[[Problem], None],
+    *,
+    dry_run: bool,
 ) -> list[Rewritten]:
     local_paths = {t.key: t.local_path for t in run.tasks.values() if t.local_path is not None}
     docs = run.documents_to_rewrite()
@@ -162,7 +212,7 @@ def _rewrite(
 
     def conflict(problem: Problem) -> None:
         run.conflicts.append(problem)
-        report_problem(problem.path, problem.reason)
+        on_problem(problem)
 
     return rewrite_documents(
         items,
@@ -173,30 +223,3 @@ def _rewrite(
         dry_run=dry_run,
         on_problem=conflict,
     )
-
-
-class NoStore(Exception):
-    """The store folder holds no store: ``restore`` has nothing to read (exit 2)."""
-
-
-def restore(roots: Sequence[Path], config: Config) -> tuple[list[Rewritten], list[Problem]]:
-    """Put back the original URLs in the documents under ``roots``."""
-    problems: list[Problem] = []
-
-    def on_problem(problem: Problem) -> None:
-        problems.append(problem)
-        report_problem(problem.path, problem.reason)
-
-    paths = []
-    for item in iter_documents(roots, config.corpus):
-        if isinstance(item, Problem):
-            on_problem(item)
-        else:
-            paths.append(item)
-    index_path = config.store_dir / INDEX_FILENAME
-    if not index_path.is_file():
-        raise NoStore(
-            f"{config.store_dir}: no store here (no {INDEX_FILENAME}); nothing to restore"
-        )
-    with Index(index_path) as index:
-        return restore_documents(paths, index, on_problem=on_problem), problems

@@ -20,7 +20,7 @@ The document is never touched: the file comes back at the path it had.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
@@ -30,7 +30,6 @@ from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.schema import IndexedResource
 from linkrescue.archive.store.store import Store, VerifyProblem
 from linkrescue.crawler.outcome import Outcome as RunOutcome
-from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
 
@@ -116,12 +115,14 @@ def _fetch_again(
     return Repaired(key, path, resource.url, Outcome.RESCUED, reason, capture.timestamp, sha256)
 
 
-def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
+def repair_stored(
+    run: RescueRun, store: Store, client: ArchiveClient, *, on_problem: Callable[[Problem], None]
+) -> None:
     """Stage 1½ of a rescue: the store files the documents point to are there and whole.
 
     Each repair becomes an item of the report (rescued, or failed and retried
     next run). A reference into the store at a file the index does not know,
-    and that is not there, is reported as a problem and left alone.
+    and that is not there, is a problem (``on_problem``) and left alone.
     """
     damaged, unknown = store.damaged_at(run.stored)
     for inside in sorted(unknown):
@@ -133,7 +134,7 @@ def repair_stored(run: RescueRun, store: Store, client: ArchiveClient) -> None:
                 "and that is not there; left as it is",
             )
             run.problems.append(problem)
-            report_problem(problem.path, problem.reason)
+            on_problem(problem)
     for item in repair_files(store, client, damaged):
         task = run.tasks.get(item.key)
         if task is None:
