@@ -114,10 +114,10 @@ def rescue(
     found (the report lists them again at the end).
     """
     run = RescueRun()
-    corpus, results = inventory(roots, config, run)
+    corpus, results = inventory(roots, config.for_scan(), run)
     for problem in run.problems:
         on_problem(problem)
-    inv = Inventory(config, run)
+    inv = Inventory(config.for_rescue(), run)
     for result in results:
         for problem in result.problems:
             on_problem(problem)
@@ -180,7 +180,7 @@ def _fetch_and_rewrite(
         with Store(config.store_dir) as store:
             # files the documents point to, put back
             repair_stored(run, store, client, on_problem=on_problem)
-            rescuer = Rescuer(config, store, client, live)
+            rescuer = Rescuer(config.for_rescue(), store, client, live)
             progress = watch(
                 client,
                 total=len(pending),
@@ -217,9 +217,9 @@ def _rewrite(
     return rewrite_documents(
         items,
         corpus,
-        config,
+        config.for_scan(),
         index,
-        Targets(config, local_paths),
+        Targets(config.for_rewrite(), local_paths),
         dry_run=dry_run,
         on_problem=conflict,
     )

@@ -33,7 +33,7 @@ def scan(
     by the workers (the main process only copies bytes). ``on_problem`` hears of each file
     not read before the result that follows it is handed on."""
     summary = Summary()
-    found = scan_documents(paths, config, as_json=as_json, on_problem=on_problem)
+    found = scan_documents(paths, config.for_scan(), as_json=as_json, on_problem=on_problem)
     return ScanRun(_counted(found, summary, on_problem), summary)
 
 

@@ -44,7 +44,11 @@ from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.store.paths import INDEX_FILENAME
 from linkrescue.archive.store.store import Store
-from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
+from linkrescue.crawler.config import (
+    IMAGE_FRONTMATTER_KEYS,
+    RescueStageSettings,
+    ScanStageSettings,
+)
 from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.listings import SMALL_MIN_GROUP, Listing, plan_listings
@@ -142,13 +146,13 @@ def wants(ref: Reference) -> Want:
     return Want.ANY
 
 
-def selected(record: Record, config: Config) -> bool:
+def selected(record: Record, settings: RescueStageSettings) -> bool:
     """Whether ``--only`` and ``live_links`` let this remote reference be rescued."""
-    only = config.rescue.only
+    only = settings.only
     image = wants(record.ref) is Want.IMAGE
     if (only == "images" and not image) or (only == "links" and image):
         return False
-    return not (record.res.archive is None and config.rescue.live_links == "off")
+    return not (record.res.archive is None and settings.live_links == "off")
 
 
 def _digits(timestamp: str | None) -> str | None:
@@ -162,8 +166,8 @@ def _digits(timestamp: str | None) -> str | None:
 class Inventory:
     """Stage 1: stream the scan into tasks (one per resource) and counts."""
 
-    def __init__(self, config: Config, run: RescueRun) -> None:
-        self.config = config
+    def __init__(self, settings: RescueStageSettings, run: RescueRun) -> None:
+        self.settings = settings
         self.run = run
 
     def add(self, result: FileResult) -> None:
@@ -183,7 +187,7 @@ class Inventory:
                 if record.res.stored is not None:
                     places = run.stored.setdefault(record.res.stored, [])
                     places.append((record.file, record.ref.line))
-            elif status is Status.REMOTE and record.res.key and selected(record, self.config):
+            elif status is Status.REMOTE and record.res.key and selected(record, self.settings):
                 self._task(record, result.near).places.append((record.file, record.ref.line))
             else:
                 run.skipped_refs += 1
@@ -284,14 +288,14 @@ class Rescuer:
 
     def __init__(
         self,
-        config: Config,
+        settings: RescueStageSettings,
         store: Store,
         client: ArchiveClient,
         live: LiveChecker | None,
         *,
         on_done: Callable[[Task], None] = lambda task: None,
     ) -> None:
-        self.config = config
+        self.settings = settings
         self.store = store
         self.client = client
         self.live = live
@@ -318,7 +322,7 @@ class Rescuer:
         """
         if self.live is not None:
             self.live.expect(t.url for t in tasks if t.live)
-        listings = plan_listings(tasks) if self.config.rescue.listings else []
+        listings = plan_listings(tasks) if self.settings.listings else []
         waits = {url: listing.done for listing in listings for url in listing.urls}
         order = {id(listing.done): i for i, listing in enumerate(listings)}
         covered = sorted(
@@ -329,7 +333,7 @@ class Rescuer:
             target=self._list_all, args=(listings,), name="cdx-listings", daemon=True
         )
         lister.start()
-        workers = max(1, self.config.rescue.concurrency)
+        workers = max(1, self.settings.concurrency)
         window = workers * 4
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue") as pool:
@@ -445,7 +449,7 @@ class Rescuer:
         """Settle ``task``; False when the run stopped asking the archive meanwhile
         (then nothing is recorded: the next run asks again)."""
         try:
-            if task.live and self.live is not None and self.config.rescue.live_links == "dead":
+            if task.live and self.live is not None and self.settings.live_links == "dead":
                 verdict = self.live.check(task.url)
                 if not verdict.dead:
                     task.outcome = Outcome.SKIPPED
@@ -495,7 +499,7 @@ class Rescuer:
 
 
 def inventory(
-    roots: Sequence[Path], config: Config, run: RescueRun
+    roots: Sequence[Path], config: ScanStageSettings, run: RescueRun
 ) -> tuple[Corpus, Iterator[FileResult]]:
     """Stage 1 over ``roots``: the corpus, and its scan results as a stream."""
     corpus = index_corpus(roots, config, on_problem=run.problems.append)
