@@ -255,12 +255,12 @@ def rescue_command(
         _fail(str(exc))
     except ArchiveUnreachable as exc:
         _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
+    for rewritten in result.diffs:  # a dry run's: the diff first, then the summary
+        sys.stdout.write(rewritten.diff)
     report_formatter(Format.TABLE, Destination(sys.stdout, term.err)).write(result.report)
     if result.report.documents == 0 and not result.report.problems:
         _no_documents(term, paths, cfg)
     if cfg.rescue.dry_run:
-        for rewritten in result.diffs:
-            sys.stdout.write(rewritten.diff)
         _dry_run_note(term, result)
     if report_path is not None:
         to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
