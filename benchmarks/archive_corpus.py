@@ -91,8 +91,8 @@ def inventory(corpus: Path) -> Inventoried:
     t0 = time.perf_counter()
     config = with_overrides(Config(), "rescue", live_links="off")
     run = RescueRun()
-    _, results = crawler_inventory([corpus], config, run)
-    inv = Inventory(config, run)
+    _, results = crawler_inventory([corpus], config.for_scan(), run)
+    inv = Inventory(config.for_rescue(), run)
     written: dict[str, set[str]] = {}
     for result in results:
         inv.add(result)

@@ -10,6 +10,7 @@ one-line message and no traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -17,10 +18,15 @@ from typing import Annotated
 
 import typer
 
-from linkrescue.archive import ArchiveClient, NoStoreError, StoreUse, open_store
+from linkrescue.archive import ArchiveClient
 from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from linkrescue.archive.model import Outcome
-from linkrescue.crawler import exits, job
+from linkrescue.crawler import exits
+from linkrescue.crawler.commands import rescue as rescue_cmd
+from linkrescue.crawler.commands import restore as restore_cmd
+from linkrescue.crawler.commands import scan as scan_cmd
+from linkrescue.crawler.commands import verify as verify_cmd
+from linkrescue.crawler.commands.errors import NoStore
 from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
 from linkrescue.crawler.console import (
     HelpCommand,
@@ -31,13 +37,13 @@ from linkrescue.crawler.console import (
     plural,
 )
 from linkrescue.crawler.console import fail as _fail
-from linkrescue.crawler.output import Format, print_summary, report_problem, write_results
-from linkrescue.crawler.progress import setup_logging
-from linkrescue.crawler.report import print_summary as print_rescue_summary
-from linkrescue.crawler.report import write_report
-from linkrescue.crawler.stages.corpus import InputError
-from linkrescue.crawler.stages.repair import repair_files
-from linkrescue.crawler.stages.scan import Summary, scan
+from linkrescue.crawler.output.formats import Destination, Format
+from linkrescue.crawler.output.problems import report_problem
+from linkrescue.crawler.output.progress import RescueProgress, setup_logging
+from linkrescue.crawler.output.registry import report_formatter, results_formatter
+from linkrescue.crawler.output.table import print_scan_summary
+from linkrescue.crawler.stages.corpus import InputError, Problem
+from linkrescue.crawler.stages.repair import Repaired
 
 app = typer.Typer(
     name="linkrescue",
@@ -129,15 +135,11 @@ def scan_command(
     out = sys.stdout
     if fmt is None:
         fmt = Format.TABLE if out.isatty() else Format.JSONL
-    summary = Summary()
     try:
-        results = scan(
-            paths,
-            cfg,
-            as_json=fmt is not Format.TABLE,
-            on_problem=lambda p: report_problem(p.path, p.reason),
+        found = scan_cmd.scan(
+            paths, cfg, as_json=fmt is not Format.TABLE, on_problem=_print_problem
         )
-        write_results(results, fmt, out, term.out, summary)
+        results_formatter(fmt, Destination(out, term.out)).write(found.results)
         out.flush()
     except InputError as exc:
         _fail(str(exc))
@@ -145,9 +147,14 @@ def scan_command(
         # `linkrescue scan … | head`: the reader has gone; that is not an error.
         sys.stderr.close()
         raise typer.Exit(0) from None
-    print_summary(term.err, summary, table=term.verbosity > Verbosity.QUIET)
+    summary = found.summary
+    print_scan_summary(term.err, summary, table=term.verbosity > Verbosity.QUIET)
     if summary.documents == 0 and summary.problems == 0:
         _no_documents(term, paths, cfg)
+
+
+def _print_problem(problem: Problem) -> None:
+    report_problem(problem.path, problem.reason)
 
 
 @app.command("rescue", cls=HelpCommand)
@@ -243,33 +250,49 @@ def rescue_command(
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     try:
-        result = job.rescue(
-            paths,
-            cfg,
-            console=term.err,
-            interactive=term.interactive,
-            verbosity=term.verbosity,
-        )
+        result = rescue_cmd.rescue(paths, cfg, on_problem=_print_problem, watch=_progress(term))
     except (InputError, ArchiveMisconfigured) as exc:
         _fail(str(exc))
     except ArchiveUnreachable as exc:
         _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
-    print_rescue_summary(term.err, result.report)
-    if result.report["documents"] == 0 and not result.report["problems"]:
+    for rewritten in result.diffs:  # a dry run's: the diff first, then the summary
+        sys.stdout.write(rewritten.diff)
+    report_formatter(Format.TABLE, Destination(sys.stdout, term.err)).write(result.report)
+    if result.report.documents == 0 and not result.report.problems:
         _no_documents(term, paths, cfg)
     if cfg.rescue.dry_run:
         _dry_run_note(term, result)
     if report_path is not None:
-        write_report(None if to_stdout else report_path, result.report)
+        to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
+        report_formatter(Format.JSON, to).write(result.report)
     if result.failed:
         raise typer.Exit(exits.RETRY)
 
 
-def _dry_run_note(term: Terminal, result: job.JobResult) -> None:
+def _progress(term: Terminal) -> rescue_cmd.Watcher:
+    """The rescue's live display on a terminal, or its log lines (stderr)."""
+
+    def watch(
+        client: ArchiveClient, *, total: int, documents: int, stored_bytes: Callable[[], int]
+    ) -> RescueProgress:
+        return RescueProgress(
+            term.err,
+            client,
+            total=total,
+            documents=documents,
+            interactive=term.interactive,
+            stored_bytes=stored_bytes,
+            verbosity=term.verbosity,
+        )
+
+    return watch
+
+
+def _dry_run_note(term: Terminal, result: rescue_cmd.RescueResult) -> None:
     """What the dry run's diff covers: only what the store can already answer."""
-    pending = sum(1 for item in result.report["items"] if item["outcome"] is None)
+    pending = result.report.pending
     shown = (
-        f"the diff above rewrites {plural(result.diffs, 'document')} to what the store "
+        f"the diff above rewrites {plural(len(result.diffs), 'document')} to what the store "
         "already holds"
         if result.diffs
         else "no diff: nothing referenced is in the store yet"
@@ -304,15 +327,14 @@ def restore_command(
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     try:
-        restored, problems = job.restore(paths, cfg)
-    except (InputError, job.NoStore) as exc:
+        done = restore_cmd.restore(paths, cfg, on_problem=_print_problem)
+    except (InputError, NoStore) as exc:
         _fail(str(exc))
-    count = sum(r.edits for r in restored)
     term.summary(
-        f"{plural(len(restored), 'document')} restored ({plural(count, 'reference')}), "
-        f"{plural(len(problems), 'problem')}"
+        f"{plural(len(done.restored), 'document')} restored "
+        f"({plural(done.references, 'reference')}), {plural(len(done.problems), 'problem')}"
     )
-    if problems:
+    if done.problems:
         raise typer.Exit(exits.RETRY)
 
 
@@ -348,30 +370,18 @@ def verify_command(
     root = cfg.store_dir
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     try:
-        opening = open_store(root, StoreUse.EXISTING)
-    except NoStoreError as exc:
+        checked = verify_cmd.verify(root, cfg.archive, repair=repair, on_repaired=_repaired(root))
+    except NoStore as exc:
         _fail(str(exc))
-    with opening as opened:
-        problems = opened.verify()
-        if repair and problems:
-            try:
-                with ArchiveClient(cfg.archive) as client:
-                    for item in repair_files(opened, client, problems):
-                        done = "repaired" if item.outcome is Outcome.RESCUED else "not repaired"
-                        print(f"{done}: {root / item.path} ({item.reason})")
-            except ArchiveUnreachable as exc:
-                _fail(
-                    f"{exc}: what was not put back is still missing; run again when online",
-                    exits.RETRY,
-                )
-            problems = opened.verify()
-        rescued = list(opened.index.resources(Outcome.RESCUED))
-        count = len(rescued)
-    for resource in rescued:
-        if resource.mimetype_note and resource.path is not None:
-            # Not a problem: a capture labelled as something else than its bytes.
-            print(f"relabelled: {root / resource.path} ({resource.mimetype_note})")
-    for problem in problems:
+    except ArchiveUnreachable as exc:
+        _fail(
+            f"{exc}: what was not put back is still missing; run again when online",
+            exits.RETRY,
+        )
+    for path, note in checked.relabelled:
+        # Not a problem: a capture labelled as something else than its bytes.
+        print(f"relabelled: {root / path} ({note})")
+    for problem in checked.problems:
         detail = (
             f" (expected sha256 {problem.expected}, found {problem.actual})"
             if problem.actual
@@ -379,10 +389,21 @@ def verify_command(
         )
         print(f"{problem.kind}: {root / problem.path}{detail}")
     term.summary(
-        f"{plural(count, 'rescued resource')}, {plural(len(problems), 'problem')} in {root}"
+        f"{plural(len(checked.rescued), 'rescued resource')}, "
+        f"{plural(len(checked.problems), 'problem')} in {root}"
     )
-    if problems:
+    if checked.problems:
         raise typer.Exit(exits.RETRY)
+
+
+def _repaired(root: Path) -> Callable[[Repaired], None]:
+    """One line per file a repair put back, or could not (stdout, as it happens)."""
+
+    def line(item: Repaired) -> None:
+        done = "repaired" if item.outcome is Outcome.RESCUED else "not repaired"
+        print(f"{done}: {root / item.path} ({item.reason})")
+
+    return line
 
 
 def main() -> None:

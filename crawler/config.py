@@ -128,8 +128,48 @@ class RewriteSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ScanStageSettings:
+    """What the scan stage reads (:mod:`linkrescue.crawler.stages.scan`): how documents are
+    found and identified (``[corpus]``), how they are read (``[scan]``), and where the
+    store is, so a reference into it (``../rescued/x.png``, or ``[rewrite] prefix`` +
+    path when ``style = "absolute"``) is ``local``, not a URL of the article's site.
+    Sent to every scan worker: a few small values, not the whole configuration."""
+
+    corpus: CorpusSettings
+    scan: ScanSettings
+    store_dir: Path
+    absolute_prefix: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RescueStageSettings:
+    """What the rescue stage reads (:mod:`linkrescue.crawler.stages.rescue`): which
+    references to rescue, how many fetches at once, and whether to list directories.
+    The fields mean what their ``[rescue]`` keys do."""
+
+    only: str
+    live_links: str
+    concurrency: int
+    listings: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteStageSettings:
+    """What the rewrite stage reads (:mod:`linkrescue.crawler.stages.rewrite`): how a
+    reference points at its local copy (``[rewrite]``), and where the store is."""
+
+    store_dir: Path
+    style: str
+    prefix: str
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
-    """The whole configuration, and the folder relative paths in it are taken from."""
+    """The whole configuration, and the folder relative paths in it are taken from.
+
+    Commands read it; each stage gets only its own settings, built here
+    (:meth:`for_scan`, :meth:`for_rescue`, :meth:`for_rewrite`).
+    """
 
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
@@ -151,6 +191,22 @@ class Config:
         if report in ("", "-"):
             return Path(report) if report else None
         return self.resolve(report)
+
+    def for_scan(self) -> ScanStageSettings:
+        """The scan stage's settings."""
+        absolute = self.rewrite.prefix if self.rewrite.style == "absolute" else None
+        return ScanStageSettings(self.corpus, self.scan, self.store_dir, absolute)
+
+    def for_rescue(self) -> RescueStageSettings:
+        """The rescue stage's settings."""
+        rescue = self.rescue
+        return RescueStageSettings(
+            rescue.only, rescue.live_links, rescue.concurrency, rescue.listings
+        )
+
+    def for_rewrite(self) -> RewriteStageSettings:
+        """The rewrite stage's settings."""
+        return RewriteStageSettings(self.store_dir, self.rewrite.style, self.rewrite.prefix)
 
     def resolve(self, value: str) -> Path:
         """A path from the config, absolute: relative paths are taken from the config file's

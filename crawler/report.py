@@ -1,4 +1,6 @@
-"""The rescue report: the JSON file (``--report``) and the closing summary table.
+"""The rescue report: a frozen typed value, written by the output room as the JSON file
+(``--report``, :mod:`linkrescue.crawler.output.jsonfile`) and the closing summary table
+(:mod:`linkrescue.crawler.output.table`).
 
 The JSON field names are a contract for scripts and cron jobs:
 ``documents, references, resources, rescued, internal, already_local,
@@ -12,111 +14,113 @@ live link that is not dead). ``blocked`` counts resources the archive excludes.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from linkrescue.archive import RequestCounts
-from linkrescue.archive.model import Outcome
-from linkrescue.crawler.stages.rescue import RescueRun, Verdict
+from linkrescue.crawler.outcome import Outcome
+from linkrescue.crawler.stages.rescue import RescueRun
 
 
-def report_dict(run: RescueRun, counts: RequestCounts, live_requests: int) -> dict[str, Any]:
-    """The report as a JSON-ready dict."""
-    items = [
-        {
-            "url": task.url,
-            "outcome": task.outcome,
-            "local_path": task.local_path,
-            "timestamp": task.capture_timestamp,
-            "sha256": task.sha256,
-            "reason": task.reason,
-            "references": [{"file": f, "line": line} for f, line in task.places],
-        }
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a resource is referenced: a document and the line of the reference."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """What became of one resource (``outcome`` is None in a dry run: not looked up)."""
+
+    url: str
+    outcome: Outcome | None
+    local_path: str | None
+    timestamp: str | None
+    sha256: str | None
+    reason: str
+    references: tuple[Place, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Requests:
+    """Requests the run sent: to the archive by rate pool, and to the live web."""
+
+    cdx: int
+    playback: int
+    live: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportProblem:
+    """A file not read, or a document not rewritten, and why (each also had its own line)."""
+
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RescueReport:
+    """One run's report. The fields, in this order, are the JSON file's keys (a contract)."""
+
+    documents: int
+    references: int
+    resources: int
+    rescued: int
+    internal: int
+    already_local: int
+    not_archived: int
+    blocked: int
+    failed: int
+    skipped: int
+    rewritten: int
+    requests: Requests
+    bytes: int
+    seconds: float
+    problems: tuple[ReportProblem, ...]
+    items: tuple[Item, ...]
+
+    @property
+    def pending(self) -> int:
+        """Resources not looked up (a dry run's): they would be asked of the archive."""
+        return sum(1 for item in self.items if item.outcome is None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON-ready form: the fields in order, nested values as objects and arrays."""
+        return asdict(self)
+
+
+def build_report(run: RescueRun, counts: RequestCounts, live_requests: int) -> RescueReport:
+    """The report of ``run``: resources sorted by URL, so two runs compare line by line."""
+    items = tuple(
+        Item(
+            url=task.url,
+            outcome=task.outcome,
+            local_path=task.local_path,
+            timestamp=task.capture_timestamp,
+            sha256=task.sha256,
+            reason=task.reason,
+            references=tuple(Place(f, line) for f, line in task.places),
+        )
         for task in sorted(run.tasks.values(), key=lambda t: t.url)
-    ]
-    return {
-        "documents": run.documents,
-        "references": run.references,
-        "resources": len(run.tasks),
-        "rescued": run.count(Outcome.RESCUED),
-        "internal": run.internal,
-        "already_local": run.already_local,
-        "not_archived": run.count(Outcome.NOT_ARCHIVED),
-        "blocked": run.count(Outcome.BLOCKED),
-        "failed": run.count(Outcome.FAILED),
-        "skipped": run.skipped_refs + run.count(Verdict.SKIPPED),
-        "rewritten": len(run.rewritten),
-        "requests": {"cdx": counts.cdx, "playback": counts.playback, "live": live_requests},
-        "bytes": run.bytes,
-        "seconds": round(time.monotonic() - run.started, 3),
-        "problems": [{"file": p.path, "reason": p.reason} for p in run.problems + run.conflicts],
-        "items": items,
-    }
-
-
-def write_report(path: Path | None, report: dict[str, Any]) -> None:
-    """Write the report atomically (a cron job reading it never sees half a file), with the
-    mode any new file gets under the user's umask; ``None``: to standard output (``--report -``).
-    """
-    if path is None:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-        sys.stdout.flush()
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp creates 0600 whatever the umask; a report is meant to be read by others.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it is to set it; put it back at once
-    os.umask(mask)
-    return mask
-
-
-def print_summary(console: Console, report: dict[str, Any]) -> None:
-    """The closing table: what happened to the references and resources, and what it cost."""
-    table = Table(title="rescue summary", show_header=False, pad_edge=False)
-    table.add_column("what")
-    table.add_column("n", justify="right")
-    rows = [
-        ("documents", report["documents"]),
-        ("references", report["references"]),
-        ("resources", report["resources"]),
-        ("  rescued", report["rescued"]),
-        ("  not archived", report["not_archived"]),
-        ("  blocked", report["blocked"]),
-        ("  failed (retried next run)", report["failed"]),
-        ("internal links", report["internal"]),
-        ("already local", report["already_local"]),
-        ("skipped", report["skipped"]),
-        ("documents rewritten", report["rewritten"]),
-        # Each one was named on its own line above (a file not read, frontmatter that
-        # is not YAML, a document not rewritten): a summary without it read as "all well".
-        ("problems (named above)", len(report["problems"])),
-        (
-            "requests cdx / playback / live",
-            "{cdx} / {playback} / {live}".format(**report["requests"]),
-        ),
-        ("bytes stored", report["bytes"]),
-        ("seconds", report["seconds"]),
-    ]
-    for what, n in rows:
-        table.add_row(what, str(n))
-    console.print(table)
+    )
+    return RescueReport(
+        documents=run.documents,
+        references=run.references,
+        resources=len(run.tasks),
+        rescued=run.count(Outcome.RESCUED),
+        internal=run.internal,
+        already_local=run.already_local,
+        not_archived=run.count(Outcome.NOT_ARCHIVED),
+        blocked=run.count(Outcome.BLOCKED),
+        failed=run.count(Outcome.FAILED),
+        skipped=run.skipped_refs + run.count(Outcome.SKIPPED),
+        rewritten=len(run.rewritten),
+        requests=Requests(cdx=counts.cdx, playback=counts.playback, live=live_requests),
+        bytes=run.bytes,
+        seconds=round(time.monotonic() - run.started, 3),
+        problems=tuple(ReportProblem(p.path, p.reason) for p in run.problems + run.conflicts),
+        items=items,
+    )

@@ -1,5 +1,5 @@
 """``python -m linkrescue`` runs the ``linkrescue`` command."""
 
-from linkrescue.crawler.cli import main
+from linkrescue.crawler import main
 
 main()

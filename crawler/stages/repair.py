@@ -20,14 +20,14 @@ The document is never touched: the file comes back at the path it had.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from linkrescue.archive import Archive, IndexedResource, Store, VerifyProblem
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
-from linkrescue.crawler.output import report_problem
+from linkrescue.crawler.outcome import Outcome as RunOutcome
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import RescueRun, Task
 
@@ -112,12 +112,14 @@ def _fetch_again(
     return Repaired(key, path, resource.url, Outcome.RESCUED, reason, capture.timestamp, sha256)
 
 
-def repair_stored(run: RescueRun, store: Store, client: Archive) -> None:
+def repair_stored(
+    run: RescueRun, store: Store, client: Archive, *, on_problem: Callable[[Problem], None]
+) -> None:
     """Stage 1½ of a rescue: the store files the documents point to are there and whole.
 
     Each repair becomes an item of the report (rescued, or failed and retried
     next run). A reference into the store at a file the index does not know,
-    and that is not there, is reported as a problem and left alone.
+    and that is not there, is a problem (``on_problem``) and left alone.
     """
     damaged, unknown = store.damaged_at(run.stored)
     for inside in sorted(unknown):
@@ -129,14 +131,14 @@ def repair_stored(run: RescueRun, store: Store, client: Archive) -> None:
                 "and that is not there; left as it is",
             )
             run.problems.append(problem)
-            report_problem(problem.path, problem.reason)
+            on_problem(problem)
     for item in repair_files(store, client, damaged):
         task = run.tasks.get(item.key)
         if task is None:
             task = Task(item.key, item.url, Want.ANY, item.timestamp, None, live=False)
             task.places.extend(run.stored.get(item.path.as_posix(), []))
             run.tasks[item.key] = task
-        task.outcome = item.outcome
+        task.outcome = RunOutcome.of(item.outcome)
         task.reason = item.reason
         if item.outcome is Outcome.RESCUED:
             task.local_path = item.path.as_posix()

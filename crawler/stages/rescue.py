@@ -39,8 +39,14 @@ from linkrescue.archive.errors import (
     RetryExhausted,
     TransientError,
 )
-from linkrescue.archive.model import Outcome, Result, Want
-from linkrescue.crawler.config import IMAGE_FRONTMATTER_KEYS, Config
+from linkrescue.archive.model import Outcome as Answer
+from linkrescue.archive.model import Result, Want
+from linkrescue.crawler.config import (
+    IMAGE_FRONTMATTER_KEYS,
+    RescueStageSettings,
+    ScanStageSettings,
+)
+from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.resolve import Status
@@ -68,12 +74,6 @@ IMAGE_SHORTCODES = frozenset(
 BREAKER_FAILURES = 5
 
 
-class Verdict:
-    """Outcomes of the report beyond the archive's own: not rescued on purpose."""
-
-    SKIPPED = "skipped"
-
-
 @dataclass(slots=True)
 class Task:
     """One unique resource to rescue and the places that reference it."""
@@ -85,7 +85,7 @@ class Task:
     near: str | None
     live: bool
     places: list[tuple[str, int]] = field(default_factory=list)
-    outcome: str | None = None
+    outcome: Outcome | None = None
     reason: str = ""
     local_path: str | None = None
     capture_timestamp: str | None = None
@@ -120,8 +120,8 @@ class RescueRun:
                 docs.update(f for f, _ in task.places)
         return docs
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for t in self.tasks.values() if t.outcome == outcome)
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for t in self.tasks.values() if t.outcome is outcome)
 
     @property
     def failed(self) -> bool:
@@ -142,13 +142,13 @@ def wants(ref: Reference) -> Want:
     return Want.ANY
 
 
-def selected(record: Record, config: Config) -> bool:
+def selected(record: Record, settings: RescueStageSettings) -> bool:
     """Whether ``--only`` and ``live_links`` let this remote reference be rescued."""
-    only = config.rescue.only
+    only = settings.only
     image = wants(record.ref) is Want.IMAGE
     if (only == "images" and not image) or (only == "links" and image):
         return False
-    return not (record.res.archive is None and config.rescue.live_links == "off")
+    return not (record.res.archive is None and settings.live_links == "off")
 
 
 def _digits(timestamp: str | None) -> str | None:
@@ -162,8 +162,8 @@ def _digits(timestamp: str | None) -> str | None:
 class Inventory:
     """Stage 1: stream the scan into tasks (one per resource) and counts."""
 
-    def __init__(self, config: Config, run: RescueRun) -> None:
-        self.config = config
+    def __init__(self, settings: RescueStageSettings, run: RescueRun) -> None:
+        self.settings = settings
         self.run = run
 
     def add(self, result: FileResult) -> None:
@@ -183,7 +183,7 @@ class Inventory:
                 if record.res.stored is not None:
                     places = run.stored.setdefault(record.res.stored, [])
                     places.append((record.file, record.ref.line))
-            elif status is Status.REMOTE and record.res.key and selected(record, self.config):
+            elif status is Status.REMOTE and record.res.key and selected(record, self.settings):
                 self._task(record, result.near).places.append((record.file, record.ref.line))
             else:
                 run.skipped_refs += 1
@@ -239,8 +239,8 @@ def settle_known(
     if recheck_days <= 0 or indexed.archive != archive:
         return False
     fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
-    if indexed.outcome in (Outcome.NOT_ARCHIVED, Outcome.BLOCKED) and fresh:
-        task.outcome = indexed.outcome
+    if indexed.outcome in (Answer.NOT_ARCHIVED, Answer.BLOCKED) and fresh:
+        task.outcome = Outcome.of(indexed.outcome)
         task.reason = f"{indexed.reason} (known since {indexed.last_attempt_at:%Y-%m-%d})"
         return True
     return False
@@ -283,14 +283,14 @@ class Rescuer:
 
     def __init__(
         self,
-        config: Config,
+        settings: RescueStageSettings,
         store: Store,
         client: Archive,
         live: LiveChecker | None,
         *,
         on_done: Callable[[Task], None] = lambda task: None,
     ) -> None:
-        self.config = config
+        self.settings = settings
         self.store = store
         self.client = client
         self.live = live
@@ -317,7 +317,7 @@ class Rescuer:
         """
         if self.live is not None:
             self.live.expect(t.url for t in tasks if t.live)
-        listings = self.client.plan_listings(tasks) if self.config.rescue.listings else []
+        listings = self.client.plan_listings(tasks) if self.settings.listings else []
         done = {listing.prefix: threading.Event() for listing in listings}
         waits = {url: done[listing.prefix] for listing in listings for url in listing.urls}
         order = {id(done[listing.prefix]): i for i, listing in enumerate(listings)}
@@ -329,7 +329,7 @@ class Rescuer:
             target=self._list_all, args=(listings, done), name="cdx-listings", daemon=True
         )
         lister.start()
-        workers = max(1, self.config.rescue.concurrency)
+        workers = max(1, self.settings.concurrency)
         window = workers * 4
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue") as pool:
@@ -376,7 +376,7 @@ class Rescuer:
             self._not_tried(task)
             return task
         if self._attempt(task):
-            self._count(task.reason if task.outcome == Outcome.FAILED else None)
+            self._count(task.reason if task.outcome is Outcome.FAILED else None)
         return task
 
     def _not_tried(self, task: Task) -> None:
@@ -419,10 +419,10 @@ class Rescuer:
         """Settle ``task``; False when the run stopped asking the archive meanwhile
         (then nothing is recorded: the next run asks again)."""
         try:
-            if task.live and self.live is not None and self.config.rescue.live_links == "dead":
+            if task.live and self.live is not None and self.settings.live_links == "dead":
                 verdict = self.live.check(task.url)
                 if not verdict.dead:
-                    task.outcome = Verdict.SKIPPED
+                    task.outcome = Outcome.SKIPPED
                     task.reason = verdict.reason
                     return True
             self._fetch(task)
@@ -439,7 +439,7 @@ class Rescuer:
             task.reason = f"{type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 self.store.index.record_attempt(
-                    task.key, task.url, Outcome.FAILED, task.reason, archive=self.client.archive
+                    task.key, task.url, Answer.FAILED, task.reason, archive=self.client.archive
                 )
         return True
 
@@ -448,9 +448,9 @@ class Rescuer:
             result: Result = self.client.rescue(
                 task.url, timestamp=task.timestamp, near=task.near, want=task.want, sink=sink
             )
-            task.outcome = result.outcome
+            task.outcome = Outcome.of(result.outcome)
             task.reason = result.reason
-            if result.outcome is Outcome.RESCUED and result.capture is not None:
+            if result.outcome is Answer.RESCUED and result.capture is not None:
                 stored = self.store.put(
                     sink, result.capture, key=task.key, url=task.url, archive=self.client.archive
                 )
@@ -468,7 +468,7 @@ class Rescuer:
 
 
 def inventory(
-    roots: Sequence[Path], config: Config, run: RescueRun
+    roots: Sequence[Path], config: ScanStageSettings, run: RescueRun
 ) -> tuple[Corpus, Iterator[FileResult]]:
     """Stage 1 over ``roots``: the corpus, and its scan results as a stream."""
     corpus = index_corpus(roots, config, on_problem=run.problems.append)

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from linkrescue.archive import Index, IndexedReference
-from linkrescue.crawler.config import Config
+from linkrescue.crawler.config import RewriteStageSettings, ScanStageSettings
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, scan_items
@@ -42,10 +42,10 @@ class Rewritten:
 class Targets:
     """Where each rescued resource or internal document is, as seen from a document."""
 
-    def __init__(self, config: Config, local_paths: Mapping[str, str]) -> None:
-        self.config = config
+    def __init__(self, settings: RewriteStageSettings, local_paths: Mapping[str, str]) -> None:
+        self.settings = settings
         self.local_paths = local_paths  # resource key -> path inside the store
-        self.store_dir = config.store_dir.resolve()
+        self.store_dir = settings.store_dir.resolve()
 
     def target(self, record: Record) -> str | None:
         res = record.res
@@ -56,8 +56,8 @@ class Targets:
             return encode_target(Path(path).as_posix(), fragment=fragment)
         inside = self.local_paths.get(res.key) if res.key is not None else None
         if res.status is Status.REMOTE and inside is not None:
-            if self.config.rewrite.style == "absolute":
-                return encode_target(self.config.rewrite.prefix + inside, fragment=fragment)
+            if self.settings.style == "absolute":
+                return encode_target(self.settings.prefix + inside, fragment=fragment)
             path = os.path.relpath(self.store_dir / inside, doc_dir)
             return encode_target(Path(path).as_posix(), fragment=fragment)
         return None
@@ -95,7 +95,7 @@ def offset_of(lines: LineIndex, line: int, column: int) -> int:
 def rewrite_documents(
     items: Sequence[tuple[str, str | None]],
     corpus: Corpus,
-    config: Config,
+    config: ScanStageSettings,
     index: Index | None,
     targets: Targets,
     *,
@@ -124,7 +124,12 @@ def _reason(exc: Exception, path: str) -> str:
 
 
 def _rewrite_one(
-    result: FileResult, config: Config, index: Index | None, targets: Targets, *, dry_run: bool
+    result: FileResult,
+    config: ScanStageSettings,
+    index: Index | None,
+    targets: Targets,
+    *,
+    dry_run: bool,
 ) -> Rewritten | None:
     path = Path(result.path)
     data = path.read_bytes()

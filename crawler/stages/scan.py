@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from linkrescue.archive.timestamps import to_timestamp
-from linkrescue.crawler.config import Config
+from linkrescue.crawler.config import ScanStageSettings
 from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
 from linkrescue.crawler.stages.resolve import (
     Resolution,
@@ -175,7 +175,7 @@ class Summary:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, index: dict[str, str], as_json: bool) -> None:
+def _init_worker(config: ScanStageSettings, index: dict[str, str], as_json: bool) -> None:
     # Per document the scan allocates thousands of small, acyclic objects (YAML
     # nodes, references, dicts) that reference counting frees at once; the cyclic
     # collector would walk the whole heap (with the identity index) every 700 of
@@ -186,8 +186,7 @@ def _init_worker(config: Config, index: dict[str, str], as_json: bool) -> None:
     _STATE["index"] = index
     _STATE["identity"] = Identity.from_settings(config.corpus)
     _STATE["json"] = as_json
-    absolute = config.rewrite.prefix if config.rewrite.style == "absolute" else None
-    _STATE["store"] = store_location(config.store_dir, absolute_prefix=absolute)
+    _STATE["store"] = store_location(config.store_dir, absolute_prefix=config.absolute_prefix)
 
 
 def _read_text(path: str, max_bytes: int) -> str | Problem:
@@ -217,7 +216,7 @@ def _identity_of(path: str) -> tuple[str, str | None, str | None]:
     Reads only the head of the file when the frontmatter closes within it; an
     unreadable file gets None here and is reported once, by the reference pass.
     """
-    config: Config = _STATE["config"]
+    config: ScanStageSettings = _STATE["config"]
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
@@ -237,7 +236,7 @@ def _identity_of(path: str) -> tuple[str, str | None, str | None]:
 
 def _scan_file(item: tuple[str, str | None]) -> FileResult:
     path, address = item
-    config: Config = _STATE["config"]
+    config: ScanStageSettings = _STATE["config"]
     index: dict[str, str] = _STATE["index"]
     identity: Identity = _STATE["identity"]
     as_json: bool = _STATE["json"]
@@ -335,7 +334,7 @@ class Corpus:
 
 
 def index_corpus(
-    roots: Sequence[Path], config: Config, *, on_problem: Callable[[Problem], None]
+    roots: Sequence[Path], config: ScanStageSettings, *, on_problem: Callable[[Problem], None]
 ) -> Corpus:
     """Walk ``roots`` and read every document's own address (the first pass).
 
@@ -362,7 +361,11 @@ def index_corpus(
 
 
 def scan_items(
-    items: Sequence[tuple[str, str | None]], corpus: Corpus, config: Config, *, as_json: bool
+    items: Sequence[tuple[str, str | None]],
+    corpus: Corpus,
+    config: ScanStageSettings,
+    *,
+    as_json: bool,
 ) -> Iterator[FileResult]:
     """Read and resolve the references of ``items`` (documents of ``corpus``), in order."""
     args = (config, corpus.index, as_json)
@@ -371,7 +374,7 @@ def scan_items(
 
 def scan(
     roots: Sequence[Path],
-    config: Config,
+    config: ScanStageSettings,
     *,
     as_json: bool,
     on_problem: Callable[[Problem], None],
@@ -381,5 +384,5 @@ def scan(
     yield from scan_items(corpus.items, corpus, config, as_json=as_json)
 
 
-def _workers(config: Config) -> int:
+def _workers(config: ScanStageSettings) -> int:
     return config.scan.workers or os.cpu_count() or 1

@@ -154,7 +154,7 @@ def test_internal_error_is_one_line_exit_70_and_a_traceback_file(tmp_path: Path)
     crash_dir = tmp_path / "tmp"
     crash_dir.mkdir()
     program = (
-        "import sys, linkrescue.crawler.job as job\n"
+        "import sys, linkrescue.crawler.commands.rescue as job\n"
         "def broken(*args, **kwargs):\n"
         "    raise KeyError('capture_timestamp')\n"
         "job.rescue = broken\n"

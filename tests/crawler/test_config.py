@@ -66,3 +66,41 @@ def test_relative_store_dir_is_taken_from_the_config_folder(tmp_path: Path) -> N
     cfg = load_config(path)
     assert cfg.store_dir == tmp_path / "sub" / "saved"
     assert cfg.archive.cdx_per_second == 0.0
+
+
+def test_each_stage_gets_the_keys_it_reads_from_the_file(tmp_path: Path) -> None:
+    """Stages see their own settings, built from the config in one place: a key set in
+    config.toml reaches the stage that reads it (a Hugo site serving the store at
+    /rescued/, a Citizen News corpus identified by article id)."""
+    (tmp_path / "site").mkdir()
+    path = tmp_path / "site" / "config.toml"
+    path.write_text(
+        '[corpus]\naddress_keys = ["original_url"]\nid_pattern = "/article/(\\\\d+)/"\n'
+        "[scan]\nmax_file_bytes = 2000000\nworkers = 2\n"
+        '[store]\ndir = "static/rescued"\n'
+        '[rescue]\nonly = "images"\nlive_links = "off"\nconcurrency = 8\nlistings = false\n'
+        '[rewrite]\nstyle = "absolute"\nprefix = "/rescued/"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    store = tmp_path / "site" / "static" / "rescued"
+
+    scan = config.for_scan()
+    assert scan.corpus.address_keys == ("original_url",)
+    assert scan.corpus.id_pattern == "/article/(\\d+)/"
+    assert (scan.scan.max_file_bytes, scan.scan.workers) == (2_000_000, 2)
+    assert (scan.store_dir, scan.absolute_prefix) == (store, "/rescued/")
+
+    rescue = config.for_rescue()
+    assert (rescue.only, rescue.live_links, rescue.concurrency, rescue.listings) == (
+        "images",
+        "off",
+        8,
+        False,
+    )
+
+    rewrite = config.for_rewrite()
+    assert (rewrite.store_dir, rewrite.style, rewrite.prefix) == (store, "absolute", "/rescued/")
+
+    # Relative links (the default): nothing written as /rescued/… is the store's.
+    assert Config(base_dir=tmp_path).for_scan().absolute_prefix is None

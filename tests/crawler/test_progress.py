@@ -11,7 +11,8 @@ from linkrescue.archive.model import Want
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.console import Verbosity
-from linkrescue.crawler.progress import RescueProgress, human_bytes, setup_logging, short_url
+from linkrescue.crawler.outcome import Outcome
+from linkrescue.crawler.output.progress import RescueProgress, setup_logging, short_url
 from linkrescue.crawler.stages.rescue import Task
 
 
@@ -42,9 +43,9 @@ def test_off_a_terminal_every_resource_is_one_plain_line() -> None:
                 console, client, total=2, documents=1, interactive=False, stored_bytes=lambda: 0
             )
             rescued = Task("k1", "https://x.org/a.png", Want.IMAGE, None, None, live=False)
-            rescued.outcome, rescued.local_path = "rescued", "x.org/a.png"
+            rescued.outcome, rescued.local_path = Outcome.RESCUED, "x.org/a.png"
             missing = Task("k2", "https://x.org/b.png", Want.IMAGE, None, None, live=False)
-            missing.outcome, missing.reason = "not-archived", "the archive answered 404"
+            missing.outcome, missing.reason = Outcome.NOT_ARCHIVED, "the archive answered 404"
             with progress:
                 progress.done(rescued)
                 progress.done(missing)
@@ -77,10 +78,10 @@ def test_on_a_terminal_one_short_line_per_event_without_timestamps() -> None:
                 None,
                 live=False,
             )
-            rescued.outcome = "rescued"
+            rescued.outcome = Outcome.RESCUED
             rescued.local_path = "assets.thestandnews.com/media/photos/template-15.png"
             failed = Task("k2", "https://www.ft.com/content/abc", Want.PAGE, None, None, live=False)
-            failed.outcome = "failed"
+            failed.outcome = Outcome.FAILED
             failed.reason = (
                 "gave up after 6 attempts: connection to the archive failed "
                 "(https://web.archive.org/web/20211229095346id_/https://www.ft.com/content/abc)"
@@ -125,7 +126,7 @@ def test_quiet_on_a_terminal_shows_no_event_lines() -> None:
                 verbosity=Verbosity.QUIET,
             )
             task = Task("k1", "https://x.org/a.png", Want.IMAGE, None, None, live=False)
-            task.outcome = "rescued"
+            task.outcome = Outcome.RESCUED
             with progress:
                 progress.done(task)
     finally:
@@ -144,11 +145,18 @@ def test_short_url_keeps_the_original_and_both_ends() -> None:
     )
 
 
-def test_human_bytes() -> None:
-    assert [human_bytes(n) for n in (0, 999, 1000, 1_234_567, 5 * 10**12)] == [
-        "0 B",
-        "999 B",
-        "1.0 KB",
-        "1.2 MB",
-        "5000.0 GB",
-    ]
+def test_stored_bytes_read_in_decimal_units() -> None:
+    """The status line's size as a person reads it (rich's decimal units), whatever its size."""
+    shown = []
+    with ArchiveClient(ArchiveSettings(url="http://127.0.0.1:9")) as client:
+        for n in (0, 999, 1000, 1_234_567, 5 * 10**12):
+            progress = RescueProgress(
+                Console(file=io.StringIO()),
+                client,
+                total=1,
+                documents=1,
+                interactive=True,
+                stored_bytes=lambda n=n: n,
+            )
+            shown.append(progress._status().plain.split(" · ")[1])
+    assert shown == ["0 bytes", "999 bytes", "1.0 kB", "1.2 MB", "5.0 TB"]

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -31,6 +32,7 @@ from rich.text import Text
 
 from linkrescue.archive import Archive
 from linkrescue.crawler.console import Verbosity
+from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.rescue import Task
 
 log = logging.getLogger("linkrescue.crawler")
@@ -147,16 +149,19 @@ class RescueProgress:
                 self.console.print(_event_line(task), soft_wrap=True)
                 return
         where = f" -> {task.local_path}" if task.local_path else ""
-        why = f" ({task.reason})" if task.reason and task.outcome != "rescued" else ""
+        why = f" ({task.reason})" if task.reason and task.outcome is not Outcome.RESCUED else ""
         log.info(
             "[%d/%d] %s %s%s%s", self.done_count, self.total, task.outcome, task.url, where, why
         )
 
     def _status(self) -> Text:
-        """Read at every refresh, so a pause shows even while no resource finishes."""
+        """Read at every refresh, so a pause shows even while no resource finishes.
+
+        Bytes in rich's decimal units (``1.5 MB``, ``2.0 GB``, ``5.0 TB``), as the
+        progress bars of downloads show them."""
         counts = self.client.counts
         status = Text(
-            f"{self.documents} docs · {human_bytes(self.stored_bytes())} · "
+            f"{self.documents} docs · {decimal(self.stored_bytes())} · "
             f"requests cdx {counts.cdx} playback {counts.playback}"
         )
         pause = self.client.paused_for()
@@ -167,19 +172,20 @@ class RescueProgress:
 
 #: How each outcome reads on a terminal line.
 _OUTCOME_STYLE = {
-    "rescued": "green",
-    "failed": "red",
-    "not-archived": "yellow",
-    "blocked": "yellow",
+    Outcome.RESCUED: "green",
+    Outcome.FAILED: "red",
+    Outcome.NOT_ARCHIVED: "yellow",
+    Outcome.BLOCKED: "yellow",
 }
 
 
 def _event_line(task: Task) -> Text:
     """``rescued       www.reuters.com/article/…`` (+ the reason of anything not rescued)."""
     outcome = str(task.outcome)
-    line = Text(f"{outcome:<13} ", style=_OUTCOME_STYLE.get(outcome, "dim"))
+    style = _OUTCOME_STYLE.get(task.outcome, "dim") if task.outcome is not None else "dim"
+    line = Text(f"{outcome:<13} ", style=style)
     line.append(short_url(task.url))
-    if task.reason and outcome != "rescued":
+    if task.reason and task.outcome is not Outcome.RESCUED:
         reason = _PLAYBACK_PREFIX.sub("", task.reason)
         line.append(f"  ({reason if len(reason) <= 120 else reason[:119] + '…'})", style="dim")
     return line
@@ -192,13 +198,3 @@ class _LiveStatus(ProgressColumn):
 
     def render(self, task: RichTask) -> Text:
         return self.status()
-
-
-def human_bytes(n: int) -> str:
-    """1234567 -> '1.2 MB'."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"  # pragma: no cover - the loop returns

@@ -1,0 +1,45 @@
+"""Output formats: one enum names them, one interface writes a value in one of them.
+
+A command hands its value to the formatter the user chose: a stream of scanned
+documents (``scan --format``) or a run's report (the closing summary table, the
+``--report`` JSON file). A format is one module holding its formatters (``table``,
+``jsonfile``, ``jsonlines``), registered in :mod:`linkrescue.crawler.output.registry`
+for each kind of value it can write; ``check``'s text, github, junit and sarif and
+the HTML report are each one more module and one more member here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol, TextIO, TypeVar
+
+from rich.console import Console
+
+V_contra = TypeVar("V_contra", contravariant=True)
+
+
+class Format(StrEnum):
+    """Every output format; the values are what ``--format`` accepts."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a formatter writes: a text stream (its ``buffer`` for bytes already encoded),
+    a rich console (tables), or a file, replaced whole."""
+
+    out: TextIO
+    console: Console
+    path: Path | None = None
+
+
+class Formatter(Protocol[V_contra]):
+    """Writes one kind of value (scan results, a report) in one format."""
+
+    def write(self, value: V_contra) -> None:
+        """Write ``value`` whole; a stream is written as it comes (never held in memory)."""
