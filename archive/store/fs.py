@@ -20,7 +20,7 @@ import stat
 import sys
 from pathlib import Path, PurePosixPath
 
-from linkrescue.archive.storeerrors import StorePathError
+from linkrescue.archive.store.errors import StorePathError
 
 CHUNK = 1 << 20
 """Bytes read at a time when hashing or copying: memory stays flat in the file size."""
