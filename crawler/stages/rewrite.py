@@ -71,7 +71,7 @@ def plan_edits(result: FileResult, text: str, targets: Targets) -> list[tuple[Ed
         target = targets.target(record)
         if target is None or record.res.key is None:
             continue
-        new = destination_text(record.ref, text, target)
+        new = destination_text(record.ref, target)
         if new != record.ref.raw:
             edit = Edit(record.ref.start, record.ref.end, record.ref.raw, new)
             planned.append((edit, record.res.key))

@@ -260,7 +260,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     )
     file_json = _encode_string(path)
     for ref in doc.references:
-        res = resolve(ref, text, doc_dir, address, _STATE["store"])
+        res = resolve(ref, doc_dir, address, _STATE["store"])
         target = None
         if res.status is Status.REMOTE and res.key is not None and index:
             ident = identity.of_resource(res.key)
