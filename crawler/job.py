@@ -36,6 +36,7 @@ from linkrescue.crawler.stages.rescue import (
     settle_all,
 )
 from linkrescue.crawler.stages.rewrite import (
+    Plans,
     Rewritten,
     Targets,
     restore_documents,
@@ -70,10 +71,12 @@ def rescue(
     for problem in run.problems:
         report_problem(problem.path, problem.reason)
     inv = Inventory(config, run)
+    plans = Plans()  # what the rewrite will replace: the documents are not scanned twice
     for result in results:
         for problem in result.problems:
             report_problem(problem.path, problem.reason)
         inv.add(result)
+        plans.add(result)
     tasks = list(run.tasks.values())
     now = datetime.now(UTC)
 
@@ -87,7 +90,7 @@ def rescue(
         )
         for task in pending:
             task.reason = "would be looked up in the archive (dry run)"
-        diffs = _rewrite(run, corpus, config, None, dry_run=True)
+        diffs = _rewrite(run, corpus, plans, config, None, dry_run=True)
         for diff in diffs:
             diff_out.write(diff.diff)
         return JobResult(report_dict(run, RequestCounts(), 0), failed=False, diffs=len(diffs))
@@ -95,7 +98,7 @@ def rescue(
     live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
     try:
         counts = _fetch_and_rewrite(
-            run, corpus, tasks, config, live, now, console, interactive, transport, verbosity
+            run, corpus, plans, tasks, config, live, now, console, interactive, transport, verbosity
         )
     finally:
         if live is not None:
@@ -107,6 +110,7 @@ def rescue(
 def _fetch_and_rewrite(
     run: RescueRun,
     corpus: Corpus,
+    plans: Plans,
     tasks: list[Task],
     config: Config,
     live: LiveChecker | None,
@@ -148,13 +152,19 @@ def _fetch_and_rewrite(
                 rescuer.run(pending)
             run.bytes = rescuer.bytes
             if config.rescue.rewrite:
-                rewritten = _rewrite(run, corpus, config, store.index, dry_run=False)
+                rewritten = _rewrite(run, corpus, plans, config, store.index, dry_run=False)
                 run.rewritten.extend(r.path for r in rewritten)
         return client.counts
 
 
 def _rewrite(
-    run: RescueRun, corpus: Corpus, config: Config, index: Index | None, *, dry_run: bool
+    run: RescueRun,
+    corpus: Corpus,
+    plans: Plans,
+    config: Config,
+    index: Index | None,
+    *,
+    dry_run: bool,
 ) -> list[Rewritten]:
     local_paths = {t.key: t.local_path for t in run.tasks.values() if t.local_path is not None}
     docs = run.documents_to_rewrite()
@@ -170,6 +180,7 @@ def _rewrite(
         config,
         index,
         Targets(config, local_paths),
+        plans,
         dry_run=dry_run,
         on_problem=conflict,
     )

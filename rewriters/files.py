@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
 import stat
 import tempfile
@@ -20,6 +21,17 @@ from pathlib import Path
 from linkrescue.rewriters.errors import DocumentChangedError
 
 TEMP_SUFFIX = ".linkrescue-tmp"
+
+
+def fingerprint(data: bytes) -> bytes:
+    """A digest of a document's bytes: whether it still holds what a rewrite was planned on.
+
+    The rescue scans every document once, fetches for minutes or hours, then
+    rewrites from what the scan found (offsets, syntax, resources): the document is
+    read again and compared by this digest, so a change made meanwhile (an editor's
+    save) is noticed even when it keeps every span in place.
+    """
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def sweep_temporaries(path: Path) -> int:
