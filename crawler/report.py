@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from rich.table import Table
 
 from linkrescue.archive.model import Outcome
 from linkrescue.archive.remote.transport import RequestCounts
+from linkrescue.atomic import write_atomically
 from linkrescue.crawler.stages.rescue import RescueRun, Verdict
 
 
@@ -71,17 +71,9 @@ def write_report(path: Path | None, report: dict[str, Any]) -> None:
         sys.stdout.flush()
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp creates 0600 whatever the umask; a report is meant to be read by others.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    # A report is meant to be read by others: the mode a new file gets under the umask.
+    write_atomically(path, text.encode("utf-8"), mode=0o666 & ~_umask(), prefix=f".{path.name}.")
 
 
 def _umask() -> int:

@@ -3,7 +3,8 @@
 The rewrite touches people's only copy of their articles. The new text goes to
 a temporary file in the same folder (same file system, so the rename is atomic),
 is fsynced, takes the old file's mode bits, and is renamed over the old file;
-the folder is fsynced so the rename survives a power cut. Just before the
+the folder is fsynced so the rename survives a power cut
+(:func:`linkrescue.atomic.write_atomically`). Just before the
 rename the file is read again: if it is not byte for byte what the rewrite was
 computed from (an editor saved it meanwhile), nothing is replaced.
 """
@@ -15,9 +16,9 @@ import glob
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
+from linkrescue.atomic import write_atomically
 from linkrescue.rewriters.errors import DocumentChangedError
 
 TEMP_SUFFIX = ".linkrescue-tmp"
@@ -66,29 +67,18 @@ def _alive(pid: int) -> bool:
 
 def replace_document(path: Path, new_text: str, *, was: bytes) -> None:
     """Write ``new_text`` (UTF-8, newlines as they are) over ``path`` if it still holds ``was``."""
-    data = new_text.encode("utf-8")
-    folder = path.parent
     mode = stat.S_IMODE(os.stat(path).st_mode)
     sweep_temporaries(path)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder
-    )
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+
+    def unchanged() -> None:
         if path.read_bytes() != was:
             raise DocumentChangedError(f"{path}: changed on disk since it was read; not rewritten")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+
+    write_atomically(
+        path,
+        new_text.encode("utf-8"),
+        mode=mode,
+        prefix=f".{path.name}.{os.getpid()}.",
+        suffix=TEMP_SUFFIX,
+        check=unchanged,
+    )

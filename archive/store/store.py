@@ -52,6 +52,7 @@ from linkrescue.archive.store.paths import (
     STAGING_DIRNAME,
     store_path,
 )
+from linkrescue.atomic import rename_durably
 
 __all__ = ["ProblemKind", "StagingFile", "Store", "StoredResource", "VerifyProblem"]
 
@@ -198,8 +199,7 @@ class Store:
         self._contained(path)  # Again, now that the folders exist.
         temporary = self._staging.temporary(".link")
         link_or_copy(blob, temporary)
-        os.replace(temporary, target)
-        fsync_dir(target.parent)
+        rename_durably(temporary, target)
         self._files.finish_update(owner)
 
     def file_at(self, path: PurePosixPath) -> FileRecord | None:
