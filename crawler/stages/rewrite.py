@@ -55,8 +55,8 @@ class Rewritten:
 class Replaceable:
     """One span the scan found that a rewrite may replace, kept until the rewrite.
 
-    A remote reference (``document`` None) is replaced when its resource ``key`` is
-    in the store; an internal one by the path of the ``document`` it names. The
+    A remote reference (``document`` None) is replaced when its ``resource`` is in
+    the store; an internal one by the path of the ``document`` it names. The
     :class:`~linkrescue.rewriters.model.Reference` itself is built again from the
     document's text once that text is known to be the one scanned (its ``raw`` and
     place come from there), so what is kept per reference is a few small values.
@@ -68,7 +68,8 @@ class Replaceable:
     end: int
     element: str | None
     attribute: str | None
-    key: str
+    key: str | None
+    resource: str
     fragment: str
     document: str | None
 
@@ -83,6 +84,7 @@ class Replaceable:
             self.syntax,
             element=self.element,
             attribute=self.attribute,
+            key=self.key,
         )
 
 
@@ -118,6 +120,7 @@ def plan_of(result: FileResult) -> DocumentPlan:
                 ref.end,
                 ref.element and intern(ref.element),
                 ref.attribute and intern(ref.attribute),
+                ref.key and intern(ref.key),
                 intern(res.key),
                 intern(urlsplit(url).fragment) if "#" in url else "",
                 document,
@@ -162,7 +165,7 @@ class Targets:
         if span.document is not None:
             path = os.path.relpath(Path(span.document).resolve(), doc_dir)
             return encode_target(Path(path).as_posix(), fragment=fragment)
-        inside = self.local_paths.get(span.key)
+        inside = self.local_paths.get(span.resource)
         if inside is not None:
             if self.config.rewrite.style == "absolute":
                 return encode_target(self.config.rewrite.prefix + inside, fragment=fragment)
@@ -184,7 +187,7 @@ def plan_edits(
         ref = span.reference(text, lines)
         new = destination_text(ref, target)
         if new != ref.raw:
-            planned.append((Edit(ref.start, ref.end, ref.raw, new), span.key))
+            planned.append((Edit(ref.start, ref.end, ref.raw, new), span.resource))
     return planned
 
 
