@@ -16,7 +16,15 @@ from linkrescue.rewriters.frontmatter import (
 )
 from linkrescue.rewriters.html import scan_html
 from linkrescue.rewriters.markdown import scan_markdown
-from linkrescue.rewriters.model import Document, Edit, LineIndex, Position, Reference, RefKind
+from linkrescue.rewriters.model import (
+    Document,
+    Edit,
+    LineIndex,
+    Position,
+    Reference,
+    RefKind,
+    Syntax,
+)
 
 __all__ = [
     "Document",
@@ -30,6 +38,7 @@ __all__ = [
     "Position",
     "RefKind",
     "Reference",
+    "Syntax",
     "apply_edits",
     "decode_document",
     "edit_for",

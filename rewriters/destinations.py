@@ -1,4 +1,14 @@
-"""How a new target is written in place of a reference's URL text.
+"""Destinations in their syntax: what one says, and how a new target is written in its place.
+
+Both go by the :class:`~linkrescue.rewriters.model.Syntax` the scanner gave the
+reference, never by the characters around its span.
+
+Reading (:func:`destination_value`) undoes the syntax's escapes: a Markdown
+destination's backslash escapes and character references (CommonMark §6.6), an
+HTML value's character references, a YAML scalar's quoting, a Hugo value's escaped
+quotes; white space a browser would not keep goes too (see there).
+
+Writing (:func:`destination_text`) replaces exactly ``text[start:end]`` and nothing else, so the new
 
 The rewrite replaces exactly ``text[start:end]`` and nothing else, so the new
 text must be valid in the very syntax the old one sat in: a raw Markdown
@@ -26,9 +36,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from typing import Final
 
-from linkrescue.rewriters.model import Reference, RefKind
-from linkrescue.rewriters.shortcode import as_url_value, quoted
+import yaml
+
+from linkrescue.rewriters.frontmatter import YAML_LOADER
+from linkrescue.rewriters.model import Reference, Syntax
+from linkrescue.rewriters.shortcode import as_url_value
 
 #: Characters that end or alter a URL in any of the syntaxes, encoded everywhere; and
 #: every other non-ASCII character, for :func:`_percent_unsafe` to decide.
@@ -90,7 +104,7 @@ def _fragment_unsafe(m: re.Match[str]) -> str:
     return ch
 
 
-def destination_text(ref: Reference, text: str, target: str) -> str:
+def destination_text(ref: Reference, target: str) -> str:
     """What to write at ``ref``'s span so that it points to ``target`` (already :func:`encode_target`-ed).
 
     A bare URL in text (a GFM autolink without brackets) becomes ``[url](target)``
@@ -99,39 +113,52 @@ def destination_text(ref: Reference, text: str, target: str) -> str:
     inside an inline ``<span>`` that takes the ``<`` and ``>``; and a bare URL right
     after a ``!`` (``![`` would make it an image) goes inside a ``<span>`` too.
     """
-    if ref.kind in (RefKind.MD_LINK, RefKind.MD_IMAGE, RefKind.MD_REFDEF):
-        angled = text[ref.start - 1 : ref.start] == "<" and text[ref.end : ref.end + 1] == ">"
-        return target if angled else _MARKDOWN_RAW.sub(_percent, target)
-    if ref.kind is RefKind.AUTOLINK:
-        before = text[ref.start - 1 : ref.start]
-        if before == "<" and _SCHEME.match(target):
+    syntax = ref.syntax
+    if syntax is Syntax.MARKDOWN_RAW:
+        return _MARKDOWN_RAW.sub(_percent, target)
+    if syntax is Syntax.MARKDOWN_ANGLE:
+        return target
+    if syntax in _LINKED:
+        angled = syntax is not Syntax.BARE and syntax is not Syntax.BARE_AFTER_BANG
+        if angled and _SCHEME.match(target):
             return target
         label = _LABEL.sub(r"\\\g<0>", ref.raw)  # shown as written, never a bracket
         link = f"[{label}]({_MARKDOWN_RAW.sub(_percent, target)})"
-        if before == "<":
+        if angled:
             return f"span>{link}</span"
-        return f"<span>{link}</span>" if before == "!" else link
-    if ref.kind is RefKind.HTML:
-        if ref.attribute == "srcset":  # a candidate inside the quoted value
-            return html.escape(_SRCSET.sub(_percent, target), quote=True)
+        return f"<span>{link}</span>" if syntax is Syntax.BARE_AFTER_BANG else link
+    if syntax is Syntax.HTML_SRCSET:  # a candidate inside the value
+        return html.escape(_SRCSET.sub(_percent, target), quote=True)
+    if syntax is Syntax.HTML_QUOTED or syntax is Syntax.HTML_UNQUOTED:
         value = html.escape(target, quote=True)
-        around = text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1]
-        if quoted(*around) is None and _HTML_UNQUOTED_UNSAFE.search(target):
+        if syntax is Syntax.HTML_UNQUOTED and _HTML_UNQUOTED_UNSAFE.search(target):
             return f'"{value}"'  # an unquoted value would end there: quote it
         return value
-    if ref.kind is RefKind.SHORTCODE:
-        return _shortcode_value(ref, text, target)
-    if ref.kind is RefKind.FRONTMATTER:
-        quote = text[ref.start - 1 : ref.start]
-        if quote == '"':
-            return target.replace("\\", "\\\\").replace('"', '\\"')
-        if quote == "'":
-            return target.replace("'", "''")
+    if syntax in _SHORTCODE_QUOTES:
+        return _shortcode_value(ref, target)
+    if syntax is Syntax.YAML_DOUBLE_QUOTED:
+        return target.replace("\\", "\\\\").replace('"', '\\"')
+    if syntax is Syntax.YAML_SINGLE_QUOTED:
+        return target.replace("'", "''")
+    if syntax is Syntax.YAML_PLAIN:
         return _YAML_FLOW.sub(_percent, target)
-    raise ValueError(f"no destination syntax for {ref.kind}")  # pragma: no cover - exhaustive
+    raise ValueError(f"no destination syntax {syntax}")  # pragma: no cover - exhaustive
 
 
-def _shortcode_value(ref: Reference, text: str, target: str) -> str:
+#: The syntaxes a rewrite turns into a Markdown link (a URL shown as written).
+_LINKED: Final = frozenset(
+    {Syntax.AUTOLINK, Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE}
+)
+#: A shortcode value's syntax and the quote around it (None: unquoted).
+_SHORTCODE_QUOTES: Final[dict[Syntax, str | None]] = {
+    Syntax.SHORTCODE_DOUBLE_QUOTED: '"',
+    Syntax.SHORTCODE_SINGLE_QUOTED: "'",
+    Syntax.SHORTCODE_RAW_STRING: "`",
+    Syntax.SHORTCODE_UNQUOTED: None,
+}
+
+
+def _shortcode_value(ref: Reference, target: str) -> str:
     """``target`` written as a Hugo shortcode parameter value in ``ref``'s quoting.
 
     Double-quoted: a quote is escaped ``\\"`` (then Hugo drops every backslash, so a
@@ -141,7 +168,7 @@ def _shortcode_value(ref: Reference, text: str, target: str) -> str:
     nothing starts ``./`` (:func:`~rewriters.shortcode.as_url_value`).
     """
     target = as_url_value(ref.attribute or "", target)
-    quote = quoted(text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1])
+    quote = _SHORTCODE_QUOTES[ref.syntax]
     if quote == '"':
         return target.replace("\\", "%5C").replace('"', '\\"')
     if quote is not None:
@@ -155,3 +182,68 @@ def _shortcode_value(ref: Reference, text: str, target: str) -> str:
 
 def _percent_char(ch: str) -> str:
     return "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_CHAR_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: Markdown syntaxes whose destination may hold spaces (it ends at its ``>``).
+_ANGLED: Final = frozenset({Syntax.MARKDOWN_ANGLE, Syntax.AUTOLINK, Syntax.BARE_AFTER_ANGLE})
+_HTML: Final = frozenset({Syntax.HTML_QUOTED, Syntax.HTML_UNQUOTED, Syntax.HTML_SRCSET})
+_YAML: Final = frozenset({Syntax.YAML_DOUBLE_QUOTED, Syntax.YAML_SINGLE_QUOTED, Syntax.YAML_PLAIN})
+
+
+def destination_value(ref: Reference) -> str:
+    """The URL or path ``ref``'s destination says, as a browser (or Hugo) reads it.
+
+    Markdown destinations lose backslash escapes and character references
+    (CommonMark §6.6); a raw (not ``<…>``) Markdown destination cannot contain
+    spaces, so whitespace in it is scraping junk and is removed (Citizen News:
+    ``…/https://facebook.com/ SomePage/``); an HTML attribute, a shortcode value or a
+    ``<…>`` destination keeps inner spaces (encoded later) but drops newlines and
+    tabs, as the WHATWG URL parser does. A YAML scalar's quoting is undone. Nothing
+    else is repaired here: a stray quote a scraper left is the resolver's to drop.
+    """
+    raw, syntax = ref.raw, ref.syntax
+    if syntax in _HTML:
+        value = _unescape_references(raw) if "&" in raw else raw
+        return value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
+    if syntax in _YAML:
+        return _yaml_scalar(raw, syntax).strip()
+    if syntax in _SHORTCODE_QUOTES:  # a Hugo parameter value: no Markdown escapes
+        value = raw
+        if syntax is Syntax.SHORTCODE_DOUBLE_QUOTED and '\\"' in raw:
+            value = raw.replace("\\", "")  # Hugo drops every backslash then
+        return value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
+    value = _MD_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw
+    value = _unescape_references(value) if "&" in value else value
+    if syntax in _ANGLED:
+        return value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
+    return _WS.sub("", value)
+
+
+def _unescape_references(value: str) -> str:
+    """Decode only complete character references (``&amp;``, ``&#39;``), as CommonMark
+    does in destinations (§6.6) and HTML does in attribute values for ``&name=``:
+    ``?id=1&reg=hk`` keeps its ``&reg``, which ``html.unescape`` would turn into ``®``.
+    """
+    return _CHAR_REFERENCE.sub(lambda m: html.unescape(m.group(0)), value)
+
+
+def _yaml_scalar(raw: str, syntax: Syntax) -> str:
+    """The value a frontmatter scalar's source text stands for (escapes undone).
+
+    The span is the text inside the quotes; ``''`` in a single-quoted scalar is
+    one quote, and a double-quoted one may hold backslash escapes.
+    """
+    if syntax is Syntax.YAML_SINGLE_QUOTED:
+        return raw.replace("''", "'")
+    if syntax is Syntax.YAML_DOUBLE_QUOTED and "\\" in raw:
+        try:
+            value = yaml.load(f'"{raw}"', Loader=YAML_LOADER)
+        except yaml.YAMLError:
+            return raw
+        return value if isinstance(value, str) else raw
+    return raw

@@ -3,7 +3,8 @@
 The rewrite touches people's only copy of their articles. The new text goes to
 a temporary file in the same folder (same file system, so the rename is atomic),
 is fsynced, takes the old file's mode bits, and is renamed over the old file;
-the folder is fsynced so the rename survives a power cut. Just before the
+the folder is fsynced so the rename survives a power cut
+(:func:`linkrescue.atomic.write_atomically`). Just before the
 rename the file is read again: if it is not byte for byte what the rewrite was
 computed from (an editor saved it meanwhile), nothing is replaced.
 """
@@ -12,14 +13,26 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
+from linkrescue.atomic import write_atomically
 from linkrescue.rewriters.errors import DocumentChangedError
 
 TEMP_SUFFIX = ".linkrescue-tmp"
+
+
+def fingerprint(data: bytes) -> bytes:
+    """A digest of a document's bytes: whether it still holds what a rewrite was planned on.
+
+    The rescue scans every document once, fetches for minutes or hours, then
+    rewrites from what the scan found (offsets, syntax, resources): the document is
+    read again and compared by this digest, so a change made meanwhile (an editor's
+    save) is noticed even when it keeps every span in place.
+    """
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def sweep_temporaries(path: Path) -> int:
@@ -54,29 +67,18 @@ def _alive(pid: int) -> bool:
 
 def replace_document(path: Path, new_text: str, *, was: bytes) -> None:
     """Write ``new_text`` (UTF-8, newlines as they are) over ``path`` if it still holds ``was``."""
-    data = new_text.encode("utf-8")
-    folder = path.parent
     mode = stat.S_IMODE(os.stat(path).st_mode)
     sweep_temporaries(path)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder
-    )
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+
+    def unchanged() -> None:
         if path.read_bytes() != was:
             raise DocumentChangedError(f"{path}: changed on disk since it was read; not rewritten")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+
+    write_atomically(
+        path,
+        new_text.encode("utf-8"),
+        mode=mode,
+        prefix=f".{path.name}.{os.getpid()}.",
+        suffix=TEMP_SUFFIX,
+        check=unchanged,
+    )

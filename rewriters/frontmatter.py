@@ -37,7 +37,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from linkrescue.rewriters.model import LineIndex, Reference, RefKind, make_reference
+from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 
 #: libyaml's loader when PyYAML was built with it, else PyYAML's own (same values and
 #: marks, about ten times slower): a hard-coded ``yaml.CSafeLoader`` raised
@@ -49,6 +49,9 @@ YAML_LOADER: Final[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = getattr(
 BOM: Final = "\ufeff"
 _STR_TAG: Final = "tag:yaml.org,2002:str"
 _PROPERTIES = re.compile(r"(?:[&!]\S*\s+)*")  # "&anchor !tag " before a scalar
+#: A quoted scalar node's style and the syntax it is; any other (None, or "" from
+#: libyaml) is a plain scalar (block scalars are never references).
+_QUOTED_SYNTAX: Final = {'"': Syntax.YAML_DOUBLE_QUOTED, "'": Syntax.YAML_SINGLE_QUOTED}
 # A closing line: python-frontmatter's boundary, or YAML's "..." document end marker.
 _CLOSING = re.compile(YAMLHandler.FM_BOUNDARY.pattern + r"|^\.\.\.\s*$", re.MULTILINE)
 
@@ -240,10 +243,11 @@ def _references(
                 properties = _PROPERTIES.match(text, start, end)
                 assert properties is not None  # the pattern matches the empty string
                 start = properties.end()
-            if node.style in ('"', "'"):
+            syntax = _QUOTED_SYNTAX.get(node.style or "", Syntax.YAML_PLAIN)
+            if syntax is not Syntax.YAML_PLAIN:
                 start, end = start + 1, end - 1
             references.append(
-                make_reference(text, index, RefKind.FRONTMATTER, start, end, key=path)
+                make_reference(text, index, RefKind.FRONTMATTER, start, end, syntax, key=path)
             )
         elif isinstance(node, SequenceNode):
             for i, item in enumerate(node.value):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-from linkrescue.rewriters.model import LineIndex, Reference, RefKind, make_reference
+from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 
 #: The URL-bearing attributes read, per element (lower case).
 URL_ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
@@ -75,6 +75,7 @@ class HtmlSpan(NamedTuple):
     attribute: str
     start: int
     end: int
+    syntax: Syntax
 
 
 class Tag(NamedTuple):
@@ -106,16 +107,18 @@ def match_tag(text: str, pos: int, endpos: int | None = None) -> Tag | None:
             seen.add(attribute)
             if attribute not in wanted:
                 continue
-            group = "dq" if a["dq"] is not None else "sq" if a["sq"] is not None else "uq"
-            start, end = a.span(group)
+            quoted = a["dq"] is not None or a["sq"] is not None
+            start, end = a.span("dq" if a["dq"] is not None else "sq" if quoted else "uq")
             if start < 0:  # a bare attribute without a value names no URL
                 continue
             if attribute == "srcset":
                 spans.extend(
-                    HtmlSpan(name, attribute, s, e) for s, e in srcset_spans(text, start, end)
+                    HtmlSpan(name, attribute, s, e, Syntax.HTML_SRCSET)
+                    for s, e in srcset_spans(text, start, end)
                 )
             else:
-                spans.append(HtmlSpan(name, attribute, start, end))
+                syntax = Syntax.HTML_QUOTED if quoted else Syntax.HTML_UNQUOTED
+                spans.append(HtmlSpan(name, attribute, start, end, syntax))
     return Tag(m.end(), name, spans)
 
 
@@ -186,7 +189,14 @@ def scan_html(
             continue
         refs.extend(
             make_reference(
-                text, index, RefKind.HTML, s.start, s.end, element=s.element, attribute=s.attribute
+                text,
+                index,
+                RefKind.HTML,
+                s.start,
+                s.end,
+                s.syntax,
+                element=s.element,
+                attribute=s.attribute,
             )
             for s in tag.spans
         )

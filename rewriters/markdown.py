@@ -66,11 +66,12 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.html import comment_end, match_tag, skip_raw_text
-from linkrescue.rewriters.model import LineIndex, Reference, RefKind, make_reference
+from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 from linkrescue.rewriters.shortcode import match_shortcode
 
-# Internal record of a found span: kind, start, end, element, attribute, is a bare URL.
-_Found = tuple[RefKind, int, int, str | None, str | None, bool]
+# Internal record of a found span: kind, start, end, element, attribute, syntax.
+_Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
+_BARE: Final = frozenset({Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE})
 
 _PUNCT: Final = r"!-/:-@\[-`{-~"  # ASCII punctuation, the escapable characters
 
@@ -129,6 +130,9 @@ _NOT_BEFORE_URL = frozenset(
 )
 _ENTITY_AT_END = re.compile(r"&[A-Za-z0-9]+;\Z")
 _TRAILING = frozenset("?!.,:*_~'\"")
+#: A bare URL's syntax by the character before it (a rewrite must not make ``![`` or
+#: leave a ``<`` opening what it writes).
+_BARE_AFTER: Final = {"!": Syntax.BARE_AFTER_BANG, "<": Syntax.BARE_AFTER_ANGLE}
 
 
 def scan_markdown(
@@ -149,8 +153,8 @@ def scan_markdown(
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
     return [
-        make_reference(text, index, kind, s, e, element=element, attribute=attribute)
-        for kind, s, e, element, attribute, _bare in found
+        make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
+        for kind, s, e, element, attribute, syntax in found
     ]
 
 
@@ -268,11 +272,11 @@ def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Fo
         plain = m.lastgroup
         if plain is not None:  # a whole plain link or image
             if plain == "link":
-                found.append((RefKind.MD_LINK, *m.span(plain), None, None, False))
+                found.append((RefKind.MD_LINK, *m.span(plain), None, None, Syntax.MARKDOWN_RAW))
                 if openers:  # no links inside links
                     openers[:] = [o for o in openers if o[1]]
             else:
-                found.append((RefKind.MD_IMAGE, *m.span(plain), None, None, False))
+                found.append((RefKind.MD_IMAGE, *m.span(plain), None, None, Syntax.MARKDOWN_RAW))
             pos = m.end()
             continue
         at = m.start()
@@ -312,20 +316,20 @@ def _close_bracket(
         dest = _inline_destination(text, after + 1, end)
         if dest is None:
             return after
-        ds, de, close = dest
+        ds, de, close, syntax = dest
         # Bare URLs in a link's or an image's text are its label or alt text, not
         # references (as when the fast path reads the whole link or image at once).
         i = len(found) - 1
         while i >= 0 and found[i][1] > opener:
-            if found[i][5]:
+            if found[i][5] in _BARE:
                 del found[i]
             i -= 1
         if is_image:
-            found.append((RefKind.MD_IMAGE, ds, de, None, None, False))
+            found.append((RefKind.MD_IMAGE, ds, de, None, None, syntax))
         else:
             # No links inside links: earlier "[" can no longer form one.
             openers[:] = [o for o in openers if o[1]]
-            found.append((RefKind.MD_LINK, ds, de, None, None, False))
+            found.append((RefKind.MD_LINK, ds, de, None, None, syntax))
         return close + 1
     if (
         not is_image
@@ -336,8 +340,11 @@ def _close_bracket(
     ):
         m = _REFDEF.match(text, at, end)
         if m is not None:
-            group = "angle" if m["angle"] is not None else "raw"
-            found.append((RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, False))
+            angle = m["angle"] is not None
+            group, syntax = (
+                ("angle", Syntax.MARKDOWN_ANGLE) if angle else ("raw", Syntax.MARKDOWN_RAW)
+            )
+            found.append((RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, syntax))
             return m.end()
     return after
 
@@ -353,28 +360,29 @@ def _at_line_start(text: str, pos: int, body_start: int) -> bool:
     return False
 
 
-def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int] | None:
-    """Read ``dest "title")`` from just after ``(``: (dest start, dest end, offset of ``)``)."""
+def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, Syntax] | None:
+    """Read ``dest "title")`` from just after ``(``: (dest start, dest end, offset of ``)``,
+    raw or in angle brackets)."""
     space = _SPACE.match(text, pos, end)
     assert space is not None
     pos = space.end()
     if pos >= end:
         return None
     if text[pos] == ")":
-        return (pos, pos, pos)
+        return (pos, pos, pos, Syntax.MARKDOWN_RAW)
     if text[pos] == "<":
         angle = _ANGLE_DEST.match(text, pos, end)
         if angle is not None:
             close = _TITLE_THEN_CLOSE.match(text, angle.end(), end)
             if close is not None:
-                return (pos + 1, angle.end() - 1, close.end() - 1)
+                return (pos + 1, angle.end() - 1, close.end() - 1, Syntax.MARKDOWN_ANGLE)
         # Not a valid <destination>: read it as a raw one (HTML leaked into it).
     dest_end = _raw_destination_end(text, pos, end)
     if dest_end is None or dest_end == pos:  # a second line break: not a destination
         return None
     close = _TITLE_THEN_CLOSE.match(text, dest_end, end)
     if close is not None:
-        return (pos, dest_end, close.end() - 1)
+        return (pos, dest_end, close.end() - 1, Syntax.MARKDOWN_RAW)
     tail = _LENIENT_TAIL.match(text, dest_end, end)
     if tail is None:
         return None
@@ -382,7 +390,7 @@ def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int] |
     last = paren
     while last > pos and text[last - 1] in " \t\r\n":
         last -= 1
-    return (pos, last, paren)
+    return (pos, last, paren, Syntax.MARKDOWN_RAW)
 
 
 def _raw_destination_end(text: str, pos: int, end: int) -> int | None:
@@ -427,12 +435,14 @@ def _angle(text: str, at: int, end: int, found: list[_Found]) -> int:
         return at + 1 if close is None else close
     m = _AUTOLINK.match(text, at, end)
     if m is not None:
-        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, False))
+        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, Syntax.AUTOLINK))
         return m.end()
     tag = match_tag(text, at, end)
     if tag is None:
         return at + 1
-    found.extend((RefKind.HTML, s.start, s.end, s.element, s.attribute, False) for s in tag.spans)
+    found.extend(
+        (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax) for s in tag.spans
+    )
     return skip_raw_text(text, tag, end)
 
 
@@ -442,7 +452,7 @@ def _shortcode(text: str, at: int, end: int, found: list[_Found]) -> int:
     if shortcode is None:
         return at + 2  # the "<" may still open a tag or an autolink
     found.extend(
-        (RefKind.SHORTCODE, s.start, s.end, s.shortcode, s.parameter, False)
+        (RefKind.SHORTCODE, s.start, s.end, s.shortcode, s.parameter, s.syntax)
         for s in shortcode.spans
     )
     return shortcode.end
@@ -477,5 +487,6 @@ def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Foun
     prefix = 4 if text[at] in "wW" else text.index("//", at) + 2 - at
     if stop <= at + prefix or not _DOMAIN.match(text, at + prefix):
         return at + prefix
-    found.append((RefKind.AUTOLINK, at, stop, None, None, True))
+    syntax = _BARE_AFTER.get(text[at - 1], Syntax.BARE) if at > 0 else Syntax.BARE
+    found.append((RefKind.AUTOLINK, at, stop, None, None, syntax))
     return stop

@@ -27,6 +27,52 @@ class RefKind(StrEnum):
     FRONTMATTER = "frontmatter"
 
 
+class Syntax(StrEnum):
+    """How a reference's destination is written, as the scanner that found it read it.
+
+    Reading a destination (its escapes undone) and writing a new one in its place
+    (:mod:`linkrescue.rewriters.destinations`) both go by it: an escape or a quote
+    means something else in each, and only the scanner saw which one it was in
+    (a ``"`` before a span is a YAML quote, an HTML quote, a shortcode's quote, or
+    a stray quote a scraper left in a Markdown destination).
+    """
+
+    MARKDOWN_RAW = "markdown-raw"
+    """A Markdown destination as it is, ``[t](url)`` or ``[label]: url``: it ends at
+    white space or an unbalanced ``)``; backslash escapes and character references."""
+    MARKDOWN_ANGLE = "markdown-angle"
+    """A Markdown destination in angle brackets, ``[t](<url>)`` or ``[label]: <url>``:
+    it may hold spaces and parentheses."""
+    AUTOLINK = "autolink"
+    """An autolink ``<https://…>`` (CommonMark §6.5): the span is inside the brackets."""
+    BARE = "bare"
+    """A bare URL in text (a GFM extended autolink): a rewrite makes it a link."""
+    BARE_AFTER_BANG = "bare-after-bang"
+    """A bare URL right after a ``!``: the link a rewrite makes of it would be an image."""
+    BARE_AFTER_ANGLE = "bare-after-angle"
+    """A bare URL right after a ``<`` that opened no tag nor autolink (``<http://x y>``)."""
+    HTML_QUOTED = "html-quoted"
+    """An HTML attribute value in double or single quotes (the span is inside them)."""
+    HTML_UNQUOTED = "html-unquoted"
+    """An unquoted HTML attribute value: it ends at white space or ``>``."""
+    HTML_SRCSET = "html-srcset"
+    """One candidate URL of a ``srcset`` value: it ends at a comma or white space."""
+    SHORTCODE_DOUBLE_QUOTED = "shortcode-double-quoted"
+    """A Hugo shortcode parameter value in ``"…"`` (``\\"`` is a quote in it)."""
+    SHORTCODE_SINGLE_QUOTED = "shortcode-single-quoted"
+    """A shortcode value in ``'…'`` (no escape)."""
+    SHORTCODE_RAW_STRING = "shortcode-raw-string"
+    """A shortcode value in backticks, a Go raw string (no escape)."""
+    SHORTCODE_UNQUOTED = "shortcode-unquoted"
+    """An unquoted shortcode value: it ends at white space or the closing delimiter."""
+    YAML_DOUBLE_QUOTED = "yaml-double-quoted"
+    """A YAML double-quoted scalar (backslash escapes; the span is inside the quotes)."""
+    YAML_SINGLE_QUOTED = "yaml-single-quoted"
+    """A YAML single-quoted scalar (``''`` is a quote)."""
+    YAML_PLAIN = "yaml-plain"
+    """A YAML plain scalar (a flow list's ``,[]{}`` would end it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     """One URL as written in a document, with its exact span.
@@ -36,6 +82,7 @@ class Reference:
     and for ``shortcode`` ones (the shortcode's name and the parameter's, ``video``/``src``,
     or the position of a positional parameter, ``figure``/``0``),
     ``key`` (a dotted path such as ``cover.src`` or ``images.0``) for frontmatter ones.
+    ``syntax`` is how the destination is written, from the scanner that found it.
     """
 
     kind: RefKind
@@ -47,6 +94,7 @@ class Reference:
     element: str | None = None
     attribute: str | None = None
     key: str | None = None
+    syntax: Syntax = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +163,7 @@ def make_reference(
     kind: RefKind,
     start: int,
     end: int,
+    syntax: Syntax,
     *,
     element: str | None = None,
     attribute: str | None = None,
@@ -125,4 +174,6 @@ def make_reference(
     Every scanner builds its references here, so ``raw`` is always the span's text.
     """
     line, column = lines.line_column(start)
-    return Reference(kind, text[start:end], start, end, line, column, element, attribute, key)
+    return Reference(
+        kind, text[start:end], start, end, line, column, element, attribute, key, syntax=syntax
+    )

@@ -46,6 +46,8 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
+from linkrescue.rewriters.model import Syntax
+
 #: Parameter names whose value is a URL whatever it looks like (lower case).
 URL_PARAMETERS: Final = frozenset(
     {"src", "href", "url", "link", "poster", "image", "img", "thumbnail", "cover", "source"}
@@ -59,6 +61,13 @@ _PARAM = re.compile(
     r"""|(?P<uq>(?:[^\s>%]++|[>%](?!\}\}))++))"""
 )
 _URL_START = re.compile(r"\s*+(?:https?:/|www\.|\.{0,2}/)", re.IGNORECASE)
+#: The value's syntax, per group of :data:`_PARAM`, in the order they are tried.
+_QUOTINGS: Final = {
+    "dq": Syntax.SHORTCODE_DOUBLE_QUOTED,
+    "bq": Syntax.SHORTCODE_RAW_STRING,
+    "sq": Syntax.SHORTCODE_SINGLE_QUOTED,
+    "uq": Syntax.SHORTCODE_UNQUOTED,
+}
 #: Hugo's own shortcodes whose values name content files of the site, not URLs.
 NOT_URL_SHORTCODES: Final = frozenset({"ref", "relref"})
 
@@ -71,6 +80,7 @@ class ParamSpan(NamedTuple):
     parameter: str
     start: int
     end: int
+    syntax: Syntax
 
 
 class Shortcode(NamedTuple):
@@ -97,14 +107,14 @@ def match_shortcode(text: str, pos: int, endpos: int) -> Shortcode | None:
         param = _PARAM.match(text, at, endpos)
         if param is None:
             return None
-        group = next(g for g in ("dq", "bq", "sq", "uq") if param[g] is not None)
+        group = next(g for g in _QUOTINGS if param[g] is not None)
         start, stop = param.span(group)
         key = param["name"]
         if key is None:
             key = str(position)
             position += 1
         if name["name"] not in NOT_URL_SHORTCODES and names_url(key, text[start:stop]):
-            spans.append(ParamSpan(name["name"], key, start, stop))
+            spans.append(ParamSpan(name["name"], key, start, stop, _QUOTINGS[group]))
         at = param.end()
     return Shortcode(end.end(), spans)
 
@@ -126,19 +136,3 @@ def as_url_value(parameter: str, value: str) -> str:
     finds the reference it replaced.
     """
     return value if names_url(parameter, value) else "./" + value
-
-
-def shortcode_value(raw: str, before: str, after: str) -> str:
-    """The value a parameter's source text stands for, as Hugo reads it.
-
-    ``before``/``after``: the characters around the span (its quotes, if quoted). In
-    a double-quoted value holding an escaped quote, Hugo drops every backslash.
-    """
-    if before == after == '"' and '\\"' in raw:
-        return raw.replace("\\", "")
-    return raw
-
-
-def quoted(before: str, after: str) -> str | None:
-    """The quote around a value whose span has ``before`` and ``after`` around it, or None."""
-    return before if before == after and before in ('"', "'", "`") else None

@@ -1,8 +1,9 @@
 """Durable, contained file-system steps of the store, and its staging area.
 
 A rename is atomic, but it is only *durable* once the folder holding the new name
-is fsynced, and new bytes only once the file itself is; :func:`fsync_dir` and
-:func:`make_dirs` do the folder half. Every temporary file lives in the staging
+is fsynced, and new bytes only once the file itself is; :func:`fsync_dir` (one
+helper for every writer, :mod:`linkrescue.atomic`) and :func:`make_dirs` do the
+folder half. Every temporary file lives in the staging
 area, never next to the browsable files, so a crash leaves garbage only in
 ``.staging/``, which the next :class:`StagingArea` sweeps.
 """
@@ -21,20 +22,10 @@ import sys
 from pathlib import Path, PurePosixPath
 
 from linkrescue.archive.store.errors import StorePathError
+from linkrescue.atomic import fsync_dir as fsync_dir  # the store's steps import it from here
 
 CHUNK = 1 << 20
 """Bytes read at a time when hashing or copying: memory stays flat in the file size."""
-
-
-def fsync_dir(path: Path) -> None:
-    """Make renames and new names in ``path`` durable (a no-op where folders cannot be opened)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def make_dirs(root: Path, relative: PurePosixPath) -> Path:

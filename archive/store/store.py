@@ -52,6 +52,7 @@ from linkrescue.archive.store.paths import (
     STAGING_DIRNAME,
     store_path,
 )
+from linkrescue.atomic import rename_durably
 
 __all__ = ["ProblemKind", "StagingFile", "Store", "StoredResource", "VerifyProblem"]
 
@@ -209,8 +210,7 @@ class Store:
         self._contained(path)  # Again, now that the folders exist.
         temporary = self._staging.temporary(".link")
         link_or_copy(blob, temporary)
-        os.replace(temporary, target)
-        fsync_dir(target.parent)
+        rename_durably(temporary, target)
 
     def file_at(self, path: PurePosixPath) -> FileRecord | None:
         """The index's record of the browsable file at ``path`` (relative to the root)."""

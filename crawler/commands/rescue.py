@@ -39,7 +39,7 @@ from linkrescue.crawler.stages.rescue import (
     inventory,
     settle_all,
 )
-from linkrescue.crawler.stages.rewrite import Rewritten, Targets, rewrite_documents
+from linkrescue.crawler.stages.rewrite import Plans, Rewritten, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
 
 
@@ -121,10 +121,12 @@ def rescue(
     for problem in run.problems:
         on_problem(problem)
     inv = Inventory(config.for_rescue(), run)
+    plans = Plans()  # what the rewrite will replace: the documents are not scanned twice
     for result in results:
         for problem in result.problems:
             on_problem(problem)
         inv.add(result)
+        plans.add(result)
     tasks = list(run.tasks.values())
     now = datetime.now(UTC)
 
@@ -138,14 +140,14 @@ def rescue(
         )
         for task in pending:
             task.reason = "would be looked up in the archive (dry run)"
-        diffs = _rewrite(run, corpus, config, None, on_problem, dry_run=True)
+        diffs = _rewrite(run, corpus, plans, config, None, on_problem, dry_run=True)
         report = build_report(run, RequestCounts(), 0)
         return RescueResult(report, failed=False, diffs=tuple(diffs))
 
     live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
     try:
         counts = _fetch_and_rewrite(
-            run, corpus, tasks, config, live, now, on_problem, watch, transport
+            run, corpus, plans, tasks, config, live, now, on_problem, watch, transport
         )
     finally:
         if live is not None:
@@ -157,6 +159,7 @@ def rescue(
 def _fetch_and_rewrite(
     run: RescueRun,
     corpus: Corpus,
+    plans: Plans,
     tasks: list[Task],
     config: Config,
     live: LiveChecker | None,
@@ -195,7 +198,9 @@ def _fetch_and_rewrite(
                 rescuer.run(pending)
             run.bytes = rescuer.bytes
             if config.rescue.rewrite:
-                rewritten = _rewrite(run, corpus, config, store.index, on_problem, dry_run=False)
+                rewritten = _rewrite(
+                    run, corpus, plans, config, store.index, on_problem, dry_run=False
+                )
                 run.rewritten.extend(r.path for r in rewritten)
         return client.counts
 
@@ -203,6 +208,7 @@ def _fetch_and_rewrite(
 def _rewrite(
     run: RescueRun,
     corpus: Corpus,
+    plans: Plans,
     config: Config,
     index: Index | None,
     on_problem: Callable[[Problem], None],
@@ -223,6 +229,7 @@ def _rewrite(
         config.for_scan(),
         index,
         Targets(config.for_rewrite(), local_paths),
+        plans,
         dry_run=dry_run,
         on_problem=conflict,
     )

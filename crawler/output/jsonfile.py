@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from linkrescue.atomic import write_atomically
 from linkrescue.crawler.output.formats import Destination
 from linkrescue.crawler.report import RescueReport
 from linkrescue.crawler.stages.scan import FileResult
@@ -56,20 +56,12 @@ class JsonReport:
 
 
 def write_json_file(path: Path, report: RescueReport) -> None:
-    """Write the report atomically (a cron job reading it never sees half a file), with the
-    mode any new file gets under the user's umask."""
+    """Write the report atomically and durably (a cron job reading it never sees half a
+    file, nor an empty one after a power cut), with the mode any new file gets under the
+    user's umask: a report is meant to be read by others."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp creates 0600 whatever the umask; a report is meant to be read by others.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report.as_json(), fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
+    write_atomically(path, text.encode("utf-8"), mode=0o666 & ~_umask(), prefix=f".{path.name}.")
 
 
 def _umask() -> int:

@@ -16,7 +16,6 @@ junk (``%7Carchive-url=…``). Each is repaired or turned into an ``invalid`` /
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from dataclasses import dataclass
@@ -24,8 +23,6 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
-
-import yaml
 
 from linkrescue.archive import store_at
 from linkrescue.archive.urls import (
@@ -40,9 +37,8 @@ from linkrescue.archive.urls import (
     parse_archive_url,
     repair_original,
 )
-from linkrescue.rewriters.frontmatter import YAML_LOADER
+from linkrescue.rewriters.destinations import destination_value
 from linkrescue.rewriters.model import Reference, RefKind
-from linkrescue.rewriters.shortcode import shortcode_value
 
 
 class Status(StrEnum):
@@ -91,73 +87,23 @@ _SKIP_SCHEMES = {
     "blob": "blob: URL",
     "chrome": "browser-internal URL",
 }
-_WS = re.compile(r"\s+")
-_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CITE_JUNK = re.compile(r"(?:%7C|\|)(?:archive-?url|archivedate|url-status)=", re.IGNORECASE)
 _NOT_URL_CHARS = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
-def clean_destination(ref: Reference, text: str) -> str:
-    """The URL a reference's raw text stands for, as a browser would read it.
+def clean_destination(ref: Reference) -> str:
+    """The URL a reference's destination stands for, as a browser would read it.
 
-    Markdown destinations lose backslash escapes and character references
-    (CommonMark §6.6); a raw (not ``<…>``) Markdown destination cannot contain
-    spaces, so whitespace in it is scraping junk and is removed (Citizen News:
-    ``…/https://facebook.com/ SomePage/``); an HTML attribute or ``<…>``
-    destination keeps inner spaces (encoded later) but drops newlines and tabs,
-    as the WHATWG URL parser does. A stray quote left at either end by a broken
-    scraper (Stand News: ``…%E8%AD%98")``) is dropped.
+    Its syntax's escapes are undone by :func:`~linkrescue.rewriters.destinations.destination_value`
+    (the scanner said which syntax it is). A stray quote left at either end by a
+    broken scraper (Stand News: ``…%E8%AD%98")``) is dropped.
     """
-    raw = ref.raw
-    if ref.kind is RefKind.HTML:
-        value = _unescape_references(raw) if "&" in raw else raw
-        value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
-    elif ref.kind is RefKind.FRONTMATTER:
-        value = _yaml_scalar(raw, text[ref.start - 1 : ref.start]).strip()
-    elif ref.kind is RefKind.SHORTCODE:  # a Hugo parameter value: no Markdown escapes
-        value = shortcode_value(raw, text[ref.start - 1 : ref.start], text[ref.end : ref.end + 1])
-        value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
-    else:
-        value = _MD_ESCAPE.sub(r"\1", raw) if "\\" in raw else raw
-        value = _unescape_references(value) if "&" in value else value
-        angled = ref.start > 0 and text[ref.start - 1 : ref.start] == "<"
-        if angled:
-            value = value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
-        else:
-            value = _WS.sub("", value)
+    value = destination_value(ref)
     while value[-1:] in ('"', "'", "”", "’") and value.count(value[-1]) % 2 == 1:
         value = value[:-1]
     while value[:1] in ('"', "'") and value.count(value[0]) % 2 == 1:
         value = value[1:]
     return value
-
-
-_CHAR_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-
-
-def _unescape_references(value: str) -> str:
-    """Decode only complete character references (``&amp;``, ``&#39;``), as CommonMark
-    does in destinations (§6.6) and HTML does in attribute values for ``&name=``:
-    ``?id=1&reg=hk`` keeps its ``&reg``, which ``html.unescape`` would turn into ``®``.
-    """
-    return _CHAR_REFERENCE.sub(lambda m: html.unescape(m.group(0)), value)
-
-
-def _yaml_scalar(raw: str, quote: str) -> str:
-    """The value a frontmatter scalar's source text stands for (escapes undone).
-
-    The span is the text inside the quotes; ``''`` in a single-quoted scalar is
-    one quote, and a double-quoted one may hold backslash escapes.
-    """
-    if quote == "'":
-        return raw.replace("''", "'")
-    if quote == '"' and "\\" in raw:
-        try:
-            value = yaml.load(f'"{raw}"', Loader=YAML_LOADER)
-        except yaml.YAMLError:
-            return raw
-        return value if isinstance(value, str) else raw
-    return raw
 
 
 def store_location(store_dir: Path, *, absolute_prefix: str | None = None) -> StoreLocation | None:
@@ -168,7 +114,6 @@ def store_location(store_dir: Path, *, absolute_prefix: str | None = None) -> St
 
 def resolve(
     ref: Reference,
-    text: str,
     doc_dir: str,
     address: str | None,
     store: StoreLocation | None = None,
@@ -179,7 +124,7 @@ def resolve(
     inside the store, even when the file is gone: it is never resolved against the
     document's address (that asked the archive for ``https://<site>/rescued/…``).
     """
-    target = clean_destination(ref, text)
+    target = clean_destination(ref)
     if store is not None and target:
         inside = _store_reference(ref, target, doc_dir, store)
         if inside is not None:

@@ -1,7 +1,10 @@
 """Stage 4 and its inverse: point references at the local copies, and put them back.
 
 Rewriting replaces exactly the URL text of each rescued or internal reference
-(``text[start:end]`` as the scan found it) and nothing else. Before a document
+(``text[start:end]`` as the scan found it) and nothing else. The scan's own
+findings are kept for it (:class:`Plans`: spans, syntax, resources; a few values per
+reference): a document is read again only to check, by digest, that it still holds
+what was scanned. Before a document
 is replaced, the index records every replacement's place in the *new* text with
 the text it replaced, for the whole document in one transaction; ``restore``
 uses those places to put every original back, byte for byte. A crash between
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +26,19 @@ from linkrescue.archive import Index, IndexedReference
 from linkrescue.crawler.config import RewriteStageSettings, ScanStageSettings
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.resolve import Status
-from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, scan_items
+from linkrescue.crawler.stages.scan import Corpus, FileResult, scan_items
 from linkrescue.rewriters import apply_edits, decode_document
 from linkrescue.rewriters.destinations import destination_text, encode_target
 from linkrescue.rewriters.errors import DocumentError, EditConflictError
-from linkrescue.rewriters.files import replace_document
-from linkrescue.rewriters.model import Edit, LineIndex
+from linkrescue.rewriters.files import fingerprint, replace_document
+from linkrescue.rewriters.model import (
+    Edit,
+    LineIndex,
+    Reference,
+    RefKind,
+    Syntax,
+    make_reference,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,106 @@ class Rewritten:
     diff: str
 
 
+@dataclass(frozen=True, slots=True)
+class Replaceable:
+    """One span the scan found that a rewrite may replace, kept until the rewrite.
+
+    A remote reference (``document`` None) is replaced when its ``resource`` is in
+    the store; an internal one by the path of the ``document`` it names. The
+    :class:`~linkrescue.rewriters.model.Reference` itself is built again from the
+    document's text once that text is known to be the one scanned (its ``raw`` and
+    place come from there), so what is kept per reference is a few small values.
+    """
+
+    kind: RefKind
+    syntax: Syntax
+    start: int
+    end: int
+    element: str | None
+    attribute: str | None
+    key: str | None
+    resource: str
+    fragment: str
+    document: str | None
+
+    def reference(self, text: str, lines: LineIndex) -> Reference:
+        """The reference the scan found, from the same ``text``."""
+        return make_reference(
+            text,
+            lines,
+            self.kind,
+            self.start,
+            self.end,
+            self.syntax,
+            element=self.element,
+            attribute=self.attribute,
+            key=self.key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPlan:
+    """What a rewrite of one document may replace, and the digest of the bytes it was found in."""
+
+    digest: bytes
+    spans: tuple[Replaceable, ...]
+
+
+def plan_of(result: FileResult) -> DocumentPlan:
+    """The rewrite plan of a scanned document: its remote and internal references."""
+    intern = sys.intern
+    spans = []
+    for record in result.records:
+        res = record.res
+        if res.key is None:
+            continue
+        if res.status is Status.INTERNAL and record.document is not None:
+            document: str | None = intern(record.document)
+        elif res.status is Status.REMOTE:
+            document = None
+        else:
+            continue
+        ref = record.ref
+        url = res.url or ""
+        spans.append(
+            Replaceable(
+                ref.kind,
+                ref.syntax,
+                ref.start,
+                ref.end,
+                ref.element and intern(ref.element),
+                ref.attribute and intern(ref.attribute),
+                ref.key and intern(ref.key),
+                intern(res.key),
+                intern(urlsplit(url).fragment) if "#" in url else "",
+                document,
+            )
+        )
+    return DocumentPlan(result.digest, tuple(spans))
+
+
+class Plans:
+    """Stage 1 to stage 4: per document, what the scan found that a rewrite may replace.
+
+    The rewrite used to scan and resolve every document it rewrote a second time
+    (a process pool, YAML, resolution); now it reads the document, checks it holds
+    the bytes scanned, and replaces the spans kept here.
+    """
+
+    def __init__(self) -> None:
+        self._plans: dict[str, DocumentPlan] = {}
+
+    def add(self, result: FileResult) -> None:
+        if not result.readable:
+            return
+        plan = plan_of(result)
+        if plan.spans:
+            self._plans[result.path] = plan
+
+    def get(self, path: str) -> DocumentPlan | None:
+        return self._plans.get(path)
+
+
 class Targets:
     """Where each rescued resource or internal document is, as seen from a document."""
 
@@ -47,15 +158,14 @@ class Targets:
         self.local_paths = local_paths  # resource key -> path inside the store
         self.store_dir = settings.store_dir.resolve()
 
-    def target(self, record: Record) -> str | None:
-        res = record.res
-        fragment = urlsplit(res.url).fragment if res.url else ""
-        doc_dir = Path(record.file).resolve().parent
-        if res.status is Status.INTERNAL and record.document is not None:
-            path = os.path.relpath(Path(record.document).resolve(), doc_dir)
+    def target(self, doc_dir: Path, span: Replaceable) -> str | None:
+        """The new destination of ``span`` in a document of ``doc_dir`` (resolved), or None."""
+        fragment = span.fragment
+        if span.document is not None:
+            path = os.path.relpath(Path(span.document).resolve(), doc_dir)
             return encode_target(Path(path).as_posix(), fragment=fragment)
-        inside = self.local_paths.get(res.key) if res.key is not None else None
-        if res.status is Status.REMOTE and inside is not None:
+        inside = self.local_paths.get(span.resource)
+        if inside is not None:
             if self.settings.style == "absolute":
                 return encode_target(self.settings.prefix + inside, fragment=fragment)
             path = os.path.relpath(self.store_dir / inside, doc_dir)
@@ -63,17 +173,20 @@ class Targets:
         return None
 
 
-def plan_edits(result: FileResult, text: str, targets: Targets) -> list[tuple[Edit, str]]:
-    """The edits a document gets, each with the resource key it stands for."""
+def plan_edits(
+    path: str, plan: DocumentPlan, text: str, lines: LineIndex, targets: Targets
+) -> list[tuple[Edit, str]]:
+    """The edits the document at ``path`` (holding ``text``) gets, each with its resource key."""
     planned = []
-    for record in result.records:
-        target = targets.target(record)
-        if target is None or record.res.key is None:
+    doc_dir = Path(path).resolve().parent
+    for span in plan.spans:
+        target = targets.target(doc_dir, span)
+        if target is None:
             continue
-        new = destination_text(record.ref, text, target)
-        if new != record.ref.raw:
-            edit = Edit(record.ref.start, record.ref.end, record.ref.raw, new)
-            planned.append((edit, record.res.key))
+        ref = span.reference(text, lines)
+        new = destination_text(ref, target)
+        if new != ref.raw:
+            planned.append((Edit(ref.start, ref.end, ref.raw, new), span.resource))
     return planned
 
 
@@ -98,19 +211,32 @@ def rewrite_documents(
     config: ScanStageSettings,
     index: Index | None,
     targets: Targets,
+    plans: Plans,
     *,
     dry_run: bool,
     on_problem: Callable[[Problem], None],
 ) -> list[Rewritten]:
-    """Rewrite ``items`` (documents of ``corpus``); in a dry run only compute the diffs."""
+    """Rewrite ``items`` (documents of ``corpus``) by their ``plans``; in a dry run only
+    compute the diffs.
+
+    A document that no longer holds the bytes it was scanned from (edited while
+    the run fetched) is scanned and resolved again on its own, and rewritten from
+    what it holds now, as if the rewrite had been its first read.
+    """
     done = []
-    for result in scan_items(items, corpus, config, as_json=False):
-        if not result.readable:
-            continue
+    for item in items:
+        path = item[0]
         try:
-            rewritten = _rewrite_one(result, config, index, targets, dry_run=dry_run)
+            data = Path(path).read_bytes()
+            plan = plans.get(path)
+            if plan is None or fingerprint(data) != plan.digest:
+                result = next(scan_items([item], corpus, config, as_json=False))
+                if not result.readable:
+                    continue
+                plan, data = plan_of(result), Path(path).read_bytes()
+            rewritten = _rewrite_one(path, data, plan, config, index, targets, dry_run=dry_run)
         except (DocumentError, OSError) as exc:
-            on_problem(Problem(result.path, _reason(exc, result.path)))
+            on_problem(Problem(path, _reason(exc, path)))
             continue
         if rewritten is not None:
             done.append(rewritten)
@@ -124,17 +250,21 @@ def _reason(exc: Exception, path: str) -> str:
 
 
 def _rewrite_one(
-    result: FileResult,
+    name: str,
+    data: bytes,
+    plan: DocumentPlan,
     config: ScanStageSettings,
     index: Index | None,
     targets: Targets,
     *,
     dry_run: bool,
 ) -> Rewritten | None:
-    path = Path(result.path)
-    data = path.read_bytes()
+    path = Path(name)
+    if fingerprint(data) != plan.digest:
+        raise EditConflictError(f"{path}: changed on disk since it was scanned; not rewritten")
     text = decode_document(data)
-    planned = plan_edits(result, text, targets)
+    old_lines = LineIndex.of(text)
+    planned = plan_edits(name, plan, text, old_lines, targets)
     if not planned:
         return None
     edits = sorted((edit for edit, _ in planned), key=lambda e: e.start)
@@ -149,14 +279,14 @@ def _rewrite_one(
             difflib.unified_diff(
                 text.splitlines(keepends=True),
                 new_text.splitlines(keepends=True),
-                fromfile=f"a/{result.path}",
-                tofile=f"b/{result.path}",
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
             )
         )
-        return Rewritten(result.path, len(edits), diff)
+        return Rewritten(name, len(edits), diff)
     assert index is not None
     doc = index.document_key(path)
-    old_lines, new_lines = LineIndex.of(text), LineIndex.of(new_text)
+    new_lines = LineIndex.of(new_text)
     records: list[IndexedReference] = []
     earlier_refs = index.references_of(doc)
     # A run killed between recording a rewrite and renaming the file leaves the index
@@ -184,7 +314,7 @@ def _rewrite_one(
         )
     index.replace_references(doc, records)
     replace_document(path, new_text, was=data)
-    return Rewritten(result.path, len(edits), "")
+    return Rewritten(name, len(edits), "")
 
 
 def _holds(text: str, lines: LineIndex, refs: Sequence[IndexedReference]) -> bool:

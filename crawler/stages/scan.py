@@ -44,6 +44,7 @@ from linkrescue.rewriters import (
     identity_value,
     read_document,
 )
+from linkrescue.rewriters.files import fingerprint
 from linkrescue.rewriters.model import Reference
 
 #: Below this many documents a pool costs more than it saves.
@@ -130,6 +131,9 @@ class FileResult:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     resources: set[int] = field(default_factory=set)
+    #: What the references were read from (:func:`~linkrescue.rewriters.files.fingerprint`):
+    #: the rewrite edits the document only if it still holds exactly this.
+    digest: bytes = b""
 
     def __reduce__(self) -> tuple[type[FileResult], tuple[Any, ...]]:
         # Crosses the process pool once per document: a plain tuple of fields
@@ -145,6 +149,7 @@ class FileResult:
                 self.counts,
                 self.problems,
                 self.resources,
+                self.digest,
             ),
         )
 
@@ -189,7 +194,8 @@ def _init_worker(config: ScanStageSettings, index: dict[str, str], as_json: bool
     _STATE["store"] = store_location(config.store_dir, absolute_prefix=config.absolute_prefix)
 
 
-def _read_text(path: str, max_bytes: int) -> str | Problem:
+def _read_text(path: str, max_bytes: int) -> tuple[str, bytes] | Problem:
+    """The document's text and its :func:`fingerprint`, or why it cannot be read."""
     try:
         size = os.stat(path).st_size
         if size > max_bytes:
@@ -201,7 +207,7 @@ def _read_text(path: str, max_bytes: int) -> str | Problem:
     except OSError as exc:
         return Problem(path, f"cannot read: {exc.strerror or exc}")
     try:
-        return decode_document(data)
+        return decode_document(data), fingerprint(data)
     except NotTextError as exc:
         return Problem(path, str(exc))
 
@@ -241,11 +247,12 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     identity: Identity = _STATE["identity"]
     as_json: bool = _STATE["json"]
     result = FileResult(path)
-    text = _read_text(path, config.scan.max_file_bytes)
-    if isinstance(text, Problem):
-        result.problems.append(text)
+    read = _read_text(path, config.scan.max_file_bytes)
+    if isinstance(read, Problem):
+        result.problems.append(read)
         result.readable = False
         return result
+    text, result.digest = read
     doc = read_document(text, resource_keys=config.scan.frontmatter_keys, data_keys=("date",))
     if doc.frontmatter_error:
         result.problems.append(Problem(path, doc.frontmatter_error))
@@ -259,7 +266,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     )
     file_json = _encode_string(path)
     for ref in doc.references:
-        res = resolve(ref, text, doc_dir, address, _STATE["store"])
+        res = resolve(ref, doc_dir, address, _STATE["store"])
         target = None
         if res.status is Status.REMOTE and res.key is not None and index:
             ident = identity.of_resource(res.key)

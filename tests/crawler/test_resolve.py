@@ -7,28 +7,29 @@ from pathlib import Path
 import pytest
 
 from linkrescue.crawler.stages.resolve import Status, clean_destination, document_address, resolve
-from linkrescue.rewriters.model import Reference, RefKind
+from linkrescue.rewriters.model import Reference, RefKind, Syntax
 
 STAND_ADDRESS = document_address("thestandnews.com/china/clubhouse-聊天平台爆紅")
 CITIZEN_ADDRESS = document_address("https://www.example-news.com/article/12345/%E6%A8%99%E9%A1%8C")
 
 
-def md(raw: str, kind: RefKind = RefKind.MD_LINK) -> tuple[Reference, str]:
+def md(raw: str, kind: RefKind = RefKind.MD_LINK) -> Reference:
     """A reference written as ``[t](raw)`` in a one-line document."""
-    text = f"[t]({raw})"
-    return Reference(kind, raw, 4, 4 + len(raw), 1, 5), text
+    return Reference(kind, raw, 4, 4 + len(raw), 1, 5, syntax=Syntax.MARKDOWN_RAW)
 
 
-def html_ref(raw: str) -> tuple[Reference, str]:
-    text = f'<img src="{raw}">'
-    return Reference(RefKind.HTML, raw, 10, 10 + len(raw), 1, 11, "img", "src"), text
+def html_ref(raw: str) -> Reference:
+    """A reference written as ``<img src="raw">``."""
+    return Reference(
+        RefKind.HTML, raw, 10, 10 + len(raw), 1, 11, "img", "src", syntax=Syntax.HTML_QUOTED
+    )
 
 
 def run(
     raw: str, address: str | None = STAND_ADDRESS, tmp: Path | None = None, *, html: bool = False
 ):  # type: ignore[no-untyped-def]
-    ref, text = html_ref(raw) if html else md(raw)
-    return resolve(ref, text, str(tmp or "/nonexistent-dir"), address)
+    ref = html_ref(raw) if html else md(raw)
+    return resolve(ref, str(tmp or "/nonexistent-dir"), address)
 
 
 def test_document_address_without_scheme_gets_https_and_is_encoded() -> None:
@@ -189,8 +190,8 @@ def test_nested_archive_reports_innermost_original_and_outer_archive() -> None:
 
 
 def test_markdown_escapes_are_removed() -> None:
-    ref, text = md(r"https://example.org/a\_b\(1\)")
-    assert clean_destination(ref, text) == "https://example.org/a_b(1)"
+    ref = md(r"https://example.org/a\_b\(1\)")
+    assert clean_destination(ref) == "https://example.org/a_b(1)"
 
 
 def test_same_resource_written_two_ways_has_one_key() -> None:
@@ -215,24 +216,27 @@ def test_only_complete_character_references_are_decoded() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "raw", "url"),
+    ("text", "syntax", "raw", "url"),
     [
         (
             "image: 'https://example.org/it''s.png'\n",
+            Syntax.YAML_SINGLE_QUOTED,
             "https://example.org/it''s.png",
             "https://example.org/it's.png",
         ),
         (
             'image: "https://example.org/a\\u0062c.png"\n',
+            Syntax.YAML_DOUBLE_QUOTED,
             "https://example.org/a\\u0062c.png",
             "https://example.org/abc.png",
         ),
     ],
 )
-def test_frontmatter_escapes_are_undone(text: str, raw: str, url: str) -> None:
+def test_frontmatter_escapes_are_undone(text: str, syntax: Syntax, raw: str, url: str) -> None:
     start = text.index(raw)
-    ref = Reference(RefKind.FRONTMATTER, raw, start, start + len(raw), 1, start + 1, key="image")
-    assert resolve(ref, text, "/nonexistent-dir", None).url == url
+    end = start + len(raw)
+    ref = Reference(RefKind.FRONTMATTER, raw, start, end, 1, start + 1, key="image", syntax=syntax)
+    assert resolve(ref, "/nonexistent-dir", None).url == url
 
 
 def test_a_reference_into_the_store_is_the_stores_even_when_its_file_is_gone(
@@ -249,16 +253,16 @@ def test_a_reference_into_the_store_is_the_stores_even_when_its_file_is_gone(
     store = store_location(tmp_path / "rescued")
     assert store is not None
     photo = "../../rescued/assets.thestandnews.com/media/photos/%E5%9C%96%E7%89%87.jpg"
-    ref, text = md(photo, RefKind.MD_IMAGE)
-    res = resolve(ref, text, str(doc_dir), STAND_ADDRESS, store)
+    ref = md(photo, RefKind.MD_IMAGE)
+    res = resolve(ref, str(doc_dir), STAND_ADDRESS, store)
     assert res.status is Status.LOCAL and res.key is None
     assert res.stored == "assets.thestandnews.com/media/photos/圖片.jpg"
     # The site-absolute style of static-site generators: /rescued/… is the store's too.
     absolute = store_location(tmp_path / "rescued", absolute_prefix="/rescued/")
-    ref, text = md("/rescued/assets.thestandnews.com/a%20b.png", RefKind.MD_IMAGE)
-    res = resolve(ref, text, str(doc_dir), STAND_ADDRESS, absolute)
+    ref = md("/rescued/assets.thestandnews.com/a%20b.png", RefKind.MD_IMAGE)
+    res = resolve(ref, str(doc_dir), STAND_ADDRESS, absolute)
     assert (res.status, res.stored) == (Status.LOCAL, "assets.thestandnews.com/a b.png")
     # A relative link elsewhere, and a folder that holds no store, resolve as before.
-    ref, text = md("../../international/slug/")
-    assert resolve(ref, text, str(doc_dir), STAND_ADDRESS, store).status is Status.REMOTE
+    ref = md("../../international/slug/")
+    assert resolve(ref, str(doc_dir), STAND_ADDRESS, store).status is Status.REMOTE
     assert store_location(tmp_path / "content") is None

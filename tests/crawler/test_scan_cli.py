@@ -249,6 +249,6 @@ def test_json_lines_are_exactly_what_json_dumps_writes(tmp_path: Path) -> None:
     )
     text = doc.read_text(encoding="utf-8")
     for ref in read_document(text, resource_keys=("image",)).references:
-        record = Record(str(doc), ref, resolve(ref, text, str(tmp_path), None), "other.md")
+        record = Record(str(doc), ref, resolve(ref, str(tmp_path), None), "other.md")
         line = record.json_line(_encode_string(str(doc)))
         assert line == json.dumps(record.as_dict(), ensure_ascii=False)
