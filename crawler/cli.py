@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from linkrescue.archive import ArchiveClient
+from linkrescue.archive import Archive
 from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
 from linkrescue.archive.model import Outcome
 from linkrescue.crawler import exits
@@ -273,7 +273,7 @@ def _progress(term: Terminal) -> rescue_cmd.Watcher:
     """The rescue's live display on a terminal, or its log lines (stderr)."""
 
     def watch(
-        client: ArchiveClient, *, total: int, documents: int, stored_bytes: Callable[[], int]
+        client: Archive, *, total: int, documents: int, stored_bytes: Callable[[], int]
     ) -> RescueProgress:
         return RescueProgress(
             term.err,

@@ -18,6 +18,7 @@ from typing import Protocol
 import httpx
 
 from linkrescue.archive import (
+    Archive,
     ArchiveClient,
     Index,
     RequestCounts,
@@ -71,7 +72,7 @@ class Watcher(Protocol):
 
     def __call__(
         self,
-        client: ArchiveClient,
+        client: Archive,
         *,
         total: int,
         documents: int,
@@ -83,7 +84,7 @@ class Unwatched:
     """No one watching (a run started from code, or a test)."""
 
     def __init__(
-        self, client: ArchiveClient, *, total: int, documents: int, stored_bytes: Callable[[], int]
+        self, client: Archive, *, total: int, documents: int, stored_bytes: Callable[[], int]
     ) -> None:
         pass
 
