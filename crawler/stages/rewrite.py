@@ -98,16 +98,18 @@ class DocumentPlan:
 def plan_of(result: FileResult) -> DocumentPlan:
     """The rewrite plan of a scanned document: its remote and internal references."""
     intern = sys.intern
+    remote, internal = Status.REMOTE, Status.INTERNAL  # looked up once, not per reference
     spans = []
     for record in result.records:
         res = record.res
-        if res.key is None:
+        status = res.status
+        if status is remote:
+            document: str | None = None
+        elif status is internal and record.document is not None:
+            document = intern(record.document)
+        else:  # most references of a corpus rescued before: already local
             continue
-        if res.status is Status.INTERNAL and record.document is not None:
-            document: str | None = intern(record.document)
-        elif res.status is Status.REMOTE:
-            document = None
-        else:
+        if res.key is None:
             continue
         ref = record.ref
         url = res.url or ""
