@@ -10,7 +10,6 @@ user meets it, on a real pywb on loopback with Stand-News-shaped articles.
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import sqlite3
@@ -27,6 +26,7 @@ import pytest
 from tests.support.archive_content import Cap, html, png_bytes
 from tests.support.cli import linkrescue
 from tests.support.fault_server import FaultServer, Reply
+from tests.support.forward import relay_get
 from tests.support.pywb_server import Pywb, start_pywb
 
 PHOTO = "https://assets.thestandnews.com/media/photos/clubhouse-room.png"
@@ -359,18 +359,7 @@ class _Vanishing(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.served += 1
             last = self.server.served >= self.server.limit
-        upstream = http.client.HTTPConnection(self.server.upstream, timeout=10)
-        upstream.request("GET", self.path, headers={"User-Agent": "proxy"})
-        answer = upstream.getresponse()
-        body = answer.read()
-        self.send_response(answer.status)
-        for name, value in answer.getheaders():
-            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        upstream.close()
+        relay_get(self, self.server.upstream)
         if last:
             threading.Thread(target=self.server.vanish, daemon=True).start()
 

@@ -11,7 +11,6 @@ the first capture is asked for (after the scan, before the rewrite).
 
 from __future__ import annotations
 
-import http.client
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ import pytest
 
 from tests.support.archive_content import Cap, html, png_bytes
 from tests.support.cli import linkrescue, write_config
+from tests.support.forward import relay_get
 from tests.support.pywb_server import Pywb, start_pywb
 
 PHOTO = "https://assets.thestandnews.com/media/photos/clubhouse-room.png"
@@ -73,18 +73,7 @@ class _Forward(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if "id_/" in self.path:
             self.server.once()
-        upstream = http.client.HTTPConnection(self.server.upstream, timeout=10)
-        upstream.request("GET", self.path, headers={"User-Agent": "proxy"})
-        answer = upstream.getresponse()
-        body = answer.read()
-        self.send_response(answer.status)
-        for name, value in answer.getheaders():
-            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        upstream.close()
+        relay_get(self, self.server.upstream)
 
 
 class _EditingProxy(ThreadingHTTPServer):
