@@ -165,7 +165,7 @@ def _shortcode_value(ref: Reference, target: str) -> str:
     backslash is percent-encoded); a raw string (backticks) or a single-quoted value
     has no escape: its quote is percent-encoded. Unquoted: written as it is when Hugo
     reads it back whole, else double-quoted. A path in a parameter whose name says
-    nothing starts ``./`` (:func:`~rewriters.shortcode.as_url_value`).
+    nothing starts ``./`` (:func:`~linkrescue.rewriters.shortcode.as_url_value`).
     """
     target = as_url_value(ref.attribute or "", target)
     quote = _SHORTCODE_QUOTES[ref.syntax]

@@ -1,4 +1,4 @@
-"""Documents: bytes to text, and text to a :class:`~rewriters.model.Document`.
+"""Documents: bytes to text, and text to a :class:`~linkrescue.rewriters.model.Document`.
 
 Decoding is strict UTF-8 and changes nothing: newlines are not translated and a
 UTF-8 byte order mark stays in the text as U+FEFF, so every offset is an offset of
@@ -8,7 +8,7 @@ skips the BOM; columns on the first line count it as one character.
 
 A file that is not text (a NUL byte, or bytes that are not UTF-8: mojibake in a few
 Citizen News values is still valid UTF-8, a stray Latin-1 byte is not) raises
-:class:`~rewriters.errors.NotTextError` with a short reason, for the caller to
+:class:`~linkrescue.rewriters.errors.NotTextError` with a short reason, for the caller to
 report the file and go on.
 """
 

@@ -1,8 +1,8 @@
 """Edits: replace references' spans in one pass, refusing anything that does not fit.
 
-An :class:`~rewriters.model.Edit` carries the text it expects to replace, so an edit
+An :class:`~linkrescue.rewriters.model.Edit` carries the text it expects to replace, so an edit
 computed from a stale scan, or two edits of the same span, fail loudly with
-:class:`~rewriters.errors.EditConflictError` instead of corrupting an article.
+:class:`~linkrescue.rewriters.errors.EditConflictError` instead of corrupting an article.
 """
 
 from __future__ import annotations

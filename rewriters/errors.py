@@ -6,7 +6,7 @@
     └── DocumentChangedError the file changed on disk since it was read
 
 Expected findings (a reference that is junk, frontmatter that is malformed) are
-values on :class:`rewriters.model.Document`, not exceptions.
+values on :class:`linkrescue.rewriters.model.Document`, not exceptions.
 """
 
 from __future__ import annotations

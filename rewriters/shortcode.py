@@ -6,7 +6,7 @@ Read as text, the URL was a bare autolink and was rewritten to
 ``src="[https://…](../store/….html)"``, Markdown link syntax inside the shortcode,
 which broke 40 of 213 real articles. A shortcode parameter is a value like an HTML
 attribute's: only the value's characters are the reference, and a rewrite writes a
-path escaped for that value's quoting (:func:`rewriters.destinations.destination_text`).
+path escaped for that value's quoting (:func:`linkrescue.rewriters.destinations.destination_text`).
 
 The syntax read is Hugo's (``parser/pageparser/pagelexer_shortcode.go``):
 

@@ -5,7 +5,7 @@ store's staging file) while SHA-256 and SHA-1 are computed, so memory stays flat
 in body size. Checks, and the archive quirk behind each:
 
 - Media type, before the first byte is written: an image reference must get
-  image *bytes* (:func:`archive.sniff.fits_image`), not the HTML error page a
+  image *bytes* (:func:`linkrescue.archive.sniff.fits_image`), not the HTML error page a
   site served at crawl time, whatever either was labelled.
 - Size: ``Content-Length`` over the limit is refused before reading; a body without
   one is cut off as soon as it passes the limit.

@@ -23,7 +23,7 @@ inside the archive, at most :data:`MAX_CAPTURED_REDIRECTS` captured hops, and a 
 seen twice is a loop (the recorded springer 303/302 circle). A captured redirect is
 judged by where it leads, never by its own media type; one that takes a deep URL to
 its site's front page or to an error page is a soft 404
-(:func:`archive.snapshots.soft_404`): the capture is rejected and another tried,
+(:func:`linkrescue.archive.remote.snapshots.soft_404`): the capture is rejected and another tried,
 by the same rule a CDX row with a ``redirect`` field is ranked by.
 """
 

@@ -75,9 +75,9 @@ def looks_like_cdx(body: str) -> bool:
 
 def probe_cdx(http: ArchiveHTTP, settings: ArchiveSettings) -> None:
     """Ask the CDX endpoint about :data:`PROBE_URL` once; raise
-    :class:`~archive.errors.ArchiveMisconfigured` when no CDX API answers there.
+    :class:`~linkrescue.archive.errors.ArchiveMisconfigured` when no CDX API answers there.
 
-    An out-of-reach host raises :class:`~archive.errors.ArchiveUnreachable` from the
+    An out-of-reach host raises :class:`~linkrescue.archive.errors.ArchiveUnreachable` from the
     transport; timeouts and 5xx are retried there and, when they persist, raised as
     such (the archive is there, only failing: the run's breaker deals with that).
     """

@@ -3,7 +3,7 @@
 The Internet Archive limits CDX and timemap together to 30 requests a minute and
 playback to 600 a minute, and its staff asked clients to stay at 80% of that
 (edgi-govdata-archiving/wayback#206, PR #208): 0.4/s and 8/s, the defaults of
-:class:`~archive.settings.ArchiveSettings`. A client that keeps going after a 429
+:class:`~linkrescue.archive.settings.ArchiveSettings`. A client that keeps going after a 429
 for over a minute is firewalled for an hour, doubling each time
 (edgi-govdata-archiving/wayback#137), so one 429 pauses *every* worker of that
 archive, not just the thread that saw it.

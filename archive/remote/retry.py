@@ -1,7 +1,7 @@
 """Bounded retries with exponential backoff and jitter (tenacity).
 
 What is retried is decided by the exception type alone: every
-:class:`~archive.errors.TransientError` (5xx from the archive itself, timeouts,
+:class:`~linkrescue.archive.errors.TransientError` (5xx from the archive itself, timeouts,
 dropped connections, truncated bodies, a live 429), nothing else. A definitive
 answer ("not archived", a blocked site, an archived 404 with ``Memento-Datetime``)
 is never retried: asking again only spends the rate budget. The statuses counted

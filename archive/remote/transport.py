@@ -83,7 +83,7 @@ class ArchiveHTTP:
 
     :meth:`stop` makes every later exchange raise at once, in every thread, and
     wakes the threads waiting to retry: an archive found out of reach
-    (:class:`~archive.errors.ArchiveUnreachable`, raised by the exchange that
+    (:class:`~linkrescue.archive.errors.ArchiveUnreachable`, raised by the exchange that
     found it) or a run's breaker costs no further request.
     """
 

@@ -20,7 +20,7 @@ Whichever found a capture (a listing, a lookup, playback), the same one is chose
 and judged the same way: candidates are ranked nearest first, as playback lands, and
 a captured redirect is followed and judged by its target.
 
-Outcomes are values (:class:`~archive.model.Result`): ``rescued``, ``not-archived``,
+Outcomes are values (:class:`~linkrescue.archive.model.Result`): ``rescued``, ``not-archived``,
 ``blocked``, ``failed`` (transient, with the cause), each with a reason.
 """
 
@@ -138,8 +138,8 @@ class ArchiveClient:
 
     def probe(self) -> None:
         """Check once, before the first lookup, that a CDX API answers at the configured
-        address. Raises :class:`~archive.errors.ArchiveMisconfigured` (a wrong setting)
-        or :class:`~archive.errors.ArchiveUnreachable` (no network, or nothing listening);
+        address. Raises :class:`~linkrescue.archive.errors.ArchiveMisconfigured` (a wrong setting)
+        or :class:`~linkrescue.archive.errors.ArchiveUnreachable` (no network, or nothing listening);
         see :mod:`linkrescue.archive.remote.probe`."""
         probe_cdx(self.http, self.settings)
 
@@ -152,11 +152,11 @@ class ArchiveClient:
 
     def plan_listings(self, wants: Sequence[Wanted]) -> list[Listing]:
         """The CDX prefix listings worth their cost for ``wants``, largest first
-        (:func:`archive.remote.listings.plan_listings`)."""
+        (:func:`linkrescue.archive.remote.listings.plan_listings`)."""
         return plan_listings(wants)
 
     def run_listing(self, listing: Listing) -> Listed:
-        """Make one planned listing and its follow-up (:func:`archive.remote.listings.run_listing`);
+        """Make one planned listing and its follow-up (:func:`linkrescue.archive.remote.listings.run_listing`);
         afterwards :meth:`rescue` answers the URLs it covers from its rows."""
         return run_listing(self.index, listing)
 
@@ -178,7 +178,7 @@ class ArchiveClient:
     ) -> Listed:
         """List every capture under ``prefix`` (one CDX request per page) into the cache;
         afterwards URLs under it are chosen with no CDX request. See
-        :meth:`archive.cdxclient.CdxIndex.prefetch` for ``only`` and the date window."""
+        :meth:`linkrescue.archive.remote.cdxclient.CdxIndex.prefetch` for ``only`` and the date window."""
         return self.index.prefetch(
             prefix,
             only=only,
@@ -223,12 +223,12 @@ class ArchiveClient:
         sink: Sink,
     ) -> Result:
         """Choose and fetch the capture standing for ``url``; raises no ArchiveError about
-        the resource (only :class:`~archive.errors.ArchiveUnreachable` and
-        :class:`~archive.errors.ArchiveStopped`, which are about the archive).
+        the resource (only :class:`~linkrescue.archive.errors.ArchiveUnreachable` and
+        :class:`~linkrescue.archive.errors.ArchiveStopped`, which are about the archive).
 
         ``url`` is the original (live) URL; ``timestamp`` the one written in the
         reference (1-14 digits) if any; ``near`` the document's date as 14 digits
-        (:func:`archive.timestamps.to_timestamp`). Bytes go to ``sink`` as in
+        (:func:`linkrescue.archive.timestamps.to_timestamp`). Bytes go to ``sink`` as in
         :meth:`fetch`; its content means nothing unless the outcome is ``rescued``.
         """
         written = timestamp if timestamp and is_timestamp(timestamp) else None

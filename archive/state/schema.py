@@ -135,7 +135,7 @@ class IndexedResource:
     index_mimetype: str | None = None
     sniffed_mimetype: str | None = None
     mimetype_note: str = ""
-    #: The archive that gave the latest answer (:func:`archive.probe.archive_identity`).
+    #: The archive that gave the latest answer (:func:`linkrescue.archive.remote.probe.archive_identity`).
     archive: str | None = None
 
 
@@ -155,7 +155,7 @@ class Attempt:
 class IndexedReference:
     """A place in a document where ``original`` was replaced by ``replacement`` (a local path).
 
-    ``line`` and ``column`` are 1-based, like :class:`rewriters.model.Reference`.
+    ``line`` and ``column`` are 1-based, like :class:`linkrescue.rewriters.model.Reference`.
     """
 
     key: str

@@ -8,7 +8,7 @@ A schema newer than this program is the run state's
 (:class:`linkrescue.archive.state.errors.IndexVersionError`).
 
 Findings about stored files (missing, changed) are not exceptions: they are
-:class:`archive.store.VerifyProblem` values, because ``linkrescue verify`` reports
+:class:`linkrescue.archive.store.VerifyProblem` values, because ``linkrescue verify`` reports
 all of them rather than stopping at the first.
 """
 

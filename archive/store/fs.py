@@ -83,7 +83,7 @@ class StagingFile:
     """A binary sink in the staging area that hashes what it is given as it goes.
 
     The crawler streams a response body into :meth:`write` and builds its
-    :class:`~archive.model.Capture` from :attr:`sha256`, :attr:`sha1_base32` (to
+    :class:`~linkrescue.archive.model.Capture` from :attr:`sha256`, :attr:`sha1_base32` (to
     compare with the CDX digest) and :attr:`size`, so the bytes are read once.
     """
 

@@ -1,7 +1,7 @@
 """The corpus: which files are documents, and which document has which address.
 
 A linkrescue store (any folder holding the store's index and objects, see
-:func:`archive.storepaths.holds_store`) is never walked, wherever it sits: it
+:func:`linkrescue.archive.store.paths.holds_store`) is never walked, wherever it sits: it
 holds captured pages, some of them Markdown, that are not the user's articles.
 
 Walking never follows a symlink out of the roots given on the command line (a

@@ -312,7 +312,7 @@ class Rescuer:
         Only a few tasks per thread are queued at a time: queueing a whole
         corpus's resources up front held a future per resource (44 MiB for 25,000).
 
-        Raises :class:`~archive.errors.ArchiveUnreachable` when the archive turned
+        Raises :class:`~linkrescue.archive.errors.ArchiveUnreachable` when the archive turned
         out to be out of reach: nothing was recorded for the tasks it stopped.
         """
         if self.live is not None:

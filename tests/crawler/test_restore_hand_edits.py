@@ -1,7 +1,7 @@
 """Restoring a document edited by hand after the rescue: what still reads as written
 comes back, what does not is named, and a crash between file and index is sorted out.
 
-The places are those a rescue records (crawler.rewrite); the document is a
+The places are those a rescue records (linkrescue.crawler.stages.rewrite); the document is a
 Stand-News-shaped article with two rewritten images on one line.
 """
 

@@ -5,7 +5,7 @@ and in flow lists; CJK paragraphs with links, images, ``[![](a)](b)``, reference
 definitions, ``<…>`` autolinks and bare URLs, inline ``<img>`` with ``src`` and
 ``srcset``, Hugo shortcodes in every quoting, on one line or several, escaped or in
 code, code spans and fences holding link-like text, escapes, CRLF or LF,
-with or without a final newline) are read with :func:`rewriters.read_document`;
+with or without a final newline) are read with :func:`linkrescue.rewriters.read_document`;
 some of their references are pointed at local targets with nasty names (spaces,
 parentheses, ``#``, ``%``, ``&``, quotes, CJK, and every kind of Unicode white space
 and control character: U+3000 in Chinese titles, U+00A0, U+2028, U+0085, U+200B…)
