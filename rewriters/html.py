@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
+from linkrescue.rewriters.ahead import Ahead
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 
 #: The URL-bearing attributes read, per element (lower case).
@@ -157,16 +158,47 @@ def skip_raw_text(text: str, tag: Tag, endpos: int) -> int:
     return endpos if close is None else close.end()
 
 
-def comment_end(text: str, pos: int, endpos: int) -> int | None:
+def comment_end(text: str, pos: int, endpos: int, closes: Ahead) -> int | None:
     """The end of the HTML comment opening at ``text[pos]`` (``<!--``), or None if unclosed.
 
     ``<!-->`` and ``<!--->`` are complete (empty) comments, as in HTML and CommonMark.
+    ``closes``: the scan's look-ahead for ``-->`` (so many unclosed ``<!--`` cost one
+    search, not one each).
     """
     for short in ("<!-->", "<!--->"):
         if text.startswith(short, pos, endpos):
             return pos + len(short)
-    close = text.find("-->", pos + 4, endpos)
+    close = closes.next(pos + 4)
     return None if close == -1 else close + 3
+
+
+class Lookahead:
+    """A scan's look-ahead for what closes a tag (``>``) and a comment (``-->``).
+
+    A tag is only a tag if a ``>`` ends it; where none follows, every ``<`` is text
+    and the tag pattern need not run (it reads attributes to the end of the text
+    before failing: quadratic over a broken line of unclosed tags).
+    """
+
+    __slots__ = ("comments", "tags")
+
+    def __init__(self, text: str, end: int) -> None:
+        self.tags = Ahead(text, ">", end)
+        self.comments = Ahead(text, "-->", end)
+
+
+def html_at(text: str, at: int, endpos: int, ahead: Lookahead) -> tuple[int, Tag | None]:
+    """Read the comment or tag at ``text[at]`` (a ``<``): where scanning goes on, and
+    the tag when it is one (None for a comment or plain text)."""
+    if text.startswith("<!--", at):
+        close = comment_end(text, at, endpos, ahead.comments)
+        return (at + 1 if close is None else close), None
+    if ahead.tags.next(at) == -1:
+        return at + 1, None
+    tag = match_tag(text, at, endpos)
+    if tag is None:
+        return at + 1, None
+    return skip_raw_text(text, tag, endpos), tag
 
 
 def scan_html(
@@ -177,15 +209,10 @@ def scan_html(
     index = LineIndex.of(text) if lines is None else lines
     refs: list[Reference] = []
     pos = start
+    ahead = Lookahead(text, endpos)
     while (m := _TAG_OR_COMMENT.search(text, pos, endpos)) is not None:
-        at = m.start()
-        if text.startswith("<!--", at):
-            close = comment_end(text, at, endpos)
-            pos = at + 1 if close is None else close
-            continue
-        tag = match_tag(text, at, endpos)
+        pos, tag = html_at(text, m.start(), endpos, ahead)
         if tag is None:
-            pos = at + 1
             continue
         refs.extend(
             make_reference(
@@ -200,5 +227,4 @@ def scan_html(
             )
             for s in tag.spans
         )
-        pos = skip_raw_text(text, tag, endpos)
     return refs

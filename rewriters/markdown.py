@@ -65,9 +65,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from linkrescue.rewriters.html import comment_end, match_tag, skip_raw_text
+from linkrescue.rewriters.ahead import Ahead
+from linkrescue.rewriters.html import Lookahead, comment_end, html_at
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
-from linkrescue.rewriters.shortcode import match_shortcode
+from linkrescue.rewriters.shortcode import ShortcodeMemo, match_shortcode
 
 # Internal record of a found span: kind, start, end, element, attribute, syntax.
 _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
@@ -99,7 +100,7 @@ _BLOCK_NEXT = re.compile(
 _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)*+")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
-_BACKTICKS: dict[int, re.Pattern[str]] = {}
+_BACKTICK_RUN = re.compile(r"`+")
 
 # Destinations.
 _SPACE = re.compile(r"[ \t]*+(?:\r?\n[ \t]*+)?")
@@ -117,6 +118,8 @@ _REFDEF = re.compile(
     r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+))"""
     r"""(?=[ \t]*+(?:\r?\n|\Z)|[ \t]++["'(])"""
 )
+#: How deep parentheses nest in a raw link destination (cmark's limit).
+MAX_PAREN_DEPTH: Final = 32
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+)>")
 
 # Bare URLs: where they stop (whitespace, <, `, CJK punctuation, full-width forms,
@@ -128,7 +131,6 @@ _DOMAIN = re.compile(r"[\w-]")
 _NOT_BEFORE_URL = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/.:@%+-=?&#"
 )
-_ENTITY_AT_END = re.compile(r"&[A-Za-z0-9]+;\Z")
 _TRAILING = frozenset("?!.,:*_~'\"")
 #: A bare URL's syntax by the character before it (a rewrite must not make ``![`` or
 #: leave a ``<`` opening what it writes).
@@ -167,6 +169,7 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     Each span starts at the start of its first line; scanning resumes at its end.
     """
     blocks: list[tuple[int, int]] = []
+    comments = Ahead(text, "-->", end)
     m = _BLOCK_FIRST.match(text, start, end)
     first_line = True
     resume = start
@@ -177,7 +180,7 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 block = _indented_code(text, line, start, end)
             else:
                 line = m.start() if first_line else m.start() + 1
-                block = _fence_or_comment(text, m, line, end)
+                block = _fence_or_comment(text, m, line, end, comments)
             if block is None:
                 resume = m.end()
             else:
@@ -194,9 +197,11 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _fence_or_comment(text: str, m: re.Match[str], line: int, end: int) -> tuple[int, int] | None:
+def _fence_or_comment(
+    text: str, m: re.Match[str], line: int, end: int, comments: Ahead
+) -> tuple[int, int] | None:
     if m["cm"] is not None:
-        close = comment_end(text, m.start("cm"), end)
+        close = comment_end(text, m.start("cm"), end, comments)
         return None if close is None else (line, close)
     fence = m["bt"] or m["tl"]
     key = (fence[0], len(fence))
@@ -261,20 +266,70 @@ def _list_content_column(text: str, line: int, start: int, max_lines: int = 200)
 # --- inlines --------------------------------------------------------------------------
 
 
+class _Inline:
+    """What the inline pass remembers while it reads one stretch of text.
+
+    Each piece keeps the pass linear in the length of the text (issue 10: an 80 KB
+    line of ``[x](`` took 67 s): brackets not yet closed, with the links formed
+    since (CommonMark: no links inside links, so a link makes every earlier ``[``
+    text, §6.3, marked by a floor instead of rewriting the list each time); bare URLs
+    that a link text around them may still take back (each taken back once); the
+    look-ahead for ``>`` and ``-->``; where the backtick runs ahead are; and the
+    shortcodes that did not close.
+    """
+
+    __slots__ = (
+        "ahead",
+        "bares",
+        "dropped",
+        "found",
+        "images",
+        "inactive_below",
+        "openers",
+        "runs",
+        "shortcodes",
+    )
+
+    def __init__(self, text: str, end: int, found: list[_Found]) -> None:
+        self.found = found
+        self.openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
+        #: Openers below this index that are links' (not images') can no longer form one.
+        self.inactive_below = 0
+        #: How many of the openers are images' (``![``): always active.
+        self.images = 0
+        #: Indexes in ``found`` of bare URLs that a closing link or image may take back.
+        self.bares: list[int] = []
+        #: Indexes in ``found`` of bare URLs taken back, dropped when the stretch ends.
+        self.dropped: set[int] = set()
+        self.ahead = Lookahead(text, end)
+        #: The backtick runs ahead, indexed when the first code span opens.
+        self.runs: _BacktickRuns | None = None
+        #: Shortcodes that did not close, met when the first ``{{<`` is.
+        self.shortcodes: ShortcodeMemo | None = None
+
+    def in_brackets(self) -> bool:
+        """Whether an active ``[`` or ``![`` is open: a bare URL then stops at a bracket."""
+        return len(self.openers) > self.inactive_below or self.images > 0
+
+    def link_formed(self) -> None:
+        """A link closed: every ``[`` still open is text from now on (images excepted)."""
+        self.inactive_below = len(self.openers)
+
+
 def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Found]) -> None:
     """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``."""
-    openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
+    state = _Inline(text, end, found)
+    openers = state.openers
     search = _INLINE.search
     while pos < end:
         m = search(text, pos, end)
         if m is None:
-            return
+            break
         plain = m.lastgroup
         if plain is not None:  # a whole plain link or image
             if plain == "link":
                 found.append((RefKind.MD_LINK, *m.span(plain), None, None, Syntax.MARKDOWN_RAW))
-                if openers:  # no links inside links
-                    openers[:] = [o for o in openers if o[1]]
+                state.link_formed()
             else:
                 found.append((RefKind.MD_IMAGE, *m.span(plain), None, None, Syntax.MARKDOWN_RAW))
             pos = m.end()
@@ -284,51 +339,55 @@ def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Fo
         first = token[0]
         if first == "[" or first == "!":
             openers.append((at, first == "!"))
+            state.images += first == "!"
             pos = m.end()
         elif first == "]":
             pos = m.end()
             if openers:
-                pos = _close_bracket(text, at, end, body_start, openers, found)
+                pos = _close_bracket(text, at, end, body_start, state)
         elif first == "`":
-            pos = _code_span_end(text, m.end(), end, len(token))
+            pos = _code_span_end(text, m.end(), end, len(token), state)
         elif first == "<":
-            pos = _angle(text, at, end, found)
+            pos = _angle(text, at, end, state.ahead, found)
         elif first == "\\":
             pos = m.end()
         elif first == "{":
-            pos = _shortcode(text, at, end, found)
+            pos = _shortcode(text, at, end, state)
         else:
-            pos = _bare_url(text, at, end, bool(openers), found)
+            before = len(found)
+            pos = _bare_url(text, at, end, state.in_brackets(), found)
+            if openers and len(found) > before:
+                state.bares.append(before)
+    if state.dropped:
+        dropped = state.dropped
+        found[:] = [f for i, f in enumerate(found) if i not in dropped]
 
 
-def _close_bracket(
-    text: str,
-    at: int,
-    end: int,
-    body_start: int,
-    openers: list[tuple[int, bool]],
-    found: list[_Found],
-) -> int:
+def _close_bracket(text: str, at: int, end: int, body_start: int, state: _Inline) -> int:
     """Handle the ``]`` at ``at``, closing the innermost ``[``; return where to go on."""
+    openers = state.openers
     opener, is_image = openers.pop()
+    state.images -= is_image
     after = at + 1
+    if len(openers) < state.inactive_below:
+        state.inactive_below = len(openers)
+        if not is_image:
+            return after  # a "[" opened before a link formed is text
     if after < end and text[after] == "(":
         dest = _inline_destination(text, after + 1, end)
         if dest is None:
             return after
         ds, de, close, syntax = dest
         # Bare URLs in a link's or an image's text are its label or alt text, not
-        # references (as when the fast path reads the whole link or image at once).
-        i = len(found) - 1
-        while i >= 0 and found[i][1] > opener:
-            if found[i][5] in _BARE:
-                del found[i]
-            i -= 1
+        # references (as when the fast path reads the whole link or image at once);
+        # each taken back at most once.
+        found, bares = state.found, state.bares
+        while bares and found[bares[-1]][1] > opener:
+            state.dropped.add(bares.pop())
         if is_image:
             found.append((RefKind.MD_IMAGE, ds, de, None, None, syntax))
         else:
-            # No links inside links: earlier "[" can no longer form one.
-            openers[:] = [o for o in openers if o[1]]
+            state.link_formed()
             found.append((RefKind.MD_LINK, ds, de, None, None, syntax))
         return close + 1
     if (
@@ -344,7 +403,9 @@ def _close_bracket(
             group, syntax = (
                 ("angle", Syntax.MARKDOWN_ANGLE) if angle else ("raw", Syntax.MARKDOWN_RAW)
             )
-            found.append((RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, syntax))
+            state.found.append(
+                (RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, syntax)
+            )
             return m.end()
     return after
 
@@ -394,7 +455,13 @@ def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, S
 
 
 def _raw_destination_end(text: str, pos: int, end: int) -> int | None:
-    """Where a raw destination stops: at whitespace or at an unbalanced ``)``."""
+    """Where a raw destination stops: at whitespace or at an unbalanced ``)``.
+
+    Parentheses nest at most :data:`MAX_PAREN_DEPTH` deep, as CommonMark allows
+    (§6.3: "implementations may impose limits on parentheses nesting to avoid
+    performance issues"; cmark stops at 32): without a limit, a line of ``[x](``
+    read each destination to the end of the line, 67 s for 80 KB.
+    """
     depth = 0
     chunk = _RAW_DEST.match
     while True:
@@ -406,6 +473,8 @@ def _raw_destination_end(text: str, pos: int, end: int) -> int | None:
         ch = text[pos]
         if ch == "(":
             depth += 1
+            if depth > MAX_PAREN_DEPTH:
+                return None
         elif ch == ")":
             if depth == 0:
                 return pos
@@ -415,40 +484,68 @@ def _raw_destination_end(text: str, pos: int, end: int) -> int | None:
         pos += 1
 
 
-def _code_span_end(text: str, pos: int, end: int, length: int) -> int:
+class _BacktickRuns:
+    """Where each length of backtick run starts in a stretch of text, indexed once.
+
+    A code span closes at the next run of exactly its opening's length; searching for
+    it afresh from each opening read a line of unclosed runs of many lengths again
+    and again (cmark keeps the same kind of memo). One pass lists the runs by length;
+    each question then moves a pointer forward in its length's list.
+    """
+
+    __slots__ = ("_next", "_starts")
+
+    def __init__(self, text: str, pos: int, end: int) -> None:
+        self._starts: dict[int, list[int]] = {}
+        for m in _BACKTICK_RUN.finditer(text, pos, end):
+            self._starts.setdefault(m.end() - m.start(), []).append(m.start())
+        self._next: dict[int, int] = {}
+
+    def closing(self, length: int, pos: int) -> int:
+        """The start of the first run of exactly ``length`` backticks at or after ``pos``, or -1."""
+        starts = self._starts.get(length)
+        if starts is None:
+            return -1
+        i = self._next.get(length, 0)
+        while i < len(starts) and starts[i] < pos:
+            i += 1
+        self._next[length] = i
+        return starts[i] if i < len(starts) else -1
+
+
+def _code_span_end(text: str, pos: int, end: int, length: int, state: _Inline) -> int:
     """After a run of ``length`` backticks ending at ``pos``: where the code span ends.
 
     Without a closing run of the same length the backticks are literal text.
     """
-    closing = _BACKTICKS.get(length)
-    if closing is None:
-        closing = re.compile(rf"(?<!`)`{{{length}}}(?!`)")
-        _BACKTICKS[length] = closing
-    m = closing.search(text, pos, end)
-    return pos if m is None else m.end()
+    if state.runs is None:
+        state.runs = _BacktickRuns(text, pos, end)
+    close = state.runs.closing(length, pos)
+    return pos if close == -1 else close + length
 
 
-def _angle(text: str, at: int, end: int, found: list[_Found]) -> int:
+def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) -> int:
     """Handle a ``<``: comment, autolink, HTML tag, or plain text."""
-    if text.startswith("<!--", at):
-        close = comment_end(text, at, end)
-        return at + 1 if close is None else close
+    if ahead.tags.next(at) == -1:  # nothing closes it: not an autolink, tag or comment
+        return at + 1
     m = _AUTOLINK.match(text, at, end)
     if m is not None:
         found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, Syntax.AUTOLINK))
         return m.end()
-    tag = match_tag(text, at, end)
-    if tag is None:
-        return at + 1
-    found.extend(
-        (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax) for s in tag.spans
-    )
-    return skip_raw_text(text, tag, end)
+    pos, tag = html_at(text, at, end, ahead)
+    if tag is not None:
+        found.extend(
+            (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax) for s in tag.spans
+        )
+    return pos
 
 
-def _shortcode(text: str, at: int, end: int, found: list[_Found]) -> int:
+def _shortcode(text: str, at: int, end: int, state: _Inline) -> int:
     """Handle ``{{<`` or ``{{%``: a Hugo shortcode's URL parameters, or plain text."""
-    shortcode = match_shortcode(text, at, end)
+    if state.shortcodes is None:
+        state.shortcodes = ShortcodeMemo(text, end)
+    shortcode = match_shortcode(text, at, end, state.shortcodes)
+    found = state.found
     if shortcode is None:
         return at + 2  # the "<" may still open a tag or an autolink
     found.extend(
@@ -468,20 +565,24 @@ def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Foun
     if in_brackets and stop < end and text[stop] in "[]":
         escapes = stop - at - len(text[at:stop].rstrip("\\"))
         stop -= escapes % 2  # a backslash escaping the bracket is not the URL's
+    unbalanced: int | None = None
     while stop > at:
         ch = text[stop - 1]
         if ch in _TRAILING:
             stop -= 1
         elif ch == ")":
-            link = text[at:stop]
-            if link.count(")") <= link.count("("):
+            if unbalanced is None:  # counted once: a run of ")" is trimmed in one pass
+                link = text[at:stop]
+                unbalanced = link.count(")") - link.count("(")
+            if unbalanced <= 0:
                 break
+            unbalanced -= 1
             stop -= 1
         elif ch == ";":
-            entity = _ENTITY_AT_END.search(text, at, stop)
+            entity = _entity_before(text, at, stop)
             if entity is None:
                 break
-            stop = entity.start()
+            stop = entity
         else:
             break
     prefix = 4 if text[at] in "wW" else text.index("//", at) + 2 - at
@@ -490,3 +591,15 @@ def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Foun
     syntax = _BARE_AFTER.get(text[at - 1], Syntax.BARE) if at > 0 else Syntax.BARE
     found.append((RefKind.AUTOLINK, at, stop, None, None, syntax))
     return stop
+
+
+def _entity_before(text: str, at: int, stop: int) -> int | None:
+    """Where the entity reference ``&name;`` ending at ``stop`` starts (GFM trims it
+    off a bare URL), or None. Read backwards from the ``;``, so a URL ending in many
+    ``&a;`` is trimmed in time linear in its length."""
+    pos = stop - 1  # the ";"
+    while pos > at and text[pos - 1].isascii() and text[pos - 1].isalnum():
+        pos -= 1
+    if pos == stop - 1 or pos <= at or text[pos - 1] != "&":
+        return None
+    return pos - 1

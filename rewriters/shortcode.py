@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
+from linkrescue.rewriters.ahead import Ahead
 from linkrescue.rewriters.model import Syntax
 
 #: Parameter names whose value is a URL whatever it looks like (lower case).
@@ -90,23 +91,64 @@ class Shortcode(NamedTuple):
     spans: list[ParamSpan]
 
 
-def match_shortcode(text: str, pos: int, endpos: int) -> Shortcode | None:
-    """Read the shortcode starting at ``text[pos]`` (``{{<`` or ``{{%``); None if there is none."""
+class ShortcodeMemo:
+    """What one scan has learnt about shortcodes that do not close, to stay linear.
+
+    A shortcode is read parameter by parameter up to its closing delimiter. Where
+    none follows, or a parameter does not parse, each later ``{{<`` was read again
+    to the same dead end: a line of unclosed ``{{< figure `` took seconds per
+    kilobyte (issue 10). Two facts bound the work: without a closing delimiter
+    ahead there is nothing to read; and a reading that reaches a parameter start
+    where an earlier failed reading stood goes on exactly as that one did, so it
+    fails too (the memo keeps those starts, per delimiter).
+    """
+
+    __slots__ = ("_ahead", "_dead")
+
+    def __init__(self, text: str, endpos: int) -> None:
+        self._ahead = {
+            needle: Ahead(text, needle, endpos) for needle in (">}}", "%}}", "*/>}}", "*/%}}")
+        }
+        self._dead: dict[str, set[int]] = {"<": set(), "%": set()}
+
+    def next(self, needle: str, pos: int) -> int:
+        return self._ahead[needle].next(pos)
+
+    def dead(self, delimiter: str) -> set[int]:
+        return self._dead[delimiter]
+
+
+def match_shortcode(
+    text: str, pos: int, endpos: int, memo: ShortcodeMemo | None = None
+) -> Shortcode | None:
+    """Read the shortcode starting at ``text[pos]`` (``{{<`` or ``{{%``); None if there is none.
+
+    ``memo``: the scan's memory of shortcodes that did not close (see
+    :class:`ShortcodeMemo`); without one, each call stands alone.
+    """
+    memo = ShortcodeMemo(text, endpos) if memo is None else memo
     delimiter = text[pos + 2]
     if text.startswith("/*", pos + 3, endpos):  # an escaped shortcode: literal text
-        close = text.find("*/>}}" if delimiter == "<" else "*/%}}", pos + 5, endpos)
+        close = memo.next("*/>}}" if delimiter == "<" else "*/%}}", pos + 5)
         return None if close == -1 else Shortcode(close + 5, [])
+    if memo.next(">}}" if delimiter == "<" else "%}}", pos + 3) == -1:
+        return None  # nothing closes it
     name = _NAME.match(text, pos + 3, endpos)
     if name is None:
         return None
     closing = _CLOSE[delimiter]
+    dead = memo.dead(delimiter)
+    starts: list[int] = []
     spans: list[ParamSpan] = []
     at = name.end()
     position = 0
     while (end := closing.match(text, at, endpos)) is None:
-        param = _PARAM.match(text, at, endpos)
+        param = None if at in dead else _PARAM.match(text, at, endpos)
         if param is None:
+            dead.update(starts)
+            dead.add(at)
             return None
+        starts.append(at)
         group = next(g for g in _QUOTINGS if param[g] is not None)
         start, stop = param.span(group)
         key = param["name"]
