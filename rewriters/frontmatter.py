@@ -342,7 +342,7 @@ def _read_other(
     except json.JSONDecodeError as exc:
         line = index.position(block.start + exc.pos).line
         return _failed(block, f"frontmatter is not valid JSON: {exc.msg} (line {line})")
-    except (ValueError, RecursionError) as exc:  # a shape the span walk does not read
+    except (ValueError, IndexError, RecursionError) as exc:  # a shape the span walk misreads
         return _failed(block, f"frontmatter is not valid {block.format.upper()}: {exc}")
     references = tuple(
         make_reference(text, index, RefKind.FRONTMATTER, start, end, syntax, key=".".join(path))

@@ -7,6 +7,8 @@ import json
 import tomllib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkrescue.rewriters import (
     Edit,
@@ -245,3 +247,80 @@ def test_yaml_document_unchanged() -> None:
 )
 def test_identity_value_toml_and_json(text: str, expected: str | None) -> None:
     assert identity_value(text, ("original_url", "url")) == expected
+
+
+def _at(data: object, path: list[str]) -> object:
+    for part in path:
+        data = data[int(part)] if isinstance(data, list) else data[part]  # type: ignore[index]
+    return data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '+++\r\na . b = "https://x.hk/1"\r\n"" = "https://x.hk/2"\r\n1234 = \'https://x.hk/3\'\r\n'
+        "+++\r\nbody\r\n",
+        '+++\nempty = {}\nnested = { a = { b = "https://x.hk/4" }, c = [] }\n'
+        'm = [[1, 2], ["https://x.hk/5", "#not a comment"]]\n[ t . u ] # comment\n'
+        'v = "https://x.hk/6" # "q"\n[[ arr ]]\nw = "https://x.hk/7"\n+++\n',
+        '+++\nml = """a\\"""b"""\nml2 = \'\'\'x\'\'\'\'\'\nafter = "https://x.hk/8"\n'
+        "d = 1979-05-27 07:32:00\nn = -1_000\ni = inf\nt = true\n+++\n",
+        '+++\nlist = [\n  # leading comment\n  "https://x.hk/9", # trailing\n'
+        '  \'https://x.hk/10\',\n]\nk = "a\\\\"\nz = "https://x.hk/11"\n+++\n',
+        '+++\n\'lit\' = "https://x.hk/13"\n[a]\n[a.b]\nc = "https://x.hk/14"\n'
+        '[[a.d]]\ne = "https://x.hk/15"\n[[a.d]]\n[[a.d]]\ne = "https://x.hk/16"\n+++\n',
+    ],
+)
+def test_toml_spans_agree_with_tomllib(text: str) -> None:
+    """Every string the walk finds reads, unescaped, as tomllib's value at its key path:
+    comments, CRLF, dotted and quoted keys, headers with spaces, multi-line strings
+    skipped, arrays of tables counted."""
+    data = read_frontmatter(text, resource_keys=()).data
+    front = read_frontmatter(text, resource_keys=tuple(data))
+    assert front.error is None
+    found = {}
+    for r in front.references:
+        assert text[r.start : r.end] == r.raw and r.key is not None
+        found[r.key] = destination_value(r)
+        assert _at(data, r.key.split(".")) == found[r.key]
+    strings = text.count("https://x.hk/") + text.count('"a\\\\"') + text.count("#not a comment")
+    assert len(found) == strings
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.text(st.characters(exclude_characters="."), max_size=6), inner, max_size=4
+            )
+        ),
+        max_leaves=12,
+    ),
+    st.booleans(),
+    st.sampled_from([None, 2]),
+)
+@settings(max_examples=200, deadline=None)
+def test_json_spans_agree_with_json(value: object, ascii_only: bool, indent: int | None) -> None:
+    """Any JSON object, written as json.dumps writes it: every non-empty string value
+    is found, at the path of its value, and reads back as that value."""
+    data = {"v": value, "title": "x"}
+    text = json.dumps(data, ensure_ascii=ascii_only, indent=indent) + "\nbody [a](https://b.hk/)\n"
+    front = read_frontmatter(text, resource_keys=("v",))
+    assert front.error is None and front.data == data
+    assert text[front.body_start :] == "body [a](https://b.hk/)\n"
+    for r in front.references:
+        assert r.key is not None and r.syntax is Syntax.JSON_STRING
+        assert json.loads(f'"{r.raw}"') == _at(data, r.key.split("."))
+
+    def strings(v: object) -> int:
+        if isinstance(v, str):
+            return 1 if v else 0
+        if isinstance(v, list):
+            return sum(map(strings, v))
+        if isinstance(v, dict):
+            return sum(map(strings, v.values()))
+        return 0
+
+    assert len(front.references) == strings(value)
