@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
 from typing import Final, TypeAlias
 
 from linkrescue.rewriters.model import Syntax
@@ -171,8 +170,3 @@ def string_spans(text: str, start: int, end: int) -> list[StringSpan]:
     read (never on TOML that :mod:`tomllib` accepted, by its tests).
     """
     return _Walk(text, start, end).document()
-
-
-def iter_keys(spans: list[StringSpan], keys: frozenset[str]) -> Iterator[StringSpan]:
-    """The spans under a top-level key in ``keys``."""
-    return (span for span in spans if span[0][0] in keys)
