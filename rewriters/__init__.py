@@ -1,4 +1,4 @@
-"""Documents: read Markdown (with YAML frontmatter and inline HTML) into references
+"""Documents: read Markdown (with YAML, TOML or JSON frontmatter and inline HTML) into references
 with exact spans, and apply edits to those spans.
 
 No network, no CLI. Finding and editing share :mod:`linkrescue.rewriters.model`, so they cannot disagree.

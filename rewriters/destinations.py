@@ -34,7 +34,9 @@ rejects. Percent-encoding is the one escape every syntax reads back the same way
 from __future__ import annotations
 
 import html
+import json
 import re
+import tomllib
 import unicodedata
 from typing import Final
 
@@ -142,6 +144,12 @@ def destination_text(ref: Reference, target: str) -> str:
         return target.replace("'", "''")
     if syntax is Syntax.YAML_PLAIN:
         return _YAML_FLOW.sub(_percent, target)
+    if syntax is Syntax.TOML_BASIC or syntax is Syntax.JSON_STRING:
+        # json.dumps escapes the quote, the backslash and C0 controls the way both
+        # read them back; TOML also refuses a raw DEL in a basic string.
+        return json.dumps(target, ensure_ascii=False)[1:-1].replace("\x7f", "\\u007f")
+    if syntax is Syntax.TOML_LITERAL:  # no escape at all: what it cannot hold is encoded
+        return re.sub(r"['\x00-\x08\x0a-\x1f\x7f]", _percent, target)
     raise ValueError(f"no destination syntax {syntax}")  # pragma: no cover - exhaustive
 
 
@@ -212,6 +220,10 @@ def destination_value(ref: Reference) -> str:
         return value.replace("\n", "").replace("\r", "").replace("\t", "").strip()
     if syntax in _YAML:
         return _yaml_scalar(raw, syntax).strip()
+    if syntax in _ESCAPED_STRINGS:
+        return _escaped_string(raw, syntax).strip()
+    if syntax is Syntax.TOML_LITERAL:
+        return raw.strip()
     if syntax in _SHORTCODE_QUOTES:  # a Hugo parameter value: no Markdown escapes
         value = raw
         if syntax is Syntax.SHORTCODE_DOUBLE_QUOTED and '\\"' in raw:
@@ -230,6 +242,24 @@ def _unescape_references(value: str) -> str:
     ``?id=1&reg=hk`` keeps its ``&reg``, which ``html.unescape`` would turn into ``®``.
     """
     return _CHAR_REFERENCE.sub(lambda m: html.unescape(m.group(0)), value)
+
+
+#: TOML basic and JSON strings: backslash escapes, undone by the standard parsers.
+_ESCAPED_STRINGS: Final = frozenset({Syntax.TOML_BASIC, Syntax.JSON_STRING})
+
+
+def _escaped_string(raw: str, syntax: Syntax) -> str:
+    """The value of a TOML basic or JSON string written ``raw`` inside its quotes."""
+    if "\\" not in raw:
+        return raw
+    try:
+        if syntax is Syntax.JSON_STRING:
+            value: object = json.loads(f'"{raw}"')
+        else:
+            value = tomllib.loads(f'v = "{raw}"')["v"]
+    except ValueError:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+        return raw
+    return value if isinstance(value, str) else raw
 
 
 def _yaml_scalar(raw: str, syntax: Syntax) -> str:

@@ -1,4 +1,11 @@
-"""YAML frontmatter: where it is, what it says, and the resource URLs it holds, with spans.
+"""Frontmatter: where it is, what it says, and the resource URLs it holds, with spans.
+
+Hugo reads three forms, and the site decides which (gohugo.io, "Front matter"): YAML
+between ``---`` lines, TOML between ``+++`` lines, and a JSON object at the top of the
+file. Everything below describes YAML; TOML and JSON are read by the standard library
+(:mod:`tomllib`, :mod:`json`) with their string spans from
+:mod:`linkrescue.rewriters.tomlspans` and :mod:`linkrescue.rewriters.jsonspans`, under
+the same keys, errors and data as YAML (``frontmatter is not valid TOML: … (line N)``).
 
 The block is the one python-frontmatter reads: the first line is a boundary
 (:data:`frontmatter.YAMLHandler.FM_BOUNDARY`, three or more dashes and optional
@@ -27,16 +34,19 @@ the YAML parser, for indexing a whole corpus; see its cost there.
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from linkrescue.rewriters import jsonspans, tomlspans
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 
 #: libyaml's loader when PyYAML was built with it, else PyYAML's own (same values and
@@ -54,15 +64,29 @@ _PROPERTIES = re.compile(r"(?:[&!]\S*\s+)*")  # "&anchor !tag " before a scalar
 _QUOTED_SYNTAX: Final = {'"': Syntax.YAML_DOUBLE_QUOTED, "'": Syntax.YAML_SINGLE_QUOTED}
 # A closing line: python-frontmatter's boundary, or YAML's "..." document end marker.
 _CLOSING = re.compile(YAMLHandler.FM_BOUNDARY.pattern + r"|^\.\.\.\s*$", re.MULTILINE)
+#: python-frontmatter's TOMLHandler.FM_BOUNDARY, written out: that class is None
+#: unless the third-party ``toml`` package is installed (it is not a dependency).
+_TOML_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+#: A JSON frontmatter opens the file: ``{`` then a key or the closing ``}`` (a page
+#: that opens with a shortcode, ``{{< figure >}}``, has none).
+_JSON_OPENING = re.compile(r"\{\s*[\"}]")
+
+#: Which language the block is written in.
+FrontmatterFormat: TypeAlias = Literal["yaml", "toml", "json"]
 
 
 @dataclass(frozen=True, slots=True)
 class FrontmatterBlock:
-    """Where the frontmatter is: YAML in ``text[start:end]``, body from ``body_start``."""
+    """Where the frontmatter is: its source in ``text[start:end]``, body from ``body_start``.
+
+    For YAML and TOML the source is between the boundary lines; for JSON it is the
+    object, braces included.
+    """
 
     start: int
     end: int
     body_start: int
+    format: FrontmatterFormat = "yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,20 +104,42 @@ def find_frontmatter(text: str) -> FrontmatterBlock | None:
     """The frontmatter block at the top of ``text``, or None if it has none.
 
     The first line (after a BOM) must be a boundary and a later line must close the
-    block; a document that only starts with ``---`` (a thematic break) has none.
+    block; a document that only starts with ``---`` (a thematic break) has none. So
+    for ``+++`` (TOML). A JSON object runs from the ``{`` that opens the document to
+    its matching ``}``; the body starts on the next line.
     """
     first = _bom_length(text)
+    if text.startswith("{", first):
+        return _json_block(text, first)
     newline = text.find("\n", first)
-    # Sliced: FM_BOUNDARY's "^" would not match after a BOM at a search position.
-    if newline == -1 or not YAMLHandler.FM_BOUNDARY.fullmatch(text[first:newline]):
+    if newline == -1:
         return None
-    start = newline + 1
-    closing = _CLOSING.search(text, start)
+    # Sliced: FM_BOUNDARY's "^" would not match after a BOM at a search position.
+    line = text[first:newline]
+    if YAMLHandler.FM_BOUNDARY.fullmatch(line):
+        closing = _CLOSING.search(text, newline + 1)
+        form: FrontmatterFormat = "yaml"
+    elif _TOML_BOUNDARY.fullmatch(line):
+        closing = _TOML_BOUNDARY.search(text, newline + 1)
+        form = "toml"
+    else:
+        return None
     if closing is None:
         return None
+    start = newline + 1
     end = closing.start()
     line_end = text.find("\n", end)
-    return FrontmatterBlock(start, end, len(text) if line_end == -1 else line_end + 1)
+    return FrontmatterBlock(start, end, len(text) if line_end == -1 else line_end + 1, form)
+
+
+def _json_block(text: str, first: int) -> FrontmatterBlock | None:
+    if not _JSON_OPENING.match(text, first):
+        return None
+    end = jsonspans.object_end(text, first)
+    if end is None:
+        return None
+    line_end = text.find("\n", end)
+    return FrontmatterBlock(first, end, len(text) if line_end == -1 else line_end + 1, "json")
 
 
 def _bom_length(text: str) -> int:
@@ -118,6 +164,9 @@ def read_frontmatter(
     if block is None:
         return Frontmatter({}, (), None, None, _bom_length(text))
     index = LineIndex.of(text) if lines is None else lines
+    if block.format != "yaml":
+        wanted_keys = None if data_keys is None else frozenset(data_keys)
+        return _read_other(text, block, index, frozenset(resource_keys), wanted_keys)
     try:
         loader = YAML_LOADER(text[block.start : block.end])
     except yaml.YAMLError as exc:  # the pure-Python reader checks characters at once
@@ -263,6 +312,61 @@ def _references(
     return references
 
 
+# --- TOML and JSON -------------------------------------------------------------------
+
+_TOML_WHERE = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$")
+
+
+def _read_other(
+    text: str,
+    block: FrontmatterBlock,
+    index: LineIndex,
+    keys: frozenset[str],
+    wanted: frozenset[str] | None,
+) -> Frontmatter:
+    """A TOML or JSON block read as the YAML one is: values, references under
+    ``keys``, or an error naming the line of the whole document."""
+    source = text[block.start : block.end]
+    try:
+        if block.format == "toml":
+            data: dict[str, object] = tomllib.loads(source)
+            found = tomlspans.string_spans(text, block.start, block.end)
+        else:
+            parsed = json.loads(source)
+            if not isinstance(parsed, dict):  # pragma: no cover - the block is an object
+                return _failed(block, "frontmatter is not a mapping")
+            data = parsed
+            found = jsonspans.string_spans(text, block.start, block.end)
+    except tomllib.TOMLDecodeError as exc:
+        return _failed(block, _toml_problem(exc, block, index))
+    except json.JSONDecodeError as exc:
+        line = index.position(block.start + exc.pos).line
+        return _failed(block, f"frontmatter is not valid JSON: {exc.msg} (line {line})")
+    except (ValueError, IndexError, RecursionError) as exc:  # a shape the span walk misreads
+        return _failed(block, f"frontmatter is not valid {block.format.upper()}: {exc}")
+    references = tuple(
+        make_reference(text, index, RefKind.FRONTMATTER, start, end, syntax, key=".".join(path))
+        for path, start, end, syntax in found
+        if path[0] in keys
+    )
+    if wanted is not None:
+        data = {key: value for key, value in data.items() if key in wanted}
+    return Frontmatter(data, references, None, block, block.body_start)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, block: FrontmatterBlock, index: LineIndex) -> str:
+    """``frontmatter is not valid TOML: <problem> (line N)``, N a line of the document
+    (tomllib counts lines in the block it was given)."""
+    message = str(exc)
+    where = _TOML_WHERE.search(message)
+    problem = message[: where.start()] if where else message
+    if where is None or where.group(1) is None:
+        line = index.position(block.end).line
+    else:
+        line = index.position(block.start).line + int(where.group(1)) - 1
+    return f"frontmatter is not valid TOML: {problem} (line {line})"
+
+
 # --- identity -------------------------------------------------------------------------
 
 
@@ -303,6 +407,12 @@ def identity_value(text: str, identity_keys: Sequence[str]) -> str | None:
     if block is None:
         return None
     keys = tuple(identity_keys)
+    if block.format == "toml":
+        fast = _toml_identity(text, block, keys)
+        if fast is not None:
+            return fast or None
+    if block.format != "yaml":
+        return _parsed_identity(text, keys)
     found: dict[str, re.Match[str]] = {}
     for line in _identity_lines(keys).finditer(text, block.start, block.end):
         found[line["key"]] = line  # YAML keeps the last of repeated keys
@@ -319,6 +429,10 @@ def identity_value(text: str, identity_keys: Sequence[str]) -> str | None:
             return value
     else:
         return None
+    return _parsed_identity(text, keys)
+
+
+def _parsed_identity(text: str, keys: tuple[str, ...]) -> str | None:
     data = read_frontmatter(text, resource_keys=()).data
     for key in keys:
         parsed = data.get(key)
@@ -343,3 +457,41 @@ def _simple_value(rest: str) -> str | None:
     if _resolve(ScalarNode, rest, (True, False)) != _STR_TAG:
         return ""  # a number, boolean, date or null: not a string value
     return rest
+
+
+@lru_cache(maxsize=16)
+def _toml_identity_lines(keys: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(re.escape(k) for k in keys)
+    return re.compile(
+        r"^(?P<key>" + names + r")[ \t]*=[ \t]*"
+        r"(?:\"(?P<basic>[^\"\\\n]*)\"|'(?P<literal>[^'\n]*)')[ \t\r]*(?:#[^\n]*)?$",
+        re.MULTILINE,
+    )
+
+
+_TOML_TABLE = re.compile(r"^[ \t]*\[", re.MULTILINE)
+
+
+def _toml_identity(text: str, block: FrontmatterBlock, keys: tuple[str, ...]) -> str | None:
+    """The identity from ``key = "value"`` lines before the first table header, without
+    :mod:`tomllib`; "" when none of ``keys`` is written so; None: parse it instead.
+
+    Only a value without escapes, on its own line, at the top level, is read here
+    (``url = "https://…"``, every page ``hugo new`` writes); a key anywhere else, or
+    written otherwise, falls back to the full parse, so the answer is the parser's.
+    """
+    table = _TOML_TABLE.search(text, block.start, block.end)
+    top_end = block.end if table is None else table.start()
+    found: dict[str, str] = {}
+    for line in _toml_identity_lines(keys).finditer(text, block.start, top_end):
+        found[line["key"]] = line["basic"] if line["basic"] is not None else line["literal"]
+    source = text[block.start : block.end]
+    for key in keys:
+        value = found.get(key)
+        if value is None:
+            if key in source:
+                return None  # written in a shape the fast path does not read
+            continue
+        if value:
+            return value
+    return ""

@@ -71,6 +71,13 @@ class Syntax(StrEnum):
     """A YAML single-quoted scalar (``''`` is a quote)."""
     YAML_PLAIN = "yaml-plain"
     """A YAML plain scalar (a flow list's ``,[]{}`` would end it)."""
+    TOML_BASIC = "toml-basic"
+    """A TOML basic string ``"…"`` (backslash escapes, as JSON's plus ``\\U``; the span
+    is inside the quotes)."""
+    TOML_LITERAL = "toml-literal"
+    """A TOML literal string ``'…'`` (no escape: it cannot hold a ``'``)."""
+    JSON_STRING = "json-string"
+    """A JSON string (backslash escapes; the span is inside the quotes)."""
 
 
 @dataclass(frozen=True, slots=True)
