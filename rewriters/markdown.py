@@ -50,6 +50,11 @@ Where it is deliberately more lenient, each for a shape seen in the real corpora
 * an unclosed ``<!--`` hides nothing (it is text), so a stray one cannot hide the
   rest of an article's links.
 
+Liquid (Jekyll sites, :mod:`linkrescue.rewriters.liquid`): ``{% highlight %}``,
+``{% raw %}`` and ``{% comment %}`` blocks are code, found before Markdown's code
+blocks as Liquid renders first; a destination holding ``{{ … }}`` or ``{% … %}``
+(``[1]: {{ site.url }}/news/``, ``[x]({% link x.md %})``) is read whole, spaces and all.
+
 Not handled: containers (a fence inside a list item indented 4+ spaces, or inside a
 ``>`` quote, is not recognised), reference-style uses ``[text][label]`` (their
 definitions are reported), ``<pre>`` content, and footnote definitions ``[^1]:``.
@@ -66,6 +71,7 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.html import comment_end, match_tag, skip_raw_text
+from linkrescue.rewriters.liquid import TEMPLATE_DEFINITION, TEMPLATE_DESTINATION, template_regions
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 from linkrescue.rewriters.shortcode import match_shortcode
 
@@ -98,6 +104,7 @@ _BLOCK_NEXT = re.compile(
 )
 _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)*+")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICKS: dict[int, re.Pattern[str]] = {}
 
@@ -114,7 +121,8 @@ _TITLE_THEN_CLOSE = re.compile(
 _LENIENT_TAIL = re.compile(r"(?:[^()\[\]\n]++|\n(?![ \t\r]*(?:\n|\Z)))*+\)")
 _REFDEF = re.compile(
     r"""\]:[ \t]*+(?:\r?\n[ \t]*+)?"""
-    r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+))"""
+    r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+)"""
+    rf"""|(?P<liquid>{TEMPLATE_DEFINITION}))"""
     r"""(?=[ \t]*+(?:\r?\n|\Z)|[ \t]++["'(])"""
 )
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+)>")
@@ -146,7 +154,7 @@ def scan_markdown(
     stop = len(text) if end is None else end
     found: list[_Found] = []
     pos = start
-    for code_start, code_end in code_blocks(text, start, stop):
+    for code_start, code_end in _code_regions(text, start, stop):
         _scan_inline(text, pos, code_start, start, found)
         pos = code_end
     _scan_inline(text, pos, stop, start, found)
@@ -159,6 +167,33 @@ def scan_markdown(
 
 
 # --- blocks ---------------------------------------------------------------------------
+
+
+def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Code blocks, and Liquid's ``{% highlight %}``/``{% raw %}``/``{% comment %}`` blocks.
+
+    Liquid runs before Markdown (:mod:`linkrescue.rewriters.liquid`): its blocks are
+    found first, and Markdown's code blocks in the text with their content blanked
+    out (a ```` ``` ```` inside a sample opens no fence; a fence around a ``{% raw %}``
+    still closes), then both merged.
+    """
+    liquid = template_regions(text, start, end)
+    if not liquid:
+        return code_blocks(text, start, end)
+    pieces = [text[:start]]
+    pos = start
+    for region_start, region_end in liquid:
+        pieces.append(text[pos:region_start])
+        pieces.append(_NOT_NEWLINE.sub("x", text[region_start:region_end]))
+        pos = region_end
+    pieces.append(text[pos:])
+    merged: list[tuple[int, int]] = []
+    for region in sorted(code_blocks("".join(pieces), start, end) + liquid):
+        if merged and region[0] < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], region[1]))
+        else:
+            merged.append(region)
+    return merged
 
 
 def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -340,10 +375,9 @@ def _close_bracket(
     ):
         m = _REFDEF.match(text, at, end)
         if m is not None:
-            angle = m["angle"] is not None
-            group, syntax = (
-                ("angle", Syntax.MARKDOWN_ANGLE) if angle else ("raw", Syntax.MARKDOWN_RAW)
-            )
+            group = m.lastgroup
+            assert group is not None
+            syntax = Syntax.MARKDOWN_ANGLE if group == "angle" else Syntax.MARKDOWN_RAW
             found.append((RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, syntax))
             return m.end()
     return after
@@ -383,6 +417,11 @@ def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, S
     close = _TITLE_THEN_CLOSE.match(text, dest_end, end)
     if close is not None:
         return (pos, dest_end, close.end() - 1, Syntax.MARKDOWN_RAW)
+    template = TEMPLATE_DESTINATION.match(text, pos, end)  # {% link … %}: spaces inside
+    if template is not None:
+        close = _TITLE_THEN_CLOSE.match(text, template.end(), end)
+        if close is not None:
+            return (pos, template.end(), close.end() - 1, Syntax.MARKDOWN_RAW)
     tail = _LENIENT_TAIL.match(text, dest_end, end)
     if tail is None:
         return None
