@@ -71,7 +71,12 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.html import comment_end, match_tag, skip_raw_text
-from linkrescue.rewriters.liquid import TEMPLATE_DEFINITION, TEMPLATE_DESTINATION, template_regions
+from linkrescue.rewriters.liquid import (
+    TEMPLATE_DEFINITION,
+    TEMPLATE_DESTINATION,
+    opens_region,
+    template_regions,
+)
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 from linkrescue.rewriters.shortcode import match_shortcode
 
@@ -91,7 +96,7 @@ _PLAIN_DEST = r"[^\x00-\x20()<\\]*+"
 _INLINE = re.compile(
     rf"!\[{_PLAIN_TEXT}(?P<image>{_PLAIN_DEST})\)|\[{_PLAIN_TEXT}(?P<link>{_PLAIN_DEST})\)"
     r"|``*|!\[|\[|\]|<|\\[" + _PUNCT + r"]|https?://|www\.|HTTPS?://|WWW\.|Https?://|Www\."
-    r"|\{\{[<%]"
+    r"|\{\{[<%]|\{%"
 )
 
 # Block-level candidates after a newline: a fence, a comment at a line start, or a blank
@@ -153,17 +158,36 @@ def scan_markdown(
     """
     stop = len(text) if end is None else end
     found: list[_Found] = []
-    pos = start
-    for code_start, code_end in _code_regions(text, start, stop):
-        _scan_inline(text, pos, code_start, start, found)
-        pos = code_end
-    _scan_inline(text, pos, stop, start, found)
+    if not _scan_between(text, start, stop, code_blocks(text, start, stop), found):
+        # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
+        # again with Liquid's blocks (found only then: most documents have none).
+        found = []
+        _scan_between(text, start, stop, _code_regions(text, start, stop), found, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
     return [
         make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
         for kind, s, e, element, attribute, syntax in found
     ]
+
+
+def _scan_between(
+    text: str,
+    start: int,
+    stop: int,
+    code: list[tuple[int, int]],
+    found: list[_Found],
+    *,
+    liquid: bool = False,
+) -> bool:
+    """Scan the body outside ``code``; False if it stopped at a Liquid block opener
+    (unless ``liquid``: Liquid's blocks are among ``code`` already)."""
+    pos = start
+    for code_start, code_end in code:
+        if not _scan_inline(text, pos, code_start, start, found, liquid):
+            return False
+        pos = code_end
+    return _scan_inline(text, pos, stop, start, found, liquid)
 
 
 # --- blocks ---------------------------------------------------------------------------
@@ -296,14 +320,19 @@ def _list_content_column(text: str, line: int, start: int, max_lines: int = 200)
 # --- inlines --------------------------------------------------------------------------
 
 
-def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Found]) -> None:
-    """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``."""
+def _scan_inline(
+    text: str, pos: int, end: int, body_start: int, found: list[_Found], liquid: bool
+) -> bool:
+    """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``.
+
+    Returns False, at once, at a Liquid block opener unless ``liquid`` (blocks known).
+    """
     openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
     search = _INLINE.search
     while pos < end:
         m = search(text, pos, end)
         if m is None:
-            return
+            return True
         plain = m.lastgroup
         if plain is not None:  # a whole plain link or image
             if plain == "link":
@@ -331,9 +360,15 @@ def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Fo
         elif first == "\\":
             pos = m.end()
         elif first == "{":
-            pos = _shortcode(text, at, end, found)
+            if token != "{%":
+                pos = _shortcode(text, at, end, found)
+            elif not liquid and opens_region(text, at, end):
+                return False
+            else:
+                pos = at + 2
         else:
             pos = _bare_url(text, at, end, bool(openers), found)
+    return True
 
 
 def _close_bracket(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from linkrescue.rewriters.liquid import has_template, template_regions
 from linkrescue.rewriters.markdown import scan_markdown
 from linkrescue.rewriters.model import RefKind
@@ -97,9 +99,14 @@ def test_hugo_shortcodes_are_not_liquid() -> None:
     assert has_template("{{site.url}}/news/")
 
 
-def test_template_regions_are_linear_on_unclosed_openers() -> None:
+@pytest.mark.parametrize(
+    "unit",
+    ["{% raw %} [x](y)\n", "{% raw ", "{% highlight ruby {{ x "],
+    ids=["lines", "tag", "output"],
+)
+def test_template_regions_are_linear_on_unclosed_openers(unit: str) -> None:
     def seconds(n: int) -> float:
-        text = "{% raw %} [x](y)\n" * n
+        text = unit * n
         begin = time.perf_counter()
         assert template_regions(text, 0, len(text)) == []
         scan_markdown(text)
