@@ -57,10 +57,14 @@ class CorpusSettings:
     normalized address whose first group (or whole match) identifies a document,
     for corpora whose addresses are messy (truncated or mis-encoded slugs) but
     carry a stable article id; empty means the whole normalized address.
+    ``base_url`` is the site's own address (Jekyll's ``site.url`` joined with
+    ``site.baseurl``): a destination ``{{ site.url }}/x`` or ``{{ site.baseurl }}/x``
+    resolves against it; empty means such template code is skipped, never fetched.
     """
 
     address_keys: tuple[str, ...] = ("original_url", "url")
     id_pattern: str = ""
+    base_url: str = ""
     extensions: tuple[str, ...] = (".md", ".markdown")
 
 
@@ -340,6 +344,7 @@ RULES: dict[str, dict[str, Any]] = {
     "corpus": {
         "address_keys": list[_NonEmpty],
         "id_pattern": Annotated[str, AfterValidator(_regex)],
+        "base_url": Annotated[str, AfterValidator(_http_url_or_empty)],
         "extensions": Annotated[
             list[Annotated[str, _matching(r"\.[^/\\\s]+", "a file ending such as '.md'")]],
             Field(min_length=1),

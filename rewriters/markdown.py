@@ -50,6 +50,11 @@ Where it is deliberately more lenient, each for a shape seen in the real corpora
 * an unclosed ``<!--`` hides nothing (it is text), so a stray one cannot hide the
   rest of an article's links.
 
+Liquid (Jekyll sites, :mod:`linkrescue.rewriters.liquid`): ``{% highlight %}``,
+``{% raw %}`` and ``{% comment %}`` blocks are code, found before Markdown's code
+blocks as Liquid renders first; a destination holding ``{{ … }}`` or ``{% … %}``
+(``[1]: {{ site.url }}/news/``, ``[x]({% link x.md %})``) is read whole, spaces and all.
+
 Not handled: containers (a fence inside a list item indented 4+ spaces, or inside a
 ``>`` quote, is not recognised), reference-style uses ``[text][label]`` (their
 definitions are reported), ``<pre>`` content, and footnote definitions ``[^1]:``.
@@ -67,6 +72,12 @@ from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
+from linkrescue.rewriters.liquid import (
+    TEMPLATE_DEFINITION,
+    TEMPLATE_DESTINATION,
+    opens_region,
+    template_regions,
+)
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
 from linkrescue.rewriters.shortcode import ShortcodeMemo, match_shortcode
 
@@ -86,7 +97,7 @@ _PLAIN_DEST = r"[^\x00-\x20()<\\]*+"
 _INLINE = re.compile(
     rf"!\[{_PLAIN_TEXT}(?P<image>{_PLAIN_DEST})\)|\[{_PLAIN_TEXT}(?P<link>{_PLAIN_DEST})\)"
     r"|``*|!\[|\[|\]|<|\\[" + _PUNCT + r"]|https?://|www\.|HTTPS?://|WWW\.|Https?://|Www\."
-    r"|\{\{[<%]"
+    r"|\{\{[<%]|\{%"
 )
 
 # Block-level candidates after a newline: a fence, a comment at a line start, or a blank
@@ -101,6 +112,7 @@ _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICK_RUN = re.compile(r"`+")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 # Destinations.
 _SPACE = re.compile(r"[ \t]*+(?:\r?\n[ \t]*+)?")
@@ -115,7 +127,8 @@ _TITLE_THEN_CLOSE = re.compile(
 _LENIENT_TAIL = re.compile(r"(?:[^()\[\]\n]++|\n(?![ \t\r]*(?:\n|\Z)))*+\)")
 _REFDEF = re.compile(
     r"""\]:[ \t]*+(?:\r?\n[ \t]*+)?"""
-    r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+))"""
+    r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+)"""
+    rf"""|(?P<liquid>{TEMPLATE_DEFINITION}))"""
     r"""(?=[ \t]*+(?:\r?\n|\Z)|[ \t]++["'(])"""
 )
 #: How deep parentheses nest in a raw link destination (cmark's limit).
@@ -147,11 +160,11 @@ def scan_markdown(
     """
     stop = len(text) if end is None else end
     found: list[_Found] = []
-    pos = start
-    for code_start, code_end in code_blocks(text, start, stop):
-        _scan_inline(text, pos, code_start, start, found)
-        pos = code_end
-    _scan_inline(text, pos, stop, start, found)
+    if not _scan_between(text, start, stop, code_blocks(text, start, stop), found):
+        # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
+        # again with Liquid's blocks (found only then: most documents have none).
+        found = []
+        _scan_between(text, start, stop, _code_regions(text, start, stop), found, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
     return [
@@ -160,7 +173,53 @@ def scan_markdown(
     ]
 
 
+def _scan_between(
+    text: str,
+    start: int,
+    stop: int,
+    code: list[tuple[int, int]],
+    found: list[_Found],
+    *,
+    liquid: bool = False,
+) -> bool:
+    """Scan the body outside ``code``; False if it stopped at a Liquid block opener
+    (unless ``liquid``: Liquid's blocks are among ``code`` already)."""
+    pos = start
+    for code_start, code_end in code:
+        if not _scan_inline(text, pos, code_start, start, found, liquid):
+            return False
+        pos = code_end
+    return _scan_inline(text, pos, stop, start, found, liquid)
+
+
 # --- blocks ---------------------------------------------------------------------------
+
+
+def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Code blocks, and Liquid's ``{% highlight %}``/``{% raw %}``/``{% comment %}`` blocks.
+
+    Liquid runs before Markdown (:mod:`linkrescue.rewriters.liquid`): its blocks are
+    found first, and Markdown's code blocks in the text with their content blanked
+    out (a ```` ``` ```` inside a sample opens no fence; a fence around a ``{% raw %}``
+    still closes), then both merged.
+    """
+    liquid = template_regions(text, start, end)
+    if not liquid:
+        return code_blocks(text, start, end)
+    pieces = [text[:start]]
+    pos = start
+    for region_start, region_end in liquid:
+        pieces.append(text[pos:region_start])
+        pieces.append(_NOT_NEWLINE.sub("x", text[region_start:region_end]))
+        pos = region_end
+    pieces.append(text[pos:])
+    merged: list[tuple[int, int]] = []
+    for region in sorted(code_blocks("".join(pieces), start, end) + liquid):
+        if merged and region[0] < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], region[1]))
+        else:
+            merged.append(region)
+    return merged
 
 
 def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -316,8 +375,13 @@ class _Inline:
         self.inactive_below = len(self.openers)
 
 
-def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Found]) -> None:
-    """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``."""
+def _scan_inline(
+    text: str, pos: int, end: int, body_start: int, found: list[_Found], liquid: bool
+) -> bool:
+    """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``.
+
+    Returns False, at once, at a Liquid block opener unless ``liquid`` (blocks known).
+    """
     state = _Inline(text, end, found)
     openers = state.openers
     search = _INLINE.search
@@ -352,7 +416,12 @@ def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Fo
         elif first == "\\":
             pos = m.end()
         elif first == "{":
-            pos = _shortcode(text, at, end, state)
+            if token != "{%":
+                pos = _shortcode(text, at, end, state)
+            elif not liquid and opens_region(text, at, end):
+                return False
+            else:
+                pos = at + 2
         else:
             before = len(found)
             pos = _bare_url(text, at, end, state.in_brackets(), found)
@@ -361,6 +430,7 @@ def _scan_inline(text: str, pos: int, end: int, body_start: int, found: list[_Fo
     if state.dropped:
         dropped = state.dropped
         found[:] = [f for i, f in enumerate(found) if i not in dropped]
+    return True
 
 
 def _close_bracket(text: str, at: int, end: int, body_start: int, state: _Inline) -> int:
@@ -399,10 +469,9 @@ def _close_bracket(text: str, at: int, end: int, body_start: int, state: _Inline
     ):
         m = _REFDEF.match(text, at, end)
         if m is not None:
-            angle = m["angle"] is not None
-            group, syntax = (
-                ("angle", Syntax.MARKDOWN_ANGLE) if angle else ("raw", Syntax.MARKDOWN_RAW)
-            )
+            group = m.lastgroup
+            assert group is not None
+            syntax = Syntax.MARKDOWN_ANGLE if group == "angle" else Syntax.MARKDOWN_RAW
             state.found.append(
                 (RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, syntax)
             )
@@ -444,6 +513,11 @@ def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, S
     close = _TITLE_THEN_CLOSE.match(text, dest_end, end)
     if close is not None:
         return (pos, dest_end, close.end() - 1, Syntax.MARKDOWN_RAW)
+    template = TEMPLATE_DESTINATION.match(text, pos, end)  # {% link … %}: spaces inside
+    if template is not None:
+        close = _TITLE_THEN_CLOSE.match(text, template.end(), end)
+        if close is not None:
+            return (pos, template.end(), close.end() - 1, Syntax.MARKDOWN_RAW)
     tail = _LENIENT_TAIL.match(text, dest_end, end)
     if tail is None:
         return None

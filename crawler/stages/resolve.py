@@ -38,6 +38,7 @@ from linkrescue.archive.urls import (
     repair_original,
 )
 from linkrescue.rewriters.destinations import destination_value
+from linkrescue.rewriters.liquid import has_template
 from linkrescue.rewriters.model import Reference, RefKind
 
 
@@ -89,6 +90,12 @@ _SKIP_SCHEMES = {
 }
 _CITE_JUNK = re.compile(r"(?:%7C|\|)(?:archive-?url|archivedate|url-status)=", re.IGNORECASE)
 _NOT_URL_CHARS = re.compile(r"[<>\x00-\x1f\x7f]")
+#: ``{{ site.url }}``, ``{{ site.baseurl }}`` or both, then a path (Jekyll sites); a raw
+#: Markdown destination has lost its spaces by then (``{{site.url}}/news/``).
+_SITE_PREFIX = re.compile(
+    r"\{\{\s*site\.(?:url\s*\}\}\{\{\s*site\.baseurl|url|baseurl)\s*\}\}(?=[/?#]|\Z)"
+)
+TEMPLATE_CODE = "template code"
 
 
 def clean_destination(ref: Reference) -> str:
@@ -117,14 +124,24 @@ def resolve(
     doc_dir: str,
     address: str | None,
     store: StoreLocation | None = None,
+    *,
+    site: str | None = None,
 ) -> Resolution:
     """Resolve one reference of a document whose own address is ``address`` (encoded, absolute).
 
     A reference into ``store`` (what a rewrite wrote) is ``local`` with its path
     inside the store, even when the file is gone: it is never resolved against the
     document's address (that asked the archive for ``https://<site>/rescued/…``).
+    Liquid template code (Jekyll) is ``skipped``, never fetched
+    (:mod:`linkrescue.rewriters.liquid`), except ``{{ site.url }}``/``{{ site.baseurl }}``
+    before a path when ``site`` (``[corpus] base_url``) says what they stand for.
     """
     target = clean_destination(ref)
+    if "{" in target and has_template(target):
+        expanded = _expand_site(target, site)
+        if expanded is None:
+            return Resolution(Status.SKIPPED, reason=TEMPLATE_CODE)
+        target = expanded
     if store is not None and target:
         inside = _store_reference(ref, target, doc_dir, store)
         if inside is not None:
@@ -205,6 +222,18 @@ def resolve_absolute(absolute: str) -> Resolution:
     if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
         return Resolution(Status.INVALID, url=url, archive=layer, reason="URL has no valid host")
     return Resolution(Status.REMOTE, url=url, archive=layer, key=key_of_parts(parts))
+
+
+def _expand_site(target: str, site: str | None) -> str | None:
+    """``target`` with its leading ``{{ site.url }}``/``{{ site.baseurl }}`` replaced by
+    ``site``, or None when there is no base URL or template code remains."""
+    if not site:
+        return None
+    m = _SITE_PREFIX.match(target)
+    if m is None:
+        return None
+    expanded = site.rstrip("/") + target[m.end() :]
+    return None if has_template(expanded) else expanded
 
 
 def document_address(value: object) -> str | None:

@@ -246,6 +246,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     index: dict[str, str] = _STATE["index"]
     identity: Identity = _STATE["identity"]
     as_json: bool = _STATE["json"]
+    site = config.corpus.base_url or None
     result = FileResult(path)
     read = _read_text(path, config.scan.max_file_bytes)
     if isinstance(read, Problem):
@@ -266,7 +267,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     )
     file_json = _encode_string(path)
     for ref in doc.references:
-        res = resolve(ref, doc_dir, address, _STATE["store"])
+        res = resolve(ref, doc_dir, address, _STATE["store"], site=site)
         target = None
         if res.status is Status.REMOTE and res.key is not None and index:
             ident = identity.of_resource(res.key)

@@ -266,3 +266,35 @@ def test_a_reference_into_the_store_is_the_stores_even_when_its_file_is_gone(
     ref = md("../../international/slug/")
     assert resolve(ref, str(doc_dir), STAND_ADDRESS, store).status is Status.REMOTE
     assert store_location(tmp_path / "content") is None
+
+
+def test_liquid_template_code_is_skipped_never_a_url() -> None:
+    # Ruby-site shapes: {% link %} lost its spaces to the junk repair and became
+    # https://<site>/…/%7B%linken/news/…%%7D before; an <img> keeps its spaces.
+    for raw, html in (
+        ("{% link en/news/_posts/2019-12-25-ruby-2-7-0-released.md %}", False),
+        ("{{ site.url }}/en/downloads/", False),
+        ("{{ '/images/header-ruby-logo.png' | relative_url }}", True),
+    ):
+        res = run(raw, "https://www.ruby-lang.org/en/news/", html=html)
+        assert (res.status, res.reason, res.url) == (Status.SKIPPED, "template code", None)
+
+
+def test_site_url_and_baseurl_resolve_against_the_configured_base_url() -> None:
+    site = "https://www.ruby-lang.org/"
+    for raw, html, url in (
+        ("{{ site.url }}/en/downloads/", False, "https://www.ruby-lang.org/en/downloads/"),
+        (
+            "{{site.baseurl}}/images/logo.png?v=2",
+            False,
+            "https://www.ruby-lang.org/images/logo.png?v=2",
+        ),
+        ("{{ site.url }}{{ site.baseurl }}/en/", True, "https://www.ruby-lang.org/en/"),
+    ):
+        ref = html_ref(raw) if html else md(raw)
+        res = resolve(ref, "/nonexistent-dir", None, site=site)
+        assert (res.status, res.url) == (Status.REMOTE, url)
+    # Anything else stays template code, base URL or not.
+    for raw in ("{{ site.url }}{{ page.url }}", "{{ site.github.url }}/x", "{% link x.md %}"):
+        res = resolve(md(raw), "/nonexistent-dir", None, site=site)
+        assert (res.status, res.reason) == (Status.SKIPPED, "template code")

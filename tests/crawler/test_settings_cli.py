@@ -30,6 +30,7 @@ BAD = [
     ("corpus", "address_keys", '["original_url", ""]', "at least 1 character"),
     ("corpus", "id_pattern", '"thestandnews\\\\.com/(\\\\d+"', "not a valid regular expression"),
     ("corpus", "extensions", '["md"]', "a file ending such as '.md'"),
+    ("corpus", "base_url", '"www.ruby-lang.org"', "not an http:// or https:// URL with a host"),
     ("scan", "frontmatter_keys", '"image"', "valid list"),
     ("scan", "max_file_bytes", "0", "greater than or equal to 1"),
     ("scan", "workers", "-1", "greater than or equal to 0"),
