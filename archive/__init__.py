@@ -3,16 +3,19 @@
 No CLI, no Markdown.
 """
 
-# The remote client (archive/remote/): the interface, the Wayback client, listings.
-from linkrescue.archive.remote import (
-    Archive,
-    ArchiveClient,
-    Listing,
-    RequestCounts,
-    Wanted,
-    Window,
-    archive_identity,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # The remote client (archive/remote/): the interface, the Wayback client, listings.
+    from linkrescue.archive.remote import (
+        Archive,
+        ArchiveClient,
+        Listing,
+        RequestCounts,
+        Wanted,
+        Window,
+        archive_identity,
+    )
 
 # The local store and the run state (archive/store/, archive/state/).
 from linkrescue.archive.state import Index, IndexedReference, IndexedResource, StateError
@@ -51,3 +54,18 @@ __all__ = [
     "open_store",
     "store_at",
 ]
+
+#: Names of the remote client, imported when first asked for (PEP 562): the store,
+#: the state and the URL grammar are used without a network client (`linkrescue scan`
+#: imported httpx and pydantic's URL types for nothing, half its start-up).
+_REMOTE = frozenset(
+    {"Archive", "ArchiveClient", "Listing", "RequestCounts", "Wanted", "Window", "archive_identity"}
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _REMOTE:
+        from linkrescue.archive import remote
+
+        return getattr(remote, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,19 +14,12 @@ from collections.abc import Callable
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from linkrescue.archive import Archive
-from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
-from linkrescue.archive.model import Outcome
 from linkrescue.crawler import exits
-from linkrescue.crawler.commands import rescue as rescue_cmd
-from linkrescue.crawler.commands import restore as restore_cmd
 from linkrescue.crawler.commands import scan as scan_cmd
-from linkrescue.crawler.commands import verify as verify_cmd
-from linkrescue.crawler.commands.errors import NoStore
 from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
 from linkrescue.crawler.console import (
     HelpCommand,
@@ -39,11 +32,19 @@ from linkrescue.crawler.console import (
 from linkrescue.crawler.console import fail as _fail
 from linkrescue.crawler.output.formats import Destination, Format
 from linkrescue.crawler.output.problems import report_problem
-from linkrescue.crawler.output.progress import RescueProgress, setup_logging
+from linkrescue.crawler.output.progress import setup_logging
 from linkrescue.crawler.output.registry import report_formatter, results_formatter
 from linkrescue.crawler.output.table import print_scan_summary
 from linkrescue.crawler.stages.corpus import InputError, Problem
-from linkrescue.crawler.stages.repair import Repaired
+
+if TYPE_CHECKING:
+    # The archive client (httpx and all) is imported by the commands that talk to an
+    # archive, when they run: `scan` and `--help` start without it (a CI or pre-commit
+    # run of `scan` on one file spent half its time importing it).
+    from linkrescue.archive import Archive
+    from linkrescue.crawler.commands import rescue as rescue_cmd
+    from linkrescue.crawler.output.progress import RescueProgress
+    from linkrescue.crawler.stages.repair import Repaired
 
 app = typer.Typer(
     name="linkrescue",
@@ -249,6 +250,9 @@ def rescue_command(
         _fail("--report - and --dry-run both write to standard output: give --report FILE")
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
+    from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
+    from linkrescue.crawler.commands import rescue as rescue_cmd
+
     try:
         result = rescue_cmd.rescue(paths, cfg, on_problem=_print_problem, watch=_progress(term))
     except (InputError, ArchiveMisconfigured) as exc:
@@ -275,6 +279,8 @@ def _progress(term: Terminal) -> rescue_cmd.Watcher:
     def watch(
         client: Archive, *, total: int, documents: int, stored_bytes: Callable[[], int]
     ) -> RescueProgress:
+        from linkrescue.crawler.output.progress import RescueProgress
+
         return RescueProgress(
             term.err,
             client,
@@ -326,6 +332,9 @@ def restore_command(
         cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
+    from linkrescue.crawler.commands import restore as restore_cmd
+    from linkrescue.crawler.commands.errors import NoStore
+
     try:
         done = restore_cmd.restore(paths, cfg, on_problem=_print_problem)
     except (InputError, NoStore) as exc:
@@ -369,6 +378,10 @@ def verify_command(
         cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
     root = cfg.store_dir
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
+    from linkrescue.archive.errors import ArchiveUnreachable
+    from linkrescue.crawler.commands import verify as verify_cmd
+    from linkrescue.crawler.commands.errors import NoStore
+
     try:
         checked = verify_cmd.verify(root, cfg.archive, repair=repair, on_repaired=_repaired(root))
     except NoStore as exc:
@@ -398,6 +411,8 @@ def verify_command(
 
 def _repaired(root: Path) -> Callable[[Repaired], None]:
     """One line per file a repair put back, or could not (stdout, as it happens)."""
+
+    from linkrescue.archive.model import Outcome
 
     def line(item: Repaired) -> None:
         done = "repaired" if item.outcome is Outcome.RESCUED else "not repaired"

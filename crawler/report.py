@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from linkrescue.archive import RequestCounts
 from linkrescue.crawler.outcome import Outcome
-from linkrescue.crawler.stages.rescue import RescueRun
+
+if TYPE_CHECKING:
+    from linkrescue.archive import RequestCounts
+    from linkrescue.crawler.stages.rescue import RescueRun
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.filesize import decimal
@@ -30,10 +31,12 @@ from rich.progress import (
 from rich.progress import Task as RichTask
 from rich.text import Text
 
-from linkrescue.archive import Archive
 from linkrescue.crawler.console import Verbosity
 from linkrescue.crawler.outcome import Outcome
-from linkrescue.crawler.stages.rescue import Task
+
+if TYPE_CHECKING:
+    from linkrescue.archive import Archive
+    from linkrescue.crawler.stages.rescue import Task
 
 log = logging.getLogger("linkrescue.crawler")
 
