@@ -12,7 +12,9 @@ each destination as a character span of the whole document, ``text[start:end] ==
 
 What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong text:
 
-* nothing is read inside code spans (backtick runs matched by equal length), fenced
+* nothing is read inside code spans (backtick runs matched by equal length, within
+  one paragraph, heading or table cell: :mod:`linkrescue.rewriters.blocks` says where
+  that ends; an unmatched run is text), fenced
   code (```` ``` ```` or ``~~~`` with up to 3 spaces of indent, closed by a fence of
   the same character at least as long, or by the end of the document), indented code
   (4 spaces or a tab after a blank line, unless the lines above make it a list
@@ -71,6 +73,7 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
+from linkrescue.rewriters.blocks import InlineBlocks
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
 from linkrescue.rewriters.liquid import (
     TEMPLATE_DEFINITION,
@@ -340,6 +343,7 @@ class _Inline:
     __slots__ = (
         "ahead",
         "bares",
+        "blocks",
         "dropped",
         "found",
         "images",
@@ -347,10 +351,12 @@ class _Inline:
         "openers",
         "runs",
         "shortcodes",
+        "start",
     )
 
-    def __init__(self, text: str, end: int, found: list[_Found]) -> None:
+    def __init__(self, text: str, start: int, end: int, found: list[_Found]) -> None:
         self.found = found
+        self.start = start
         self.openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
         #: Openers below this index that are links' (not images') can no longer form one.
         self.inactive_below = 0
@@ -365,6 +371,8 @@ class _Inline:
         self.runs: _BacktickRuns | None = None
         #: Shortcodes that did not close, met when the first ``{{<`` is.
         self.shortcodes: ShortcodeMemo | None = None
+        #: Where paragraphs end, read when a code span's closing run is on a later line.
+        self.blocks: InlineBlocks | None = None
 
     def in_brackets(self) -> bool:
         """Whether an active ``[`` or ``![`` is open: a bare URL then stops at a bracket."""
@@ -382,7 +390,7 @@ def _scan_inline(
 
     Returns False, at once, at a Liquid block opener unless ``liquid`` (blocks known).
     """
-    state = _Inline(text, end, found)
+    state = _Inline(text, pos, end, found)
     openers = state.openers
     search = _INLINE.search
     while pos < end:
@@ -590,12 +598,21 @@ class _BacktickRuns:
 def _code_span_end(text: str, pos: int, end: int, length: int, state: _Inline) -> int:
     """After a run of ``length`` backticks ending at ``pos``: where the code span ends.
 
-    Without a closing run of the same length the backticks are literal text.
+    Without a closing run of the same length in the same paragraph, heading or table
+    cell the backticks are literal text (CommonMark §6.1): a run that pairs with one
+    after a blank line, a new list item or a heading hid every link between.
     """
     if state.runs is None:
         state.runs = _BacktickRuns(text, pos, end)
     close = state.runs.closing(length, pos)
-    return pos if close == -1 else close + length
+    if close == -1:
+        return pos
+    if text.find("\n", pos, close) != -1 or text.find("|", pos, close) != -1:
+        if state.blocks is None:
+            state.blocks = InlineBlocks(text, state.start, end)
+        if close >= state.blocks.end_of(pos):
+            return pos
+    return close + length
 
 
 def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) -> int:

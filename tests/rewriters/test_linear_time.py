@@ -94,8 +94,22 @@ def test_a_long_line_of_one_opener_scans_in_linear_time(unit: str, tail: str) ->
         # A bare URL ending in many ")" or entity references, trimmed one by one.
         lambda n: "http://x" + ")" * n,
         lambda n: "http://x" + "&a;" * (n // 3),
+        # Backticks whose closing run is in a later paragraph, list item or table row:
+        # each asks where its block ends, and no line is read twice.
+        lambda n: "`a\n\n" * (n // 4),
+        lambda n: "- `a\n  b\n" * (n // 10),
+        lambda n: "| a | b |\n|---|---|\n" + "| `a | b ` |\n" * (n // 12),
     ],
-    ids=["backtick-runs", "nested-images", "links-after-images", "parens", "entities"],
+    ids=[
+        "backtick-runs",
+        "nested-images",
+        "links-after-images",
+        "parens",
+        "entities",
+        "backticks-across-paragraphs",
+        "backticks-across-items",
+        "backticks-across-rows",
+    ],
 )
 def test_shapes_built_to_be_quadratic_scan_in_linear_time(build: object) -> None:
     assert callable(build)

@@ -1,0 +1,98 @@
+"""Block structure the scan must respect (issue 10, classes 1 and 5), checked against
+markdown-it-py's CommonMark parser on documentation-site shapes: design documents with
+deep lists and tables, Jekyll and Hugo pages, news archive links."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from linkrescue.rewriters.markdown import scan_markdown
+from linkrescue.rewriters.model import RefKind
+
+SN = "http://web.archive.org/web/20211229095346/https://www.thestandnews.com"
+CN = "https://web.archive.org/web/20211231120000/https://www.hkcnews.com"
+_PARSER = MarkdownIt("commonmark").enable("table")
+
+
+def commonmark_links(text: str) -> list[str]:
+    """The destinations of the links and images markdown-it-py finds, in order."""
+    out: list[str] = []
+
+    def walk(tokens: list[Token]) -> None:
+        for t in tokens:
+            if t.type == "link_open":
+                out.append(str(t.attrs["href"]))
+            elif t.type == "image":
+                out.append(str(t.attrs["src"]))
+            if t.children:
+                walk(t.children)
+
+    walk(_PARSER.parse(text))
+    return out
+
+
+def scanned_links(text: str) -> list[str]:
+    refs = scan_markdown(text)
+    assert all(text[r.start : r.end] == r.raw for r in refs)
+    return [r.raw for r in refs if r.kind in (RefKind.MD_LINK, RefKind.MD_IMAGE)]
+
+
+# --- class 1: a code span never crosses a block boundary ------------------------------
+
+
+def test_an_unclosed_backtick_does_not_hide_the_next_paragraphs_links() -> None:
+    text = (
+        "## Rollout\n\n"
+        "Set `feature.enabled to true in the config (see below).\n\n"
+        f"The [announcement]({SN}/politics/announcement/) and the\n"
+        f"[FAQ]({CN}/article/4711/faq) explain why; run `make check` first.\n"
+    )
+    expected = [f"{SN}/politics/announcement/", f"{CN}/article/4711/faq"]
+    assert commonmark_links(text) == expected
+    assert scanned_links(text) == expected
+
+
+def test_an_unclosed_backtick_in_a_list_item_ends_with_the_item() -> None:
+    text = (
+        "1. Install the CLI:\n"
+        "   - run `pip install linkrescue\n"
+        "   - read the [install guide](https://example.org/docs/install/)\n"
+        "     and the [changelog](https://example.org/docs/changes/) `v2`\n"
+        "2. Configure `[corpus]` in `config.toml`.\n"
+    )
+    expected = ["https://example.org/docs/install/", "https://example.org/docs/changes/"]
+    assert commonmark_links(text) == expected
+    assert scanned_links(text) == expected
+
+
+def test_a_heading_is_its_own_inline_block() -> None:
+    text = f"### The `--format option\n[JSONL]({SN}/jsonl/) output has one record a line `x`\n"
+    assert commonmark_links(text) == [f"{SN}/jsonl/"]
+    assert scanned_links(text) == [f"{SN}/jsonl/"]
+
+
+def test_table_rows_and_cells_do_not_pair_backticks() -> None:
+    text = (
+        "| Option | Meaning |\n"
+        "|---|---|\n"
+        "| `--since | only [after a date](https://example.org/docs/since/) |\n"
+        "| `--until` | [before a date](https://example.org/docs/until/) ` |\n"
+    )
+    expected = ["https://example.org/docs/since/", "https://example.org/docs/until/"]
+    assert commonmark_links(text) == expected
+    assert scanned_links(text) == expected
+
+
+def test_a_code_span_still_runs_over_a_soft_line_break_and_lazy_lines() -> None:
+    # The same paragraph: the code span closes on the next line and hides the
+    # link-shaped text inside it, in a list item and in a block quote.
+    text = (
+        "- call `fetch(url,\n"
+        "  [opts](https://example.org/x))` to get it\n"
+        "> a quote with `code\n"
+        "that runs on [here](https://example.org/y)` lazily\n"
+        "\nand [after](https://example.org/z).\n"
+    )
+    assert commonmark_links(text) == ["https://example.org/z"]
+    assert scanned_links(text) == ["https://example.org/z"]
