@@ -12,6 +12,8 @@ each destination as a character span of the whole document, ``text[start:end] ==
 
 What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong text:
 
+* a line ends at LF, CRLF or a lone CR (§2.1; old Mac exports): for blank lines,
+  fences, definitions and line numbers alike;
 * nothing is read inside code spans (backtick runs matched by equal length, within
   one paragraph, heading or table cell: :mod:`linkrescue.rewriters.blocks` says where
   that ends; an unmatched run is text), fenced
@@ -115,6 +117,7 @@ _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICK_RUN = re.compile(r"`+")
+_LONE_CR = re.compile(r"\r(?!\n)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
 # Destinations.
@@ -163,17 +166,27 @@ def scan_markdown(
     """
     stop = len(text) if end is None else end
     found: list[_Found] = []
-    if not _scan_between(text, start, stop, code_blocks(text, start, stop), found):
+    # A lone CR ends a line (CommonMark §2.1): the patterns below know only LF, so read
+    # a copy with each lone CR made a LF, the same length (the spans hold for ``text``).
+    body = _LONE_CR.sub("\n", text) if _has_lone_cr(text, start, stop) else text
+    if not _scan_between(body, start, stop, code_blocks(body, start, stop), found):
         # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
         # again with Liquid's blocks (found only then: most documents have none).
         found = []
-        _scan_between(text, start, stop, _code_regions(text, start, stop), found, liquid=True)
+        _scan_between(body, start, stop, _code_regions(body, start, stop), found, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
     return [
         make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
         for kind, s, e, element, attribute, syntax in found
     ]
+
+
+def _has_lone_cr(text: str, start: int, stop: int) -> bool:
+    """Whether ``text[start:stop]`` has a CR not followed by a LF (rare: old Mac files)."""
+    return text.find("\r", start, stop) != -1 and text.count("\r", start, stop) != text.count(
+        "\r\n", start, stop
+    )
 
 
 def _scan_between(

@@ -96,3 +96,32 @@ def test_a_code_span_still_runs_over_a_soft_line_break_and_lazy_lines() -> None:
     )
     assert commonmark_links(text) == ["https://example.org/z"]
     assert scanned_links(text) == ["https://example.org/z"]
+
+
+# --- class 5: a lone CR is a line ending ------------------------------------------------
+
+
+def test_a_lone_cr_ends_lines_for_blocks_and_for_line_numbers() -> None:
+    # An old Mac-style export: every line ends in a lone CR (CommonMark §2.1).
+    text = (
+        "Intro with a stray `backtick\r\r"
+        f"See [the archive]({SN}/china/clubhouse/).\r"
+        f"[1]: {CN}/article/101/x\r\r"
+        "```\r"
+        f"[not a link]({SN}/code/)\r"
+        "```\r"
+        f"Last [link]({CN}/article/102/y)\r"
+    )
+    assert commonmark_links(text) == [f"{SN}/china/clubhouse/", f"{CN}/article/102/y"]
+    refs = scan_markdown(text)
+    assert [(r.kind, r.raw, r.line, r.column) for r in refs] == [
+        (RefKind.MD_LINK, f"{SN}/china/clubhouse/", 3, 19),
+        (RefKind.MD_REFDEF, f"{CN}/article/101/x", 4, 6),
+        (RefKind.MD_LINK, f"{CN}/article/102/y", 9, 13),
+    ]
+    assert all(text[r.start : r.end] == r.raw for r in refs)
+
+
+def test_crlf_and_lf_line_numbers_are_unchanged() -> None:
+    text = f"a\r\n\r\nsee [x]({SN}/a/)\nand [y]({SN}/b/)\r\n"
+    assert [(r.line, r.column) for r in scan_markdown(text)] == [(3, 9), (4, 9)]
