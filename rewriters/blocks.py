@@ -190,6 +190,9 @@ class InlineBlocks:
             cell = _next_pipe(text, pos, eol)
             return self._answer(pos, eol if cell == -1 else cell)
         depth, column = line_context(row)
+        if depth == 0 and column > 0 and _LIST_MARKER.match(row) is None:
+            # A paragraph's later line: its container is the list item above, if any.
+            column = enclosing_item_column(text, line, self._start, column)
         at = eol + 1
         while at < self._end:
             row, eol = self._row(at)
@@ -243,3 +246,124 @@ def _next_pipe(text: str, pos: int, eol: int) -> int:
         if backslashes % 2 == 0:
             return pipe
         pos = pipe + 1
+
+
+# --- fences in containers -------------------------------------------------------------
+
+_SPACES: Final = re.compile(r"[ \t]*+")
+_BLANK_REST: Final = re.compile(r"[ \t]*+\r?(?:\n|$)")
+_FENCE_RUN: Final = re.compile(r"`{3,}+|~{3,}+")
+
+
+def enclosing_item_column(text: str, line: int, start: int, indent: int) -> int:
+    """The content column of the list item that a line at ``line``, indented ``indent``,
+    continues; 0 when it is in none (or when the lines above say nothing clear).
+
+    Walks back at most :data:`MAX_LOOKBACK` lines, reading only each line's start: the
+    nearest list marker line whose content column is at most the indent of every
+    line since (a line indented less closed the item) is the item; a line at indent
+    0 that is not an item, or a ``>`` line, means none.
+    """
+    floor = indent
+    at = line
+    for _ in range(MAX_LOOKBACK):
+        if at <= start:
+            return 0
+        at = max(text.rfind("\n", start, at - 1) + 1, start)
+        if _BLANK_REST.match(text, at):
+            continue
+        lead = _SPACES.match(text, at)
+        assert lead is not None
+        if text[lead.end()] == ">":
+            return 0
+        m = _LIST_MARKER.match(text, at)
+        if m is None:
+            floor = min(floor, lead.end() - at)
+            if floor == 0:
+                return 0
+            continue
+        spaces = _SPACES.match(text, m.end())
+        assert spaces is not None
+        width = spaces.end() - m.end()
+        if _BLANK_REST.match(text, m.end()) or width > 4:
+            width = 1
+        column = m.end() - at + width
+        if column <= floor:
+            return column
+        floor = min(floor, lead.end() - at)
+        if floor == 0:
+            return 0
+    return 0
+
+
+def container_fence(text: str, line: int, fence: int, start: int) -> tuple[int, int] | None:
+    """The containers of a fence opening at ``fence`` on the line from ``line``: its
+    ``>`` depth and its list item's content column, or None when it is not a fence
+    (indented 4 or more past its container: an indented code line or paragraph text).
+
+    (0, 0) is a fence at the top level. The list item is the one whose marker is on
+    the fence's line (``- ```` ``), else the one the lines above say the fence
+    continues (outside quotes).
+    """
+    prefix = text[line:fence]
+    q = _QUOTES.match(prefix)
+    assert q is not None
+    depth = prefix.count(">", 0, q.end())
+    if _LIST_MARKER.match(prefix, q.end()) is not None:
+        return depth, line_context(prefix + "x")[1]
+    indent = indent_width(prefix[q.end() :])
+    column = 0
+    if depth == 0 and indent > 0:
+        column = enclosing_item_column(text, line, start, indent)
+    if indent >= column + 4:
+        return None
+    return depth, column
+
+
+def container_fence_end(text: str, fence: int, end: int, depth: int, column: int) -> int:
+    """Where a fence opening at ``fence``, inside ``depth`` quotes and a list item whose
+    content starts at ``column``, ends: after its closing fence, or at the first line
+    that is no longer in its containers (a fence is never a lazy continuation line,
+    CommonMark §5.1–5.2), or at ``end``.
+    """
+    run = _FENCE_RUN.match(text, fence)
+    assert run is not None
+    char, length = text[fence], run.end() - run.start()
+    closing = re.compile(rf"[ ]{{0,3}}{re.escape(char)}{{{length},}}[ \t]*+$")
+    at = text.find("\n", fence, end)
+    while at != -1:
+        at += 1
+        if at >= end:
+            return end
+        eol = text.find("\n", at, end)
+        row = text[at : end if eol == -1 else eol]
+        if row.endswith("\r"):
+            row = row[:-1]
+        pos = 0
+        for _ in range(depth):
+            q = _QUOTE.match(row, pos)
+            if q is None:
+                return at  # the quote ended: so did the fence
+            pos = q.end()
+        rest = row[pos:]
+        if _blank(rest):
+            if pos == 0 and depth > 0:
+                return at
+            at = eol
+            continue
+        if indent_width(rest) < column:
+            return at  # the list item ended
+        if closing.match(_dedent(rest, column)):
+            return end if eol == -1 else eol + 1
+        at = eol
+    return end
+
+
+def _dedent(row: str, columns: int) -> str:
+    """``row`` without its first ``columns`` columns of indentation."""
+    width = 0
+    pos = 0
+    while width < columns and pos < len(row) and row[pos] in " \t":
+        width += 1 if row[pos] == " " else 4 - width % 4
+        pos += 1
+    return " " * max(width - columns, 0) + row[pos:]

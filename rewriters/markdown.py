@@ -17,8 +17,11 @@ What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong
 * nothing is read inside code spans (backtick runs matched by equal length, within
   one paragraph, heading or table cell: :mod:`linkrescue.rewriters.blocks` says where
   that ends; an unmatched run is text), fenced
-  code (```` ``` ```` or ``~~~`` with up to 3 spaces of indent, closed by a fence of
-  the same character at least as long, or by the end of the document), indented code
+  code (```` ``` ```` or ``~~~`` with up to 3 spaces of indent past its container,
+  closed by a fence of the same character at least as long, or by the end of its
+  container: a list item's fence ends at the first line indented less than the
+  item's content, a ``>`` quote's at the first line without its ``>``; else by the end
+  of the document), indented code
   (4 spaces or a tab after a blank line, unless the lines above make it a list
   item's continuation), or HTML comments;
 * ``\\[`` and ``\\]`` are not brackets; brackets nest; ``[![](img)](href)`` gives the
@@ -59,8 +62,11 @@ Liquid (Jekyll sites, :mod:`linkrescue.rewriters.liquid`): ``{% highlight %}``,
 blocks as Liquid renders first; a destination holding ``{{ … }}`` or ``{% … %}``
 (``[1]: {{ site.url }}/news/``, ``[x]({% link x.md %})``) is read whole, spaces and all.
 
-Not handled: containers (a fence inside a list item indented 4+ spaces, or inside a
-``>`` quote, is not recognised), reference-style uses ``[text][label]`` (their
+Not handled: containers beyond what a line and the 64 lines above it show (a
+list item's content column is read from its marker line; a fence in a list inside a
+quote is closed by its quote only; looking back for a fence's list item, a lazy
+continuation line at indent 0 is taken for the end of the list), indented code after a heading
+or a fence rather than a blank line, reference-style uses ``[text][label]`` (their
 definitions are reported), ``<pre>`` content, and footnote definitions ``[^1]:``.
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
@@ -75,7 +81,7 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
-from linkrescue.rewriters.blocks import InlineBlocks
+from linkrescue.rewriters.blocks import InlineBlocks, container_fence, container_fence_end
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
 from linkrescue.rewriters.liquid import (
     TEMPLATE_DEFINITION,
@@ -109,14 +115,30 @@ _INLINE = re.compile(
 # line followed by an indented line (a possible indented code block).
 _FENCE_OR_COMMENT = r"[ ]{0,3}(?:(?P<bt>`{3,})(?=[^`\n]*$)|(?P<tl>~{3,})|(?P<cm><!--))"
 _INDENTED = r"(?=(?:[ ]{4}|[ ]{0,3}\t)[ \t]*[^ \t\r\n])"
-_BLOCK_FIRST = re.compile(_FENCE_OR_COMMENT + r"|(?P<ind>)" + _INDENTED, re.MULTILINE)
+# A fence after ">" or list markers, or indented 4 or more (in a list item, maybe).
+_BOXED = (
+    r"(?:(?:[ ]{0,3}(?:>[ ]?|(?:[-+*]|\d{1,9}[.)])[ ]{1,4}))++[ ]*+|[ ]{4,}+)"
+    r"(?=`{3,}+(?![^\n]*`)|~{3,})"
+)
+_BOX_AT = re.compile(_BOXED)
+_BLOCK_FIRST = re.compile(
+    _FENCE_OR_COMMENT + r"|(?P<ind>)" + _INDENTED + r"|(?P<box>" + _BOXED + ")", re.MULTILINE
+)
 _BLOCK_NEXT = re.compile(
-    r"\n(?:" + _FENCE_OR_COMMENT + r"|[ \t\r]*\n(?P<ind>)" + _INDENTED + ")", re.MULTILINE
+    r"\n(?:"
+    + _FENCE_OR_COMMENT
+    + r"|[ \t\r]*\n(?P<ind>)"
+    + _INDENTED
+    + r"|(?P<box>"
+    + _BOXED
+    + "))",
+    re.MULTILINE,
 )
 _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)*+")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICK_RUN = re.compile(r"`+")
+_FENCE_RUN = re.compile(r"`{3,}+|~{3,}+")
 _LONE_CR = re.compile(r"\r(?!\n)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
@@ -253,9 +275,14 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
             if m["ind"] is not None:
                 line = m.end("ind")
                 block = _indented_code(text, line, start, end)
+                if block is None:  # in a list item: maybe a fence there
+                    block = _boxed_fence(text, line, start, end)
+            elif m["box"] is not None:
+                line = m.start("box")
+                block = _boxed_fence(text, line, start, end)
             else:
                 line = m.start() if first_line else m.start() + 1
-                block = _fence_or_comment(text, m, line, end, comments)
+                block = _fence_or_comment(text, m, line, start, end, comments)
             if block is None:
                 resume = m.end()
             else:
@@ -273,12 +300,38 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _fence_or_comment(
-    text: str, m: re.Match[str], line: int, end: int, comments: Ahead
+    text: str, m: re.Match[str], line: int, start: int, end: int, comments: Ahead
 ) -> tuple[int, int] | None:
     if m["cm"] is not None:
         close = comment_end(text, m.start("cm"), end, comments)
         return None if close is None else (line, close)
     fence = m["bt"] or m["tl"]
+    at = m.start("bt" if m["bt"] is not None else "tl")
+    if at > line:  # indented: maybe inside a list item, and ending with it
+        box = container_fence(text, line, at, start)
+        if box is not None and box != (0, 0):
+            return (line, container_fence_end(text, at, end, *box))
+    return _top_fence(text, line, fence, m.end(), end)
+
+
+def _boxed_fence(text: str, line: int, start: int, end: int) -> tuple[int, int] | None:
+    """The fenced code block opening on the line from ``line`` after ``>`` or list
+    markers or 4+ spaces of indent, if it is one: it ends with its container."""
+    m = _BOX_AT.match(text, line, end)
+    if m is None:
+        return None
+    box = container_fence(text, line, m.end(), start)
+    if box is None:
+        return None
+    if box == (0, 0):
+        run = _FENCE_RUN.match(text, m.end())
+        assert run is not None
+        return _top_fence(text, line, run.group(), run.end(), end)
+    return (line, container_fence_end(text, m.end(), end, *box))
+
+
+def _top_fence(text: str, line: int, fence: str, after: int, end: int) -> tuple[int, int]:
+    """A fence at the top level: it ends after a closing fence, or at ``end``."""
     key = (fence[0], len(fence))
     closing = _FENCE_CLOSE.get(key)
     if closing is None:
@@ -286,7 +339,7 @@ def _fence_or_comment(
             rf"\n[ ]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t\r]*(?:\n|\Z)"
         )
         _FENCE_CLOSE[key] = closing
-    eol = text.find("\n", m.end(), end)
+    eol = text.find("\n", after, end)
     if eol == -1:
         return (line, end)
     c = closing.search(text, eol, end)

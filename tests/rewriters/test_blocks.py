@@ -125,3 +125,64 @@ def test_a_lone_cr_ends_lines_for_blocks_and_for_line_numbers() -> None:
 def test_crlf_and_lf_line_numbers_are_unchanged() -> None:
     text = f"a\r\n\r\nsee [x]({SN}/a/)\nand [y]({SN}/b/)\r\n"
     assert [(r.line, r.column) for r in scan_markdown(text)] == [(3, 9), (4, 9)]
+
+
+# --- class 5: a fence ends with its list item or quote --------------------------------
+
+
+def test_an_unclosed_fence_in_a_list_item_ends_with_the_item() -> None:
+    # A design document's steps: the fence of step 1 is never closed.
+    text = (
+        "1. Build the image:\n"
+        "   ```sh\n"
+        "   docker build -t rescue https://example.org/not-a-link/\n"
+        "2. Read the [deployment notes](https://example.org/docs/deploy/).\n"
+        "3. Compare with the [archived post]"
+        f"({SN}/politics/%E7%AB%8B%E5%A0%B4/).\n"
+    )
+    expected = ["https://example.org/docs/deploy/", f"{SN}/politics/%E7%AB%8B%E5%A0%B4/"]
+    assert commonmark_links(text) == expected
+    assert scanned_links(text) == expected
+    assert [r.raw for r in scan_markdown(text) if r.kind is RefKind.AUTOLINK] == []
+
+
+def test_a_fence_indented_four_spaces_in_a_loose_list_item_is_code() -> None:
+    # Hugo docs indent a list item's content 4 spaces: the fence is code, and the
+    # URLs in the sample are not references.
+    text = (
+        "1.  Add the shortcode:\n"
+        "\n"
+        "    ```go-html-template\n"
+        '    {{< video src="https://example.org/sample.mp4" >}}\n'
+        "    [example](https://example.org/sample/)\n"
+        "    ```\n"
+        "\n"
+        "    Then see [the video docs](https://gohugo.io/content-management/shortcodes/).\n"
+    )
+    assert commonmark_links(text) == ["https://gohugo.io/content-management/shortcodes/"]
+    refs = scan_markdown(text)
+    assert [(r.kind, r.raw) for r in refs] == [
+        (RefKind.MD_LINK, "https://gohugo.io/content-management/shortcodes/")
+    ]
+
+
+def test_a_fence_right_after_a_list_marker_and_one_in_a_quote() -> None:
+    text = (
+        "- ```\n"
+        "  [sample](https://example.org/a)\n"
+        "  ```\n"
+        f"- [first]({CN}/article/1/x)\n"
+        "\n"
+        "> ```\n"
+        "> [quoted sample](https://example.org/b)\n"
+        f"[after the quote]({CN}/article/2/y)\n"
+    )
+    expected = [f"{CN}/article/1/x", f"{CN}/article/2/y"]
+    assert commonmark_links(text) == expected
+    assert scanned_links(text) == expected
+
+
+def test_an_indented_line_of_backticks_in_a_paragraph_is_text() -> None:
+    text = "A paragraph\n    ```\n[still a link](https://example.org/c)\n"
+    assert commonmark_links(text) == ["https://example.org/c"]
+    assert scanned_links(text) == ["https://example.org/c"]

@@ -99,6 +99,9 @@ def test_a_long_line_of_one_opener_scans_in_linear_time(unit: str, tail: str) ->
         lambda n: "`a\n\n" * (n // 4),
         lambda n: "- `a\n  b\n" * (n // 10),
         lambda n: "| a | b |\n|---|---|\n" + "| `a | b ` |\n" * (n // 12),
+        # Fences in list items and quotes, each ending with its container.
+        lambda n: "- a\n" + "  ```\n  x\n" * (n // 10),
+        lambda n: "- ```\n> ```\n" * (n // 12),
     ],
     ids=[
         "backtick-runs",
@@ -109,6 +112,8 @@ def test_a_long_line_of_one_opener_scans_in_linear_time(unit: str, tail: str) ->
         "backticks-across-paragraphs",
         "backticks-across-items",
         "backticks-across-rows",
+        "fences-in-an-item",
+        "fences-in-items-and-quotes",
     ],
 )
 def test_shapes_built_to_be_quadratic_scan_in_linear_time(build: object) -> None:
