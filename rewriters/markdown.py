@@ -24,6 +24,10 @@ What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong
   of the document), indented code
   (4 spaces or a tab after a blank line, unless the lines above make it a list
   item's continuation), or HTML comments;
+* an HTML block (§4.6: ``<details>``, ``<div>``, ``<pre>``, a ``<del>`` alone on its
+  line after a blank line, …; :mod:`linkrescue.rewriters.htmlblocks`) is HTML up to
+  its blank line or end tag: only its tags' URLs (and Hugo shortcodes) are read, its
+  Markdown is text;
 * ``\\[`` and ``\\]`` are not brackets; brackets nest; ``[![](img)](href)`` gives the
   image and the link; once a link is formed, the ``[`` openers before it can no
   longer form links (no links inside links);
@@ -55,7 +59,11 @@ Where it is deliberately more lenient, each for a shape seen in the real corpora
   ``http(s)://`` may follow any character but an ASCII letter, digit or URL
   punctuation (as cmark-gfm does, so a URL right after Chinese text is found);
 * an unclosed ``<!--`` hides nothing (it is text), so a stray one cannot hide the
-  rest of an article's links.
+  rest of an article's links; nor does an unclosed ``<pre>``;
+* a line of complete HTML elements (every element it opens it closes, ``<img>``
+  complete) is not an HTML block: Citizen News writes
+  ``<figure><img …><figcaption>…</figcaption></figure>`` with the article's Markdown
+  links on the next lines, no blank line between.
 
 Liquid (Jekyll sites, :mod:`linkrescue.rewriters.liquid`): ``{% highlight %}``,
 ``{% raw %}`` and ``{% comment %}`` blocks are code, found before Markdown's code
@@ -67,7 +75,8 @@ list item's content column is read from its marker line; a fence in a list insid
 quote is closed by its quote only; looking back for a fence's list item, a lazy
 continuation line at indent 0 is taken for the end of the list), indented code after a heading
 or a fence rather than a blank line, reference-style uses ``[text][label]`` (their
-definitions are reported), ``<pre>`` content, and footnote definitions ``[^1]:``.
+definitions are reported), HTML blocks inside ``>`` quotes, and footnote definitions
+``[^1]:``.
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
 the synthetic 50,000-article corpus (``benchmarks/gen_corpus.py``: 3.1 KB and 5
@@ -83,6 +92,7 @@ from typing import Final
 from linkrescue.rewriters.ahead import Ahead
 from linkrescue.rewriters.blocks import InlineBlocks, container_fence, container_fence_end
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
+from linkrescue.rewriters.htmlblocks import html_block_end
 from linkrescue.rewriters.liquid import (
     TEMPLATE_DEFINITION,
     TEMPLATE_DESTINATION,
@@ -113,7 +123,9 @@ _INLINE = re.compile(
 
 # Block-level candidates after a newline: a fence, a comment at a line start, or a blank
 # line followed by an indented line (a possible indented code block).
-_FENCE_OR_COMMENT = r"[ ]{0,3}(?:(?P<bt>`{3,})(?=[^`\n]*$)|(?P<tl>~{3,})|(?P<cm><!--))"
+_FENCE_OR_COMMENT = (
+    r"[ ]{0,3}(?:(?P<bt>`{3,})(?=[^`\n]*$)|(?P<tl>~{3,})|(?P<cm><!--)|(?P<hb><[A-Za-z/]))"
+)
 _INDENTED = r"(?=(?:[ ]{4}|[ ]{0,3}\t)[ \t]*[^ \t\r\n])"
 # A fence after ">" or list markers, or indented 4 or more (in a list item, maybe).
 _BOXED = (
@@ -139,6 +151,7 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICK_RUN = re.compile(r"`+")
 _FENCE_RUN = re.compile(r"`{3,}+|~{3,}+")
+_HTML_BLOCK_TOKEN = re.compile(r"<(?:!--|[A-Za-z])|\{\{[<%]")
 _LONE_CR = re.compile(r"\r(?!\n)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
@@ -191,11 +204,14 @@ def scan_markdown(
     # A lone CR ends a line (CommonMark §2.1): the patterns below know only LF, so read
     # a copy with each lone CR made a LF, the same length (the spans hold for ``text``).
     body = _LONE_CR.sub("\n", text) if _has_lone_cr(text, start, stop) else text
-    if not _scan_between(body, start, stop, code_blocks(body, start, stop), found):
+    html: list[tuple[int, int]] = []
+    if not _scan_between(body, start, stop, code_blocks(body, start, stop, html), found, html):
         # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
         # again with Liquid's blocks (found only then: most documents have none).
         found = []
-        _scan_between(body, start, stop, _code_regions(body, start, stop), found, liquid=True)
+        html = []
+        code = _code_regions(body, start, stop, html)
+        _scan_between(body, start, stop, code, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
     return [
@@ -217,15 +233,20 @@ def _scan_between(
     stop: int,
     code: list[tuple[int, int]],
     found: list[_Found],
+    html: list[tuple[int, int]],
     *,
     liquid: bool = False,
 ) -> bool:
-    """Scan the body outside ``code``; False if it stopped at a Liquid block opener
-    (unless ``liquid``: Liquid's blocks are among ``code`` already)."""
+    """Scan the body outside ``code`` (HTML blocks among them for tags only); False if
+    it stopped at a Liquid block opener (unless ``liquid``: Liquid's blocks are among
+    ``code`` already)."""
     pos = start
+    html_blocks = set(html)
     for code_start, code_end in code:
         if not _scan_inline(text, pos, code_start, start, found, liquid):
             return False
+        if (code_start, code_end) in html_blocks:
+            _scan_html_block(text, code_start, code_end, found)
         pos = code_end
     return _scan_inline(text, pos, stop, start, found, liquid)
 
@@ -233,7 +254,9 @@ def _scan_between(
 # --- blocks ---------------------------------------------------------------------------
 
 
-def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _code_regions(
+    text: str, start: int, end: int, html: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Code blocks, and Liquid's ``{% highlight %}``/``{% raw %}``/``{% comment %}`` blocks.
 
     Liquid runs before Markdown (:mod:`linkrescue.rewriters.liquid`): its blocks are
@@ -243,7 +266,7 @@ def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """
     liquid = template_regions(text, start, end)
     if not liquid:
-        return code_blocks(text, start, end)
+        return code_blocks(text, start, end, html)
     pieces = [text[:start]]
     pos = start
     for region_start, region_end in liquid:
@@ -252,7 +275,7 @@ def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
         pos = region_end
     pieces.append(text[pos:])
     merged: list[tuple[int, int]] = []
-    for region in sorted(code_blocks("".join(pieces), start, end) + liquid):
+    for region in sorted(code_blocks("".join(pieces), start, end, html) + liquid):
         if merged and region[0] < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], region[1]))
         else:
@@ -260,10 +283,14 @@ def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return merged
 
 
-def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def code_blocks(
+    text: str, start: int, end: int, html: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
     """The spans of fenced and indented code blocks and line-start HTML comments, in order.
 
     Each span starts at the start of its first line; scanning resumes at its end.
+    ``html``: when given, HTML blocks (:mod:`linkrescue.rewriters.htmlblocks`) are
+    found too, their spans listed both here and there (read for tags only).
     """
     blocks: list[tuple[int, int]] = []
     comments = Ahead(text, "-->", end)
@@ -280,6 +307,14 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
             elif m["box"] is not None:
                 line = m.start("box")
                 block = _boxed_fence(text, line, start, end)
+            elif m["hb"] is not None:
+                line = m.start() if first_line else m.start() + 1
+                block = None
+                if html is not None:
+                    close = html_block_end(text, line, m.start("hb"), start, end, line == resume)
+                    if close != -1:
+                        block = (line, close)
+                        html.append(block)
             else:
                 line = m.start() if first_line else m.start() + 1
                 block = _fence_or_comment(text, m, line, start, end, comments)
@@ -695,6 +730,34 @@ def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) 
             (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax) for s in tag.spans
         )
     return pos
+
+
+def _scan_html_block(text: str, pos: int, end: int, found: list[_Found]) -> None:
+    """Report the tags' URLs and the shortcodes' of the HTML block ``text[pos:end]``:
+    its Markdown is text (CommonMark §4.6), Hugo's shortcodes are rendered before."""
+    ahead = Lookahead(text, end)
+    memo: ShortcodeMemo | None = None
+    while (m := _HTML_BLOCK_TOKEN.search(text, pos, end)) is not None:
+        at = m.start()
+        if text[at] == "<":
+            pos, tag = html_at(text, at, end, ahead)
+            if tag is not None:
+                found.extend(
+                    (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax)
+                    for s in tag.spans
+                )
+            continue
+        if memo is None:
+            memo = ShortcodeMemo(text, end)
+        shortcode = match_shortcode(text, at, end, memo)
+        if shortcode is None:
+            pos = at + 2
+            continue
+        found.extend(
+            (RefKind.SHORTCODE, s.start, s.end, s.shortcode, s.parameter, s.syntax)
+            for s in shortcode.spans
+        )
+        pos = shortcode.end
 
 
 def _shortcode(text: str, at: int, end: int, state: _Inline) -> int:

@@ -186,3 +186,97 @@ def test_an_indented_line_of_backticks_in_a_paragraph_is_text() -> None:
     text = "A paragraph\n    ```\n[still a link](https://example.org/c)\n"
     assert commonmark_links(text) == ["https://example.org/c"]
     assert scanned_links(text) == ["https://example.org/c"]
+
+
+# --- class 5: Markdown inside HTML blocks is HTML ---------------------------------------
+
+
+def _kinds(text: str) -> list[tuple[RefKind, str]]:
+    refs = scan_markdown(text)
+    assert all(text[r.start : r.end] == r.raw for r in refs)
+    return [(r.kind, r.raw) for r in refs]
+
+
+def test_markdown_inside_a_details_block_is_text_but_its_tags_are_read() -> None:
+    # A Jekyll/Hugo docs page: a collapsible section written without blank lines.
+    text = (
+        "<details>\n"
+        "<summary>Older releases</summary>\n"
+        "- [v1.8.7](https://example.org/pkg-1.8.7.tar.bz2)\n"
+        '- <a href="https://example.org/pkg-1.8.6.tar.bz2">v1.8.6</a>\n'
+        "</details>\n"
+        "\n"
+        "Current: [v2.0](https://example.org/pkg-2.0.tar.bz2).\n"
+    )
+    assert commonmark_links(text) == ["https://example.org/pkg-2.0.tar.bz2"]
+    assert _kinds(text) == [
+        (RefKind.HTML, "https://example.org/pkg-1.8.6.tar.bz2"),
+        (RefKind.MD_LINK, "https://example.org/pkg-2.0.tar.bz2"),
+    ]
+
+
+def test_a_del_tag_alone_on_its_line_opens_an_html_block_unless_it_follows_a_paragraph() -> None:
+    struck = (
+        "<del>\n"
+        f"[Old mirror]({SN}/old-mirror/) and https://old.example.org/\n"
+        "</del>\n"
+        "\n"
+        "[New mirror](https://example.org/mirror/)\n"
+    )
+    assert commonmark_links(struck) == ["https://example.org/mirror/"]
+    assert _kinds(struck) == [(RefKind.MD_LINK, "https://example.org/mirror/")]
+    # After a paragraph line, a lone tag (type 7) cannot start a block: Markdown.
+    inline = f"Mirrors:\n<del>\n[Old mirror]({SN}/old-mirror/)\n</del>\n"
+    assert commonmark_links(inline) == [f"{SN}/old-mirror/"]
+    assert _kinds(inline) == [(RefKind.MD_LINK, f"{SN}/old-mirror/")]
+
+
+def test_pre_blocks_hide_markdown_and_an_unclosed_pre_hides_nothing() -> None:
+    text = f"<pre>\n[not a link](https://example.org/in-pre/)\n</pre>\n[after]({CN}/article/7/x)\n"
+    assert commonmark_links(text) == [f"{CN}/article/7/x"]
+    assert _kinds(text) == [(RefKind.MD_LINK, f"{CN}/article/7/x")]
+    # Never closed (a scraper's truncated page): the links after it still count.
+    broken = f"<pre>\nsample\n\n[after]({CN}/article/8/y)\n"
+    assert _kinds(broken) == [(RefKind.MD_LINK, f"{CN}/article/8/y")]
+
+
+def test_an_html_block_in_a_list_item_ends_with_the_item() -> None:
+    text = (
+        "- Step one\n"
+        "\n"
+        '  <div class="note">\n'
+        "  [hidden](https://example.org/hidden/)\n"
+        f"[shown]({SN}/shown/)\n"
+    )
+    assert commonmark_links(text) == [f"{SN}/shown/"]
+    assert scanned_links(text) == [f"{SN}/shown/"]
+
+
+def test_a_shortcode_inside_an_html_block_is_still_read() -> None:
+    # Hugo renders shortcodes before Markdown: inside a <div> they still give URLs.
+    text = '<div class="gallery">\n{{< figure src="https://example.org/a.jpg" >}}\n</div>\n'
+    assert [(r.kind, r.raw) for r in scan_markdown(text)] == [
+        (RefKind.SHORTCODE, "https://example.org/a.jpg")
+    ]
+
+
+def test_lenient_repair_markdown_after_a_complete_one_line_figure_is_read() -> None:
+    # Citizen News (docs/corpus-patterns.md, format B): one <figure> per line and the
+    # article's links right after it. CommonMark makes those lines raw HTML; the scan
+    # reads them as Markdown on purpose (README: how references are resolved).
+    figure = (
+        f'<figure><img src="{CN}/news_新聞/2021/圖片.jpg">'
+        f"<figcaption>圖片：[來源]({CN}/article/99/src)</figcaption></figure>"
+    )
+    text = (
+        f"{figure}\n"
+        f"[另一篇](/web/20211231120000/https://www.hkcnews.com/article/102/x) 與\n"
+        f"1. [第 1 篇](/web/20211231120000/https://www.hkcnews.com/article/2001/x)\n"
+    )
+    assert commonmark_links(text) == []  # the deviation, on purpose
+    assert _kinds(text) == [
+        (RefKind.HTML, f"{CN}/news_新聞/2021/圖片.jpg"),
+        (RefKind.MD_LINK, f"{CN}/article/99/src"),
+        (RefKind.MD_LINK, "/web/20211231120000/https://www.hkcnews.com/article/102/x"),
+        (RefKind.MD_LINK, "/web/20211231120000/https://www.hkcnews.com/article/2001/x"),
+    ]
