@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from linkrescue.rewriters.ahead import Ahead
 from linkrescue.rewriters.blocks import enclosing_item_column, indent_width
 from linkrescue.rewriters.html import match_tag
 
@@ -44,6 +43,7 @@ _TYPE_6: Final = re.compile(
     r"|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)(?:[ \t>]|/>|\r?$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_TAG_NAME: Final = re.compile(r"<(/?+)([A-Za-z][A-Za-z0-9-]*+)(?=[\s/>])")
 _CLOSING_TAG: Final = re.compile(r"</(?P<name>[A-Za-z][A-Za-z0-9-]*+)[ \t]*+>")
 _REST_BLANK: Final = re.compile(r"[ \t]*+\r?$", re.MULTILINE)
 _BLANK_LINE: Final = re.compile(r"\n[ \t]*+\r?$", re.MULTILINE)
@@ -137,27 +137,20 @@ def _after_blank_or_single_line_block(text: str, line: int, start: int) -> bool:
 
 def _leaves_nothing_open(text: str, at: int, eol: int) -> bool:
     """Whether every element opened on ``text[at:eol]`` is closed on it (void elements
-    complete), and every end tag there closes one opened there."""
+    complete), and every end tag there closes one opened there.
+
+    Reads tag names only (one regex pass, no attributes): this runs on every line that
+    starts with a tag, once per Citizen News figure.
+    """
     opened: list[str] = []
-    closes = Ahead(text, ">", eol)
-    pos = at
-    while (lt := text.find("<", pos, eol)) != -1:
-        closing = _CLOSING_TAG.match(text, lt, eol)
-        if closing is not None:
-            name = closing["name"].lower()
-            if name not in opened:
-                return False
-            while opened.pop() != name:
-                pass
-            pos = closing.end()
+    for slash, name in _TAG_NAME.findall(text, at, eol):
+        name = name.lower()
+        if not slash:
+            if name not in VOID_ELEMENTS:
+                opened.append(name)
             continue
-        if closes.next(lt) == -1:
-            break
-        tag = match_tag(text, lt, eol)
-        if tag is None:
-            pos = lt + 1
-            continue
-        if tag.name not in VOID_ELEMENTS and text[tag.end - 2] != "/":
-            opened.append(tag.name)
-        pos = tag.end
+        if name not in opened:
+            return False
+        while opened.pop() != name:
+            pass
     return not opened

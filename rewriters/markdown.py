@@ -137,7 +137,8 @@ _BLOCK_FIRST = re.compile(
     _FENCE_OR_COMMENT + r"|(?P<ind>)" + _INDENTED + r"|(?P<box>" + _BOXED + ")", re.MULTILINE
 )
 _BLOCK_NEXT = re.compile(
-    r"\n(?:"
+    # The look-ahead fails at once on a line of text (most lines): one class test.
+    r"\n(?=[ \t\r\n`~<>*+\-\d])(?:"
     + _FENCE_OR_COMMENT
     + r"|[ \t\r]*\n(?P<ind>)"
     + _INDENTED
@@ -297,21 +298,24 @@ def code_blocks(
     m = _BLOCK_FIRST.match(text, start, end)
     first_line = True
     resume = start
+    block_end = -1  # where the last block ended (a lone tag may start a block there)
     while True:
         if m is not None:
-            if m["ind"] is not None:
+            kind = m.lastgroup
+            if kind == "ind":
                 line = m.end("ind")
                 block = _indented_code(text, line, start, end)
                 if block is None:  # in a list item: maybe a fence there
                     block = _boxed_fence(text, line, start, end)
-            elif m["box"] is not None:
+            elif kind == "box":
                 line = m.start("box")
                 block = _boxed_fence(text, line, start, end)
-            elif m["hb"] is not None:
+            elif kind == "hb":
                 line = m.start() if first_line else m.start() + 1
                 block = None
                 if html is not None:
-                    close = html_block_end(text, line, m.start("hb"), start, end, line == resume)
+                    after_block = line == block_end
+                    close = html_block_end(text, line, m.start("hb"), start, end, after_block)
                     if close != -1:
                         block = (line, close)
                         html.append(block)
@@ -322,7 +326,7 @@ def code_blocks(
                 resume = m.end()
             else:
                 blocks.append(block)
-                resume = block[1]
+                resume = block_end = block[1]
                 if resume >= end:
                     break
                 if text[resume - 1] == "\n":

@@ -280,3 +280,9 @@ def test_lenient_repair_markdown_after_a_complete_one_line_figure_is_read() -> N
         (RefKind.MD_LINK, "/web/20211231120000/https://www.hkcnews.com/article/102/x"),
         (RefKind.MD_LINK, "/web/20211231120000/https://www.hkcnews.com/article/2001/x"),
     ]
+
+
+def test_a_lone_tag_right_after_a_fence_opens_an_html_block() -> None:
+    text = "```\nmake docs\n```\n<del>\n[retired page](https://example.org/old/)\n"
+    assert commonmark_links(text) == []
+    assert scanned_links(text) == []
