@@ -142,7 +142,7 @@ _BLOCK_NEXT = re.compile(
     + _FENCE_OR_COMMENT
     + r"|[ \t\r]*\n(?P<ind>)"
     + _INDENTED
-    + r"|(?P<box>"
+    + r"|(?=[ >*+\-\d])(?P<box>"
     + _BOXED
     + "))",
     re.MULTILINE,
