@@ -38,14 +38,18 @@ _FENCE: Final = re.compile(r"(?:`{3,}(?!.*`)|~{3,})")
 _TABLE_DELIMITER: Final = re.compile(
     r"[ ]{0,3}(?=.*\|)(?:\|[ \t]*+)?+:?-++:?[ \t]*+(?:\|[ \t]*+:?-++:?[ \t]*+)*+\|?+[ \t]*+$"
 )
-#: An HTML block start that may interrupt a paragraph (CommonMark §4.6, types 1–6).
-_HTML_INTERRUPT: Final = re.compile(
-    r"<(?:(?:script|pre|style|textarea)(?:[ \t>]|$)|!--|\?|![A-Za-z]|!\[CDATA\["
-    r"|/?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col"
+#: The tag names of CommonMark's HTML blocks of type 6 (§4.6), as a pattern.
+BLOCK_TAG_NAMES: Final = (
+    r"(?:address|article|aside|base|basefont|blockquote|body|caption|center|col"
     r"|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer"
     r"|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main"
     r"|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section"
-    r"|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)(?:[ \t>]|/>|$))",
+    r"|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)"
+)
+#: An HTML block start that may interrupt a paragraph (CommonMark §4.6, types 1–6).
+_HTML_INTERRUPT: Final = re.compile(
+    r"<(?:(?:script|pre|style|textarea)(?:[ \t>]|$)|!--|\?|![A-Za-z]|!\[CDATA\["
+    rf"|/?{BLOCK_TAG_NAMES}(?:[ \t>]|/>|$))",
     re.IGNORECASE,
 )
 #: How many lines back a question looks for the list item or table a line is in.

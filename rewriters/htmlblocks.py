@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from linkrescue.rewriters.blocks import enclosing_item_column, indent_width
+from linkrescue.rewriters.blocks import BLOCK_TAG_NAMES, enclosing_item_column, indent_width
 from linkrescue.rewriters.html import match_tag
 
 _TYPE_1: Final = re.compile(
@@ -36,12 +36,7 @@ _TYPE_1: Final = re.compile(
 )
 _TYPE_1_END: Final = re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
 _TYPE_6: Final = re.compile(
-    r"</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col"
-    r"|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer"
-    r"|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main"
-    r"|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section"
-    r"|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)(?:[ \t>]|/>|\r?$)",
-    re.IGNORECASE | re.MULTILINE,
+    rf"</?{BLOCK_TAG_NAMES}(?:[ \t>]|/>|\r?$)", re.IGNORECASE | re.MULTILINE
 )
 _TAG_NAME: Final = re.compile(r"<(/?+)([A-Za-z][A-Za-z0-9-]*+)(?=[\s/>])")
 _CLOSING_TAG: Final = re.compile(r"</(?P<name>[A-Za-z][A-Za-z0-9-]*+)[ \t]*+>")
