@@ -12,11 +12,22 @@ each destination as a character span of the whole document, ``text[start:end] ==
 
 What it follows from CommonMark/GFM, because getting it wrong rewrites the wrong text:
 
-* nothing is read inside code spans (backtick runs matched by equal length), fenced
-  code (```` ``` ```` or ``~~~`` with up to 3 spaces of indent, closed by a fence of
-  the same character at least as long, or by the end of the document), indented code
+* a line ends at LF, CRLF or a lone CR (§2.1; old Mac exports): for blank lines,
+  fences, definitions and line numbers alike;
+* nothing is read inside code spans (backtick runs matched by equal length, within
+  one paragraph, heading or table cell: :mod:`linkrescue.rewriters.blocks` says where
+  that ends; an unmatched run is text), fenced
+  code (```` ``` ```` or ``~~~`` with up to 3 spaces of indent past its container,
+  closed by a fence of the same character at least as long, or by the end of its
+  container: a list item's fence ends at the first line indented less than the
+  item's content, a ``>`` quote's at the first line without its ``>``; else by the end
+  of the document), indented code
   (4 spaces or a tab after a blank line, unless the lines above make it a list
   item's continuation), or HTML comments;
+* an HTML block (§4.6: ``<details>``, ``<div>``, ``<pre>``, a ``<del>`` alone on its
+  line after a blank line, …; :mod:`linkrescue.rewriters.htmlblocks`) is HTML up to
+  its blank line or end tag: only its tags' URLs (and Hugo shortcodes) are read, its
+  Markdown is text;
 * ``\\[`` and ``\\]`` are not brackets; brackets nest; ``[![](img)](href)`` gives the
   image and the link; once a link is formed, the ``[`` openers before it can no
   longer form links (no links inside links);
@@ -48,16 +59,24 @@ Where it is deliberately more lenient, each for a shape seen in the real corpora
   ``http(s)://`` may follow any character but an ASCII letter, digit or URL
   punctuation (as cmark-gfm does, so a URL right after Chinese text is found);
 * an unclosed ``<!--`` hides nothing (it is text), so a stray one cannot hide the
-  rest of an article's links.
+  rest of an article's links; nor does an unclosed ``<pre>``;
+* a line of complete HTML elements (every element it opens it closes, ``<img>``
+  complete) is not an HTML block: Citizen News writes
+  ``<figure><img …><figcaption>…</figcaption></figure>`` with the article's Markdown
+  links on the next lines, no blank line between.
 
 Liquid (Jekyll sites, :mod:`linkrescue.rewriters.liquid`): ``{% highlight %}``,
 ``{% raw %}`` and ``{% comment %}`` blocks are code, found before Markdown's code
 blocks as Liquid renders first; a destination holding ``{{ … }}`` or ``{% … %}``
 (``[1]: {{ site.url }}/news/``, ``[x]({% link x.md %})``) is read whole, spaces and all.
 
-Not handled: containers (a fence inside a list item indented 4+ spaces, or inside a
-``>`` quote, is not recognised), reference-style uses ``[text][label]`` (their
-definitions are reported), ``<pre>`` content, and footnote definitions ``[^1]:``.
+Not handled: containers beyond what a line and the 64 lines above it show (a
+list item's content column is read from its marker line; a fence in a list inside a
+quote is closed by its quote only; looking back for a fence's list item, a lazy
+continuation line at indent 0 is taken for the end of the list), indented code after a heading
+or a fence rather than a blank line, reference-style uses ``[text][label]`` (their
+definitions are reported), HTML blocks inside ``>`` quotes, and footnote definitions
+``[^1]:``.
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
 the synthetic 50,000-article corpus (``benchmarks/gen_corpus.py``: 3.1 KB and 5
@@ -71,7 +90,9 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
+from linkrescue.rewriters.blocks import InlineBlocks, container_fence, container_fence_end
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
+from linkrescue.rewriters.htmlblocks import html_block_end
 from linkrescue.rewriters.liquid import (
     TEMPLATE_DEFINITION,
     TEMPLATE_DESTINATION,
@@ -102,16 +123,37 @@ _INLINE = re.compile(
 
 # Block-level candidates after a newline: a fence, a comment at a line start, or a blank
 # line followed by an indented line (a possible indented code block).
-_FENCE_OR_COMMENT = r"[ ]{0,3}(?:(?P<bt>`{3,})(?=[^`\n]*$)|(?P<tl>~{3,})|(?P<cm><!--))"
+_FENCE_OR_COMMENT = (
+    r"[ ]{0,3}(?:(?P<bt>`{3,})(?=[^`\n]*$)|(?P<tl>~{3,})|(?P<cm><!--)|(?P<hb><[A-Za-z/]))"
+)
 _INDENTED = r"(?=(?:[ ]{4}|[ ]{0,3}\t)[ \t]*[^ \t\r\n])"
-_BLOCK_FIRST = re.compile(_FENCE_OR_COMMENT + r"|(?P<ind>)" + _INDENTED, re.MULTILINE)
+# A fence after ">" or list markers, or indented 4 or more (in a list item, maybe).
+_BOXED = (
+    r"(?:(?:[ ]{0,3}(?:>[ ]?|(?:[-+*]|\d{1,9}[.)])[ ]{1,4}))++[ ]*+|[ ]{4,}+)"
+    r"(?=`{3,}+(?![^\n]*`)|~{3,})"
+)
+_BOX_AT = re.compile(_BOXED)
+_BLOCK_FIRST = re.compile(
+    _FENCE_OR_COMMENT + r"|(?P<ind>)" + _INDENTED + r"|(?P<box>" + _BOXED + ")", re.MULTILINE
+)
 _BLOCK_NEXT = re.compile(
-    r"\n(?:" + _FENCE_OR_COMMENT + r"|[ \t\r]*\n(?P<ind>)" + _INDENTED + ")", re.MULTILINE
+    # The look-ahead fails at once on a line of text (most lines): one class test.
+    r"\n(?=[ \t\r\n`~<>*+\-\d])(?:"
+    + _FENCE_OR_COMMENT
+    + r"|[ \t\r]*\n(?P<ind>)"
+    + _INDENTED
+    + r"|(?=[ >*+\-\d])(?P<box>"
+    + _BOXED
+    + "))",
+    re.MULTILINE,
 )
 _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)*+")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICK_RUN = re.compile(r"`+")
+_FENCE_RUN = re.compile(r"`{3,}+|~{3,}+")
+_HTML_BLOCK_TOKEN = re.compile(r"<(?:!--|[A-Za-z])|\{\{[<%]")
+_LONE_CR = re.compile(r"\r(?!\n)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
 # Destinations.
@@ -163,11 +205,17 @@ def scan_markdown(
     """
     stop = len(text) if end is None else end
     found: list[_Found] = []
-    if not _scan_between(text, start, stop, code_blocks(text, start, stop), found):
+    # A lone CR ends a line (CommonMark §2.1): the patterns below know only LF, so read
+    # a copy with each lone CR made a LF, the same length (the spans hold for ``text``).
+    body = _LONE_CR.sub("\n", text) if _has_lone_cr(text, start, stop) else text
+    html: list[tuple[int, int]] = []
+    if not _scan_between(body, start, stop, code_blocks(body, start, stop, html), found, html):
         # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
         # again with Liquid's blocks (found only then: most documents have none).
         found = []
-        _scan_between(text, start, stop, _code_regions(text, start, stop), found, liquid=True)
+        html = []
+        code = _code_regions(body, start, stop, html)
+        _scan_between(body, start, stop, code, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
     return [
@@ -176,21 +224,33 @@ def scan_markdown(
     ]
 
 
+def _has_lone_cr(text: str, start: int, stop: int) -> bool:
+    """Whether ``text[start:stop]`` has a CR not followed by a LF (rare: old Mac files)."""
+    return text.find("\r", start, stop) != -1 and text.count("\r", start, stop) != text.count(
+        "\r\n", start, stop
+    )
+
+
 def _scan_between(
     text: str,
     start: int,
     stop: int,
     code: list[tuple[int, int]],
     found: list[_Found],
+    html: list[tuple[int, int]],
     *,
     liquid: bool = False,
 ) -> bool:
-    """Scan the body outside ``code``; False if it stopped at a Liquid block opener
-    (unless ``liquid``: Liquid's blocks are among ``code`` already)."""
+    """Scan the body outside ``code`` (HTML blocks among them for tags only); False if
+    it stopped at a Liquid block opener (unless ``liquid``: Liquid's blocks are among
+    ``code`` already)."""
     pos = start
+    html_blocks = set(html)
     for code_start, code_end in code:
         if not _scan_inline(text, pos, code_start, start, found, liquid):
             return False
+        if (code_start, code_end) in html_blocks:
+            _scan_html_block(text, code_start, code_end, found)
         pos = code_end
     return _scan_inline(text, pos, stop, start, found, liquid)
 
@@ -198,7 +258,9 @@ def _scan_between(
 # --- blocks ---------------------------------------------------------------------------
 
 
-def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _code_regions(
+    text: str, start: int, end: int, html: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Code blocks, and Liquid's ``{% highlight %}``/``{% raw %}``/``{% comment %}`` blocks.
 
     Liquid runs before Markdown (:mod:`linkrescue.rewriters.liquid`): its blocks are
@@ -208,7 +270,7 @@ def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """
     liquid = template_regions(text, start, end)
     if not liquid:
-        return code_blocks(text, start, end)
+        return code_blocks(text, start, end, html)
     pieces = [text[:start]]
     pos = start
     for region_start, region_end in liquid:
@@ -217,7 +279,7 @@ def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
         pos = region_end
     pieces.append(text[pos:])
     merged: list[tuple[int, int]] = []
-    for region in sorted(code_blocks("".join(pieces), start, end) + liquid):
+    for region in sorted(code_blocks("".join(pieces), start, end, html) + liquid):
         if merged and region[0] < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], region[1]))
         else:
@@ -225,29 +287,49 @@ def _code_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return merged
 
 
-def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def code_blocks(
+    text: str, start: int, end: int, html: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
     """The spans of fenced and indented code blocks and line-start HTML comments, in order.
 
     Each span starts at the start of its first line; scanning resumes at its end.
+    ``html``: when given, HTML blocks (:mod:`linkrescue.rewriters.htmlblocks`) are
+    found too, their spans listed both here and there (read for tags only).
     """
     blocks: list[tuple[int, int]] = []
     comments = Ahead(text, "-->", end)
     m = _BLOCK_FIRST.match(text, start, end)
     first_line = True
     resume = start
+    block_end = -1  # where the last block ended (a lone tag may start a block there)
     while True:
         if m is not None:
-            if m["ind"] is not None:
+            kind = m.lastgroup
+            if kind == "ind":
                 line = m.end("ind")
                 block = _indented_code(text, line, start, end)
+                if block is None:  # in a list item: maybe a fence there
+                    block = _boxed_fence(text, line, start, end)
+            elif kind == "box":
+                line = m.start("box")
+                block = _boxed_fence(text, line, start, end)
+            elif kind == "hb":
+                line = m.start() if first_line else m.start() + 1
+                block = None
+                if html is not None:
+                    after_block = line == block_end
+                    close = html_block_end(text, line, m.start("hb"), start, end, after_block)
+                    if close != -1:
+                        block = (line, close)
+                        html.append(block)
             else:
                 line = m.start() if first_line else m.start() + 1
-                block = _fence_or_comment(text, m, line, end, comments)
+                block = _fence_or_comment(text, m, line, start, end, comments)
             if block is None:
                 resume = m.end()
             else:
                 blocks.append(block)
-                resume = block[1]
+                resume = block_end = block[1]
                 if resume >= end:
                     break
                 if text[resume - 1] == "\n":
@@ -260,12 +342,38 @@ def code_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _fence_or_comment(
-    text: str, m: re.Match[str], line: int, end: int, comments: Ahead
+    text: str, m: re.Match[str], line: int, start: int, end: int, comments: Ahead
 ) -> tuple[int, int] | None:
     if m["cm"] is not None:
         close = comment_end(text, m.start("cm"), end, comments)
         return None if close is None else (line, close)
     fence = m["bt"] or m["tl"]
+    at = m.start("bt" if m["bt"] is not None else "tl")
+    if at > line:  # indented: maybe inside a list item, and ending with it
+        box = container_fence(text, line, at, start)
+        if box is not None and box != (0, 0):
+            return (line, container_fence_end(text, at, end, *box))
+    return _top_fence(text, line, fence, m.end(), end)
+
+
+def _boxed_fence(text: str, line: int, start: int, end: int) -> tuple[int, int] | None:
+    """The fenced code block opening on the line from ``line`` after ``>`` or list
+    markers or 4+ spaces of indent, if it is one: it ends with its container."""
+    m = _BOX_AT.match(text, line, end)
+    if m is None:
+        return None
+    box = container_fence(text, line, m.end(), start)
+    if box is None:
+        return None
+    if box == (0, 0):
+        run = _FENCE_RUN.match(text, m.end())
+        assert run is not None
+        return _top_fence(text, line, run.group(), run.end(), end)
+    return (line, container_fence_end(text, m.end(), end, *box))
+
+
+def _top_fence(text: str, line: int, fence: str, after: int, end: int) -> tuple[int, int]:
+    """A fence at the top level: it ends after a closing fence, or at ``end``."""
     key = (fence[0], len(fence))
     closing = _FENCE_CLOSE.get(key)
     if closing is None:
@@ -273,7 +381,7 @@ def _fence_or_comment(
             rf"\n[ ]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t\r]*(?:\n|\Z)"
         )
         _FENCE_CLOSE[key] = closing
-    eol = text.find("\n", m.end(), end)
+    eol = text.find("\n", after, end)
     if eol == -1:
         return (line, end)
     c = closing.search(text, eol, end)
@@ -343,6 +451,7 @@ class _Inline:
     __slots__ = (
         "ahead",
         "bares",
+        "blocks",
         "dropped",
         "found",
         "images",
@@ -350,10 +459,12 @@ class _Inline:
         "openers",
         "runs",
         "shortcodes",
+        "start",
     )
 
-    def __init__(self, text: str, end: int, found: list[_Found]) -> None:
+    def __init__(self, text: str, start: int, end: int, found: list[_Found]) -> None:
         self.found = found
+        self.start = start
         self.openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
         #: Openers below this index that are links' (not images') can no longer form one.
         self.inactive_below = 0
@@ -368,6 +479,8 @@ class _Inline:
         self.runs: _BacktickRuns | None = None
         #: Shortcodes that did not close, met when the first ``{{<`` is.
         self.shortcodes: ShortcodeMemo | None = None
+        #: Where paragraphs end, read when a code span's closing run is on a later line.
+        self.blocks: InlineBlocks | None = None
 
     def in_brackets(self) -> bool:
         """Whether an active ``[`` or ``![`` is open: a bare URL then stops at a bracket."""
@@ -385,7 +498,7 @@ def _scan_inline(
 
     Returns False, at once, at a Liquid block opener unless ``liquid`` (blocks known).
     """
-    state = _Inline(text, end, found)
+    state = _Inline(text, pos, end, found)
     openers = state.openers
     search = _INLINE.search
     while pos < end:
@@ -595,12 +708,21 @@ class _BacktickRuns:
 def _code_span_end(text: str, pos: int, end: int, length: int, state: _Inline) -> int:
     """After a run of ``length`` backticks ending at ``pos``: where the code span ends.
 
-    Without a closing run of the same length the backticks are literal text.
+    Without a closing run of the same length in the same paragraph, heading or table
+    cell the backticks are literal text (CommonMark §6.1): a run that pairs with one
+    after a blank line, a new list item or a heading hid every link between.
     """
     if state.runs is None:
         state.runs = _BacktickRuns(text, pos, end)
     close = state.runs.closing(length, pos)
-    return pos if close == -1 else close + length
+    if close == -1:
+        return pos
+    if text.find("\n", pos, close) != -1 or text.find("|", pos, close) != -1:
+        if state.blocks is None:
+            state.blocks = InlineBlocks(text, state.start, end)
+        if close >= state.blocks.end_of(pos):
+            return pos
+    return close + length
 
 
 def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) -> int:
@@ -617,6 +739,34 @@ def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) 
             (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax) for s in tag.spans
         )
     return pos
+
+
+def _scan_html_block(text: str, pos: int, end: int, found: list[_Found]) -> None:
+    """Report the tags' URLs and the shortcodes' of the HTML block ``text[pos:end]``:
+    its Markdown is text (CommonMark §4.6), Hugo's shortcodes are rendered before."""
+    ahead = Lookahead(text, end)
+    memo: ShortcodeMemo | None = None
+    while (m := _HTML_BLOCK_TOKEN.search(text, pos, end)) is not None:
+        at = m.start()
+        if text[at] == "<":
+            pos, tag = html_at(text, at, end, ahead)
+            if tag is not None:
+                found.extend(
+                    (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax)
+                    for s in tag.spans
+                )
+            continue
+        if memo is None:
+            memo = ShortcodeMemo(text, end)
+        shortcode = match_shortcode(text, at, end, memo)
+        if shortcode is None:
+            pos = at + 2
+            continue
+        found.extend(
+            (RefKind.SHORTCODE, s.start, s.end, s.shortcode, s.parameter, s.syntax)
+            for s in shortcode.spans
+        )
+        pos = shortcode.end
 
 
 def _shortcode(text: str, at: int, end: int, state: _Inline) -> int:

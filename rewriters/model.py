@@ -9,10 +9,13 @@ because an :class:`Edit` is built from a Reference and checked against the text.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 class RefKind(StrEnum):
@@ -147,7 +150,11 @@ class LineIndex:
 
     @classmethod
     def of(cls, text: str) -> LineIndex:
+        """Lines end at LF, CRLF or a lone CR (CommonMark §2.1), as editors count them."""
         starts = [0]
+        if "\r" in text and text.count("\r") != text.count("\r\n"):
+            starts.extend(m.end() for m in _LINE_END.finditer(text))
+            return cls(tuple(starts))
         find = text.find
         pos = find("\n")
         while pos != -1:

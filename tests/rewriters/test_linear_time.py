@@ -94,8 +94,34 @@ def test_a_long_line_of_one_opener_scans_in_linear_time(unit: str, tail: str) ->
         # A bare URL ending in many ")" or entity references, trimmed one by one.
         lambda n: "http://x" + ")" * n,
         lambda n: "http://x" + "&a;" * (n // 3),
+        # Backticks whose closing run is in a later paragraph, list item or table row:
+        # each asks where its block ends, and no line is read twice.
+        lambda n: "`a\n\n" * (n // 4),
+        lambda n: "- `a\n  b\n" * (n // 10),
+        lambda n: "| a | b |\n|---|---|\n" + "| `a | b ` |\n" * (n // 12),
+        # Fences in list items and quotes, each ending with its container.
+        lambda n: "- a\n" + "  ```\n  x\n" * (n // 10),
+        lambda n: "- ```\n> ```\n" * (n // 12),
+        # HTML blocks: a first line of many tags, and many one-line blocks.
+        lambda n: "<div>" + '<a href="x">' * (n // 12) + "\n[a](b)\n",
+        lambda n: "<div>" + "<a " * (n // 3) + ">\n",
+        lambda n: "<del>\n[a](b)\n\n" * (n // 14),
     ],
-    ids=["backtick-runs", "nested-images", "links-after-images", "parens", "entities"],
+    ids=[
+        "backtick-runs",
+        "nested-images",
+        "links-after-images",
+        "parens",
+        "entities",
+        "backticks-across-paragraphs",
+        "backticks-across-items",
+        "backticks-across-rows",
+        "fences-in-an-item",
+        "fences-in-items-and-quotes",
+        "html-block-of-many-tags",
+        "html-block-of-unclosed-tags",
+        "html-blocks",
+    ],
 )
 def test_shapes_built_to_be_quadratic_scan_in_linear_time(build: object) -> None:
     assert callable(build)
