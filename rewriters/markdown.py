@@ -92,6 +92,7 @@ from linkrescue.rewriters.shortcode import ShortcodeMemo, match_shortcode
 _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
 _BARE: Final = frozenset({Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE})
 _TEXT: Final = Syntax.MARKDOWN_TEXT
+_USE: Final = RefKind.MD_REFUSE
 
 _PUNCT: Final = r"!-/:-@\[-`{-~"  # ASCII punctuation, the escapable characters
 
@@ -179,9 +180,10 @@ def scan_markdown(
         _scan_between(text, start, stop, code, definitions, found, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
+    use = _USE
     return [
         make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
-        if kind is not RefKind.MD_REFUSE
+        if kind is not use
         else _use(text, index, s, e, element, definitions)
         for kind, s, e, element, attribute, syntax in found
     ]
@@ -393,8 +395,9 @@ class _Inline:
         self, text: str, end: int, found: list[_Found], definitions: Definitions = NO_DEFINITIONS
     ) -> None:
         self.found = found
-        #: The body's reference definitions (:mod:`linkrescue.rewriters.reflinks`).
-        self.definitions = definitions
+        #: The body's reference definitions (:mod:`linkrescue.rewriters.reflinks`), None
+        #: when it has none (most articles: one test per bracket, no call).
+        self.definitions = definitions if definitions.by_opener else None
         self.openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
         #: Openers below this index that are links' (not images') can no longer form one.
         self.inactive_below = 0
@@ -503,7 +506,7 @@ def _close_bracket(text: str, at: int, end: int, state: _Inline) -> int:
     if after < end and text[after] == "(":
         dest = _inline_destination(text, after + 1, end)
         if dest is not None and not (
-            definitions
+            definitions is not None
             and _repaired_over(text, dest, opener + (2 if is_image else 1), at, definitions)
         ):
             ds, de, close, syntax = dest
@@ -516,7 +519,7 @@ def _close_bracket(text: str, at: int, end: int, state: _Inline) -> int:
                 state.link_formed()
                 state.found.append((RefKind.MD_LINK, ds, de, None, None, syntax))
             return close + 1
-    if definitions:
+    if definitions is not None:
         definition = definitions.by_opener.get(opener)
         if definition is not None and definition.label_end == at and not is_image:
             state.take_back_bares(opener)  # [https://…]: the label is no URL
@@ -524,7 +527,7 @@ def _close_bracket(text: str, at: int, end: int, state: _Inline) -> int:
                 (RefKind.MD_REFDEF, definition.start, definition.end, None, None, definition.syntax)
             )
             return definition.resume
-    if (after < end and text[after] == "[") or definitions:
+    if (after < end and text[after] == "[") or definitions is not None:
         return _reference_use(
             text, opener + (2 if is_image else 1), at, end, is_image, opener, state
         )
@@ -563,7 +566,7 @@ def _reference_use(
     either; an undefined shortcut (``[sic]``, a task list's ``[ ]``) is text.
     """
     after = at + 1
-    definitions = state.definitions
+    definitions = state.definitions or NO_DEFINITIONS
     label_match = LABEL.match(text, after, end) if after < end and text[after] == "[" else None
     if label_match is not None:
         resume = label_match.end()
