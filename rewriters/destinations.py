@@ -118,6 +118,10 @@ def destination_text(ref: Reference, target: str) -> str:
     syntax = ref.syntax
     if syntax is Syntax.MARKDOWN_RAW:
         return _MARKDOWN_RAW.sub(_percent, target)
+    if syntax is Syntax.MARKDOWN_TEXT:
+        raise ValueError(
+            "a reference-style use's text is what the reader sees: rewrite its definition"
+        )
     if syntax is Syntax.MARKDOWN_ANGLE:
         return target
     if syntax in _LINKED:
@@ -155,7 +159,13 @@ def destination_text(ref: Reference, target: str) -> str:
 
 #: The syntaxes a rewrite turns into a Markdown link (a URL shown as written).
 _LINKED: Final = frozenset(
-    {Syntax.AUTOLINK, Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE}
+    {
+        Syntax.AUTOLINK,
+        Syntax.AUTOLINK_EMAIL,
+        Syntax.BARE,
+        Syntax.BARE_AFTER_BANG,
+        Syntax.BARE_AFTER_ANGLE,
+    }
 )
 #: A shortcode value's syntax and the quote around it (None: unquoted).
 _SHORTCODE_QUOTES: Final[dict[Syntax, str | None]] = {
@@ -198,7 +208,9 @@ _WS = re.compile(r"\s+")
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CHAR_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 #: Markdown syntaxes whose destination may hold spaces (it ends at its ``>``).
-_ANGLED: Final = frozenset({Syntax.MARKDOWN_ANGLE, Syntax.AUTOLINK, Syntax.BARE_AFTER_ANGLE})
+_ANGLED: Final = frozenset(
+    {Syntax.MARKDOWN_ANGLE, Syntax.AUTOLINK, Syntax.AUTOLINK_EMAIL, Syntax.BARE_AFTER_ANGLE}
+)
 _HTML: Final = frozenset({Syntax.HTML_QUOTED, Syntax.HTML_UNQUOTED, Syntax.HTML_SRCSET})
 _YAML: Final = frozenset({Syntax.YAML_DOUBLE_QUOTED, Syntax.YAML_SINGLE_QUOTED, Syntax.YAML_PLAIN})
 
@@ -215,6 +227,10 @@ def destination_value(ref: Reference) -> str:
     else is repaired here: a stray quote a scraper left is the resolver's to drop.
     """
     raw, syntax = ref.raw, ref.syntax
+    if syntax is Syntax.AUTOLINK_EMAIL:  # <name@example.org>: no escapes (CommonMark §6.5)
+        return "mailto:" + raw
+    if syntax is Syntax.MARKDOWN_TEXT:
+        raise ValueError("a reference-style use's text is no destination: read its definition")
     if syntax in _HTML:
         value = _unescape_references(raw) if "&" in raw else raw
         return value.replace("\n", "").replace("\r", "").replace("\t", "").strip()

@@ -70,13 +70,17 @@ Liquid (Jekyll sites, :mod:`linkrescue.rewriters.liquid`): ``{% highlight %}``,
 blocks as Liquid renders first; a destination holding ``{{ … }}`` or ``{% … %}``
 (``[1]: {{ site.url }}/news/``, ``[x]({% link x.md %})``) is read whole, spaces and all.
 
+Reference-style links (:mod:`linkrescue.rewriters.reflinks`): the body's definitions
+are read first, as CommonMark decides ``[text][label]`` by whether ``label`` is defined
+anywhere; a use is reported at its text (``md-refuse``, with its definition), never a
+URL of its own, and so is a definition's label. ``<name@example.org>`` is an e-mail
+autolink (a ``mailto:`` destination).
+
 Not handled: containers beyond what a line and the 64 lines above it show (a
 list item's content column is read from its marker line; a fence in a list inside a
 quote is closed by its quote only; looking back for a fence's list item, a lazy
 continuation line at indent 0 is taken for the end of the list), indented code after a heading
-or a fence rather than a blank line, reference-style uses ``[text][label]`` (their
-definitions are reported), HTML blocks inside ``>`` quotes, and footnote definitions
-``[^1]:``.
+or a fence rather than a blank line, and HTML blocks inside ``>`` quotes.
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
 the synthetic 50,000-article corpus (``benchmarks/gen_corpus.py``: 3.1 KB and 5
@@ -93,18 +97,22 @@ from linkrescue.rewriters.ahead import Ahead
 from linkrescue.rewriters.blocks import InlineBlocks, container_fence, container_fence_end
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
 from linkrescue.rewriters.htmlblocks import html_block_end
-from linkrescue.rewriters.liquid import (
-    TEMPLATE_DEFINITION,
-    TEMPLATE_DESTINATION,
-    opens_region,
-    template_regions,
-)
+from linkrescue.rewriters.liquid import TEMPLATE_DESTINATION, opens_region, template_regions
 from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
+from linkrescue.rewriters.reflinks import (
+    LABEL,
+    MAX_LABEL,
+    NO_DEFINITIONS,
+    Definitions,
+    find_definitions,
+)
 from linkrescue.rewriters.shortcode import ShortcodeMemo, match_shortcode
 
 # Internal record of a found span: kind, start, end, element, attribute, syntax.
 _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
 _BARE: Final = frozenset({Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE})
+_TEXT: Final = Syntax.MARKDOWN_TEXT
+_USE: Final = RefKind.MD_REFUSE
 
 _PUNCT: Final = r"!-/:-@\[-`{-~"  # ASCII punctuation, the escapable characters
 
@@ -166,19 +174,19 @@ _TITLE_THEN_CLOSE = re.compile(
     r"""[ \t]*+(?:\r?\n[ \t]*+)?)?+\)""",
     re.DOTALL,
 )
+_SPACE_INSIDE = re.compile(r"\s")
 _LENIENT_TAIL = re.compile(r"(?:[^()\[\]\n]++|\n(?![ \t\r]*(?:\n|\Z)))*+\)")
-_REFDEF = re.compile(
-    r"""\]:[ \t]*+(?:\r?\n[ \t]*+)?"""
-    r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+)"""
-    rf"""|(?P<liquid>{TEMPLATE_DEFINITION}))"""
-    r"""(?=[ \t]*+(?:\r?\n|\Z)|[ \t]++["'(])"""
-)
 #: How deep parentheses nest in a raw link destination (cmark's limit).
 MAX_PAREN_DEPTH: Final = 32
 # More than MAX_PAREN_DEPTH "(" ahead before any ")" or space: one match in C instead
 # of a Python step per "(" (a line of "[x](" tries each of its 20,000 destinations).
 _TOO_DEEP = re.compile(rf"(?:\({_RAW_DEST.pattern}){{{MAX_PAREN_DEPTH}}}\(")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+)>")
+#: An e-mail autolink (CommonMark §6.5): a mailto: link the reader sees as the address.
+_EMAIL_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+_EMAIL_AUTOLINK = re.compile(
+    rf"<[a-zA-Z0-9.!#$%&'*+/=?^_`{{|}}~-]++@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})*+>"
+)
 
 # Bare URLs: where they stop (whitespace, <, `, CJK punctuation, full-width forms,
 # dashes/quotes/ellipsis), with or without the brackets of an open link text.
@@ -209,17 +217,23 @@ def scan_markdown(
     # a copy with each lone CR made a LF, the same length (the spans hold for ``text``).
     body = _LONE_CR.sub("\n", text) if _has_lone_cr(text, start, stop) else text
     html: list[tuple[int, int]] = []
-    if not _scan_between(body, start, stop, code_blocks(body, start, stop, html), found, html):
+    code = code_blocks(body, start, stop, html)
+    definitions = find_definitions(body, start, stop, code, _list_content_column)
+    if not _scan_between(body, start, stop, code, definitions, found, html):
         # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
         # again with Liquid's blocks (found only then: most documents have none).
         found = []
         html = []
         code = _code_regions(body, start, stop, html)
-        _scan_between(body, start, stop, code, found, html, liquid=True)
+        definitions = find_definitions(body, start, stop, code, _list_content_column)
+        _scan_between(body, start, stop, code, definitions, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
     found.sort(key=lambda f: f[1])
+    use = _USE
     return [
         make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
+        if kind is not use
+        else _use(text, index, s, e, element, definitions)
         for kind, s, e, element, attribute, syntax in found
     ]
 
@@ -231,11 +245,36 @@ def _has_lone_cr(text: str, start: int, stop: int) -> bool:
     )
 
 
+def _use(
+    text: str, index: LineIndex, start: int, end: int, label: str | None, defs: Definitions
+) -> Reference:
+    """The ``md-refuse`` reference of a use's text ``text[start:end]`` naming ``label``,
+    with its definition's destination (None: the label has none)."""
+    assert label is not None
+    named = defs.named(label)
+    definition = None
+    if named is not None:
+        definition = make_reference(
+            text, index, RefKind.MD_REFDEF, named.start, named.end, named.syntax
+        )
+    return make_reference(
+        text,
+        index,
+        RefKind.MD_REFUSE,
+        start,
+        end,
+        Syntax.MARKDOWN_TEXT,
+        key=label,
+        definition=definition,
+    )
+
+
 def _scan_between(
     text: str,
     start: int,
     stop: int,
     code: list[tuple[int, int]],
+    definitions: Definitions,
     found: list[_Found],
     html: list[tuple[int, int]],
     *,
@@ -247,12 +286,12 @@ def _scan_between(
     pos = start
     html_blocks = set(html)
     for code_start, code_end in code:
-        if not _scan_inline(text, pos, code_start, start, found, liquid):
+        if not _scan_inline(text, pos, code_start, found, definitions, liquid):
             return False
         if (code_start, code_end) in html_blocks:
             _scan_html_block(text, code_start, code_end, found)
         pos = code_end
-    return _scan_inline(text, pos, stop, start, found, liquid)
+    return _scan_inline(text, pos, stop, found, definitions, liquid)
 
 
 # --- blocks ---------------------------------------------------------------------------
@@ -452,6 +491,7 @@ class _Inline:
         "ahead",
         "bares",
         "blocks",
+        "definitions",
         "dropped",
         "found",
         "images",
@@ -462,9 +502,19 @@ class _Inline:
         "start",
     )
 
-    def __init__(self, text: str, start: int, end: int, found: list[_Found]) -> None:
+    def __init__(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        found: list[_Found],
+        definitions: Definitions = NO_DEFINITIONS,
+    ) -> None:
         self.found = found
         self.start = start
+        #: The body's reference definitions (:mod:`linkrescue.rewriters.reflinks`), None
+        #: when it has none (most articles: one test per bracket, no call).
+        self.definitions = definitions if definitions.by_opener else None
         self.openers: list[tuple[int, bool]] = []  # (offset of "[", is an image)
         #: Openers below this index that are links' (not images') can no longer form one.
         self.inactive_below = 0
@@ -490,15 +540,27 @@ class _Inline:
         """A link closed: every ``[`` still open is text from now on (images excepted)."""
         self.inactive_below = len(self.openers)
 
+    def take_back_bares(self, opener: int) -> None:
+        """Bare URLs after ``opener`` are a link's text or a label, not references
+        (each taken back at most once)."""
+        found, bares = self.found, self.bares
+        while bares and found[bares[-1]][1] > opener:
+            self.dropped.add(bares.pop())
+
 
 def _scan_inline(
-    text: str, pos: int, end: int, body_start: int, found: list[_Found], liquid: bool
+    text: str,
+    pos: int,
+    end: int,
+    found: list[_Found],
+    definitions: Definitions,
+    liquid: bool,
 ) -> bool:
     """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``.
 
     Returns False, at once, at a Liquid block opener unless ``liquid`` (blocks known).
     """
-    state = _Inline(text, pos, end, found)
+    state = _Inline(text, pos, end, found, definitions)
     openers = state.openers
     search = _INLINE.search
     while pos < end:
@@ -524,7 +586,7 @@ def _scan_inline(
         elif first == "]":
             pos = m.end()
             if openers:
-                pos = _close_bracket(text, at, end, body_start, state)
+                pos = _close_bracket(text, at, end, state)
         elif first == "`":
             pos = _code_span_end(text, m.end(), end, len(token), state)
         elif first == "<":
@@ -549,7 +611,7 @@ def _scan_inline(
     return True
 
 
-def _close_bracket(text: str, at: int, end: int, body_start: int, state: _Inline) -> int:
+def _close_bracket(text: str, at: int, end: int, state: _Inline) -> int:
     """Handle the ``]`` at ``at``, closing the innermost ``[``; return where to go on."""
     openers = state.openers
     opener, is_image = openers.pop()
@@ -559,51 +621,96 @@ def _close_bracket(text: str, at: int, end: int, body_start: int, state: _Inline
         state.inactive_below = len(openers)
         if not is_image:
             return after  # a "[" opened before a link formed is text
+    definitions = state.definitions
     if after < end and text[after] == "(":
         dest = _inline_destination(text, after + 1, end)
-        if dest is None:
-            return after
-        ds, de, close, syntax = dest
-        # Bare URLs in a link's or an image's text are its label or alt text, not
-        # references (as when the fast path reads the whole link or image at once);
-        # each taken back at most once.
-        found, bares = state.found, state.bares
-        while bares and found[bares[-1]][1] > opener:
-            state.dropped.add(bares.pop())
-        if is_image:
-            found.append((RefKind.MD_IMAGE, ds, de, None, None, syntax))
-        else:
-            state.link_formed()
-            found.append((RefKind.MD_LINK, ds, de, None, None, syntax))
-        return close + 1
-    if (
-        not is_image
-        and text.startswith("]:", at)
-        and at > opener + 1
-        and text[opener + 1] != "^"
-        and _at_line_start(text, opener, body_start)
-    ):
-        m = _REFDEF.match(text, at, end)
-        if m is not None:
-            group = m.lastgroup
-            assert group is not None
-            syntax = Syntax.MARKDOWN_ANGLE if group == "angle" else Syntax.MARKDOWN_RAW
+        if dest is not None and not (
+            definitions is not None
+            and _repaired_over(text, dest, opener + (2 if is_image else 1), at, definitions)
+        ):
+            ds, de, close, syntax = dest
+            # Bare URLs in a link's or an image's text are its label or alt text, not
+            # references (as when the fast path reads the whole link or image at once).
+            state.take_back_bares(opener)
+            if is_image:
+                state.found.append((RefKind.MD_IMAGE, ds, de, None, None, syntax))
+            else:
+                state.link_formed()
+                state.found.append((RefKind.MD_LINK, ds, de, None, None, syntax))
+            return close + 1
+    if definitions is not None:
+        definition = definitions.by_opener.get(opener)
+        if definition is not None and definition.label_end == at and not is_image:
+            state.take_back_bares(opener)  # [https://…]: the label is no URL
             state.found.append(
-                (RefKind.MD_REFDEF, m.start(group), m.end(group), None, None, syntax)
+                (RefKind.MD_REFDEF, definition.start, definition.end, None, None, definition.syntax)
             )
-            return m.end()
+            return definition.resume
+    if (after < end and text[after] == "[") or definitions is not None:
+        return _reference_use(
+            text, opener + (2 if is_image else 1), at, end, is_image, opener, state
+        )
     return after
 
 
-def _at_line_start(text: str, pos: int, body_start: int) -> bool:
-    """Whether ``text[pos]`` is preceded on its line by at most 3 spaces."""
-    for _ in range(4):
-        if pos == body_start or text[pos - 1] == "\n":
-            return True
-        if text[pos - 1] != " ":
-            return False
-        pos -= 1
-    return False
+def _repaired_over(
+    text: str,
+    dest: tuple[int, int, int, Syntax],
+    text_start: int,
+    at: int,
+    definitions: Definitions,
+) -> bool:
+    """Whether ``[text](dest)`` is an inline link only by the lenient repair of a
+    destination with spaces, while ``[text]`` names a definition: CommonMark reads a
+    reference link then, and ``(dest)`` as text (``[foo](not a link)``, spec §6.3)."""
+    ds, de, _, syntax = dest
+    return (
+        syntax is Syntax.MARKDOWN_RAW
+        and _SPACE_INSIDE.search(text, ds, de) is not None
+        and TEMPLATE_DESTINATION.match(text, ds, de) is None
+        and definitions.named_by(text, text_start, at) is not None
+    )
+
+
+def _reference_use(
+    text: str, text_start: int, at: int, end: int, is_image: bool, opener: int, state: _Inline
+) -> int:
+    """After ``[text]`` (or ``![text]``) ending at ``at``, not an inline link: a
+    reference-style use, full ``[text][label]``, collapsed ``[text][]`` or shortcut
+    ``[text]`` (CommonMark §6.3, in that order); return where to go on.
+
+    A use of a defined label is a link (its text no URL); a full or collapsed one of
+    an undefined label is reported too, as the reader sees its brackets, unless its
+    label is itself an inline link's text (``[text][x](url)``), and its text is no URL
+    either; an undefined shortcut (``[sic]``, a task list's ``[ ]``) is text.
+    """
+    after = at + 1
+    definitions = state.definitions or NO_DEFINITIONS
+    label_match = LABEL.match(text, after, end) if after < end and text[after] == "[" else None
+    if label_match is not None:
+        resume = label_match.end()
+        label: str | None = label_match.group(1)
+        if not label:  # collapsed: the text is the label
+            label = text[text_start:at] if at - text_start <= MAX_LABEL else None
+        if label is None or definitions.named(label) is None:
+            if label is None or not label.strip() or text.startswith("(", resume):
+                return after  # "[label]" or "[]" may still open a link: "[x][](url)"
+            # Brackets a reader sees: a reference meant, its definition lost. Its text
+            # and label stay text (a URL there rewritten into a link would leave no
+            # reference to mend once the definition is written).
+            state.take_back_bares(opener)
+            state.found.append((RefKind.MD_REFUSE, text_start, at, label, None, _TEXT))
+            return resume
+    elif definitions.named_by(text, text_start, at) is None:
+        return after
+    else:
+        label = text[text_start:at]
+        resume = after
+    state.take_back_bares(opener)
+    if not is_image:
+        state.link_formed()
+    state.found.append((RefKind.MD_REFUSE, text_start, at, label, None, _TEXT))
+    return resume
 
 
 def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, Syntax] | None:
@@ -732,6 +839,10 @@ def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) 
     m = _AUTOLINK.match(text, at, end)
     if m is not None:
         found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, Syntax.AUTOLINK))
+        return m.end()
+    m = _EMAIL_AUTOLINK.match(text, at, end)
+    if m is not None:
+        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, Syntax.AUTOLINK_EMAIL))
         return m.end()
     pos, tag = html_at(text, at, end, ahead)
     if tag is not None:

@@ -24,6 +24,7 @@ class RefKind(StrEnum):
     MD_LINK = "md-link"
     MD_IMAGE = "md-image"
     MD_REFDEF = "md-refdef"
+    MD_REFUSE = "md-refuse"
     AUTOLINK = "autolink"
     HTML = "html"
     SHORTCODE = "shortcode"
@@ -48,6 +49,12 @@ class Syntax(StrEnum):
     it may hold spaces and parentheses."""
     AUTOLINK = "autolink"
     """An autolink ``<https://…>`` (CommonMark §6.5): the span is inside the brackets."""
+    AUTOLINK_EMAIL = "autolink-email"
+    """An e-mail autolink ``<name@example.org>`` (CommonMark §6.5): the span is the address
+    inside the brackets, the destination ``mailto:`` and the address."""
+    MARKDOWN_TEXT = "markdown-text"
+    """The visible text (or label) of a reference-style use, ``[text][label]``: no
+    destination at all. Nothing is ever written there; a rewrite rewrites the definition."""
     BARE = "bare"
     """A bare URL in text (a GFM extended autolink): a rewrite makes it a link."""
     BARE_AFTER_BANG = "bare-after-bang"
@@ -93,6 +100,9 @@ class Reference:
     or the position of a positional parameter, ``figure``/``0``),
     ``key`` (a dotted path such as ``cover.src`` or ``images.0``) for frontmatter ones.
     ``syntax`` is how the destination is written, from the scanner that found it.
+    A reference-style use (``md-refuse``: its span is the text the reader sees) has its
+    label in ``key`` and its definition's destination in ``definition`` (None when the
+    label is defined nowhere in the document).
     """
 
     kind: RefKind
@@ -105,6 +115,7 @@ class Reference:
     attribute: str | None = None
     key: str | None = None
     syntax: Syntax = field(kw_only=True)
+    definition: Reference | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,7 @@ def make_reference(
     element: str | None = None,
     attribute: str | None = None,
     key: str | None = None,
+    definition: Reference | None = None,
 ) -> Reference:
     """The :class:`Reference` for ``text[start:end]``, its line and column taken from ``lines``.
 
@@ -189,5 +201,15 @@ def make_reference(
     """
     line, column = lines.line_column(start)
     return Reference(
-        kind, text[start:end], start, end, line, column, element, attribute, key, syntax=syntax
+        kind,
+        text[start:end],
+        start,
+        end,
+        line,
+        column,
+        element,
+        attribute,
+        key,
+        syntax=syntax,
+        definition=definition,
     )

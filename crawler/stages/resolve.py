@@ -135,7 +135,13 @@ def resolve(
     Liquid template code (Jekyll) is ``skipped``, never fetched
     (:mod:`linkrescue.rewriters.liquid`), except ``{{ site.url }}``/``{{ site.baseurl }}``
     before a path when ``site`` (``[corpus] base_url``) says what they stand for.
+    A reference-style use (``md-refuse``) means what its definition means, and is
+    ``invalid`` when its label is defined nowhere in the document.
     """
+    if ref.kind is RefKind.MD_REFUSE:
+        if ref.definition is None:
+            return Resolution(Status.INVALID, reason=f"no definition for the label [{ref.key}]")
+        return resolve(ref.definition, doc_dir, address, store, site=site)
     target = clean_destination(ref)
     if "{" in target and has_template(target):
         expanded = _expand_site(target, site)

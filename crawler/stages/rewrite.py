@@ -96,11 +96,18 @@ class DocumentPlan:
 
 
 def plan_of(result: FileResult) -> DocumentPlan:
-    """The rewrite plan of a scanned document: its remote and internal references."""
+    """The rewrite plan of a scanned document: its remote and internal references.
+
+    Never a reference-style use (``md-refuse``): its span is the link's visible text;
+    rewriting the definition it names rewrites every use.
+    """
     intern = sys.intern
     remote, internal = Status.REMOTE, Status.INTERNAL  # looked up once, not per reference
+    use = RefKind.MD_REFUSE
     spans = []
     for record in result.records:
+        if record.ref.kind is use:  # the text a reader sees: its definition is rewritten
+            continue
         res = record.res
         status = res.status
         if status is remote:

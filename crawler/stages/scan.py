@@ -87,6 +87,7 @@ class Record:
             "status": res.status.value,
             "document": self.document,
             "reason": res.reason,
+            "definition": _definition(ref),
         }
 
     def json_line(self, file_json: str) -> str:
@@ -110,8 +111,27 @@ class Record:
             f'"element": {_s(ref.element)}, "attribute": {_s(ref.attribute)}, '
             f'"key": {_s(ref.key)}, "raw": {_s(ref.raw)}, "url": {_s(res.url)}, '
             f'"resource": {_s(res.key)}, "archive": {archive}, "status": "{res.status.value}", '
-            f'"document": {_s(self.document)}, "reason": {_s(res.reason)}}}'
+            f'"document": {_s(self.document)}, "reason": {_s(res.reason)}, '
+            f'"definition": {_definition_json(ref.definition)}}}'
         )
+
+
+def _definition(ref: Reference) -> dict[str, Any] | None:
+    """Where a reference-style use's definition is, and its destination as written."""
+    d = ref.definition
+    if d is None:
+        return None
+    return {"line": d.line, "column": d.column, "start": d.start, "end": d.end, "raw": d.raw}
+
+
+def _definition_json(d: Reference | None) -> str:
+    """:func:`_definition` as JSON, written directly like the rest of the line."""
+    if d is None:
+        return "null"
+    return (
+        f'{{"line": {d.line}, "column": {d.column}, "start": {d.start}, "end": {d.end}, '
+        f'"raw": {_s(d.raw)}}}'
+    )
 
 
 def _s(value: str | None) -> str:

@@ -133,7 +133,9 @@ def test_restore_gives_back_every_messy_file_byte_for_byte(
         [r for r in before if r["status"] == "internal" or r["resource"] in rescued_keys]
     )
     for r in local:
-        target = tmp_path / Path(r["file"]).parent / unquote(r["raw"].split("#")[0])
+        # A reference-style use ([公報][1]) shows its text: its definition names the file.
+        written = r["definition"]["raw"] if r["kind"] == "md-refuse" else r["raw"]
+        target = tmp_path / Path(r["file"]).parent / unquote(written.split("#")[0])
         assert target.is_file(), r
     crlf = after_first[tmp_path / "content/standnews/international/crlf-bom.md"]
     assert crlf.startswith("\ufeff---\r\n".encode()) and not crlf.endswith(b"\n")

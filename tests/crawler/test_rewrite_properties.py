@@ -84,6 +84,15 @@ def _inline(url: str, other: str, text: str, kind: str) -> str:
         "bare-in-alt": f"![見 https://{url.split('://')[-1]} 圖]({other})",
         "bare-in-brackets": f"[https://{url.split('://')[-1]}]",
         "then-paren": f"[{text}]({url})({other})",
+        # Reference-style uses: of a label defined nowhere, of a definition whose
+        # label and the link's text are URLs (Jekyll, Stand News), a shortcut.
+        "undefined-use": f"[{text}][無此標籤]",
+        "url-use": (
+            f"[https://{url.split('://')[-1]}][編號] [https://{other.split('://')[-1]}]\n\n"
+            f"[編號]: {other}\n[https://{other.split('://')[-1]}]: {url}\n\n"
+        ),
+        "shortcut": f"[註]{text}",
+        "email": f"{text}<editor@thestandnews.com>",
     }[kind]
 
 
@@ -109,6 +118,10 @@ INLINE = st.builds(
             "bare-in-alt",
             "bare-in-brackets",
             "then-paren",
+            "undefined-use",
+            "url-use",
+            "shortcut",
+            "email",
         ]
     ),
 )
@@ -168,6 +181,9 @@ BLOCK = st.one_of(
     st.builds(lambda url: f'[ref]: <{url}> "標題"', URLS),
     st.builds(lambda url: f"\t<img src='{url}'>", URLS.filter(lambda u: "'" not in u)),
     st.builds(lambda url: f"<!-- [註釋]({url}) -->", URLS),
+    st.builds(lambda url: f"> [註]: {url}", URLS),
+    st.builds(lambda url: f"- 項目\n\n    [ref]: {url}", URLS),
+    st.builds(lambda url: f"[^1]: {url}", URLS),
 )
 FRONTMATTER = st.one_of(
     st.just(""),
@@ -346,8 +362,9 @@ def check_rewrite(text: str, chosen: list[tuple[Reference, str]]) -> None:
 def test_rewriting_changes_only_the_replaced_urls(data: st.DataObject) -> None:
     text = data.draw(documents(), label="document")
     doc = read_document(text, resource_keys=KEYS)
-    # rescue never rewrites an empty destination ([]() or src=""): nothing to point at.
-    candidates = [r for r in doc.references if r.raw.strip()]
+    # rescue never rewrites an empty destination ([]() or src=""): nothing to point at;
+    # nor the text of a reference-style use (its definition is rewritten).
+    candidates = [r for r in doc.references if r.raw.strip() and r.kind is not RefKind.MD_REFUSE]
     chosen = [
         (ref, data.draw(TARGETS, label=f"target of {ref.raw!r}"))
         for ref in candidates

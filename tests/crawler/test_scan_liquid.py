@@ -60,18 +60,21 @@ def summary(records: list[dict[str, Any]]) -> list[tuple[int, str, str, str | No
 def test_template_code_is_skipped_without_a_base_url(tmp_path: Path) -> None:
     records = scan(tmp_path)
     assert summary(records) == [
+        (7, "md-refuse", "skipped", "template code", None),  # [1]: as its definition
         (8, "md-link", "skipped", "template code", None),
         (10, "md-image", "skipped", "template code", None),
         (19, "autolink", "remote", None, "https://bugs.ruby-lang.org/"),
         (21, "md-refdef", "skipped", "template code", None),
     ]
-    assert records[3]["raw"] == "{{ site.url }}/en/downloads/"
+    assert records[4]["raw"] == "{{ site.url }}/en/downloads/"
+    assert records[0]["definition"]["raw"] == records[4]["raw"]
     assert all("%7B" not in json.dumps(r) for r in records)
 
 
 def test_site_url_and_baseurl_resolve_against_the_base_url(tmp_path: Path) -> None:
     records = scan(tmp_path, '[corpus]\nbase_url = "https://www.ruby-lang.org"\n')
     assert summary(records) == [
+        (7, "md-refuse", "remote", None, "https://www.ruby-lang.org/en/downloads/"),
         (8, "md-link", "skipped", "template code", None),
         (10, "md-image", "remote", None, "https://www.ruby-lang.org/images/header-ruby-logo.png"),
         (19, "autolink", "remote", None, "https://bugs.ruby-lang.org/"),
@@ -93,5 +96,6 @@ def test_dry_run_never_looks_up_template_code(tmp_path: Path) -> None:
     assert looked_up == [
         ("https://bugs.ruby-lang.org/", "would be looked up in the archive (dry run)")
     ]
-    assert (report["resources"], report["skipped"]) == (1, 3)
+    # skipped: the link, the image, the definition [1] and its use (each a place a reader sees)
+    assert (report["resources"], report["skipped"]) == (1, 4)
     assert post.read_text(encoding="utf-8") == POST

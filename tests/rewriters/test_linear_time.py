@@ -48,6 +48,10 @@ OPENERS = [
     "&a;",
     "[a]: ",
     '[x](a "',
+    "\n> [a]: ",
+    "\n    [a]: ",
+    "[a][",
+    "<a@b.",
 ]
 
 
@@ -106,6 +110,14 @@ def test_a_long_line_of_one_opener_scans_in_linear_time(unit: str, tail: str) ->
         lambda n: "<div>" + '<a href="x">' * (n // 12) + "\n[a](b)\n",
         lambda n: "<div>" + "<a " * (n // 3) + ">\n",
         lambda n: "<del>\n[a](b)\n\n" * (n // 14),
+        # Reference-style uses of a label defined at the end, full and shortcut, and
+        # labels that run long before a bracket (each "[" reads up to the next one).
+        lambda n: "[a][b]" * (n // 6) + "\n\n[b]: /u\n",
+        lambda n: "[http://a.hk]" * (n // 13) + "\n\n[http://a.hk]: /u\n",
+        lambda n: ("[" + "a" * 900) * (n // 901) + "]: /u\n",
+        lambda n: "\n[a]: <" * (n // 7),
+        # Brackets nested deep in a document with definitions: no text read per level.
+        lambda n: "[" * (n // 2) + "]" * (n // 2) + "\n\n[a]: /u\n",
     ],
     ids=[
         "backtick-runs",
@@ -121,6 +133,11 @@ def test_a_long_line_of_one_opener_scans_in_linear_time(unit: str, tail: str) ->
         "html-block-of-many-tags",
         "html-block-of-unclosed-tags",
         "html-blocks",
+        "full-uses",
+        "shortcut-uses",
+        "long-labels",
+        "definitions",
+        "nested-brackets",
     ],
 )
 def test_shapes_built_to_be_quadratic_scan_in_linear_time(build: object) -> None:

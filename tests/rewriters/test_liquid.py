@@ -34,6 +34,8 @@ def test_a_definition_whose_destination_is_a_template_is_kept_whole() -> None:
         '[2]: {{site.url}}{{ site.baseurl }}/en/downloads/ "Downloads"\n'
     )
     assert found(text) == [
+        (RefKind.MD_REFUSE, "1", 1),  # the uses, each with its definition's destination
+        (RefKind.MD_REFUSE, "downloads", 1),
         (REFDEF, "{{ site.url }}/en/news/2019/12/25/ruby-2-7-0-released/", 3),
         (REFDEF, "{{site.url}}{{ site.baseurl }}/en/downloads/", 4),
     ]

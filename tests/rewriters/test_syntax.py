@@ -94,7 +94,7 @@ def test_the_syntax_agrees_with_the_characters_around_the_span(
         before = text[ref.start - 1 : ref.start] if ref.start else ""
         after = text[ref.end : ref.end + 1]
         assert ref.syntax in FAMILY[ref.kind], ref
-        if ref.syntax in (Syntax.MARKDOWN_ANGLE, Syntax.AUTOLINK):
+        if ref.syntax in (Syntax.MARKDOWN_ANGLE, Syntax.AUTOLINK, Syntax.AUTOLINK_EMAIL):
             assert (before, after) == ("<", ">"), ref
         elif ref.syntax is Syntax.BARE_AFTER_ANGLE:
             assert before == "<", ref
@@ -118,8 +118,10 @@ FAMILY = {
     RefKind.MD_LINK: {Syntax.MARKDOWN_RAW, Syntax.MARKDOWN_ANGLE},
     RefKind.MD_IMAGE: {Syntax.MARKDOWN_RAW, Syntax.MARKDOWN_ANGLE},
     RefKind.MD_REFDEF: {Syntax.MARKDOWN_RAW, Syntax.MARKDOWN_ANGLE},
+    RefKind.MD_REFUSE: {Syntax.MARKDOWN_TEXT},
     RefKind.AUTOLINK: {
         Syntax.AUTOLINK,
+        Syntax.AUTOLINK_EMAIL,
         Syntax.BARE,
         Syntax.BARE_AFTER_BANG,
         Syntax.BARE_AFTER_ANGLE,
