@@ -56,8 +56,11 @@ Mapping choices, side by side:
   trailing ``?!.,:*_~'"``, an unbalanced ``)`` and a trailing entity ``&name;`` removed.
 
 The deliberate lenient repairs of ``scan`` (README, "How references are resolved";
-the module docstring of ``rewriters/markdown.py``) are :data:`RULES`: each a named
-predicate over one reference only ``scan`` finds (or a pair), with the README's reason.
+the module docstring of ``rewriters/markdown.py``) are :data:`RULES` (each a named
+predicate over one reference only ``scan`` finds, with the README's reason; a bare URL
+markdown-it links inside the destination such a rule explains goes with it),
+:data:`THEIR_RULES` (over one only markdown-it finds: Liquid's code blocks) and
+:data:`CJK_STOP_RULE` (a pair: our bare URL stops where GFM's goes on).
 A disagreement no rule explains is reported, never skipped.
 """
 
@@ -373,7 +376,32 @@ def _after_unclosed_comment(ours: Found, text: str, view: CommonMarkView) -> boo
     return any(first <= ours.line <= last for first, last in view.unclosed_comments)
 
 
+def _template_destination(ours: Found, text: str, view: CommonMarkView) -> bool:
+    ref = ours.ref
+    return ref is not None and ours.kind != "autolink" and _TEMPLATE.search(ref.raw) is not None
+
+
+_TEMPLATE = re.compile(r"\{\{|\{%")
+_LIQUID_BLOCK = re.compile(
+    r"\{%-?\s*(highlight|raw|comment)\b[^%]*-?%\}.*?\{%-?\s*end\1\s*-?%\}", re.DOTALL
+)
+
+
+def _in_liquid_block(theirs: Found, text: str, view: CommonMarkView) -> bool:
+    for block in _LIQUID_BLOCK.finditer(text):
+        first = text.count("\n", 0, block.start()) + 1
+        if first <= theirs.line <= first + block.group(0).count("\n"):
+            return True
+    return False
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "template-code-destination",
+        "Liquid renders before Markdown: a destination holding {{ … }} or {% … %} "
+        "([1]: {{ site.url }}/news/, [x]({% link x.md %})) is read whole, spaces and all",
+        _template_destination,
+    ),
     Rule(
         "multi-paragraph-link-text",
         "link text may span blank lines (Stand News: [\\n\\n**title**\\n\\n](…))",
@@ -408,6 +436,17 @@ CJK_STOP_RULE = Rule(
 )
 
 
+#: Rules over a reference only markdown-it finds.
+THEIR_RULES: tuple[Rule, ...] = (
+    Rule(
+        "liquid-code-block",
+        "{% highlight %}…{% endhighlight %}, {% raw %}…{% endraw %} and {% comment %}…"
+        "{% endcomment %} are code on Jekyll sites (Liquid renders before Markdown)",
+        _in_liquid_block,
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """The references of one document, matched; what is left over, explained or not."""
@@ -421,9 +460,11 @@ class Comparison:
     view: CommonMarkView
 
     def agreed(self, kinds: frozenset[str]) -> int:
-        return sum(1 for f in self.theirs if f.kind in kinds) - sum(
-            1 for f in self.only_theirs if f.kind in kinds
-        )
+        """How many of ``kinds`` both sides found (markdown-it's, less those left over or
+        explained by a rule: ``ref is None`` on markdown-it's side)."""
+        left = [f for f in self.only_theirs if f.kind in kinds]
+        left += [f for _, f in self.explained if f.ref is None and f.kind in kinds]
+        return sum(1 for f in self.theirs if f.kind in kinds) - len(left)
 
     def disagreements(self, kinds: frozenset[str] = COMPARED_KINDS) -> list[str]:
         """One line per unexplained difference, ``scan only``/``CommonMark only``."""
@@ -454,6 +495,12 @@ def compare(text: str) -> Comparison:
                 for other in [o for o in left_theirs if _bare_part_of(o, found)]:
                     left_theirs.remove(other)
                     explained.append((rule.name, other))
+                break
+    for found in list(left_theirs):
+        for rule in THEIR_RULES:
+            if rule.explains(found, text, view):
+                left_theirs.remove(found)
+                explained.append((rule.name, found))
                 break
     return Comparison(
         tuple(ours), tuple(theirs), tuple(left_ours), tuple(left_theirs), tuple(explained), view
