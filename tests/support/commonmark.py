@@ -54,6 +54,9 @@ Mapping choices, side by side:
   ``example.org`` it then finds is dropped: GFM does not link it); the destination is
   the text as written (linkify's ``href`` adds ``http://`` to ``www.``), with GFM's
   trailing ``?!.,:*_~'"``, an unbalanced ``)`` and a trailing entity ``&name;`` removed.
+  A bare URL in an image's description is not one: CommonMark renders the description
+  as the ``alt`` text (markdown-it links it in the image's children all the same), and
+  ``scan`` does not report URLs in the text of a link or an image.
 
 The deliberate lenient repairs of ``scan`` (README, "How references are resolved";
 the module docstring of ``rewriters/markdown.py``) are :data:`RULES` (each a named
@@ -208,6 +211,7 @@ class _Inline:
         self.exact = True
         self.found, self.visible = found, visible
         self.opened: list[tuple[Token, int, bool, list[str]]] = []
+        self.in_image = 0
 
     def _line(self) -> int:
         return self.first + self.breaks
@@ -245,7 +249,7 @@ class _Inline:
             self._add("autolink", line, exact, _autolink_destination(written), written)
         elif opener.markup == "linkify":
             url = gfm_autolink(written)
-            if url is not None:
+            if url is not None and not self.in_image:
                 self._add("autolink", line, exact, normalize_destination(url), url)
         else:
             kind = "md-refuse" if "label" in (opener.meta or {}) else "md-link"
@@ -258,7 +262,12 @@ class _Inline:
     def _image(self, image: Token) -> None:
         line, exact = self._line(), self.exact
         src = str(image.attrGet("src"))
+        self.in_image += 1
+        self.opened.append((image, line, exact, []))
         self.walk(image.children or [])
+        _image, _line, _exact, alt = self.opened.pop()
+        self.in_image -= 1
+        self.visible.append(Visible(line, self._line(), "".join(alt)))
         if "label" in (image.meta or {}):
             self._add("md-refuse", line, exact, normalize_destination(src), src)
         else:
@@ -552,13 +561,14 @@ def _overlaps(a: Found, b: Found) -> bool:
 
 
 def _cjk_pairs(ours: list[Found], theirs: list[Found]) -> list[tuple[Found, Found]]:
-    pairs = []
+    pairs: list[tuple[Found, Found]] = []
     for a in ours:
         if a.kind != "autolink":
             continue
         for b in theirs:
             if (
-                b.kind == "autolink"
+                all(b is not paired for _, paired in pairs)
+                and b.kind == "autolink"
                 and a.line == b.line
                 and b.destination.startswith(a.destination)
                 and len(b.destination) > len(a.destination)
