@@ -58,7 +58,7 @@ title = st.sampled_from(["", ' "Stand News"', " 'title'", " (t)"])
 def inline_piece(draw: st.DrawFn) -> str:
     u = draw(url)
     text = draw(st.sampled_from(["報道", "the docs", "a [nested] text", "`code`", u]))
-    choice = draw(st.integers(0, 17))
+    choice = draw(st.integers(0, 25))
     pieces = [
         f"[{text}]({u}{draw(title)})",
         f"![{text}]({u}{draw(title)})",
@@ -78,6 +78,14 @@ def inline_piece(draw: st.DrawFn) -> str:
         f"{u}。",
         "\\`",
         draw(st.sampled_from(["  \n", "\\\n", "\n"])),
+        f"[{text}](https://example.org/a\\(b\\)?q=1&amp;r=2)",
+        f"[{text}]({u}\n{draw(title).strip() or '(t)'})",
+        f"[te\\]xt `]` *{text}*]({u})",
+        f"[{text}](/docs/a(b(c))d)",
+        f"![{text}]({u}) text",
+        f"&lt;{u}&gt;",
+        f"[{text}]",
+        f"<{u}",
     ]
     return pieces[choice]
 
@@ -113,7 +121,16 @@ def leaf_block(draw: st.DrawFn) -> list[str]:
             f"| {draw(inline)} | [t]({draw(url)}) |".replace("\n", " "),
         ]
     if choice == 9:
-        return [f"[{draw(label)}]:", f"  <{draw(url)}>"]
+        return draw(
+            st.sampled_from(
+                [
+                    [f"[{draw(label)}]:", f"  <{draw(url)}>"],
+                    [draw(inline).replace("\n", " "), draw(st.sampled_from(["===", "---"]))],
+                    ["***"],
+                    [f"[{draw(label)}]: {draw(url)}", f"  {draw(title).strip() or '(t)'}"],
+                ]
+            )
+        )
     return ["<!-- a comment", draw(inline).replace("\n", " "), "-->"]
 
 

@@ -53,7 +53,8 @@ Mapping choices, side by side:
   ``https://`` or ``www.`` count (``fuzzy_link`` is on for ``www.``, and a bare
   ``example.org`` it then finds is dropped: GFM does not link it); the destination is
   the text as written (linkify's ``href`` adds ``http://`` to ``www.``), with GFM's
-  trailing ``?!.,:*_~'"``, an unbalanced ``)`` and a trailing entity ``&name;`` removed.
+  trailing ``?!.,:*_~'"``, an unbalanced ``)`` and a trailing entity ``&name;`` removed
+  (linkify-it stops before the ``;`` of ``&gt;``: a trailing ``&gt`` goes too).
   A bare URL in an image's description is not one: CommonMark renders the description
   as the ``alt`` text (markdown-it links it in the image's children all the same), and
   ``scan`` does not report URLs in the text of a link or an image.
@@ -73,6 +74,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from html.entities import html5
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -286,7 +288,9 @@ def gfm_autolink(written: str) -> str | None:
     while url:
         if url[-1] in _GFM_TRAILING or (url.endswith(")") and url.count(")") > url.count("(")):
             url = url[:-1]
-        elif (entity := _TRAILING_ENTITY.search(url)) is not None and url.endswith(";"):
+        elif (entity := _TRAILING_ENTITY.search(url)) is not None and (
+            url.endswith(";") or f"{entity.group(0)[1:]};" in html5
+        ):
             url = url[: entity.start()]
         else:
             break
