@@ -14,7 +14,7 @@ the text of a link or a definition's label (visible text a rescue would rewrite)
 many URLs holding template code (``{%``, ``{{``, ``%7B``) the scan would fetch (status
 ``remote``, from ``linkrescue scan FOLDER --format jsonl`` run as a user would); the
 unexplained disagreements counted by side and kind; and with ``--show N`` the first N
-of them with ``file:line``.
+of each of these classes with ``file:line``.
 
 The comparison is ``tests/support/commonmark.py``'s, the one the differential test
 uses (its docstring says how each side is mapped and which lenient repairs are
@@ -61,7 +61,7 @@ class Tally:
     visible_as_url: int = 0
     explained: Counter[str] = field(default_factory=Counter)
     classes: Counter[str] = field(default_factory=Counter)
-    shown: list[str] = field(default_factory=list)
+    shown: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, name: str, comparison: Comparison, show: int) -> None:
         self.documents += 1
@@ -85,8 +85,9 @@ class Tally:
             ("CommonMark only", comparison.only_theirs),
         ):
             for f in items:
-                if len(self.shown) < show:
-                    self.shown.append(f"{name}:{f.line}: {side}: {f.kind} {f.written!r}")
+                shown = self.shown.setdefault(f"{side} {f.kind}", [])
+                if len(shown) < show:
+                    shown.append(f"{name}:{f.line}: {side}: {f.kind} {f.written!r}")
 
 
 def _percent(agreed: int, ours: int, theirs: int, explained: int) -> str:
@@ -130,7 +131,9 @@ def measure(folder: Path, show: int) -> Tally:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
-    parser.add_argument("--show", type=int, default=0, help="first N disagreements per folder")
+    parser.add_argument(
+        "--show", type=int, default=0, help="first N disagreements of each class, per folder"
+    )
     args = parser.parse_args()
     for folder in args.folders:
         tally = measure(folder, args.show)
@@ -155,8 +158,9 @@ def main() -> int:
             "lenient repairs (rules)   "
             + (", ".join(f"{name} {n}" for name, n in tally.explained.most_common()) or "none")
         )
-        for line in tally.shown:
-            print(f"  {line}")
+        for name, _count in tally.classes.most_common():
+            for line in tally.shown.get(name, []):
+                print(f"  {line}")
         for line in template_hits[: args.show]:
             print(f"  template: {line}")
     return 0

@@ -58,7 +58,7 @@ title = st.sampled_from(["", ' "Stand News"', " 'title'", " (t)"])
 def inline_piece(draw: st.DrawFn) -> str:
     u = draw(url)
     text = draw(st.sampled_from(["報道", "the docs", "a [nested] text", "`code`", u]))
-    choice = draw(st.integers(0, 25))
+    choice = draw(st.integers(0, 26))
     pieces = [
         f"[{text}]({u}{draw(title)})",
         f"![{text}]({u}{draw(title)})",
@@ -86,6 +86,7 @@ def inline_piece(draw: st.DrawFn) -> str:
         f"&lt;{u}&gt;",
         f"[{text}]",
         f"<{u}",
+        f"(see {u}; then {u}.)",
     ]
     return pieces[choice]
 

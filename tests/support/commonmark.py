@@ -54,7 +54,9 @@ Mapping choices, side by side:
   ``example.org`` it then finds is dropped: GFM does not link it); the destination is
   the text as written (linkify's ``href`` adds ``http://`` to ``www.``), with GFM's
   trailing ``?!.,:*_~'"``, an unbalanced ``)`` and a trailing entity ``&name;`` removed
-  (linkify-it stops before the ``;`` of ``&gt;``: a trailing ``&gt`` goes too).
+  (linkify-it stops before the ``;`` of ``&gt;``: a trailing ``&gt`` goes too), and a
+  trailing ``;`` that ends no entity goes as well, as cmark-gfm's ``autolink_delim`` does
+  (the spec names only the entity case; linkify-it agrees with cmark-gfm).
   A bare URL in an image's description is not one: CommonMark renders the description
   as the ``alt`` text (markdown-it links it in the image's children all the same), and
   ``scan`` does not report URLs in the text of a link or an image.
@@ -286,7 +288,9 @@ def gfm_autolink(written: str) -> str | None:
         return None
     url = written
     while url:
-        if url[-1] in _GFM_TRAILING or (url.endswith(")") and url.count(")") > url.count("(")):
+        unbalanced = url.endswith(")") and url.count(")") > url.count("(")
+        stray_semicolon = url.endswith(";") and _TRAILING_ENTITY.search(url) is None
+        if url[-1] in _GFM_TRAILING or unbalanced or stray_semicolon:
             url = url[:-1]
         elif (entity := _TRAILING_ENTITY.search(url)) is not None and (
             url.endswith(";") or f"{entity.group(0)[1:]};" in html5
