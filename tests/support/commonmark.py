@@ -30,17 +30,16 @@ Mapping choices, side by side:
   CommonMark). A kind ``scan`` does not report yet (``md-refuse`` today) is compared
   all the same: its absence is a disagreement.
 * **line**, 1-based, of the first character of the destination as ``scan`` reports it
-  (``Reference.line``). For an inline link or image it is the line of its closing
-  bracket's ``](``: the block's ``map[0]`` plus the line breaks before the link's
-  closing token (soft and hard breaks, and newlines inside inline HTML, in the inline
-  children; a destination on the line after ``](`` is not counted). For an autolink,
-  a bare URL and a reference use it is the line where the token opens (for a use, the
-  line of its text, where a reader sees it). A code span's content has its newlines
-  replaced by spaces in markdown-it's tokens, so after a code span that is not found
-  written on one line in the block's source the line is not known exactly: such a value
-  carries ``last_line`` (the block's last line) and matches any line in between. For a
-  definition, the line of its destination: ``map[0]`` plus the newlines of its label,
-  plus one when nothing follows ``]:`` on that line.
+  (``Reference.line``). markdown-it's inline tokens carry no source position, so its
+  inline parser is given a state that records, on every token it pushes, where in the
+  block's inline source it stands (:class:`_PositionedState`): a line is the block's
+  ``map[0]`` plus the newlines before that position (container markers are stripped
+  from that source but its lines are the document's). For an inline link or image, the
+  position of its destination (after ``](`` and any white space, a line break
+  included); for an autolink, a bare URL and a reference use, where it opens (for a
+  use, the line of its text, where a reader sees it). For a definition, the line of its
+  destination: ``map[0]`` plus the newlines of its label, plus one when nothing follows
+  ``]:`` on that line.
 * **destination**: ours is :func:`~linkrescue.rewriters.destinations.destination_value`
   (escapes and character references undone, as CommonMark does); markdown-it's
   ``href`` has been through ``normalizeLink``. Both then go through markdown-it's
@@ -77,11 +76,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.entities import html5
+from typing import Literal
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
+from markdown_it.utils import EnvType
 
 from linkrescue.rewriters import Reference, Syntax, read_document
 from linkrescue.rewriters.destinations import destination_value
@@ -99,10 +102,10 @@ def _parser() -> MarkdownIt:
     md.enable(["table", "linkify"])
     md.linkify.set({"fuzzy_link": True, "fuzzy_email": False})
     md.validateLink = lambda url: True  # type: ignore[method-assign]
+    positioned = _PositionedInline()
+    positioned.ruler, positioned.ruler2 = md.inline.ruler, md.inline.ruler2
+    md.inline = positioned
     return md
-
-
-_MD = _parser()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +115,6 @@ class Found:
     kind: str
     line: int
     destination: str
-    #: The last line this one may be on (see the module docstring: after a multi-line
-    #: code span markdown-it's line is not exact); equal to ``line`` when it is.
-    last_line: int
     #: How it was written: our ``raw``, or markdown-it's ``href`` / link text.
     written: str
     #: Our reference, for the lenient rules (None on markdown-it's side).
@@ -125,8 +125,7 @@ class Found:
         return (self.kind, self.line, self.destination)
 
     def __str__(self) -> str:
-        where = f"{self.line}" if self.last_line == self.line else f"{self.line}-{self.last_line}"
-        return f"{self.kind} line {where} {self.written!r}"
+        return f"{self.kind} line {self.line} {self.written!r}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +177,7 @@ def commonmark_view(text: str, *, first_line: int = 1) -> CommonMarkView:
             continue
         first, last = token.map[0] + base, token.map[1] + base - 1
         if token.type == "inline":
-            _Inline(token, first, last, found, visible).walk(token.children or [])
+            _Inline(token, first, found, visible).walk(token.children or [])
         elif token.type == "definition":
             found.append(_definition(token, source_lines, base))
             label = str(token.meta["label"])
@@ -200,82 +199,106 @@ def _definition(token: Token, source_lines: Sequence[str], base: int) -> Found:
     if not after.strip() and line + 1 < token.map[1]:
         line += 1  # the destination is on the next line
     href = str(token.meta["url"])
-    return Found("md-refdef", line + base, normalize_destination(href), line + base, href)
+    return Found("md-refdef", line + base, normalize_destination(href), href)
+
+
+class _PositionedState(StateInline):
+    """An inline parser state that notes on each token the source position it was pushed at."""
+
+    def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
+        token = super().push(ttype, tag, nesting)
+        token.meta["pos"] = self.pos
+        return token
+
+
+class _PositionedInline(ParserInline):
+    """``ParserInline.parse`` with :class:`_PositionedState` (same rules, same order)."""
+
+    def parse(self, src: str, md: MarkdownIt, env: EnvType, tokens: list[Token]) -> list[Token]:
+        state = _PositionedState(src, md, env, tokens)
+        self.tokenize(state)
+        for rule in self.ruler2.getRules(""):
+            rule(state)
+        return state.tokens
+
+
+_AFTER_LABEL = re.compile(r"\]\([ \t]*(?:\n[ \t]*)?")
 
 
 class _Inline:
-    """Walks one inline token's children, counting the line breaks before each link."""
+    """Walks one inline token's children, each with its position in the block's source.
+
+    At a ``link_close`` the state stands on the link text's closing ``]``; an image
+    is pushed at its ``!``, its description (``content``) parsed apart from ``![``
+    on, so positions in an image's children are offset by the image's ``pos + 2``.
+    """
 
     def __init__(
-        self, token: Token, first: int, last: int, found: list[Found], visible: list[Visible]
+        self, token: Token, first: int, found: list[Found], visible: list[Visible]
     ) -> None:
         self.source = token.content
-        self.first, self.last = first, last
-        self.breaks = 0
-        self.exact = True
+        self.first = first
         self.found, self.visible = found, visible
-        self.opened: list[tuple[Token, int, bool, list[str]]] = []
+        self.opened: list[tuple[Token, int, list[str]]] = []
         self.in_image = 0
 
-    def _line(self) -> int:
-        return self.first + self.breaks
+    def _line(self, pos: int) -> int:
+        return self.first + self.source.count("\n", 0, pos)
 
-    def _add(self, kind: str, line: int, exact: bool, destination: str, written: str) -> None:
-        self.found.append(Found(kind, line, destination, line if exact else self.last, written))
+    def _destination_line(self, label_end: int) -> int:
+        after = _AFTER_LABEL.match(self.source, label_end)
+        return self._line(after.end() if after else label_end)
 
-    def walk(self, children: Iterable[Token]) -> None:
+    def _add(self, kind: str, line: int, destination: str, written: str) -> None:
+        self.found.append(Found(kind, line, destination, written))
+
+    def walk(self, children: Iterable[Token], offset: int = 0) -> None:
         for child in children:
-            kind = child.type
-            if kind in ("softbreak", "hardbreak"):
-                self.breaks += 1
-            elif kind == "html_inline":
-                self.breaks += child.content.count("\n")
-            elif kind == "code_inline":
-                if f"{child.markup}{child.content}{child.markup}" not in self.source and (
-                    f"{child.markup} {child.content} {child.markup}" not in self.source
-                ):
-                    self.exact = False  # it may have spanned lines
-            elif kind == "text":
-                for _token, _line, _exact, texts in self.opened:
+            pos = offset + int(child.meta.get("pos", 0))
+            if child.type == "text":
+                for _opener, _pos, texts in self.opened:
                     texts.append(child.content)
-            elif kind == "link_open":
-                self.opened.append((child, self._line(), self.exact, []))
-            elif kind == "link_close":
-                self._close()
-            elif kind == "image":
-                self._image(child)
+            elif child.type == "link_open":
+                self.opened.append((child, pos, []))
+            elif child.type == "link_close":
+                self._close(pos)
+            elif child.type == "image":
+                self._image(child, pos)
 
-    def _close(self) -> None:
-        opener, line, exact, texts = self.opened.pop()
+    def _close(self, label_end: int) -> None:
+        opener, start, texts = self.opened.pop()
         href = str(opener.attrGet("href"))
         written = "".join(texts)
+        line = self._line(start)
         if opener.markup == "autolink":
-            self._add("autolink", line, exact, _autolink_destination(written), written)
+            self._add("autolink", line, _autolink_destination(written), written)
         elif opener.markup == "linkify":
             url = gfm_autolink(written)
             if url is not None and not self.in_image:
-                self._add("autolink", line, exact, normalize_destination(url), url)
+                self._add("autolink", line, normalize_destination(url), url)
         else:
-            kind = "md-refuse" if "label" in (opener.meta or {}) else "md-link"
-            if kind == "md-link":
-                line = self._line()
-                exact = self.exact
-            self._add(kind, line, exact, normalize_destination(href), href)
-            self.visible.append(Visible(line, self._line(), written))
+            if "label" not in opener.meta:
+                line = self._destination_line(label_end)
+                self._add("md-link", line, normalize_destination(href), href)
+            else:
+                self._add("md-refuse", line, normalize_destination(href), href)
+            self.visible.append(Visible(self._line(start), self._line(label_end), written))
 
-    def _image(self, image: Token) -> None:
-        line, exact = self._line(), self.exact
+    def _image(self, image: Token, pos: int) -> None:
         src = str(image.attrGet("src"))
+        label_end = pos + 2 + len(image.content)
         self.in_image += 1
-        self.opened.append((image, line, exact, []))
-        self.walk(image.children or [])
-        _image, _line, _exact, alt = self.opened.pop()
+        self.opened.append((image, pos, []))
+        self.walk(image.children or [], pos + 2)
+        _image, _pos, alt = self.opened.pop()
         self.in_image -= 1
-        self.visible.append(Visible(line, self._line(), "".join(alt)))
-        if "label" in (image.meta or {}):
-            self._add("md-refuse", line, exact, normalize_destination(src), src)
+        self.visible.append(Visible(self._line(pos), self._line(label_end), "".join(alt)))
+        if "label" in image.meta:
+            self._add("md-refuse", self._line(pos), normalize_destination(src), src)
         else:
-            self._add("md-image", self._line(), self.exact, normalize_destination(src), src)
+            self._add(
+                "md-image", self._destination_line(label_end), normalize_destination(src), src
+            )
 
 
 _GFM_TRAILING = "?!.,:*_~'\""
@@ -323,7 +346,7 @@ def scan_view(text: str) -> ScanView:
             continue
         value = destination_value(ref)
         dest = _autolink_destination(value) if kind == "autolink" else normalize_destination(value)
-        found.append(Found(kind, ref.line, dest, ref.line, ref.raw, ref))
+        found.append(Found(kind, ref.line, dest, ref.raw, ref))
     body_line = text.count("\n", 0, document.body_start) + 1
     return ScanView(tuple(found), body_line, document.body_start)
 
@@ -525,27 +548,14 @@ def compare(text: str) -> Comparison:
 
 
 def match_references(side: list[Found], other: list[Found]) -> list[Found]:
-    """The values of ``side`` that ``other`` has no match for (multiset; a value whose
-    line is a range matches any line in it)."""
-    exact = Counter(f.key for f in other if f.last_line == f.line)
-    ranged = [f for f in other if f.last_line != f.line]
+    """The values of ``side`` that ``other`` has no match for (as multisets, by ``key``)."""
+    counts = Counter(f.key for f in other)
     left: list[Found] = []
     for f in side:
-        if f.last_line == f.line and exact[f.key] > 0:
-            exact[f.key] -= 1
-            continue
-        hit = next((g for g in ranged if _overlaps(f, g)), None)
-        if hit is not None:
-            ranged.remove(hit)
-            continue
-        if f.last_line != f.line:
-            key = next(
-                (k for k, n in exact.items() if n > 0 and _overlaps(f, Found(*k, k[1], ""))), None
-            )
-            if key is not None:
-                exact[key] -= 1
-                continue
-        left.append(f)
+        if counts[f.key] > 0:
+            counts[f.key] -= 1
+        else:
+            left.append(f)
     return left
 
 
@@ -556,15 +566,6 @@ def _bare_part_of(theirs: Found, ours: Found) -> bool:
         and theirs.line == ours.line
         and ours.kind != "autolink"
         and theirs.destination in ours.destination
-    )
-
-
-def _overlaps(a: Found, b: Found) -> bool:
-    return (
-        a.kind == b.kind
-        and a.destination == b.destination
-        and a.line <= b.last_line
-        and b.line <= a.last_line
     )
 
 
@@ -599,3 +600,7 @@ def visible_text_as_url(comparison: Comparison) -> list[Found]:
                 hits.append(f)
                 break
     return hits
+
+
+#: Built last: its inline parser is :class:`_PositionedInline`.
+_MD = _parser()
