@@ -247,6 +247,27 @@ def test_lenient_repairs_are_named_not_skipped() -> None:
     assert comparison.agreed(INLINE_KINDS) == 1
 
 
+def test_template_code_is_read_as_the_site_renders_it_first() -> None:
+    """Jekyll renders Liquid before Markdown: a definition to ``{{ site.url }}`` is one
+    (and the definitions after it too, which raw CommonMark would read as a paragraph's
+    text), and a ``{% highlight %}`` block is code, by the named rule."""
+    text = (
+        "---\ntitle: Downloads\n---\nGet [Ruby][1] from [the mirror][2].\n\n"
+        "{% highlight sh %}\n[not a link](https://www.ruby-lang.org/in-code)\n{% endhighlight %}\n\n"
+        "[1]: {{ site.url }}/en/downloads/\n[2]: https://cache.ruby-lang.org/pub/ruby/\n"
+    )
+    comparison = compare(text)
+    definitions = sorted(
+        (f.line, f.destination) for f in comparison.theirs if f.kind == "md-refdef"
+    )
+    assert definitions == [
+        (10, "{{site.url}}/en/downloads/"),
+        (11, "https://cache.ruby-lang.org/pub/ruby/"),
+    ]
+    assert comparison.disagreements(frozenset({"md-refdef", "md-link"})) == []
+    assert [name for name, _ in comparison.explained] == ["liquid-code-block"]
+
+
 def test_a_reference_on_another_line_or_with_another_destination_is_a_disagreement() -> None:
     """The instrument can fail: the same destination one line off, or another
     destination on the same line, is a disagreement on both sides."""

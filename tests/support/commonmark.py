@@ -47,6 +47,10 @@ Mapping choices, side by side:
   ``%E4%B8%AD`` and ``中`` compare equal and percent-encoding case does not matter.
   An e-mail autolink is compared as ``mailto:`` + the address (markdown-it adds the
   scheme to its ``href``; the text as written has none).
+* **template code**: Jekyll and Hugo render Liquid (``{{ … }}``, ``{% … %}``) and
+  shortcodes (``{{< … >}}``) before Markdown, so markdown-it reads the body with the white
+  space inside each one-line tag removed (:func:`squeeze_templates`: same lines, and a
+  tag in a destination stays one destination), and destinations are compared squeezed.
 * **bare URLs**: linkify-it is not GFM, so its matches are brought to GFM's extended
   autolink rules before comparing: only those written starting with ``http://``,
   ``https://`` or ``www.`` count (``fuzzy_link`` is on for ``www.``, and a bare
@@ -149,7 +153,26 @@ class CommonMarkView:
 
 def normalize_destination(url: str) -> str:
     """The form both sides' destinations are compared in (see the module docstring)."""
+    if "{" in url:
+        url = squeeze_templates(url)
     return unquote(normalizeLink(url.strip()))
+
+
+#: A template tag on one line: Liquid's ``{{ … }}`` and ``{% … %}``, Hugo's ``{{< … >}}``
+#: and ``{{% … %}}``.
+_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def squeeze_templates(text: str) -> str:
+    """``text`` with the white space inside each one-line template tag removed.
+
+    Jekyll and Hugo render their templates before Markdown, and a tag stands for the
+    text it renders, a URL in a destination: squeezed, it is one destination-shaped word
+    for markdown-it, on the same line, where raw it would break the definition or link
+    it is in (``[1]: {{ site.url }}/news/`` is no definition to CommonMark, and the
+    definitions after it then read as the same paragraph's text)."""
+    return _TEMPLATE_TAG.sub(lambda m: _WHITESPACE.sub("", m.group(0)), text)
 
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -516,7 +539,8 @@ class Comparison:
 def compare(text: str) -> Comparison:
     """Match what ``scan`` and markdown-it find in ``text`` (a whole file)."""
     ours_view = scan_view(text)
-    view = commonmark_view(text[ours_view.body_start :], first_line=ours_view.body_line)
+    body = squeeze_templates(text[ours_view.body_start :])
+    view = commonmark_view(body, first_line=ours_view.body_line)
     ours, theirs = list(ours_view.references), list(view.references)
     left_ours = match_references(ours, theirs)
     left_theirs = match_references(theirs, ours)
