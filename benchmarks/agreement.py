@@ -50,6 +50,7 @@ TEMPLATE_MARKS = ("{%", "{{", "%7B", "%7b")
 class Tally:
     documents: int = 0
     unreadable: int = 0
+    failed: int = 0
     inline_ours: int = 0
     inline_theirs: int = 0
     inline_agreed: int = 0
@@ -124,7 +125,14 @@ def measure(folder: Path, show: int) -> Tally:
         except (OSError, UnicodeDecodeError):
             tally.unreadable += 1
             continue
-        tally.add(str(path.relative_to(folder)), compare(text), show)
+        name = str(path.relative_to(folder))
+        try:
+            comparison = compare(text)
+        except (RecursionError, ValueError) as exc:  # a parser giving up on one file
+            print(f"{path}: not compared: {type(exc).__name__}: {exc}", file=sys.stderr)
+            tally.failed += 1
+            continue
+        tally.add(name, comparison, show)
     return tally
 
 
@@ -139,7 +147,10 @@ def main() -> int:
         tally = measure(folder, args.show)
         fetched, template_hits = template_urls_fetched(folder)
         print(f"== {folder}")
-        print(f"documents                 {tally.documents} ({tally.unreadable} not UTF-8)")
+        print(
+            f"documents                 {tally.documents}"
+            f" ({tally.unreadable} not UTF-8, {tally.failed} not compared)"
+        )
         print(
             f"inline links and images   scan {tally.inline_ours}, CommonMark {tally.inline_theirs},"
             f" agreement {_percent(tally.inline_agreed, tally.inline_ours, tally.inline_theirs, tally.inline_explained)}"
