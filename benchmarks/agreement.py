@@ -11,7 +11,9 @@ kind, line and destination, over the union of both sides, the differences a
 lenient repair explains left out and counted apart); reference definitions each
 side and their agreement; how many of our ``autolink`` references markdown-it shows as
 the text of a link or a definition's label (visible text a rescue would rewrite); how
-many URLs holding template code (``{%``, ``{{``, ``%7B``) the scan would fetch (status
+many URLs holding template code (``{%``, ``{{``, or those encoded: ``%7B%25``, ``%7B%7B``,
+``%7B%`` before what is no escape)
+the scan would fetch (status
 ``remote``, from ``linkrescue scan FOLDER --format jsonl`` run as a user would); the
 unexplained disagreements counted by side and kind; and with ``--show N`` the first N
 of each of these classes with ``file:line``.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -43,7 +46,10 @@ from tests.support.commonmark import (  # noqa: E402
 )
 
 DEFINITIONS = frozenset({"md-refdef"})
-TEMPLATE_MARKS = ("{%", "{{", "%7B", "%7b")
+#: Template code in a resolved URL: as written, or percent-encoded as the resolver
+#: encodes it (``…/%7B%linken/news/…%%7D``, issue 10). A lone ``%7B`` is a brace, as in
+#: a search query, not template code.
+TEMPLATE_CODE = re.compile(r"\{[{%]|%7B(?:%7B|%25|%(?![0-9A-F]{2}))", re.IGNORECASE)
 
 
 @dataclass
@@ -111,7 +117,7 @@ def template_urls_fetched(folder: Path) -> tuple[int, list[str]]:
     for line in run.stdout.splitlines():
         record = json.loads(line)
         url = record.get("url") or ""
-        if record["status"] == "remote" and any(mark in url for mark in TEMPLATE_MARKS):
+        if record["status"] == "remote" and TEMPLATE_CODE.search(url):
             hits.append(f"{record['file']}:{record['line']}: {record['raw']!r} -> {url}")
     return len(hits), hits
 

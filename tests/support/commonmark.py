@@ -47,10 +47,11 @@ Mapping choices, side by side:
   ``%E4%B8%AD`` and ``中`` compare equal and percent-encoding case does not matter.
   An e-mail autolink is compared as ``mailto:`` + the address (markdown-it adds the
   scheme to its ``href``; the text as written has none).
-* **template code**: Jekyll and Hugo render Liquid (``{{ … }}``, ``{% … %}``) and
-  shortcodes (``{{< … >}}``) before Markdown, so markdown-it reads the body with the white
-  space inside each one-line tag removed (:func:`squeeze_templates`: same lines, and a
-  tag in a destination stays one destination), and destinations are compared squeezed.
+* **template code**: Jekyll renders Liquid (``{{ … }}``, ``{% … %}``) before Markdown,
+  so markdown-it reads the body with the white space inside each one-line Liquid tag
+  removed (:func:`squeeze_templates`: same lines, and a tag in a destination stays one
+  destination), and destinations are compared squeezed. Hugo's shortcodes are left as
+  they are (a URL markdown-it links inside one is the rule ``shortcode-parameter``).
 * **bare URLs**: linkify-it is not GFM, so its matches are brought to GFM's extended
   autolink rules before comparing: only those written starting with ``http://``,
   ``https://`` or ``www.`` count (``fuzzy_link`` is on for ``www.``, and a bare
@@ -158,9 +159,9 @@ def normalize_destination(url: str) -> str:
     return unquote(normalizeLink(url.strip()))
 
 
-#: A template tag on one line: Liquid's ``{{ … }}`` and ``{% … %}``, Hugo's ``{{< … >}}``
-#: and ``{{% … %}}``.
-_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+#: A Liquid tag on one line, ``{{ … }}`` or ``{% … %}`` (not Hugo's ``{{< … >}}`` or
+#: ``{{% … %}}``: their parameters are quoted, white space is their separator).
+_TEMPLATE_TAG = re.compile(r"\{\{(?![<%]).*?\}\}|\{%.*?%\}")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -499,6 +500,21 @@ CJK_STOP_RULE = Rule(
 )
 
 
+_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
+
+
+def _in_shortcode(theirs: Found, text: str, view: CommonMarkView) -> bool:
+    if theirs.kind != "autolink":
+        return False
+    url = theirs.written.rstrip("\\")
+    for tag in _SHORTCODE.finditer(text):
+        first = text.count("\n", 0, tag.start()) + 1
+        last = first + tag.group(0).count("\n")
+        if first <= theirs.line <= last and url in tag.group(0):
+            return True
+    return False
+
+
 #: Rules over a reference only markdown-it finds.
 THEIR_RULES: tuple[Rule, ...] = (
     Rule(
@@ -506,6 +522,12 @@ THEIR_RULES: tuple[Rule, ...] = (
         "{% highlight %}…{% endhighlight %}, {% raw %}…{% endraw %} and {% comment %}…"
         "{% endcomment %} are code on Jekyll sites (Liquid renders before Markdown)",
         _in_liquid_block,
+    ),
+    Rule(
+        "shortcode-parameter",
+        'a URL inside a Hugo shortcode ({{< video src="…" >}}) is a parameter value, '
+        "never a bare URL (reported as kind shortcode; Hugo renders shortcodes first)",
+        _in_shortcode,
     ),
 )
 
