@@ -234,7 +234,8 @@ def test_lenient_repairs_are_named_not_skipped() -> None:
         "[\n\n**立場新聞**\n\n](https://web.archive.org/web/20211229/https://www.thestandnews.com/)\n\n"
         "[專頁](https://web.archive.org/web/2021/https://facebook.com/ SomePage/)\n\n"
         "[影片](<iframe src=)\n\n"
-        "見 https://www.thestandnews.com/a。其後 [ok](/docs/config/#options)\n"
+        "見 https://www.thestandnews.com/a。其後 [ok](/docs/config/#options)\n\n"
+        'Photo by {{< newtablink "https://unsplash.com/@synkevych" >}}Roman{{< /newtablink >}}\n'
     )
     comparison = compare(text)
     assert comparison.disagreements() == []
@@ -242,6 +243,7 @@ def test_lenient_repairs_are_named_not_skipped() -> None:
         "bare-url-stops-at-cjk-punctuation",
         "html-leaked-destination",
         "multi-paragraph-link-text",
+        "shortcode-parameter",
         "spaced-destination",
     ]
     assert comparison.agreed(INLINE_KINDS) == 1
