@@ -919,10 +919,10 @@ def _bare_url(text: str, at: int, end: int, in_brackets: bool, found: list[_Foun
             unbalanced -= 1
             stop -= 1
         elif ch == ";":
+            # An entity reference goes whole; a lone ";" goes too (cmark-gfm's
+            # autolink_delim: "https://golang.org/cl/24190/; then" on golang/proposal).
             entity = _entity_before(text, at, stop)
-            if entity is None:
-                break
-            stop = entity
+            stop = stop - 1 if entity is None else entity
         else:
             break
     prefix = 4 if text[at] in "wW" else text.index("//", at) + 2 - at

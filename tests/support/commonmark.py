@@ -91,7 +91,7 @@ from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from linkrescue.rewriters import Reference, Syntax, read_document
+from linkrescue.rewriters import Reference, RefKind, Syntax, read_document
 from linkrescue.rewriters.destinations import destination_value
 
 #: The kinds both sides are compared on.
@@ -368,7 +368,15 @@ def scan_view(text: str) -> ScanView:
         kind = ref.kind.value
         if kind not in COMPARED_KINDS:
             continue
-        value = destination_value(ref)
+        if ref.kind is RefKind.MD_REFUSE:
+            # A use's span is its visible text; its destination is its definition's. A use
+            # whose label has no definition (status invalid, for `check`) is no link in
+            # CommonMark: the reader sees brackets.
+            if ref.definition is None:
+                continue
+            value = destination_value(ref.definition)
+        else:
+            value = destination_value(ref)
         dest = _autolink_destination(value) if kind == "autolink" else normalize_destination(value)
         found.append(Found(kind, ref.line, dest, ref.raw, ref))
     body_line = text.count("\n", 0, document.body_start) + 1
@@ -459,7 +467,32 @@ def _in_liquid_block(theirs: Found, text: str, view: CommonMarkView) -> bool:
     return False
 
 
+_DEFINITION_LINE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)*\[[^\]]+\]:")
+
+
+def _definition_under_paragraph(ours: Found, text: str, view: CommonMarkView) -> bool:
+    """A definition right under a line of paragraph text (not a blank line, not another
+    definition): CommonMark reads it as that paragraph's text."""
+    ref = ours.ref
+    if ref is None or ours.kind != "md-refdef":
+        return False
+    line_start = text.rfind("\n", 0, ref.start) + 1
+    if not _DEFINITION_LINE.match(text, line_start):
+        line_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1  # destination on the next line
+    if line_start == 0:
+        return False
+    previous_start = text.rfind("\n", 0, line_start - 1) + 1
+    previous = text[previous_start : line_start - 1]
+    return bool(previous.strip(" \t>")) and not _DEFINITION_LINE.match(previous)
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "definition-under-paragraph",
+        "a definition right under a paragraph line still counts (scraped corpora glue "
+        "their definitions to the last line of text; CommonMark reads it as that text)",
+        _definition_under_paragraph,
+    ),
     Rule(
         "template-code-destination",
         "Liquid renders before Markdown: a destination holding {{ … }} or {% … %} "
@@ -516,7 +549,34 @@ def _in_shortcode(theirs: Found, text: str, view: CommonMarkView) -> bool:
 
 
 #: Rules over a reference only markdown-it finds.
+_FULL_USE = re.compile(r"\[([^\[\]]*)\]\[([^\[\]]*)\]")
+_LABEL_DEFINED = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*\[([^\]]+)\]:", re.MULTILINE)
+
+
+def _in_undefined_use(theirs: Found, text: str, view: CommonMarkView) -> bool:
+    """A bare URL GFM links inside the text of ``[text][label]`` whose label is defined
+    nowhere: we report the use ``invalid`` (``check`` flags it) and read no URL in its
+    text, so a rescue cannot turn the text into a link and hide the broken reference."""
+    if theirs.kind != "autolink":
+        return False
+    labels = {" ".join(m.group(1).split()).casefold() for m in _LABEL_DEFINED.finditer(text)}
+    lines = text.splitlines()
+    line = lines[theirs.line - 1] if theirs.line <= len(lines) else ""
+    for use in _FULL_USE.finditer(line):
+        label = " ".join((use.group(2) or use.group(1)).split()).casefold()
+        shown = use.group(1) + use.group(2)
+        if ("http" in shown or "www." in shown) and label not in labels:
+            return True
+    return False
+
+
 THEIR_RULES: tuple[Rule, ...] = (
+    Rule(
+        "undefined-use-text",
+        "the text of a full or collapsed use whose label is defined nowhere is not read for "
+        "URLs: the use is reported invalid (the reader sees brackets), never made a link",
+        _in_undefined_use,
+    ),
     Rule(
         "liquid-code-block",
         "{% highlight %}…{% endhighlight %}, {% raw %}…{% endraw %} and {% comment %}…"
