@@ -94,7 +94,12 @@ import re
 from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
-from linkrescue.rewriters.blocks import InlineBlocks, container_fence, container_fence_end
+from linkrescue.rewriters.blocks import (
+    InlineBlocks,
+    container_fence,
+    container_fence_end,
+    indent_width,
+)
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at
 from linkrescue.rewriters.htmlblocks import html_block_end
 from linkrescue.rewriters.liquid import TEMPLATE_DESTINATION, opens_region, template_regions
@@ -438,15 +443,7 @@ def _indented_code(text: str, line: int, start: int, end: int) -> tuple[int, int
 
 
 def _indent_width(text: str, line: int) -> int:
-    width = 0
-    for ch in text[line : line + 16]:
-        if ch == " ":
-            width += 1
-        elif ch == "\t":
-            width += 4 - width % 4
-        else:
-            break
-    return width
+    return indent_width(text[line : line + 16])
 
 
 def _list_content_column(text: str, line: int, start: int, max_lines: int = 200) -> int | None:
