@@ -186,6 +186,9 @@ MAX_PAREN_DEPTH: Final = 32
 # More than MAX_PAREN_DEPTH "(" ahead before any ")" or space: one match in C instead
 # of a Python step per "(" (a line of "[x](" tries each of its 20,000 destinations).
 _TOO_DEEP = re.compile(rf"(?:\({_RAW_DEST.pattern}){{{MAX_PAREN_DEPTH}}}\(")
+_LINK_OPEN = re.compile(r"<a[>\s]", re.IGNORECASE)
+_LINK_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t]*(?:\r?\n|\r)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+)>")
 #: An e-mail autolink (CommonMark §6.5): a mailto: link the reader sees as the address.
 _EMAIL_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
@@ -486,6 +489,8 @@ class _Inline:
 
     __slots__ = (
         "ahead",
+        "anchor",
+        "anchored",
         "bares",
         "blocks",
         "definitions",
@@ -521,6 +526,10 @@ class _Inline:
         self.bares: list[int] = []
         #: Indexes in ``found`` of bare URLs taken back, dropped when the stretch ends.
         self.dropped: set[int] = set()
+        #: Where an inline ``<a …>`` opened (-1: none), and the bare URLs found since:
+        #: the text of an HTML link, dropped when its ``</a>`` closes it.
+        self.anchor = -1
+        self.anchored: list[int] = []
         self.ahead = Lookahead(text, end)
         #: The backtick runs ahead, indexed when the first code span opens.
         self.runs: _BacktickRuns | None = None
@@ -536,6 +545,31 @@ class _Inline:
     def link_formed(self) -> None:
         """A link closed: every ``[`` still open is text from now on (images excepted)."""
         self.inactive_below = len(self.openers)
+
+    def html_link(self, text: str, at: int, pos: int, end: int) -> int:
+        """Follow ``<a …>`` … ``</a>`` at a ``<`` (``pos``: where the scan goes on).
+
+        The URL a reader sees as the text of an HTML link
+        (``<a href="https://x">https://x</a>``, Citizen News) is visible text: a rescue
+        must not rewrite it. GFM's autolink extension as markdown-it's linkify reads it
+        links nothing between ``<a …>`` and ``</a>`` of one paragraph (its
+        ``isLinkOpen``/``isLinkClose``: ``<a`` then a space or ``>``, ``</a>``); an
+        ``<a>`` never closed, or closed after a blank line, hides nothing.
+        """
+        if pos > at + 2 and _LINK_OPEN.match(text, at, pos):
+            self.anchor = at
+            self.anchored.clear()
+            return pos
+        if self.anchor < 0 or text[at + 1] != "/":
+            return pos
+        close = _LINK_CLOSE.match(text, at, end)
+        if close is None:
+            return pos
+        if self.anchored and not _BLANK_LINE.search(text, self.anchor, at):
+            self.dropped.update(self.anchored)
+        self.anchor = -1
+        self.anchored.clear()
+        return close.end()
 
     def take_back_bares(self, opener: int) -> None:
         """Bare URLs after ``opener`` are a link's text or a label, not references
@@ -588,6 +622,8 @@ def _scan_inline(
             pos = _code_span_end(text, m.end(), end, len(token), state)
         elif first == "<":
             pos = _angle(text, at, end, state.ahead, found)
+            if text[at + 1 : at + 2] in ("a", "A", "/"):
+                pos = state.html_link(text, at, pos, end)
         elif first == "\\":
             pos = m.end()
         elif first == "{":
@@ -600,8 +636,11 @@ def _scan_inline(
         else:
             before = len(found)
             pos = _bare_url(text, at, end, state.in_brackets(), found)
-            if openers and len(found) > before:
-                state.bares.append(before)
+            if len(found) > before:
+                if openers:
+                    state.bares.append(before)
+                if state.anchor >= 0:
+                    state.anchored.append(before)
     if state.dropped:
         dropped = state.dropped
         found[:] = [f for i, f in enumerate(found) if i not in dropped]

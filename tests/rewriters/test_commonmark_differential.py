@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from linkrescue.rewriters import read_document
 from tests.support.commonmark import (
     INLINE_KINDS,
     Found,
@@ -213,12 +214,6 @@ _CONTAINER_START = re.compile(r" {0,3}(?:>|[-*+] |\d{1,2}[.)] )")
 @st.composite
 def document(draw: st.DrawFn, deep: bool = False) -> str:
     parts = draw(st.lists(blocks if deep else handled_blocks, min_size=1, max_size=5))
-    if not deep:
-        # A URL as the text of an inline <a> is not linked by GFM; the scan reports it
-        # as a bare URL (not handled yet: visible text of HTML links).
-        parts = [
-            [re.sub(r'(<a href="[^"]*">)https?://', r"\1", line) for line in part] for part in parts
-        ]
     if not deep and any(part and _CONTAINER_START.match(part[0]) for part in parts):
         # Indented code after a list: where the list ends is container work (see
         # _scanned_inside_containers); the xfail test below keeps the shape.
@@ -277,6 +272,16 @@ def test_issue_shapes_agree_with_commonmark(text: str) -> None:
 def test_a_url_shown_as_link_text_is_not_reported_as_an_autolink() -> None:
     text = "Get [https://example.org/pkg-1.8.7.tar.bz2][1].\n\n[1]: https://example.org/pkg\n"
     assert visible_text_as_url(compare(text)) == []
+
+
+def test_a_url_shown_as_the_text_of_an_html_link_is_not_reported() -> None:
+    """Citizen News writes the address it links as the link's text; a rescue must not
+    rewrite what the reader sees (only the href is a reference)."""
+    url = "https://www.hkcnews.com/article/47651/國安法-立場新聞"
+    text = f'來源：<a href="{url}" target="_blank">{url}</a>，另見 https://www.thestandnews.com/\n'
+    assert visible_text_as_url(compare(text)) == []
+    found = [(r.kind.value, r.raw) for r in read_document(text, resource_keys=()).references]
+    assert found == [("html", url), ("autolink", "https://www.thestandnews.com/")]
 
 
 def test_lenient_repairs_are_named_not_skipped() -> None:
