@@ -91,6 +91,7 @@ references per article on average) the body scan, line index included, reads abo
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
@@ -103,7 +104,14 @@ from linkrescue.rewriters.blocks import (
 from linkrescue.rewriters.html import Lookahead, comment_end, html_at, match_tag, skip_raw_text
 from linkrescue.rewriters.htmlblocks import html_block_end
 from linkrescue.rewriters.liquid import TEMPLATE_DESTINATION, opens_region, template_regions
-from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
+from linkrescue.rewriters.model import (
+    LineIndex,
+    Reference,
+    RefKind,
+    Syntax,
+    make_reference,
+    make_references,
+)
 from linkrescue.rewriters.reflinks import (
     LABEL,
     MAX_LABEL,
@@ -118,6 +126,7 @@ _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
 _BARE: Final = frozenset({Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE})
 _TEXT: Final = Syntax.MARKDOWN_TEXT
 _USE: Final = RefKind.MD_REFUSE
+_START: Final = itemgetter(1)  # a found reference's start
 
 _PUNCT: Final = r"!-/:-@\[-`{-~"  # ASCII punctuation, the escapable characters
 
@@ -238,7 +247,9 @@ def scan_markdown(
         definitions = find_definitions(body, start, stop, code, _list_content_column)
         _scan_between(body, start, stop, code, definitions, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
-    found.sort(key=lambda f: f[1])
+    found.sort(key=_START)
+    if not any(f[0] is _USE for f in found):  # most documents: no reference-style use
+        return make_references(text, index, found)
     use = _USE
     return [
         make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
