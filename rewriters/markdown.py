@@ -91,6 +91,7 @@ references per article on average) the body scan, line index included, reads abo
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Final
 
 from linkrescue.rewriters.ahead import Ahead
@@ -100,10 +101,17 @@ from linkrescue.rewriters.blocks import (
     container_fence_end,
     indent_width,
 )
-from linkrescue.rewriters.html import Lookahead, comment_end, html_at
+from linkrescue.rewriters.html import Lookahead, comment_end, html_at, match_tag, skip_raw_text
 from linkrescue.rewriters.htmlblocks import html_block_end
 from linkrescue.rewriters.liquid import TEMPLATE_DESTINATION, opens_region, template_regions
-from linkrescue.rewriters.model import LineIndex, Reference, RefKind, Syntax, make_reference
+from linkrescue.rewriters.model import (
+    LineIndex,
+    Reference,
+    RefKind,
+    Syntax,
+    make_reference,
+    make_references,
+)
 from linkrescue.rewriters.reflinks import (
     LABEL,
     MAX_LABEL,
@@ -118,6 +126,7 @@ _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
 _BARE: Final = frozenset({Syntax.BARE, Syntax.BARE_AFTER_BANG, Syntax.BARE_AFTER_ANGLE})
 _TEXT: Final = Syntax.MARKDOWN_TEXT
 _USE: Final = RefKind.MD_REFUSE
+_START: Final = itemgetter(1)  # a found reference's start
 
 _PUNCT: Final = r"!-/:-@\[-`{-~"  # ASCII punctuation, the escapable characters
 
@@ -130,7 +139,11 @@ _PLAIN_TEXT = r"[^\[\]\\`<]*+\]\("
 _PLAIN_DEST = r"[^\x00-\x20()<\\]*+"
 _INLINE = re.compile(
     rf"!\[{_PLAIN_TEXT}(?P<image>{_PLAIN_DEST})\)|\[{_PLAIN_TEXT}(?P<link>{_PLAIN_DEST})\)"
-    r"|``*|!\[|\[|\]|<|\\[" + _PUNCT + r"]|https?://|www\.|HTTPS?://|WWW\.|Https?://|Www\."
+    # A "<" counts only before what may start a tag, comment or autolink (a letter, "!",
+    # "/" or an e-mail's first character): a run of "<" is text, skipped here in C.
+    r"|``*|!\[|\[|\]|<(?=[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])|\\["
+    + _PUNCT
+    + r"]|https?://|www\.|HTTPS?://|WWW\.|Https?://|Www\."
     r"|\{\{[<%]|\{%"
 )
 
@@ -189,11 +202,12 @@ _TOO_DEEP = re.compile(rf"(?:\({_RAW_DEST.pattern}){{{MAX_PAREN_DEPTH}}}\(")
 _LINK_OPEN = re.compile(r"<a[>\s]", re.IGNORECASE)
 _LINK_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n[ \t]*(?:\r?\n|\r)")
-_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+)>")
-#: An e-mail autolink (CommonMark §6.5): a mailto: link the reader sees as the address.
+#: A URI autolink, or (group ``email``) an e-mail autolink (CommonMark §6.5: a mailto:
+#: link the reader sees as the address), in that order; one pattern, one match per ``<``.
 _EMAIL_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-_EMAIL_AUTOLINK = re.compile(
-    rf"<[a-zA-Z0-9.!#$%&'*+/=?^_`{{|}}~-]++@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})*+>"
+_AUTOLINK = re.compile(
+    r"<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\x00-\x20<>]*+"
+    rf"|(?P<email>[a-zA-Z0-9.!#$%&'*+/=?^_`{{|}}~-]++@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})*+))>"
 )
 
 # Bare URLs: where they stop (whitespace, <, `, CJK punctuation, full-width forms,
@@ -236,7 +250,9 @@ def scan_markdown(
         definitions = find_definitions(body, start, stop, code, _list_content_column)
         _scan_between(body, start, stop, code, definitions, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
-    found.sort(key=lambda f: f[1])
+    found.sort(key=_START)
+    if not any(f[0] is _USE for f in found):  # most documents: no reference-style use
+        return make_references(text, index, found)
     use = _USE
     return [
         make_reference(text, index, kind, s, e, syntax, element=element, attribute=attribute)
@@ -530,7 +546,9 @@ class _Inline:
         #: the text of an HTML link, dropped when its ``</a>`` closes it.
         self.anchor = -1
         self.anchored: list[int] = []
-        self.ahead = Lookahead(text, end)
+        #: The look-ahead for ``>`` and ``-->``, made at the first ``<`` (a third of the
+        #: stretches have none).
+        self.ahead: Lookahead | None = None
         #: The backtick runs ahead, indexed when the first code span opens.
         self.runs: _BacktickRuns | None = None
         #: Shortcodes that did not close, met when the first ``{{<`` is.
@@ -602,7 +620,7 @@ def _scan_inline(
         if plain is not None:  # a whole plain link or image
             if plain == "link":
                 found.append((RefKind.MD_LINK, *m.span(plain), None, None, Syntax.MARKDOWN_RAW))
-                state.link_formed()
+                state.inactive_below = len(openers)  # state.link_formed(), written out
             else:
                 found.append((RefKind.MD_IMAGE, *m.span(plain), None, None, Syntax.MARKDOWN_RAW))
             pos = m.end()
@@ -621,7 +639,10 @@ def _scan_inline(
         elif first == "`":
             pos = _code_span_end(text, m.end(), end, len(token), state)
         elif first == "<":
-            pos = _angle(text, at, end, state.ahead, found)
+            ahead = state.ahead
+            if ahead is None:
+                ahead = state.ahead = Lookahead(text, end)
+            pos = _angle(text, at, end, ahead, found)
             if text[at + 1 : at + 2] in ("a", "A", "/"):
                 pos = state.html_link(text, at, pos, end)
         elif first == "\\":
@@ -635,7 +656,8 @@ def _scan_inline(
                 pos = at + 2
         else:
             before = len(found)
-            pos = _bare_url(text, at, end, state.in_brackets(), found)
+            in_brackets = len(openers) > state.inactive_below or state.images > 0
+            pos = _bare_url(text, at, end, in_brackets, found)  # state.in_brackets()
             if len(found) > before:
                 if openers:
                     state.bares.append(before)
@@ -870,22 +892,26 @@ def _code_span_end(text: str, pos: int, end: int, length: int, state: _Inline) -
 
 def _angle(text: str, at: int, end: int, ahead: Lookahead, found: list[_Found]) -> int:
     """Handle a ``<``: comment, autolink, HTML tag, or plain text."""
+    # :func:`~linkrescue.rewriters.html.html_at` written out: this runs at every ``<``
+    # of a body (a Citizen News figure line has four), its look-ahead asked once.
     if ahead.tags.next(at) == -1:  # nothing closes it: not an autolink, tag or comment
         return at + 1
     m = _AUTOLINK.match(text, at, end)
     if m is not None:
-        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, Syntax.AUTOLINK))
+        syntax = Syntax.AUTOLINK if m.lastgroup is None else Syntax.AUTOLINK_EMAIL
+        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, syntax))
         return m.end()
-    m = _EMAIL_AUTOLINK.match(text, at, end)
-    if m is not None:
-        found.append((RefKind.AUTOLINK, at + 1, m.end() - 1, None, None, Syntax.AUTOLINK_EMAIL))
-        return m.end()
-    pos, tag = html_at(text, at, end, ahead)
-    if tag is not None:
+    if text.startswith("<!--", at):
+        close = comment_end(text, at, end, ahead.comments)
+        return at + 1 if close is None else close
+    tag = match_tag(text, at, end)
+    if tag is None:
+        return at + 1
+    if tag.spans:
         found.extend(
             (RefKind.HTML, s.start, s.end, s.element, s.attribute, s.syntax) for s in tag.spans
         )
-    return pos
+    return skip_raw_text(text, tag, end)
 
 
 def _scan_html_block(text: str, pos: int, end: int, found: list[_Found]) -> None:
