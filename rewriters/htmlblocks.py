@@ -87,7 +87,7 @@ def html_block_end(text: str, line: int, at: int, start: int, end: int, after_bl
             return -1
         if not (after_block or _after_blank_or_single_line_block(text, line, start)):
             return -1  # a type 7 block does not interrupt a paragraph
-    if _leaves_nothing_open(text, at, eol):
+    if leaves_nothing_open(text, at, eol):
         return -1  # the news corpora's one-line <figure>…</figure>: Markdown follows
     indent = indent_width(text[line:at])
     column = enclosing_item_column(text, line, start, indent) if indent else 0
@@ -102,6 +102,12 @@ def html_block_end(text: str, line: int, at: int, start: int, end: int, after_bl
         found = text.find("\n", nxt, end)
         pos = end if found == -1 else found
     return end
+
+
+def unclosed_type_1(text: str, at: int, eol: int, end: int) -> bool:
+    """Whether a type 1 block (``<pre>``, ``<script>``, …) opens at ``at`` on the line
+    ending at ``eol`` and its end tag never comes before ``end`` (it hides nothing)."""
+    return _TYPE_1.match(text, at, eol) is not None and _TYPE_1_END.search(text, at, end) is None
 
 
 def _alone_on_its_line(text: str, at: int, eol: int) -> bool:
@@ -130,7 +136,7 @@ def _after_blank_or_single_line_block(text: str, line: int, start: int) -> bool:
     )
 
 
-def _leaves_nothing_open(text: str, at: int, eol: int) -> bool:
+def leaves_nothing_open(text: str, at: int, eol: int) -> bool:
     """Whether every element opened on ``text[at:eol]`` is closed on it (void elements
     complete), and every end tag there closes one opened there.
 

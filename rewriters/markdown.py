@@ -76,11 +76,14 @@ anywhere; a use is reported at its text (``md-refuse``, with its definition), ne
 URL of its own, and so is a definition's label. ``<name@example.org>`` is an e-mail
 autolink (a ``mailto:`` destination).
 
-Not handled: containers beyond what a line and the 64 lines above it show (a
-list item's content column is read from its marker line; a fence in a list inside a
-quote is closed by its quote only; looking back for a fence's list item, a lazy
-continuation line at indent 0 is taken for the end of the list), indented code after a heading
-or a fence rather than a blank line, and HTML blocks inside ``>`` quotes.
+Nested containers (:mod:`linkrescue.rewriters.nesting`): a document whose list items or
+``>`` quotes hold indented code, HTML blocks or other containers has its code and HTML
+blocks read by a CommonMark block parser; a link's title or a definition's destination
+on the quote's next line is read.
+
+Not handled: indented code after a heading or a fence rather than a blank line (in a
+document without such containers), and an ordered list starting at 2 or more
+interrupting a paragraph.
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
 the synthetic 50,000-article corpus (``benchmarks/gen_corpus.py``: 3.1 KB and 5
@@ -112,6 +115,7 @@ from linkrescue.rewriters.model import (
     make_reference,
     make_references,
 )
+from linkrescue.rewriters.nesting import needs_block_pass, nested_blocks
 from linkrescue.rewriters.reflinks import (
     LABEL,
     MAX_LABEL,
@@ -183,15 +187,19 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
 # Destinations.
-_SPACE = re.compile(r"[ \t]*+(?:\r?\n[ \t]*+)?")
+# A line break inside a link's destination and title: the next line may repeat the
+# ">" markers of the quote the link is in (CommonMark §5.1; see _opens_deeper_quote).
+_NEXT_LINE = r"\r?\n(?:[ \t]*+>)*+[ \t]*+"
+_SPACE = re.compile(rf"[ \t]*+(?:{_NEXT_LINE})?")
 _ANGLE_DEST = re.compile(r"<(?:[^<>\n\\]++|\\.)*+>")
 _RAW_DEST = re.compile(r"(?:[^\x00-\x20()\\]++|\\[" + _PUNCT + r"]|\\)*+")
 _TITLE_THEN_CLOSE = re.compile(
-    r"""[ \t]*+(?:\r?\n[ \t]*+)?"""
+    rf"""[ \t]*+(?:{_NEXT_LINE})?"""
     r"""(?:(?<=[ \t\n])(?:"(?:[^"\\]++|\\.)*+"|'(?:[^'\\]++|\\.)*+'|\((?:[^()\\]++|\\.)*+\))"""
-    r"""[ \t]*+(?:\r?\n[ \t]*+)?)?+\)""",
+    rf"""[ \t]*+(?:{_NEXT_LINE})?)?+\)""",
     re.DOTALL,
 )
+_CONTAINER_MARKERS = re.compile(r"(?:[ \t]*+(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))*+")
 _SPACE_INSIDE = re.compile(r"\s")
 _LENIENT_TAIL = re.compile(r"(?:[^()\[\]\n]++|\n(?![ \t\r]*(?:\n|\Z)))*+\)")
 #: How deep parentheses nest in a raw link destination (cmark's limit).
@@ -359,6 +367,8 @@ def code_blocks(
     ``html``: when given, HTML blocks (:mod:`linkrescue.rewriters.htmlblocks`) are
     found too, their spans listed both here and there (read for tags only).
     """
+    if html is not None and needs_block_pass(text, start, end):
+        return nested_blocks(text, start, end, html)
     blocks: list[tuple[int, int]] = []
     comments = Ahead(text, "-->", end)
     m = _BLOCK_FIRST.match(text, start, end)
@@ -774,8 +784,11 @@ def _reference_use(
 def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, Syntax] | None:
     """Read ``dest "title")`` from just after ``(``: (dest start, dest end, offset of ``)``,
     raw or in angle brackets)."""
+    paren = pos - 1
     space = _SPACE.match(text, pos, end)
     assert space is not None
+    if space.end() - pos > 1 and _opens_deeper_quote(text, paren, pos, space.end()):
+        return None
     pos = space.end()
     if pos >= end:
         return None
@@ -785,19 +798,19 @@ def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, S
         angle = _ANGLE_DEST.match(text, pos, end)
         if angle is not None:
             close = _TITLE_THEN_CLOSE.match(text, angle.end(), end)
-            if close is not None:
+            if close is not None and not _opens_deeper_quote(text, paren, *close.span()):
                 return (pos + 1, angle.end() - 1, close.end() - 1, Syntax.MARKDOWN_ANGLE)
         # Not a valid <destination>: read it as a raw one (HTML leaked into it).
     dest_end = _raw_destination_end(text, pos, end)
     if dest_end is None or dest_end == pos:  # a second line break: not a destination
         return None
     close = _TITLE_THEN_CLOSE.match(text, dest_end, end)
-    if close is not None:
+    if close is not None and not _opens_deeper_quote(text, paren, *close.span()):
         return (pos, dest_end, close.end() - 1, Syntax.MARKDOWN_RAW)
     template = TEMPLATE_DESTINATION.match(text, pos, end)  # {% link … %}: spaces inside
     if template is not None:
         close = _TITLE_THEN_CLOSE.match(text, template.end(), end)
-        if close is not None:
+        if close is not None and not _opens_deeper_quote(text, paren, *close.span()):
             return (pos, template.end(), close.end() - 1, Syntax.MARKDOWN_RAW)
     tail = _LENIENT_TAIL.match(text, dest_end, end)
     if tail is None:
@@ -807,6 +820,30 @@ def _inline_destination(text: str, pos: int, end: int) -> tuple[int, int, int, S
     while last > pos and text[last - 1] in " \t\r\n":
         last -= 1
     return (pos, last, paren, Syntax.MARKDOWN_RAW)
+
+
+def _opens_deeper_quote(text: str, paren: int, start: int, stop: int) -> bool:
+    """Whether a line break in ``text[start:stop]``, inside the destination or title of
+    a link whose ``(`` is at ``paren``, is followed by more ``>`` markers than the
+    line of the ``(`` has: a new quote, which ends the paragraph (CommonMark §5.1).
+
+    As many is the quote's next line (``> [a](url`` then ``> "title")``), fewer a lazy
+    continuation line. Asked only of a match that spans a line break.
+    """
+    newline = text.find("\n", start, stop)
+    while newline != -1:
+        after = newline + 1
+        markers = _CONTAINER_MARKERS.match(text, after, stop)
+        assert markers is not None
+        depth = text.count(">", after, markers.end())
+        if depth:
+            line = text.rfind("\n", 0, paren) + 1
+            own = _CONTAINER_MARKERS.match(text, line, paren)
+            assert own is not None
+            if depth > text.count(">", line, own.end()):
+                return True
+        newline = text.find("\n", after, stop)
+    return False
 
 
 def _raw_destination_end(text: str, pos: int, end: int) -> int | None:

@@ -45,7 +45,7 @@ _DEFINITION_LABEL = re.compile(rf"\[{_LABEL_CHAR}{{1,999}}+\]:")
 #: What follows a definition's label: the destination, raw or in angle brackets (or a
 #: Liquid template, spaces and all), then the end of the line or a title.
 DEFINITION: Final = re.compile(
-    r"""\]:[ \t]*+(?:\r?\n[ \t]*+)?"""
+    r"""\]:[ \t]*+(?:\r?\n(?P<quotes>(?:[ \t]*+>)*+)[ \t]*+)?"""
     r"""(?:<(?P<angle>(?:[^<>\n\\]++|\\.)*+)>|(?P<raw>[^\s<][^\s]*+)"""
     rf"""|(?P<liquid>{TEMPLATE_DEFINITION}))"""
     r"""(?=[ \t]*+(?:\r?\n|\Z)|[ \t]++["'(])"""
@@ -143,6 +143,15 @@ class Definitions:
 NO_DEFINITIONS: Final = Definitions()
 
 
+def _changes_quote(text: str, opener: int, start: int, quotes: str) -> bool:
+    """Whether the ``>`` markers ``quotes`` before a destination on the line after a
+    definition's label differ from those before the label (``> [x]:`` then
+    ``>   <url>`` is one definition in a quote; ``[x]:`` then ``> <url>`` opens a
+    quote, and ``[x]:`` alone defines nothing)."""
+    line = max(text.rfind("\n", start, opener) + 1, start)
+    return text.count(">", line, opener) != quotes.count(">")
+
+
 def find_definitions(
     text: str, start: int, end: int, code: list[tuple[int, int]], list_column: ListColumn
 ) -> Definitions:
@@ -169,7 +178,7 @@ def find_definitions(
             pos = code[i][1]
             continue
         d = DEFINITION.match(text, label_end, end)
-        if d is None:
+        if d is None or (d["quotes"] and _changes_quote(text, opener, start, d["quotes"])):
             continue
         group = d.lastgroup
         assert group is not None
