@@ -21,6 +21,7 @@ rescue could make local: a warning, an error with ``--strict``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -144,3 +145,13 @@ class CheckSummary:
             or (strict and self.unrescued > 0)
             or (fail_on_unknown and self.unknown > 0)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    """A ``check`` as it comes: the checked files in the order given (streamed: a
+    50,000-file corpus is never held), then the summary, complete once ``files`` has
+    been read to its end (a formatter writes its totals after the last file)."""
+
+    files: Iterator[CheckedFile]
+    summary: Callable[[], CheckSummary]
