@@ -29,6 +29,7 @@ from linkrescue.archive.store import (
     open_state,
     open_store,
     store_at,
+    stored_file_problems,
 )
 
 # Sorted (RUF022); the imports above say which room each name comes from.
@@ -53,6 +54,7 @@ __all__ = [
     "open_state",
     "open_store",
     "store_at",
+    "stored_file_problems",
 ]
 
 #: Names of the remote client, imported when first asked for (PEP 562): the store,

@@ -270,7 +270,7 @@ def rescue_command(
         to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
         report_formatter(Format.JSON, to).write(result.report)
     if result.failed:
-        raise typer.Exit(exits.RETRY)
+        raise typer.Exit(exits.BROKEN)
 
 
 def _progress(term: Terminal) -> rescue_cmd.Watcher:
@@ -344,7 +344,7 @@ def restore_command(
         f"({plural(done.references, 'reference')}), {plural(len(done.problems), 'problem')}"
     )
     if done.problems:
-        raise typer.Exit(exits.RETRY)
+        raise typer.Exit(exits.BROKEN)
 
 
 @app.command("verify", cls=HelpCommand)
@@ -406,7 +406,7 @@ def verify_command(
         f"{plural(len(checked.problems), 'problem')} in {root}"
     )
     if checked.problems:
-        raise typer.Exit(exits.RETRY)
+        raise typer.Exit(exits.BROKEN)
 
 
 def _repaired(root: Path) -> Callable[[Repaired], None]:
@@ -445,3 +445,118 @@ def _root(
     ] = False,
 ) -> None:
     """Rescue the links and images of Markdown articles from web archives."""
+
+
+class CheckFormat(StrEnum):
+    """``check --format`` choices (members of :class:`Format` of the same value)."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    JUNIT = "junit"
+    SARIF = "sarif"
+
+
+class FailOn(StrEnum):
+    """``check --fail-on`` choices: what besides dead references makes exit 1."""
+
+    DEAD = "dead"
+    UNKNOWN = "unknown"
+
+
+@app.command("check", cls=HelpCommand)
+def check_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH]...",
+            help="Markdown files or folders to report on (default: [corpus] content_root, else .).",
+            show_default=False,
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="No network: files, internal links, fragments, the store, labels."
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="A reference a rescue could make local is an error.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            metavar="WHAT",
+            help="dead (default): exit 1 only for dead references; unknown: also for unknown.",
+        ),
+    ] = FailOn.DEAD,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text, json, github, junit, sarif."),
+    ] = CheckFormat.TEXT,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the findings here (whole, atomically)."
+        ),
+    ] = None,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            metavar="DIR",
+            help="Folder read for identities (internal links, fragments); repeatable.",
+        ),
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Report only the files git says were added, modified or renamed since REF.",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Report broken references at file:line:column; exit 1 when something is dead.
+
+    Dead means definitively broken (a missing file, document, heading or stored file, a
+    label with no definition; online also 404/410, a name that does not resolve, not
+    archived). Unknown (5xx, timeouts, 429, bot walls) is shown and never fails the run
+    unless --fail-on unknown. Exit 0: nothing dead; 1: dead references; 2: usage.
+    """
+    from linkrescue.crawler.commands import check as check_cmd
+    from linkrescue.crawler.output.registry import check_formatter
+
+    term = Terminal.open(quiet=quiet, verbose=verbose)
+    cfg = _config(config)
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store))
+    if not paths:
+        root = cfg.corpus.content_root
+        paths = [cfg.resolve(root) if root else Path(".")]
+    _check_paths(paths)
+    setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
+    options = check_cmd.CheckOptions(
+        offline=offline,
+        strict=strict,
+        corpus=tuple(corpus or ()),
+        changed_since=changed_since,
+    )
+    try:
+        run = check_cmd.check(paths, cfg, options, on_problem=_print_problem)
+        to = Destination(sys.stdout, term.out, path=output)
+        check_formatter(Format(fmt.value), to).write(run)
+        sys.stdout.flush()
+    except InputError as exc:
+        _fail(str(exc))
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    summary = run.summary()
+    if summary.failed(strict=strict, fail_on_unknown=fail_on is FailOn.UNKNOWN):
+        raise typer.Exit(exits.BROKEN)

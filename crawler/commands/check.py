@@ -1,0 +1,210 @@
+"""``linkrescue check``: every broken reference of the files asked about, at its exact place.
+
+Only the files given are reported; the whole corpus is read for identities (the
+first pass of the scan, frontmatter only), so an internal link and a fragment in
+another document resolve. A pull request checks what it changed
+(``--changed-since origin/main``) and still knows the whole corpus.
+
+Offline verdicts come from :mod:`linkrescue.crawler.stages.checks`; the result is a
+:class:`~linkrescue.crawler.findings.CheckRun`, streamed file by file in the order
+given, which any output format writes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linkrescue.crawler.config import Config
+from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Finding, Status
+from linkrescue.crawler.stages.checks import CheckStageSettings, OfflineChecks, place
+from linkrescue.crawler.stages.corpus import InputError, Problem
+from linkrescue.crawler.stages.scan import Corpus, FileResult, index_corpus, scan_items
+from linkrescue.rewriters import NotTextError, decode_document
+from linkrescue.rewriters.anchors import anchors
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What the command line chose: the mode, and which files."""
+
+    offline: bool
+    strict: bool
+    corpus: tuple[Path, ...] = ()
+    changed_since: str | None = None
+
+
+@dataclass(slots=True)
+class _Counts:
+    files: int = 0
+    references: int = 0
+    by_status: dict[Status, int] = field(default_factory=dict)
+
+    def add(self, checked: CheckedFile) -> None:
+        self.files += 1
+        self.references += checked.references
+        for finding in checked.findings:
+            self.by_status[finding.status] = self.by_status.get(finding.status, 0) + 1
+
+
+def check(
+    paths: Sequence[Path],
+    config: Config,
+    options: CheckOptions,
+    *,
+    on_problem: Callable[[Problem], None],
+) -> CheckRun:
+    """Check the documents under ``paths`` (or git's changed files among them).
+
+    Raises :class:`InputError` for a path that does not exist or a ``--changed-since``
+    git cannot answer (a usage error, exit 2).
+    """
+    started = time.monotonic()
+    reported = _reported(paths, options, config)
+    roots = _corpus_roots(paths, options, config, reported)
+    scan_settings = config.for_scan()
+    stage = CheckStageSettings(
+        fragments=config.check.fragments,
+        heading_ids=config.check.heading_ids,
+        exclude=config.check.exclude,
+        live_links=config.rescue.live_links,
+        strict=options.strict,
+        store_dir=config.store_dir,
+    )
+    corpus = index_corpus(roots, scan_settings, on_problem=on_problem)
+    wanted = None if reported is None else {os.path.realpath(p) for p in reported}
+    items = [item for item in corpus.items if wanted is None or os.path.realpath(item[0]) in wanted]
+    counts = _Counts()
+    checks = OfflineChecks(stage, _AnchorCache(config.check.heading_ids))
+
+    def files() -> Iterator[CheckedFile]:
+        for result in scan_items(items, corpus, scan_settings, as_json=False):
+            checked = _checked(result, checks, strict=options.strict)
+            for problem in result.problems:
+                on_problem(problem)
+            counts.add(checked)
+            yield checked
+
+    def summary() -> CheckSummary:
+        return CheckSummary(
+            files=counts.files,
+            references=counts.references,
+            dead=counts.by_status.get(Status.DEAD, 0),
+            unknown=counts.by_status.get(Status.UNKNOWN, 0),
+            unrescued=counts.by_status.get(Status.UNRESCUED, 0),
+            offline=options.offline,
+            seconds=time.monotonic() - started,
+        )
+
+    return CheckRun(files(), summary)
+
+
+def _checked(result: FileResult, checks: OfflineChecks, *, strict: bool) -> CheckedFile:
+    if not result.readable:
+        reason = result.problems[0].reason if result.problems else "cannot read"
+        return CheckedFile(result.path, 0, (), problem=reason)
+    records = [r for r in result.records if not checks.excluded(r)]
+    damaged = checks.store_problems(records)
+    findings: list[Finding] = []
+    for record in records:
+        verdict = checks.verdict(record, damaged, result.path)
+        if verdict is not None:
+            findings.append(place(record, verdict, strict=strict))
+    findings.sort(key=lambda f: (f.line, f.column))
+    return CheckedFile(result.path, len(result.records), tuple(findings))
+
+
+class _AnchorCache:
+    """The ids each document defines, read once per run when a fragment first names it."""
+
+    def __init__(self, rule: str) -> None:
+        self._rule = rule
+        self._known: dict[str, frozenset[str] | None] = {}
+
+    def __call__(self, path: str) -> frozenset[str] | None:
+        real = os.path.realpath(path)
+        if real not in self._known:
+            self._known[real] = self._read(real)
+        return self._known[real]
+
+    def _read(self, path: str) -> frozenset[str] | None:
+        try:
+            with open(path, "rb") as fh:
+                text = decode_document(fh.read())
+        except (OSError, NotTextError):
+            return None
+        return anchors(text, self._rule)
+
+
+def _reported(paths: Sequence[Path], options: CheckOptions, config: Config) -> list[Path] | None:
+    """The files to report, or None for every document under ``paths``."""
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+    if options.changed_since is None:
+        return None
+    changed = changed_files(options.changed_since)
+    exts = tuple(e.lower() for e in config.corpus.extensions)
+    under = [p.resolve() for p in paths]
+    return [
+        f
+        for f in changed
+        if f.name.lower().endswith(exts)
+        and f.is_file()
+        and any(f == root or f.is_relative_to(root) for root in under)
+    ]
+
+
+def _corpus_roots(
+    paths: Sequence[Path], options: CheckOptions, config: Config, reported: list[Path] | None
+) -> list[Path]:
+    """Where identities come from: ``--corpus``, else ``[corpus] content_root``, else the
+    paths given; a reported file outside them is added (its own links still resolve)."""
+    if options.corpus:
+        roots = list(options.corpus)
+    elif config.corpus.content_root:
+        roots = [config.resolve(config.corpus.content_root)]
+    else:
+        roots = list(paths)
+    for root in roots:
+        if not root.exists():
+            raise InputError(f"{root}: no such corpus folder")
+    real = [r.resolve() for r in roots]
+    extra = [
+        p
+        for p in (reported if reported is not None else paths)
+        if not any(p.resolve() == r or p.resolve().is_relative_to(r) for r in real)
+    ]
+    return roots + extra
+
+
+def changed_files(ref: str) -> list[Path]:
+    """The files git reports as added, modified or renamed since ``ref`` (the merge base
+    of ``ref`` and the working tree, as a pull request's diff), absolute.
+
+    :class:`InputError` when git cannot answer (not a repository, unknown ref).
+    """
+    try:
+        top = _git("rev-parse", "--show-toplevel").strip()
+        listed = _git("diff", "--name-only", "-z", "--diff-filter=AMR", "--merge-base", ref)
+    except FileNotFoundError:
+        raise InputError("--changed-since needs git, and git is not installed") from None
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip().splitlines()
+        why = detail[0] if detail else f"git exited {exc.returncode}"
+        raise InputError(f"--changed-since {ref}: {why}") from None
+    return [Path(top, name) for name in listed.split("\0") if name]
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], check=True, capture_output=True, text=True, encoding="utf-8"
+    )
+    return done.stdout
+
+
+__all__ = ["CheckOptions", "Corpus", "changed_files", "check"]

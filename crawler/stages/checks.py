@@ -1,0 +1,246 @@
+"""Offline verdicts: what ``check`` can say about a reference without the network.
+
+The scan already resolved every reference (:mod:`linkrescue.crawler.stages.resolve`):
+this stage reads those resolutions, the file system, the store's index and the
+corpus's headings, and turns what is broken into :class:`~linkrescue.crawler.findings.Finding`
+values. Nothing here is a guess about the web: a file is there or it is not, a
+heading exists or it does not. Remote references are left to the online checks,
+except the reminder that a rescue could make them local (``unrescued``).
+
+Why a relative link is checked against the disk only when the document has no
+address: a news article's ``../../section/slug/`` is a link of the dead site, resolved
+against the article's address (never the file system: the layout of a scraped corpus
+has nothing to do with the site's, ``docs/corpus-patterns.md``); a GitHub-style
+design document's ``../other.md`` has no address to resolve against and means the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from linkrescue.archive import VerifyProblem, stored_file_problems
+from linkrescue.archive.store import ProblemKind
+from linkrescue.crawler.findings import Finding, Kind, Severity, Status
+from linkrescue.crawler.stages.resolve import NO_ADDRESS, SAME_PAGE, Resolution
+from linkrescue.crawler.stages.resolve import Status as Res
+from linkrescue.crawler.stages.scan import Record
+from linkrescue.rewriters.model import RefKind
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStageSettings:
+    """What the offline checks read: ``[check]`` and how remote references are rescued.
+
+    ``live_links``: ``[rescue] live_links``; only ``all`` makes a live link something
+    a rescue would make local (``dead`` rescues a live link only once it is gone,
+    which an offline check cannot know). ``strict``: ``unrescued`` is an error.
+    """
+
+    fragments: bool
+    heading_ids: str
+    exclude: tuple[str, ...]
+    live_links: str
+    strict: bool
+    store_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What is wrong with one reference, before it is placed (a :class:`Finding`)."""
+
+    kind: Kind
+    status: Status
+    reason: str
+
+
+#: A document's anchors by path: read when a fragment first names it (a pull request
+#: that touches ten files reads ten documents, plus those its fragments point at).
+AnchorsOf = Callable[[str], frozenset[str] | None]
+
+
+class OfflineChecks:
+    """The offline verdicts on one run's records.
+
+    ``anchors_of(path)`` gives the ids a document defines (None when it cannot be
+    read). Store files are checked in batches (:meth:`store_problems`): a rescued
+    article points at a dozen stored files, and a query per file would cost more
+    than the check.
+    """
+
+    def __init__(self, settings: CheckStageSettings, anchors_of: AnchorsOf) -> None:
+        self.settings = settings
+        self._anchors_of = anchors_of
+        self._exclude = [re.compile(p) for p in settings.exclude]
+        self._store_root: Path | None = None
+
+    def excluded(self, record: Record) -> bool:
+        """Whether ``[check] exclude`` silences this reference (matched on the URL as written)."""
+        raw = record.ref.raw.strip()
+        return any(p.search(raw) for p in self._exclude)
+
+    def store_problems(self, records: Iterable[Record]) -> dict[str, VerifyProblem]:
+        """The damaged stored files that ``records`` point at, by path inside the store."""
+        stored = {r.res.stored for r in records if r.res.stored is not None}
+        if not stored:
+            return {}
+        try:
+            return stored_file_problems(self.settings.store_dir, stored)
+        except OSError:
+            return {}
+
+    def verdict(
+        self, record: Record, damaged: dict[str, VerifyProblem], own_path: str
+    ) -> Verdict | None:
+        """What is broken about ``record`` (of the document at ``own_path``), or None."""
+        res = record.res
+        if res.status is Res.LOCAL:
+            if res.stored is not None:
+                return _stored(res, damaged)
+            return self._fragment(record, _local_target(own_path, res.url))
+        if res.status is Res.INTERNAL:
+            return self._fragment(record, record.document)
+        if res.status is Res.INVALID:
+            return self._invalid(record, own_path)
+        if res.status is Res.SKIPPED:
+            if res.reason == SAME_PAGE:
+                return self._fragment(record, own_path)
+            return None
+        return self._remote(record)
+
+    def _invalid(self, record: Record, own_path: str) -> Verdict:
+        res = record.res
+        reason = res.reason or "not a URL"
+        if record.ref.kind is RefKind.MD_REFUSE and record.ref.definition is None:
+            return Verdict(
+                Kind.UNDEFINED_LABEL,
+                Status.DEAD,
+                f"{reason}: the reader sees the brackets, not a link",
+            )
+        if reason == NO_ADDRESS:
+            target = _path_part(record.ref.raw.strip())
+            folder = os.path.dirname(own_path)
+            if target and not target.startswith("/"):
+                full = os.path.normpath(os.path.join(folder, target))
+                if os.path.exists(full):
+                    return Verdict(
+                        Kind.INVALID,
+                        Status.UNKNOWN,
+                        "a folder, not a document: set [corpus] content_root to resolve it",
+                    )
+                return Verdict(Kind.MISSING_FILE, Status.DEAD, f"no such file: {target}")
+            return Verdict(
+                Kind.INVALID,
+                Status.UNKNOWN,
+                "root-relative link, and the document has no address:"
+                " set [corpus] content_root (and base_url) to check it",
+            )
+        return Verdict(Kind.INVALID, Status.DEAD, reason)
+
+    def _remote(self, record: Record) -> Verdict | None:
+        res = record.res
+        if res.archive is not None or self.settings.live_links == "all":
+            where = "an archive copy" if res.archive is not None else "a live link"
+            return Verdict(
+                Kind.UNRESCUED,
+                Status.UNRESCUED,
+                f"{where} that `linkrescue rescue` can make local",
+            )
+        return None
+
+    def _fragment(self, record: Record, target: str | None) -> Verdict | None:
+        """A ``#fragment`` that names no heading or anchor of ``target`` (a corpus document)."""
+        if not self.settings.fragments or target is None:
+            return None
+        fragment = _fragment_of(record)
+        if not fragment or not target.lower().endswith((".md", ".markdown")):
+            return None
+        ids = self._anchors_of(target)
+        if ids is None:
+            return None
+        wanted = unquote(fragment)
+        if wanted in ids or wanted.lower() in ids:
+            return None
+        name = os.path.basename(target)
+        return Verdict(
+            Kind.MISSING_FRAGMENT,
+            Status.DEAD,
+            f"no heading or anchor #{wanted} in {name}",
+        )
+
+
+def _stored(res: Resolution, damaged: dict[str, VerifyProblem]) -> Verdict | None:
+    problem = damaged.get(res.stored or "")
+    if problem is None:
+        return None
+    if problem.kind is ProblemKind.MISSING:
+        return Verdict(
+            Kind.STORE_MISSING,
+            Status.DEAD,
+            f"stored file {problem.path} is gone (`linkrescue verify --repair` puts it back)",
+        )
+    return Verdict(
+        Kind.STORE_CHANGED,
+        Status.DEAD,
+        f"stored file {problem.path} no longer holds what was rescued"
+        " (`linkrescue verify --repair` puts it back)",
+    )
+
+
+def _fragment_of(record: Record) -> str:
+    """The fragment as written (``#foo``), from the reference or its definition."""
+    ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
+    raw = ref.raw.strip() if ref is not None else ""
+    return raw.split("#", 1)[1] if "#" in raw else ""
+
+
+def _path_part(target: str) -> str:
+    path = target.split("#", 1)[0].split("?", 1)[0]
+    try:
+        return unquote(path) if "%" in path else path
+    except ValueError:
+        return path
+
+
+def _local_target(own_path: str, url: str | None) -> str | None:
+    """The file a local reference names, relative to the document's folder."""
+    if not url:
+        return None
+    path = _path_part(url)
+    if not path:
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(own_path), path))
+
+
+def place(record: Record, verdict: Verdict, *, strict: bool) -> Finding:
+    """A :class:`Finding` at the reference's place as a reader's editor shows it."""
+    ref = record.ref
+    raw = ref.raw
+    newlines = raw.count("\n")
+    end = ref.column + len(raw) if not newlines else len(raw) - raw.rfind("\n")
+    severity = _severity(verdict.status, strict=strict)
+    url = record.res.url or (ref.raw.strip() or None)
+    return Finding(
+        record.file,
+        ref.line,
+        ref.column,
+        ref.line + newlines,
+        end,
+        verdict.kind,
+        url,
+        verdict.status,
+        verdict.reason,
+        severity,
+    )
+
+
+def _severity(status: Status, *, strict: bool) -> Severity:
+    if status is Status.DEAD:
+        return Severity.ERROR
+    if status is Status.UNRESCUED:
+        return Severity.ERROR if strict else Severity.WARNING
+    return Severity.NOTE
