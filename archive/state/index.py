@@ -230,6 +230,11 @@ class Index:
         """Every place that references ``key``, by document then reading order."""
         return self._references("key = ? ORDER BY document, line, col", key)
 
+    def all_references(self) -> list[IndexedReference]:
+        """Every replacement of every document (``check --changed-since`` asks which
+        documents point at a file a change deleted or modified)."""
+        return self._references("1 = ? ORDER BY document, line, col", 1)
+
     def remove_references(self, document: str) -> int:
         """Forget ``document``'s replacements (after a restore); returns how many."""
         with self.database.transaction() as db:
@@ -263,7 +268,7 @@ class Index:
                 ],
             )
 
-    def _references(self, where: str, value: str) -> list[IndexedReference]:
+    def _references(self, where: str, value: object) -> list[IndexedReference]:
         rows = self._query(f"SELECT * FROM refs WHERE {where}", (value,))
         return [
             IndexedReference(

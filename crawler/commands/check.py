@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
+from linkrescue.archive import open_state, store_at
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Finding, Status
 from linkrescue.crawler.stages.checks import CheckStageSettings, OfflineChecks, place
@@ -74,6 +76,7 @@ def check(
         live_links=config.rescue.live_links,
         strict=options.strict,
         store_dir=config.store_dir,
+        extensions=tuple(e.lower() for e in config.corpus.extensions),
     )
     corpus = index_corpus(roots, scan_settings, on_problem=on_problem)
     wanted = None if reported is None else {os.path.realpath(p) for p in reported}
@@ -141,22 +144,52 @@ class _AnchorCache:
 
 
 def _reported(paths: Sequence[Path], options: CheckOptions, config: Config) -> list[Path] | None:
-    """The files to report, or None for every document under ``paths``."""
+    """The files to report, or None for every document under ``paths``.
+
+    With ``--changed-since``: the documents git reports as added or modified, and the
+    documents whose rewritten references point at a file the change deleted or
+    modified (a stored photo removed, an article renamed): the documents themselves
+    did not change, but their links broke in this pull request.
+    """
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
     if options.changed_since is None:
         return None
-    changed = changed_files(options.changed_since)
+    present, touched = changed_files(options.changed_since)
+    candidates = set(present) | affected_documents(touched, config.store_dir)
     exts = tuple(e.lower() for e in config.corpus.extensions)
     under = [p.resolve() for p in paths]
-    return [
+    return sorted(
         f
-        for f in changed
+        for f in candidates
         if f.name.lower().endswith(exts)
         and f.is_file()
         and any(f == root or f.is_relative_to(root) for root in under)
-    ]
+    )
+
+
+def affected_documents(touched: set[Path], store_dir: Path) -> set[Path]:
+    """Documents whose rewritten references (the store's ledger) point at ``touched`` files."""
+    if not touched or store_at(store_dir) is None:
+        return set()
+    gone = {os.path.realpath(p) for p in touched}
+    base = store_at(store_dir)
+    assert base is not None
+    found: set[Path] = set()
+    with open_state(store_dir) as index:
+        ledger = index.all_references()
+    for ref in ledger:
+        document = os.path.normpath(os.path.join(base, ref.document))
+        written = ref.replacement.split("#", 1)[0].split("?", 1)[0]
+        try:
+            written = unquote(written)
+        except ValueError:
+            continue
+        target = os.path.normpath(os.path.join(os.path.dirname(document), written))
+        if target in gone or os.path.realpath(target) in gone:
+            found.add(Path(document))
+    return found
 
 
 def _corpus_roots(
@@ -182,22 +215,34 @@ def _corpus_roots(
     return roots + extra
 
 
-def changed_files(ref: str) -> list[Path]:
-    """The files git reports as added, modified or renamed since ``ref`` (the merge base
-    of ``ref`` and the working tree, as a pull request's diff), absolute.
+def changed_files(ref: str) -> tuple[list[Path], set[Path]]:
+    """What git says changed since ``ref`` (the merge base of ``ref`` and the working
+    tree, as a pull request's diff): the files added or modified that are there now,
+    and every path the change deleted or modified (renames count as both), absolute.
 
     :class:`InputError` when git cannot answer (not a repository, unknown ref).
     """
     try:
         top = _git("rev-parse", "--show-toplevel").strip()
-        listed = _git("diff", "--name-only", "-z", "--diff-filter=AMR", "--merge-base", ref)
+        listed = _git("diff", "--name-status", "-z", "--no-renames", "--merge-base", ref)
     except FileNotFoundError:
         raise InputError("--changed-since needs git, and git is not installed") from None
     except subprocess.CalledProcessError as exc:
         detail = (exc.stderr or "").strip().splitlines()
         why = detail[0] if detail else f"git exited {exc.returncode}"
         raise InputError(f"--changed-since {ref}: {why}") from None
-    return [Path(top, name) for name in listed.split("\0") if name]
+    fields = listed.split("\0")
+    present: list[Path] = []
+    touched: set[Path] = set()
+    for status, name in zip(fields[0::2], fields[1::2], strict=False):
+        if not name:
+            continue
+        path = Path(top, name)
+        if status[:1] in ("A", "M", "T"):
+            present.append(path)
+        if status[:1] in ("D", "M", "T"):
+            touched.add(path)
+    return present, touched
 
 
 def _git(*args: str) -> str:
@@ -207,4 +252,4 @@ def _git(*args: str) -> str:
     return done.stdout
 
 
-__all__ = ["CheckOptions", "Corpus", "changed_files", "check"]
+__all__ = ["CheckOptions", "Corpus", "affected_documents", "changed_files", "check"]

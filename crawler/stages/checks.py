@@ -25,6 +25,7 @@ from urllib.parse import unquote
 
 from linkrescue.archive import VerifyProblem, stored_file_problems
 from linkrescue.archive.store import ProblemKind
+from linkrescue.archive.urls import SCHEME
 from linkrescue.crawler.findings import Finding, Kind, Severity, Status
 from linkrescue.crawler.stages.resolve import NO_ADDRESS, SAME_PAGE, Resolution
 from linkrescue.crawler.stages.resolve import Status as Res
@@ -47,6 +48,7 @@ class CheckStageSettings:
     live_links: str
     strict: bool
     store_dir: Path
+    extensions: tuple[str, ...] = (".md", ".markdown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,9 @@ class OfflineChecks:
     ) -> Verdict | None:
         """What is broken about ``record`` (of the document at ``own_path``), or None."""
         res = record.res
+        missing = self._missing_document(record, own_path)
+        if missing is not None:
+            return missing
         if res.status is Res.LOCAL:
             if res.stored is not None:
                 return _stored(res, damaged)
@@ -111,6 +116,29 @@ class OfflineChecks:
                 return self._fragment(record, own_path)
             return None
         return self._remote(record)
+
+    def _missing_document(self, record: Record, own_path: str) -> Verdict | None:
+        """A relative link to a Markdown file that is not there.
+
+        It means the file whatever the document's address: a rescue rewrites an internal
+        link to the target article's path (``../china/文章.md``), and a GitHub-style
+        design document links ``../other.md``; no page of a site is called ``x.md``.
+        Resolved against a news article's address it would pass for a link of the dead
+        site, and an article deleted or renamed would go unnoticed.
+        """
+        ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
+        if ref is None or record.res.status is Res.LOCAL:
+            return None
+        raw = ref.raw.strip()
+        if not raw or raw.startswith(("/", "#")) or SCHEME.match(raw):
+            return None
+        target = _path_part(raw)
+        if not target.lower().endswith(self.settings.extensions):
+            return None
+        full = os.path.normpath(os.path.join(os.path.dirname(own_path), target))
+        if os.path.exists(full):
+            return None
+        return Verdict(Kind.MISSING_DOCUMENT, Status.DEAD, f"no such document: {target}")
 
     def _invalid(self, record: Record, own_path: str) -> Verdict:
         res = record.res
