@@ -32,6 +32,44 @@ from linkrescue.crawler.stages.resolve import Status as Res
 from linkrescue.crawler.stages.scan import Record
 from linkrescue.rewriters.model import RefKind
 
+#: File types a relative link names a file by (not a page of the site: ``.html`` pages
+#: are left to the site's address).
+FILE_TYPES = frozenset(
+    [
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".svg",
+        ".avif",
+        ".bmp",
+        ".ico",
+        ".tif",
+        ".tiff",
+        ".pdf",
+        ".txt",
+        ".csv",
+        ".json",
+        ".xml",
+        ".zip",
+        ".gz",
+        ".mp3",
+        ".mp4",
+        ".m4a",
+        ".webm",
+        ".mov",
+        ".ogg",
+        ".wav",
+        ".doc",
+        ".docx",
+        ".xls",
+        ".xlsx",
+        ".ppt",
+        ".pptx",
+    ]
+)
+
 
 @dataclass(frozen=True, slots=True)
 class CheckStageSettings:
@@ -105,7 +143,7 @@ class OfflineChecks:
             return missing
         if res.status is Res.LOCAL:
             if res.stored is not None:
-                return _stored(res, damaged)
+                return _stored(res, damaged, self.settings.store_dir)
             return self._fragment(record, _local_target(own_path, res.url))
         if res.status is Res.INTERNAL:
             return self._fragment(record, record.document)
@@ -118,13 +156,15 @@ class OfflineChecks:
         return self._remote(record)
 
     def _missing_document(self, record: Record, own_path: str) -> Verdict | None:
-        """A relative link to a Markdown file that is not there.
+        """A relative link to a file (a Markdown document, an image, a PDF) that is not there.
 
         It means the file whatever the document's address: a rescue rewrites an internal
-        link to the target article's path (``../china/文章.md``), and a GitHub-style
-        design document links ``../other.md``; no page of a site is called ``x.md``.
-        Resolved against a news article's address it would pass for a link of the dead
-        site, and an article deleted or renamed would go unnoticed.
+        link to the target article's path (``../china/文章.md``), a GitHub-style design
+        document links ``../other.md``, a user puts ``chart.png`` beside an article.
+        A scraped news site's own relative links are folder slugs
+        (``../../<section>/<slug>/``, docs/corpus-patterns.md), never a name with a
+        file type: resolved against the article's address, a missing file would pass
+        for a link of the dead site, and an article deleted or renamed go unnoticed.
         """
         ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
         if ref is None or record.res.status is Res.LOCAL:
@@ -133,12 +173,16 @@ class OfflineChecks:
         if not raw or raw.startswith(("/", "#")) or SCHEME.match(raw):
             return None
         target = _path_part(raw)
-        if not target.lower().endswith(self.settings.extensions):
+        suffix = os.path.splitext(target)[1].lower()
+        document = target.lower().endswith(self.settings.extensions)
+        if not document and suffix not in FILE_TYPES:
             return None
         full = os.path.normpath(os.path.join(os.path.dirname(own_path), target))
         if os.path.exists(full):
             return None
-        return Verdict(Kind.MISSING_DOCUMENT, Status.DEAD, f"no such document: {target}")
+        if document:
+            return Verdict(Kind.MISSING_DOCUMENT, Status.DEAD, f"no such document: {target}")
+        return Verdict(Kind.MISSING_FILE, Status.DEAD, f"no such file: {target}")
 
     def _invalid(self, record: Record, own_path: str) -> Verdict:
         res = record.res
@@ -201,10 +245,13 @@ class OfflineChecks:
         )
 
 
-def _stored(res: Resolution, damaged: dict[str, VerifyProblem]) -> Verdict | None:
-    problem = damaged.get(res.stored or "")
+def _stored(res: Resolution, damaged: dict[str, VerifyProblem], root: Path) -> Verdict | None:
+    stored = res.stored or ""
+    problem = damaged.get(stored)
     if problem is None:
-        return None
+        if os.path.exists(os.path.join(root, stored)):
+            return None
+        return Verdict(Kind.MISSING_FILE, Status.DEAD, f"no such file in the store: {stored}")
     if problem.kind is ProblemKind.MISSING:
         return Verdict(
             Kind.STORE_MISSING,
