@@ -298,7 +298,12 @@ def place(record: Record, verdict: Verdict, *, strict: bool) -> Finding:
     newlines = raw.count("\n")
     end = ref.column + len(raw) if not newlines else len(raw) - raw.rfind("\n")
     severity = _severity(verdict.status, strict=strict)
-    url = record.res.url or (ref.raw.strip() or None)
+    if verdict.kind is Kind.UNDEFINED_LABEL:
+        url = None  # no URL: the label is named in the reason
+    elif verdict.kind in _AS_WRITTEN or record.res.url is None:
+        url = _written(record) or None  # a path a reader finds in the file, not a made-up URL
+    else:
+        url = record.res.url
     return Finding(
         record.file,
         ref.line,
@@ -311,6 +316,24 @@ def place(record: Record, verdict: Verdict, *, strict: bool) -> Finding:
         verdict.reason,
         severity,
     )
+
+
+#: Kinds about a file or a fragment: their URL is shown as written.
+_AS_WRITTEN = frozenset(
+    {
+        Kind.MISSING_FILE,
+        Kind.MISSING_DOCUMENT,
+        Kind.MISSING_FRAGMENT,
+        Kind.STORE_MISSING,
+        Kind.STORE_CHANGED,
+        Kind.INVALID,
+    }
+)
+
+
+def _written(record: Record) -> str:
+    ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
+    return ref.raw.strip() if ref is not None else ""
 
 
 def _severity(status: Status, *, strict: bool) -> Severity:
