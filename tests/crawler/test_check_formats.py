@@ -481,6 +481,8 @@ def test_output_file_is_replaced_whole_or_not_at_all(repo: Path, fmt: Format) ->
     assert STAND.split("/")[0] in first or "china/" in unquote(first)
     assert to.out.getvalue() == ""  # nothing on the stream when writing a file
     assert "\x1b[" not in first
+    if fmt is Format.TEXT:  # the plain text, never wrapped at a terminal's width
+        assert first == render(Format.TEXT, make_run())
 
     def interrupted(i: int) -> None:
         if i == 2:
