@@ -57,6 +57,15 @@ app = typer.Typer(
 )
 
 
+class ScanFormat(StrEnum):
+    """``scan --format`` choices: the :class:`Format` members that write scan results
+    (the enum also names check's formats, which a scan cannot write)."""
+
+    TABLE = Format.TABLE.value
+    JSON = Format.JSON.value
+    JSONL = Format.JSONL.value
+
+
 class Only(StrEnum):
     """``--only`` choices."""
 
@@ -115,8 +124,8 @@ def scan_command(
             metavar="PATH", help="Markdown files, or folders searched for *.md / *.markdown."
         ),
     ],
-    fmt: Annotated[
-        Format | None,
+    scan_format: Annotated[
+        ScanFormat | None,
         typer.Option(
             "--format",
             "-f",
@@ -134,8 +143,10 @@ def scan_command(
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     out = sys.stdout
-    if fmt is None:
+    if scan_format is None:
         fmt = Format.TABLE if out.isatty() else Format.JSONL
+    else:
+        fmt = Format(scan_format.value)
     try:
         found = scan_cmd.scan(
             paths, cfg, as_json=fmt is not Format.TABLE, on_problem=_print_problem
