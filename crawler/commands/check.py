@@ -27,7 +27,7 @@ from linkrescue.crawler.stages.checks import CheckStageSettings, OfflineChecks, 
 from linkrescue.crawler.stages.corpus import InputError, Problem
 from linkrescue.crawler.stages.scan import Corpus, FileResult, index_corpus, scan_items
 from linkrescue.rewriters import NotTextError, decode_document
-from linkrescue.rewriters.anchors import anchors
+from linkrescue.rewriters.anchors import RULES, Anchors, Rule, anchors
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +66,13 @@ def check(
     git cannot answer (a usage error, exit 2).
     """
     started = time.monotonic()
-    reported = _reported(paths, options, config)
+    reported, only_at = _reported(paths, options, config)
     roots = _corpus_roots(paths, options, config, reported)
     scan_settings = config.for_scan()
+    rule = _rule(config.check.heading_ids)
     stage = CheckStageSettings(
         fragments=config.check.fragments,
-        heading_ids=config.check.heading_ids,
+        heading_ids=rule,
         exclude=config.check.exclude,
         live_links=config.rescue.live_links,
         strict=options.strict,
@@ -82,11 +83,15 @@ def check(
     wanted = None if reported is None else {os.path.realpath(p) for p in reported}
     items = [item for item in corpus.items if wanted is None or os.path.realpath(item[0]) in wanted]
     counts = _Counts()
-    checks = OfflineChecks(stage, _AnchorCache(config.check.heading_ids))
+    checks = OfflineChecks(stage, _AnchorCache(rule))
 
     def files() -> Iterator[CheckedFile]:
         for result in scan_items(items, corpus, scan_settings, as_json=False):
             checked = _checked(result, checks, strict=options.strict)
+            places = only_at.get(os.path.realpath(result.path))
+            if places is not None:  # not changed itself: only what points at the change
+                kept = tuple(f for f in checked.findings if (f.line, f.column) in places)
+                checked = CheckedFile(checked.file, checked.references, kept, checked.problem)
             for problem in result.problems:
                 on_problem(problem)
             counts.add(checked)
@@ -121,20 +126,27 @@ def _checked(result: FileResult, checks: OfflineChecks, *, strict: bool) -> Chec
     return CheckedFile(result.path, len(result.records), tuple(findings))
 
 
+def _rule(name: str) -> Rule:
+    for rule in RULES:  # config.py checked it is one of them
+        if rule == name:
+            return rule
+    raise ValueError(f"unknown heading-id rule {name!r}")
+
+
 class _AnchorCache:
     """The ids each document defines, read once per run when a fragment first names it."""
 
-    def __init__(self, rule: str) -> None:
+    def __init__(self, rule: Rule) -> None:
         self._rule = rule
-        self._known: dict[str, frozenset[str] | None] = {}
+        self._known: dict[str, Anchors | None] = {}
 
-    def __call__(self, path: str) -> frozenset[str] | None:
+    def __call__(self, path: str) -> Anchors | None:
         real = os.path.realpath(path)
         if real not in self._known:
             self._known[real] = self._read(real)
         return self._known[real]
 
-    def _read(self, path: str) -> frozenset[str] | None:
+    def _read(self, path: str) -> Anchors | None:
         try:
             with open(path, "rb") as fh:
                 text = decode_document(fh.read())
@@ -143,44 +155,56 @@ class _AnchorCache:
         return anchors(text, self._rule)
 
 
-def _reported(paths: Sequence[Path], options: CheckOptions, config: Config) -> list[Path] | None:
-    """The files to report, or None for every document under ``paths``.
+#: For documents reported only because they point at a changed file: the places
+#: (line, column) of those references, by the document's real path.
+Places = dict[str, set[tuple[int, int]]]
+
+
+def _reported(
+    paths: Sequence[Path], options: CheckOptions, config: Config
+) -> tuple[list[Path] | None, Places]:
+    """The files to report (None: every document under ``paths``), and for documents
+    that did not change themselves, the only places to report.
 
     With ``--changed-since``: the documents git reports as added or modified, and the
     documents whose rewritten references point at a file the change deleted or
-    modified (a stored photo removed, an article renamed): the documents themselves
-    did not change, but their links broke in this pull request.
+    modified (a stored photo removed, an article renamed or its headings edited):
+    those did not change, but the pull request broke their links — and only those
+    links, not what was broken before, are this pull request's findings.
     """
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
     if options.changed_since is None:
-        return None
+        return None, {}
     present, touched = changed_files(options.changed_since)
-    candidates = set(present) | affected_documents(touched, config.store_dir)
+    affected = affected_documents(touched, config.store_dir)
     exts = tuple(e.lower() for e in config.corpus.extensions)
     under = [p.resolve() for p in paths]
-    return sorted(
+    chosen = sorted(
         f
-        for f in candidates
+        for f in {*present, *map(Path, affected)}
         if f.name.lower().endswith(exts)
         and f.is_file()
         and any(f == root or f.is_relative_to(root) for root in under)
     )
+    changed = {os.path.realpath(p) for p in present}
+    only_at = {doc: places for doc, places in affected.items() if doc not in changed}
+    return chosen, only_at
 
 
-def affected_documents(touched: set[Path], store_dir: Path) -> set[Path]:
-    """Documents whose rewritten references (the store's ledger) point at ``touched`` files."""
-    if not touched or store_at(store_dir) is None:
-        return set()
-    gone = {os.path.realpath(p) for p in touched}
+def affected_documents(touched: set[Path], store_dir: Path) -> Places:
+    """Documents whose rewritten references (the store's ledger) point at ``touched``
+    files, by real path, with the places of those references."""
     base = store_at(store_dir)
-    assert base is not None
-    found: set[Path] = set()
+    if not touched or base is None:
+        return {}
+    gone = {os.path.realpath(p) for p in touched}
+    found: Places = {}
     with open_state(store_dir) as index:
         ledger = index.all_references()
     for ref in ledger:
-        document = os.path.normpath(os.path.join(base, ref.document))
+        document = os.path.realpath(os.path.join(base, ref.document))
         written = ref.replacement.split("#", 1)[0].split("?", 1)[0]
         try:
             written = unquote(written)
@@ -188,7 +212,7 @@ def affected_documents(touched: set[Path], store_dir: Path) -> set[Path]:
             continue
         target = os.path.normpath(os.path.join(os.path.dirname(document), written))
         if target in gone or os.path.realpath(target) in gone:
-            found.add(Path(document))
+            found.setdefault(document, set()).add((ref.line, ref.column))
     return found
 
 

@@ -30,6 +30,7 @@ from linkrescue.crawler.findings import Finding, Kind, Severity, Status
 from linkrescue.crawler.stages.resolve import NO_ADDRESS, SAME_PAGE, Resolution
 from linkrescue.crawler.stages.resolve import Status as Res
 from linkrescue.crawler.stages.scan import Record
+from linkrescue.rewriters.anchors import Anchors, Rule, decode_fragment
 from linkrescue.rewriters.model import RefKind
 
 #: File types a relative link names a file by (not a page of the site: ``.html`` pages
@@ -75,13 +76,15 @@ FILE_TYPES = frozenset(
 class CheckStageSettings:
     """What the offline checks read: ``[check]`` and how remote references are rescued.
 
+    ``heading_ids``: the rule ids are made by (:data:`linkrescue.rewriters.anchors.Rule`).
+
     ``live_links``: ``[rescue] live_links``; only ``all`` makes a live link something
     a rescue would make local (``dead`` rescues a live link only once it is gone,
     which an offline check cannot know). ``strict``: ``unrescued`` is an error.
     """
 
     fragments: bool
-    heading_ids: str
+    heading_ids: Rule
     exclude: tuple[str, ...]
     live_links: str
     strict: bool
@@ -100,7 +103,7 @@ class Verdict:
 
 #: A document's anchors by path: read when a fragment first names it (a pull request
 #: that touches ten files reads ten documents, plus those its fragments point at).
-AnchorsOf = Callable[[str], frozenset[str] | None]
+AnchorsOf = Callable[[str], Anchors | None]
 
 
 class OfflineChecks:
@@ -231,12 +234,10 @@ class OfflineChecks:
         fragment = _fragment_of(record)
         if not fragment or not target.lower().endswith((".md", ".markdown")):
             return None
-        ids = self._anchors_of(target)
-        if ids is None:
+        found = self._anchors_of(target)
+        if found is None or found.has(fragment):
             return None
-        wanted = unquote(fragment)
-        if wanted in ids or wanted.lower() in ids:
-            return None
+        wanted = decode_fragment(fragment)
         name = os.path.basename(target)
         return Verdict(
             Kind.MISSING_FRAGMENT,
