@@ -46,6 +46,10 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT = "linkrescueFinding/v1"
 #: SARIF's ``level`` of each severity (the same words).
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+#: Where a rule's help sends a reader: every kind is documented with ``check``.
+_HELP = (
+    "The finding's message says why; the linkrescue README ('linkrescue check') lists every kind."
+)
 #: Rules in a fixed order (the enum's): a result's ``ruleIndex`` points into it.
 RULES = list(Kind)
 
@@ -64,6 +68,9 @@ def tool() -> dict[str, Any]:
             "name": "".join(part.capitalize() for part in kind.value.split("-")),
             "shortDescription": {"text": DESCRIPTIONS[kind]},
             "fullDescription": {"text": DESCRIPTIONS[kind]},
+            # What GitHub shows under "Rule help" (else: "No rule help").
+            "help": {"text": f"{DESCRIPTIONS[kind]} {_HELP}"},
+            "properties": {"tags": ["links", "markdown"]},
         }
         for kind in RULES
     ]
