@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from linkrescue.archive.state import Index, IndexedReference, IndexedResource, StateError
 from linkrescue.archive.store import (
     NoStoreError,
+    ProblemKind,
     Store,
     StoreError,
     StoreUse,
@@ -41,6 +42,7 @@ __all__ = [
     "IndexedResource",
     "Listing",
     "NoStoreError",
+    "ProblemKind",
     "RequestCounts",
     "StateError",
     "Store",

@@ -17,17 +17,16 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
 from linkrescue.archive import open_state, store_at
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Finding, Status
-from linkrescue.crawler.stages.checks import CheckStageSettings, OfflineChecks, place
+from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Status
+from linkrescue.crawler.stages.checks import CheckStageSettings, check_result, heading_rule
 from linkrescue.crawler.stages.corpus import InputError, Problem
-from linkrescue.crawler.stages.scan import Corpus, FileResult, index_corpus, scan_items
-from linkrescue.rewriters import NotTextError, decode_document
-from linkrescue.rewriters.anchors import RULES, Anchors, Rule, anchors
+from linkrescue.crawler.stages.scan import Corpus, index_corpus, scan_items_then
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +68,9 @@ def check(
     reported, only_at = _reported(paths, options, config)
     roots = _corpus_roots(paths, options, config, reported)
     scan_settings = config.for_scan()
-    rule = _rule(config.check.heading_ids)
     stage = CheckStageSettings(
         fragments=config.check.fragments,
-        heading_ids=rule,
+        heading_ids=heading_rule(config.check.heading_ids),
         exclude=config.check.exclude,
         live_links=config.rescue.live_links,
         strict=options.strict,
@@ -83,16 +81,15 @@ def check(
     wanted = None if reported is None else {os.path.realpath(p) for p in reported}
     items = [item for item in corpus.items if wanted is None or os.path.realpath(item[0]) in wanted]
     counts = _Counts()
-    checks = OfflineChecks(stage, _AnchorCache(rule))
 
     def files() -> Iterator[CheckedFile]:
-        for result in scan_items(items, corpus, scan_settings, as_json=False):
-            checked = _checked(result, checks, strict=options.strict)
-            places = only_at.get(os.path.realpath(result.path))
+        checking = partial(check_result, stage)
+        for checked, problems in scan_items_then(items, corpus, scan_settings, checking):
+            places = only_at.get(os.path.realpath(checked.file)) if only_at else None
             if places is not None:  # not changed itself: only what points at the change
                 kept = tuple(f for f in checked.findings if (f.line, f.column) in places)
                 checked = CheckedFile(checked.file, checked.references, kept, checked.problem)
-            for problem in result.problems:
+            for problem in problems:
                 on_problem(problem)
             counts.add(checked)
             yield checked
@@ -109,50 +106,6 @@ def check(
         )
 
     return CheckRun(files(), summary)
-
-
-def _checked(result: FileResult, checks: OfflineChecks, *, strict: bool) -> CheckedFile:
-    if not result.readable:
-        reason = result.problems[0].reason if result.problems else "cannot read"
-        return CheckedFile(result.path, 0, (), problem=reason)
-    records = [r for r in result.records if not checks.excluded(r)]
-    damaged = checks.store_problems(records)
-    findings: list[Finding] = []
-    for record in records:
-        verdict = checks.verdict(record, damaged, result.path)
-        if verdict is not None:
-            findings.append(place(record, verdict, strict=strict))
-    findings.sort(key=lambda f: (f.line, f.column))
-    return CheckedFile(result.path, len(result.records), tuple(findings))
-
-
-def _rule(name: str) -> Rule:
-    for rule in RULES:  # config.py checked it is one of them
-        if rule == name:
-            return rule
-    raise ValueError(f"unknown heading-id rule {name!r}")
-
-
-class _AnchorCache:
-    """The ids each document defines, read once per run when a fragment first names it."""
-
-    def __init__(self, rule: Rule) -> None:
-        self._rule = rule
-        self._known: dict[str, Anchors | None] = {}
-
-    def __call__(self, path: str) -> Anchors | None:
-        real = os.path.realpath(path)
-        if real not in self._known:
-            self._known[real] = self._read(real)
-        return self._known[real]
-
-    def _read(self, path: str) -> Anchors | None:
-        try:
-            with open(path, "rb") as fh:
-                text = decode_document(fh.read())
-        except (OSError, NotTextError):
-            return None
-        return anchors(text, self._rule)
 
 
 #: For documents reported only because they point at a changed file: the places

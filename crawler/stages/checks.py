@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from linkrescue.archive import VerifyProblem, stored_file_problems
-from linkrescue.archive.store import ProblemKind
+from linkrescue.archive import ProblemKind, VerifyProblem, stored_file_problems
 from linkrescue.archive.urls import SCHEME
-from linkrescue.crawler.findings import Finding, Kind, Severity, Status
+from linkrescue.crawler.findings import CheckedFile, Finding, Kind, Severity, Status
+from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.resolve import NO_ADDRESS, SAME_PAGE, Resolution
 from linkrescue.crawler.stages.resolve import Status as Res
-from linkrescue.crawler.stages.scan import Record
-from linkrescue.rewriters.anchors import Anchors, Rule, decode_fragment
+from linkrescue.crawler.stages.scan import FileResult, Record
+from linkrescue.rewriters import NotTextError, decode_document
+from linkrescue.rewriters.anchors import RULES, Anchors, Rule, anchors, decode_fragment
 from linkrescue.rewriters.model import RefKind
 
 #: File types a relative link names a file by (not a page of the site: ``.html`` pages
@@ -343,3 +344,62 @@ def _severity(status: Status, *, strict: bool) -> Severity:
     if status is Status.UNRESCUED:
         return Severity.ERROR if strict else Severity.WARNING
     return Severity.NOTE
+
+
+def heading_rule(name: str) -> Rule:
+    """``[check] heading_ids`` as the anchors' rule (the config checked it is one)."""
+    for rule in RULES:
+        if rule == name:
+            return rule
+    raise ValueError(f"unknown heading-id rule {name!r}")
+
+
+class AnchorCache:
+    """The ids each document defines, read once per process when a fragment first names it."""
+
+    def __init__(self, rule: Rule) -> None:
+        self._rule = rule
+        self._known: dict[str, Anchors | None] = {}
+
+    def __call__(self, path: str) -> Anchors | None:
+        real = os.path.realpath(path)
+        if real not in self._known:
+            self._known[real] = self._read(real)
+        return self._known[real]
+
+    def _read(self, path: str) -> Anchors | None:
+        try:
+            with open(path, "rb") as fh:
+                text = decode_document(fh.read())
+        except (OSError, NotTextError):
+            return None
+        return anchors(text, self._rule)
+
+
+#: Each worker's checks, by settings: its anchor cache lives as long as the process.
+_CHECKS: dict[CheckStageSettings, OfflineChecks] = {}
+
+
+def check_result(
+    settings: CheckStageSettings, result: FileResult
+) -> tuple[CheckedFile, list[Problem]]:
+    """The offline findings of one scanned document, in reading order, and its problems.
+
+    Runs in the scan's worker that read the document (``scan_items_then``): only the
+    findings cross to the main process.
+    """
+    checks = _CHECKS.get(settings)
+    if checks is None:
+        checks = _CHECKS[settings] = OfflineChecks(settings, AnchorCache(settings.heading_ids))
+    if not result.readable:
+        reason = result.problems[0].reason if result.problems else "cannot read"
+        return CheckedFile(result.path, 0, (), problem=reason), result.problems
+    records = [r for r in result.records if not checks.excluded(r)]
+    damaged = checks.store_problems(records)
+    findings: list[Finding] = []
+    for record in records:
+        verdict = checks.verdict(record, damaged, result.path)
+        if verdict is not None:
+            findings.append(place(record, verdict, strict=settings.strict))
+    findings.sort(key=lambda f: (f.line, f.column))
+    return CheckedFile(result.path, len(result.records), tuple(findings)), result.problems

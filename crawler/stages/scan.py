@@ -25,7 +25,7 @@ from datetime import date, datetime
 from hashlib import blake2b
 from json.encoder import encode_basestring as _encode_string  # the C escaper json uses
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from linkrescue.archive.timestamps import to_timestamp
 from linkrescue.crawler.config import ScanStageSettings
@@ -46,6 +46,8 @@ from linkrescue.rewriters import (
 )
 from linkrescue.rewriters.files import fingerprint
 from linkrescue.rewriters.model import Reference
+
+T = TypeVar("T")
 
 #: Below this many documents a pool costs more than it saves.
 POOL_THRESHOLD = 64
@@ -200,7 +202,12 @@ class Summary:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: ScanStageSettings, index: dict[str, str], as_json: bool) -> None:
+def _init_worker(
+    config: ScanStageSettings,
+    index: dict[str, str],
+    as_json: bool,
+    then: Callable[[FileResult], Any] | None = None,
+) -> None:
     # Per document the scan allocates thousands of small, acyclic objects (YAML
     # nodes, references, dicts) that reference counting frees at once; the cyclic
     # collector would walk the whole heap (with the identity index) every 700 of
@@ -211,6 +218,7 @@ def _init_worker(config: ScanStageSettings, index: dict[str, str], as_json: bool
     _STATE["index"] = index
     _STATE["identity"] = Identity.from_settings(config.corpus)
     _STATE["json"] = as_json
+    _STATE["then"] = then
     _STATE["store"] = store_location(config.store_dir, absolute_prefix=config.absolute_prefix)
 
 
@@ -386,6 +394,28 @@ def index_corpus(
         if ident is not None:
             index.setdefault(ident, path)
     return Corpus(items, index)
+
+
+def _scan_then(item: tuple[str, str | None]) -> Any:
+    then: Callable[[FileResult], Any] = _STATE["then"]
+    return then(_scan_file(item))
+
+
+def scan_items_then(
+    items: Sequence[tuple[str, str | None]],
+    corpus: Corpus,
+    config: ScanStageSettings,
+    then: Callable[[FileResult], T],
+) -> Iterator[T]:
+    """``then`` of each of ``items``' results, computed in the worker that read it, in order.
+
+    For a command that keeps little of a document's references (``check`` keeps its
+    findings): a worker hands back that, not every record (pickling a quarter of a
+    million references to the main process cost more than the scan). ``then`` must be
+    picklable (a module-level function, or a ``functools.partial`` of one).
+    """
+    args = (config, corpus.index, False, then)
+    yield from _mapped(_scan_then, items, len(items), _workers(config), args)
 
 
 def scan_items(
