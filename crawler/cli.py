@@ -555,6 +555,7 @@ def check_command(
     options = check_cmd.CheckOptions(
         offline=offline,
         strict=strict,
+        fail_on_unknown=fail_on is FailOn.UNKNOWN,
         corpus=tuple(corpus or ()),
         changed_since=changed_since,
     )

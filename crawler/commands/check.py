@@ -35,6 +35,7 @@ class CheckOptions:
 
     offline: bool
     strict: bool
+    fail_on_unknown: bool = False
     corpus: tuple[Path, ...] = ()
     changed_since: str | None = None
 
@@ -74,6 +75,7 @@ def check(
         exclude=config.check.exclude,
         live_links=config.rescue.live_links,
         strict=options.strict,
+        fail_on_unknown=options.fail_on_unknown,
         store_dir=config.store_dir,
         extensions=tuple(e.lower() for e in config.corpus.extensions),
     )

@@ -81,7 +81,9 @@ class CheckStageSettings:
 
     ``live_links``: ``[rescue] live_links``; only ``all`` makes a live link something
     a rescue would make local (``dead`` rescues a live link only once it is gone,
-    which an offline check cannot know). ``strict``: ``unrescued`` is an error.
+    which an offline check cannot know). ``strict``: ``unrescued`` is an error;
+    ``fail_on_unknown``: ``unknown`` is (``--fail-on unknown``). A finding's severity is
+    exactly whether it fails the run, so a JUnit failure or a SARIF error is one.
     """
 
     fragments: bool
@@ -90,6 +92,7 @@ class CheckStageSettings:
     live_links: str
     strict: bool
     store_dir: Path
+    fail_on_unknown: bool = False
     extensions: tuple[str, ...] = (".md", ".markdown")
 
 
@@ -293,13 +296,15 @@ def _local_target(own_path: str, url: str | None) -> str | None:
     return os.path.normpath(os.path.join(os.path.dirname(own_path), path))
 
 
-def place(record: Record, verdict: Verdict, *, strict: bool) -> Finding:
+def place(
+    record: Record, verdict: Verdict, *, strict: bool, fail_on_unknown: bool = False
+) -> Finding:
     """A :class:`Finding` at the reference's place as a reader's editor shows it."""
     ref = record.ref
     raw = ref.raw
     newlines = raw.count("\n")
     end = ref.column + len(raw) if not newlines else len(raw) - raw.rfind("\n")
-    severity = _severity(verdict.status, strict=strict)
+    severity = _severity(verdict.status, strict=strict, fail_on_unknown=fail_on_unknown)
     if verdict.kind is Kind.UNDEFINED_LABEL:
         url = None  # no URL: the label is named in the reason
     elif verdict.kind in _AS_WRITTEN or record.res.url is None:
@@ -338,12 +343,12 @@ def _written(record: Record) -> str:
     return ref.raw.strip() if ref is not None else ""
 
 
-def _severity(status: Status, *, strict: bool) -> Severity:
+def _severity(status: Status, *, strict: bool, fail_on_unknown: bool) -> Severity:
     if status is Status.DEAD:
         return Severity.ERROR
     if status is Status.UNRESCUED:
         return Severity.ERROR if strict else Severity.WARNING
-    return Severity.NOTE
+    return Severity.ERROR if fail_on_unknown else Severity.NOTE
 
 
 def heading_rule(name: str) -> Rule:
@@ -400,6 +405,13 @@ def check_result(
     for record in records:
         verdict = checks.verdict(record, damaged, result.path)
         if verdict is not None:
-            findings.append(place(record, verdict, strict=settings.strict))
+            findings.append(
+                place(
+                    record,
+                    verdict,
+                    strict=settings.strict,
+                    fail_on_unknown=settings.fail_on_unknown,
+                )
+            )
     findings.sort(key=lambda f: (f.line, f.column))
     return CheckedFile(result.path, len(result.records), tuple(findings)), result.problems
