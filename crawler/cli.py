@@ -20,7 +20,8 @@ import typer
 
 from linkrescue.crawler import exits
 from linkrescue.crawler.commands import scan as scan_cmd
-from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
+from linkrescue.crawler.config import Config, ConfigError, find_and_load, with_overrides
+from linkrescue.crawler.configfile import ConfigFile
 from linkrescue.crawler.console import (
     HelpCommand,
     QuietOption,
@@ -77,7 +78,10 @@ class Only(StrEnum):
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", metavar="FILE", help="config.toml to use (default: ./config.toml if present)."
+        "--config",
+        metavar="FILE",
+        help="Config file (default: $LINKRESCUE_CONFIG, else linkrescue.toml,"
+        " [tool.linkrescue] in pyproject.toml or linkrescue's own config.toml, here or above).",
     ),
 ]
 StoreOption = Annotated[
@@ -86,10 +90,19 @@ StoreOption = Annotated[
 
 
 def _config(path: Path | None) -> Config:
+    return _found_config(path)[0]
+
+
+def _found_config(path: Path | None) -> tuple[Config, ConfigFile]:
+    """The config and its file; a file passed over (a Hugo site's ``config.toml``) is
+    one line on stderr, so a user knows why their settings were not read."""
     try:
-        return load_config(path)
+        config, found = find_and_load(path)
     except ConfigError as exc:
         _fail(str(exc))
+    if found.note:
+        print(f"linkrescue: note: {found.note}", file=sys.stderr, flush=True)
+    return config, found
 
 
 def _override(cfg: Config, section: str, option: str, **values: object) -> Config:
@@ -572,3 +585,25 @@ def check_command(
     summary = run.summary()
     if summary.failed(strict=strict, fail_on_unknown=fail_on is FailOn.UNKNOWN):
         raise typer.Exit(exits.BROKEN)
+
+
+class ConfigFormat(StrEnum):
+    """``config --format`` choices."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("config", cls=HelpCommand)
+def config_command(
+    fmt: Annotated[
+        ConfigFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text (TOML-like) or json."),
+    ] = ConfigFormat.TEXT,
+    config: ConfigOption = None,
+) -> None:
+    """Print the settings the commands would use here, and the file each came from."""
+    from linkrescue.crawler.output.settings import print_settings
+
+    cfg, found = _found_config(config)
+    print_settings(cfg, found, as_json=fmt is ConfigFormat.JSON, out=sys.stdout)

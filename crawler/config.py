@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AnyHttpUrl, Field, TypeAdapter, ValidationError
 
 from linkrescue.archive.settings import ArchiveSettings, StoreSettings
+from linkrescue.crawler.configfile import ConfigFile, ConfigFileError, find_config
 
 #: Frontmatter keys whose values are images (rescued as images: an HTML error page won't do).
 IMAGE_FRONTMATTER_KEYS: tuple[str, ...] = (
@@ -290,25 +290,24 @@ SECTIONS: dict[str, type[Any]] = {
     "check": CheckSettings,
 }
 
-DEFAULT_CONFIG_NAME = "config.toml"
-
 
 def load_config(path: Path | None = None) -> Config:
-    """Read ``path``; without one, ``./config.toml`` if it exists, else the defaults."""
-    if path is None:
-        candidate = Path.cwd() / DEFAULT_CONFIG_NAME
-        if not candidate.is_file():
-            return Config()
-        path = candidate
+    """The configuration in ``path``, or the one found as :mod:`~linkrescue.crawler.configfile`
+    says (``LINKRESCUE_CONFIG``, ``linkrescue.toml``, ``[tool.linkrescue]``, a
+    ``config.toml`` of linkrescue's own), else the defaults."""
+    return find_and_load(path)[0]
+
+
+def find_and_load(path: Path | None = None) -> tuple[Config, ConfigFile]:
+    """:func:`load_config`, and which file it came from (with a note for the user)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return config_from_mapping(data, source=str(path), base_dir=path.resolve().parent)
+        found = find_config(path)
+    except ConfigFileError as exc:
+        raise ConfigError(str(exc)) from None
+    if found.path is None:
+        return Config(), found
+    base_dir = found.path.resolve().parent
+    return config_from_mapping(dict(found.data), source=str(found.path), base_dir=base_dir), found
 
 
 def config_from_mapping(data: dict[str, Any], *, source: str, base_dir: Path) -> Config:
