@@ -203,12 +203,13 @@ class ScanStageSettings:
 class RescueStageSettings:
     """What the rescue stage reads (:mod:`linkrescue.crawler.stages.rescue`): which
     references to rescue, how many fetches at once, and whether to list directories.
-    The fields mean what their ``[rescue]`` keys do."""
+    The fields mean what their ``[rescue]`` keys do; ``image_keys`` is ``[scan] image_keys``."""
 
     only: str
     live_links: str
     concurrency: int
     listings: bool
+    image_keys: tuple[str, ...] = IMAGE_FRONTMATTER_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +262,11 @@ class Config:
         """The rescue stage's settings."""
         rescue = self.rescue
         return RescueStageSettings(
-            rescue.only, rescue.live_links, rescue.concurrency, rescue.listings
+            rescue.only,
+            rescue.live_links,
+            rescue.concurrency,
+            rescue.listings,
+            self.scan.image_keys,
         )
 
     def for_rewrite(self) -> RewriteStageSettings:

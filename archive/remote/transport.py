@@ -123,6 +123,8 @@ class ArchiveHTTP:
                 "User-Agent": settings.user_agent,
                 # As EDGI sends; we decode ourselves so digests can be checked on the raw bytes.
                 "Accept-Encoding": "gzip, deflate",
+                # [archive] headers: a private archive's token (never logged or printed).
+                **dict(settings.headers),
             },
             follow_redirects=False,
         )
