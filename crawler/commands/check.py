@@ -23,9 +23,15 @@ from urllib.parse import unquote
 
 from linkrescue.archive import open_state, store_at
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Status
-from linkrescue.crawler.stages.checks import CheckStageSettings, check_result, heading_rule
+from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Finding, Status
+from linkrescue.crawler.stages.checks import (
+    CheckStageSettings,
+    check_result,
+    heading_rule,
+    severity_of,
+)
 from linkrescue.crawler.stages.corpus import InputError, Problem
+from linkrescue.crawler.stages.online import Answer, OnlineChecks, Remote
 from linkrescue.crawler.stages.scan import Corpus, index_corpus, scan_items_then
 
 
@@ -76,6 +82,7 @@ def check(
         live_links=config.rescue.live_links,
         strict=options.strict,
         fail_on_unknown=options.fail_on_unknown,
+        online=not options.offline,
         store_dir=config.store_dir,
         extensions=tuple(e.lower() for e in config.corpus.extensions),
     )
@@ -84,17 +91,36 @@ def check(
     items = [item for item in corpus.items if wanted is None or os.path.realpath(item[0]) in wanted]
     counts = _Counts()
 
-    def files() -> Iterator[CheckedFile]:
+    requests: dict[str, int] = {}
+
+    def checked_files() -> Iterator[tuple[CheckedFile, list[Remote]]]:
         checking = partial(check_result, stage)
-        for checked, problems in scan_items_then(items, corpus, scan_settings, checking):
+        for checked, problems, remotes in scan_items_then(items, corpus, scan_settings, checking):
             places = only_at.get(os.path.realpath(checked.file)) if only_at else None
             if places is not None:  # not changed itself: only what points at the change
                 kept = tuple(f for f in checked.findings if (f.line, f.column) in places)
                 checked = CheckedFile(checked.file, checked.references, kept, checked.problem)
+                remotes = [r for r in remotes if (r.line, r.column) in places]
             for problem in problems:
                 on_problem(problem)
-            counts.add(checked)
-            yield checked
+            yield checked, remotes
+
+    def files() -> Iterator[CheckedFile]:
+        if options.offline:
+            for checked, _ in checked_files():
+                counts.add(checked)
+                yield checked
+            return
+        # Online: every remote resource of the run is asked once, after the scan (one
+        # archive listing answers many of them); the files are then given in order.
+        held = list(checked_files())
+        online = OnlineChecks(config.archive, config.live)
+        answers = online.answer(r for _, remotes in held for r in remotes)
+        requests.update(online.requests)
+        for checked, remotes in held:
+            merged = _merged(checked, remotes, answers, options)
+            counts.add(merged)
+            yield merged
 
     def summary() -> CheckSummary:
         return CheckSummary(
@@ -108,6 +134,39 @@ def check(
         )
 
     return CheckRun(files(), summary)
+
+
+def _merged(
+    checked: CheckedFile, remotes: list[Remote], answers: dict[str, Answer], options: CheckOptions
+) -> CheckedFile:
+    """``checked`` with the online answers on its remote references: a dead or unknown
+    answer takes the place of the offline ``unrescued`` reminder at that reference (an
+    archive copy that is not archived cannot be rescued)."""
+    found: dict[tuple[int, int], Finding] = {}
+    for remote in remotes:
+        answer = answers.get(remote.key)
+        if answer is None or answer.kind is None or answer.status is None:
+            continue
+        severity = severity_of(
+            answer.status, strict=options.strict, fail_on_unknown=options.fail_on_unknown
+        )
+        found[(remote.line, remote.column)] = Finding(
+            checked.file,
+            remote.line,
+            remote.column,
+            remote.end_line,
+            remote.end,
+            answer.kind,
+            remote.url,
+            answer.status,
+            answer.reason,
+            severity,
+        )
+    if not found:
+        return checked
+    kept = [f for f in checked.findings if (f.line, f.column) not in found]
+    findings = sorted([*kept, *found.values()], key=lambda f: (f.line, f.column))
+    return CheckedFile(checked.file, checked.references, tuple(findings), checked.problem)
 
 
 #: For documents reported only because they point at a changed file: the places

@@ -27,6 +27,7 @@ from linkrescue.archive import ProblemKind, VerifyProblem, stored_file_problems
 from linkrescue.archive.urls import SCHEME
 from linkrescue.crawler.findings import CheckedFile, Finding, Kind, Severity, Status
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.online import Remote
 from linkrescue.crawler.stages.resolve import NO_ADDRESS, SAME_PAGE, Resolution
 from linkrescue.crawler.stages.resolve import Status as Res
 from linkrescue.crawler.stages.scan import FileResult, Record
@@ -93,6 +94,8 @@ class CheckStageSettings:
     strict: bool
     store_dir: Path
     fail_on_unknown: bool = False
+    #: Hand back the remote references too, for the online checks.
+    online: bool = False
     extensions: tuple[str, ...] = (".md", ".markdown")
 
 
@@ -300,10 +303,7 @@ def place(
     record: Record, verdict: Verdict, *, strict: bool, fail_on_unknown: bool = False
 ) -> Finding:
     """A :class:`Finding` at the reference's place as a reader's editor shows it."""
-    ref = record.ref
-    raw = ref.raw
-    newlines = raw.count("\n")
-    end = ref.column + len(raw) if not newlines else len(raw) - raw.rfind("\n")
+    line, column, end_line, end = _span(record)
     severity = _severity(verdict.status, strict=strict, fail_on_unknown=fail_on_unknown)
     if verdict.kind is Kind.UNDEFINED_LABEL:
         url = None  # no URL: the label is named in the reason
@@ -313,9 +313,9 @@ def place(
         url = record.res.url
     return Finding(
         record.file,
-        ref.line,
-        ref.column,
-        ref.line + newlines,
+        line,
+        column,
+        end_line,
         end,
         verdict.kind,
         url,
@@ -387,7 +387,7 @@ _CHECKS: dict[CheckStageSettings, OfflineChecks] = {}
 
 def check_result(
     settings: CheckStageSettings, result: FileResult
-) -> tuple[CheckedFile, list[Problem]]:
+) -> tuple[CheckedFile, list[Problem], list[Remote]]:
     """The offline findings of one scanned document, in reading order, and its problems.
 
     Runs in the scan's worker that read the document (``scan_items_then``): only the
@@ -398,8 +398,9 @@ def check_result(
         checks = _CHECKS[settings] = OfflineChecks(settings, AnchorCache(settings.heading_ids))
     if not result.readable:
         reason = result.problems[0].reason if result.problems else "cannot read"
-        return CheckedFile(result.path, 0, (), problem=reason), result.problems
+        return CheckedFile(result.path, 0, (), problem=reason), result.problems, []
     records = [r for r in result.records if not checks.excluded(r)]
+    remotes = [_remote(r) for r in records if _is_remote(r)] if settings.online else []
     damaged = checks.store_problems(records)
     findings: list[Finding] = []
     for record in records:
@@ -414,4 +415,41 @@ def check_result(
                 )
             )
     findings.sort(key=lambda f: (f.line, f.column))
-    return CheckedFile(result.path, len(result.records), tuple(findings)), result.problems
+    checked = CheckedFile(result.path, len(result.records), tuple(findings))
+    return checked, result.problems, remotes
+
+
+def _is_remote(record: Record) -> bool:
+    return record.res.status is Res.REMOTE and record.res.key is not None
+
+
+def _remote(record: Record) -> Remote:
+    """What the online checks need of a remote reference, and where it is."""
+    ref, res = record.ref, record.res
+    assert res.key is not None and res.url is not None
+    start_line, start_column, end_line, end = _span(record)
+    image = ref.kind is RefKind.MD_IMAGE or (ref.element or "") in ("img", "source", "picture")
+    timestamp = res.archive.timestamp if res.archive is not None else None
+    return Remote(
+        res.key,
+        res.url,
+        res.archive is not None,
+        timestamp,
+        image,
+        start_line,
+        start_column,
+        end_line,
+        end,
+    )
+
+
+def _span(record: Record) -> tuple[int, int, int, int]:
+    ref = record.ref
+    newlines = ref.raw.count("\n")
+    end = ref.column + len(ref.raw) if not newlines else len(ref.raw) - ref.raw.rfind("\n")
+    return ref.line, ref.column, ref.line + newlines, end
+
+
+def severity_of(status: Status, *, strict: bool, fail_on_unknown: bool) -> Severity:
+    """A finding's severity: exactly whether it fails the run."""
+    return _severity(status, strict=strict, fail_on_unknown=fail_on_unknown)
