@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -31,9 +32,11 @@ from linkrescue.archive.model import Capture, Outcome, StoredResource
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.schema import (
     Attempt,
+    CheckedAnswer,
     Clock,
     IndexedReference,
     IndexedResource,
+    iso,
     resource_of,
     time_of,
     utc_now,
@@ -234,6 +237,47 @@ class Index:
         """Every replacement of every document (``check --changed-since`` asks which
         documents point at a file a change deleted or modified)."""
         return self._references("1 = ? ORDER BY document, line, col", 1)
+
+    def recent_checks(
+        self, keys: Iterable[str], source: str, since: datetime
+    ) -> dict[str, CheckedAnswer]:
+        """The kept answers about ``keys`` from ``source`` given at or after ``since``."""
+        wanted = sorted(set(keys))
+        found: dict[str, CheckedAnswer] = {}
+        after = iso(since)
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            rows = self._query(
+                f"SELECT * FROM checks WHERE source = ? AND checked_at >= ? AND key IN ({marks})",
+                (source, after, *batch),
+            )
+            for r in rows:
+                found[r["key"]] = CheckedAnswer(
+                    r["key"],
+                    r["source"],
+                    r["verdict"],
+                    r["kind"],
+                    r["reason"],
+                    time_of(r["checked_at"]),
+                )
+        return found
+
+    def record_checks(self, source: str, answers: Iterable[tuple[str, str, str, str]]) -> None:
+        """Keep definitive answers ``(key, verdict, kind, reason)`` from ``source``, now."""
+        now = self.database.now()
+        with self.database.transaction() as db:
+            db.executemany(
+                """INSERT INTO checks (key, source, verdict, kind, reason, checked_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (key, source) DO UPDATE SET verdict = excluded.verdict,
+                   kind = excluded.kind, reason = excluded.reason,
+                   checked_at = excluded.checked_at""",
+                [
+                    (key, source, verdict, kind, reason, now)
+                    for key, verdict, kind, reason in answers
+                ],
+            )
 
     def remove_references(self, document: str) -> int:
         """Forget ``document``'s replacements (after a restore); returns how many."""

@@ -16,12 +16,13 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
-from linkrescue.archive import open_state, store_at
+from linkrescue.archive import Index, open_state, store_at
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.findings import CheckedFile, CheckRun, CheckSummary, Finding, Status
 from linkrescue.crawler.stages.checks import (
@@ -114,8 +115,12 @@ def check(
         # Online: every remote resource of the run is asked once, after the scan (one
         # archive listing answers many of them); the files are then given in order.
         held = list(checked_files())
-        online = OnlineChecks(config.archive, config.live)
-        answers = online.answer(r for _, remotes in held for r in remotes)
+        remotes = [r for _, remote in held for r in remote]
+        with _kept_answers(config.store_dir) as kept:
+            online = OnlineChecks(
+                config.archive, config.live, kept=kept, max_age_hours=config.check.max_age_hours
+            )
+            answers = online.answer(remotes)
         requests.update(online.requests)
         for checked, remotes in held:
             merged = _merged(checked, remotes, answers, options)
@@ -134,6 +139,17 @@ def check(
         )
 
     return CheckRun(files(), summary)
+
+
+@contextmanager
+def _kept_answers(store_dir: Path) -> Iterator[Index | None]:
+    """The store's index, where online answers are kept, when a store is there
+    (``check`` creates no store: without one, every run asks again)."""
+    if store_at(store_dir) is None:
+        yield None
+        return
+    with open_state(store_dir) as index:
+        yield index
 
 
 def _merged(

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -33,7 +34,7 @@ from linkrescue.crawler.findings import Kind, Status
 from linkrescue.crawler.stages.live import LiveChecker
 
 if TYPE_CHECKING:
-    from linkrescue.archive import ArchiveClient
+    from linkrescue.archive import ArchiveClient, Index
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class Answer:
 
 
 FINE = Answer(None, None, "")
+#: The source of live answers in the store's index (archives are named by their identity).
+LIVE = "live"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +78,76 @@ class _Wanted:
 class OnlineChecks:
     """Answers for the unique remote resources of a run (thread-safe inside; one run)."""
 
-    def __init__(self, archive: ArchiveSettings, live: LiveSettings) -> None:
+    def __init__(
+        self,
+        archive: ArchiveSettings,
+        live: LiveSettings,
+        *,
+        kept: Index | None = None,
+        max_age_hours: float = 24.0,
+    ) -> None:
         self._archive_settings = archive
         self._live_settings = live
+        self._kept = kept
+        self._max_age = timedelta(hours=max_age_hours)
         self.requests = {"cdx": 0, "playback": 0, "live": 0}
+        #: Answers taken from the store's index instead of asked again.
+        self.reused = 0
 
     def answer(self, remotes: Iterable[Remote]) -> dict[str, Answer]:
-        """An answer for each resource key of ``remotes``."""
+        """An answer for each resource key of ``remotes``.
+
+        With a store (``kept``), a definitive answer younger than ``[check]
+        max_age_hours`` is reused, and every new definitive answer is kept: a CI run
+        an hour after the last asks nothing again. Unknown answers are never kept.
+        """
+        from linkrescue.archive import archive_identity
+
         archived: dict[str, Remote] = {}
         live: dict[str, Remote] = {}
         for remote in remotes:
             (archived if remote.archived else live).setdefault(remote.key, remote)
         answers: dict[str, Answer] = {}
-        if archived:
-            answers.update(self._archive(archived))
-        if live:
-            answers.update(self._live(live))
+        source = archive_identity(self._archive_settings)
+        for wanted, name, ask in ((archived, source, self._archive), (live, LIVE, self._live)):
+            answers.update(self._reuse(wanted, name))
+            if wanted:
+                fresh = ask(wanted)
+                answers.update(fresh)
+                self._keep(name, fresh)
         return answers
+
+    def _reuse(self, wanted: dict[str, Remote], source: str) -> dict[str, Answer]:
+        """Kept answers of ``source`` about ``wanted`` (removed from it)."""
+        if self._kept is None or not wanted or self._max_age <= timedelta(0):
+            return {}
+        since = datetime.now(UTC) - self._max_age
+        reused: dict[str, Answer] = {}
+        for key, kept in self._kept.recent_checks(wanted, source, since).items():
+            if kept.verdict == "dead" and kept.kind:
+                when = kept.checked_at.strftime("%Y-%m-%d %H:%M UTC")
+                reused[key] = Answer(Kind(kept.kind), Status.DEAD, f"{kept.reason} (as of {when})")
+            else:
+                reused[key] = FINE
+            del wanted[key]
+        self.reused += len(reused)
+        return reused
+
+    def _keep(self, source: str, answers: dict[str, Answer]) -> None:
+        if self._kept is None:
+            return
+        rows = [
+            (
+                key,
+                "dead" if a.status is Status.DEAD else "fine",
+                a.kind.value if a.kind else "",
+                a.reason,
+            )
+            for key, a in answers.items()
+            if a.status is not Status.UNKNOWN
+        ]
+        if rows:
+            self._kept.record_checks(source, rows)
 
     # --- the archive -----------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from linkrescue.archive import StoreUse, open_store
 from tests.support.archive_content import Cap, html
 from tests.support.cli import linkrescue, write_config
 from tests.support.fault_server import FaultServer, Reply
@@ -128,3 +129,29 @@ def test_an_unreachable_archive_is_unknown_and_never_fails_the_run(
         assert (found[name]["kind"], found[name]["status"]) == ("unreachable", "unknown")
         assert found[name]["severity"] == "note"
     assert "deleted" not in found
+
+
+def test_definitive_answers_are_kept_in_the_store_and_unknown_ones_asked_again(
+    tmp_path: Path, pywb: Pywb, web: FaultServer
+) -> None:
+    root = project(tmp_path, pywb.url, web.url)
+    with open_store(root / "rescued", StoreUse.RUN):
+        pass  # a store, as a rescued corpus has; check itself never creates one
+    first_code, first = run(root)
+    asked = {path: len(web.hits(path)) for path in ("/deleted", "/fine", "/down")}
+    second_code, second = run(root)
+    assert (first_code, second_code) == (1, 1)
+    assert {k: (f["kind"], f["line"]) for k, f in second.items()} == {
+        k: (f["kind"], f["line"]) for k, f in first.items()
+    }
+    assert len(web.hits("/deleted")) == asked["/deleted"]  # dead: kept, not asked again
+    assert len(web.hits("/fine")) == asked["/fine"]  # fine: kept too
+    assert len(web.hits("/down")) == asked["/down"] + 2  # unknown: never kept
+    assert "as of" in second["deleted"]["reason"]
+    # An answer older than [check] max_age_hours (0: every answer) is asked again.
+    config = root / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\n[check]\nmax_age_hours = 0.0\n", encoding="utf-8"
+    )
+    run(root)
+    assert len(web.hits("/fine")) == asked["/fine"] + 1
