@@ -29,7 +29,9 @@ element) — lower-cased; every character that is not a letter, a mark, a decima
 digit, connector punctuation (``_``), ``-`` or a space removed (``\\p{Word}``:
 Unicode-aware, so ``國安法下的香港`` stays and emoji go); each space becomes ``-``
 (nothing is trimmed: ``## <img src=x> Title`` is ``-title``); a repeat gets ``-1``,
-``-2``… (the first suffix free of every id before it). ``{#id}`` is text there.
+``-2``… (the first suffix free of every id before it). ``{#id}`` is text there. The
+filter runs on the rendered page, so a heading written in HTML (a README's
+``<h1 align="center">``) gets an id too; an empty heading gets none.
 
 The **hugo** rule is Goldmark's auto heading id as Hugo configures it
 (``markup.goldmark.parser.autoHeadingIDType = "github"``, the default; ``autoIDType``
@@ -157,8 +159,10 @@ def anchors(text: str, rule: Rule) -> Anchors:
     for region_start, region_end in [*regions, (end, end)]:
         if region_start > pos:
             reader.read(pos, region_start)
+            reader.html_headings(pos, region_start)
             _html_anchors(body, pos, region_start, found)
         if (region_start, region_end) in html_blocks:
+            reader.html_headings(region_start, region_end)
             _html_anchors(body, region_start, region_end, found)
         pos = max(pos, region_end)
     found.extend(reader.found)
@@ -206,9 +210,11 @@ class _Reader:
     __slots__ = (
         "_column",
         "_depth",
+        "_lists",
         "_para",
         "_para_at",
         "_seen",
+        "_suffixes",
         "found",
         "rule",
         "start",
@@ -221,6 +227,9 @@ class _Reader:
         self.rule = rule
         self.found: list[tuple[int, Anchor]] = []
         self._seen: set[str] = set()
+        self._suffixes: dict[str, int] = {}
+        #: Whether a list item was met: only then may an indented line be in one.
+        self._lists = False
         self._para: list[str] = []
         self._para_at = 0
         self._depth = 0
@@ -250,7 +259,7 @@ class _Reader:
                 continue
             m = _MARKER.match(row, at)
             if m is not None and _BREAK.match(row[at:].lstrip(" ")) is None:
-                marker = True
+                marker = self._lists = True
                 at = m.end()
                 continue
             break
@@ -263,7 +272,7 @@ class _Reader:
         offset = line + len(row) - len(content)
         column = at - quoted_at if marker else -1  # -1: not read yet (rarely needed)
         if not marker and indent >= 4:
-            column = 0 if depth else enclosing_item_column(self.text, line, self.start, indent)
+            column = self._item_column(line, indent, depth)
             if indent - column >= 4:
                 if self._para:
                     self._para.append(content.strip())  # a paragraph's continuation
@@ -289,11 +298,34 @@ class _Reader:
             self._para.append(content.strip())  # continued (or a lazy continuation)
             return
         if column == -1:
-            column = enclosing_item_column(self.text, line, self.start, indent) if indent else 0
+            column = self._item_column(line, indent, depth)
         self._para = [content.strip()]
         self._para_at = offset
         self._depth = depth
         self._column = column
+
+    def html_headings(self, pos: int, end: int) -> None:
+        """Under the github rule, the ``<h1>``…``<h6>`` elements written in HTML: GitHub's
+        filter gives every heading element of the rendered page an id from its text
+        (``<h1 align="center">Project</h1>`` is ``#project``); Goldmark gives raw HTML none."""
+        if self.rule != "github":
+            return
+        text = self.text
+        while (m := _HTML_HEADING.search(text, pos, end)) is not None:
+            close = text.find(f"</{m.group(1)}", m.end(), min(end, m.end() + _MAX_HEADING))
+            if close == -1:
+                pos = m.end()
+                continue
+            inner = _TAG_ANYWHERE.sub("", text[m.end() : close])
+            if inner:
+                self._add(m.start(), html.unescape(inner), None)
+            pos = close
+
+    def _item_column(self, line: int, indent: int, depth: int) -> int:
+        """The content column of the list item an indented line continues (0: none)."""
+        if not indent or depth or not self._lists:
+            return 0
+        return enclosing_item_column(self.text, line, self.start, indent)
 
     def _heading(self, offset: int, raw: str, *, atx: bool) -> None:
         rule = self.rule
@@ -305,20 +337,29 @@ class _Reader:
         text = _rendered(raw.strip(), rule)
         if rule == "github" and not raw.strip():
             return  # no content: GitHub's filter gives the element no id, and takes none
-        anchor_id = explicit if explicit is not None else _unique(_slug(text, rule), self._seen)
+        self._add(offset, text, explicit)
+
+    def _add(self, offset: int, text: str, explicit: str | None) -> None:
+        """A heading whose rendered text is ``text`` (or whose id is ``explicit``)."""
+        if explicit is not None:
+            anchor_id = explicit
+        else:
+            anchor_id = _unique(_slug(text, self.rule), self._seen, self._suffixes)
         self._seen.add(anchor_id)
         if anchor_id:
             self.found.append((offset, Anchor(anchor_id, "heading", 0, 0, text=text.strip())))
 
 
-def _unique(slug: str, seen: set[str]) -> str:
+def _unique(slug: str, seen: set[str], suffixes: dict[str, int]) -> str:
     """``slug``, or the first of ``slug-1``, ``slug-2``… not taken (GitHub's filter and
-    Hugo's ``idFactory.Generate`` alike)."""
+    Hugo's ``idFactory.Generate`` alike). ``suffixes`` remembers, per slug, the suffix
+    tried last: the ids taken only grow, so a thousand ``## Example`` stay linear."""
     if slug not in seen:
         return slug
-    n = 1
+    n = suffixes.get(slug, 1)
     while f"{slug}-{n}" in seen:
         n += 1
+    suffixes[slug] = n
     return f"{slug}-{n}"
 
 
@@ -524,6 +565,10 @@ def _slug(text: str, rule: Rule) -> str:
 
 # --- HTML anchors ---------------------------------------------------------------------
 
+_HTML_HEADING: Final = re.compile(r"<(h[1-6])(?=[\s>])[^<>]{0,1000}+>", re.IGNORECASE)
+_TAG_ANYWHERE: Final = re.compile(r"<[^<>]{0,1000}+>")
+#: The longest heading element read (its text up to the end tag).
+_MAX_HEADING = 5000
 _ID_ATTRIBUTE: Final = re.compile(
     r"""(?<=[\s"'/])(?P<name>id|name)[ \t]*+=[ \t]*+"""
     r"""(?:"(?P<dq>[^"<>]{1,1000}+)"|'(?P<sq>[^'<>]{1,1000}+)'|(?P<uq>[^\s"'=<>`]{1,1000}+))""",

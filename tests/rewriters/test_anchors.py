@@ -175,6 +175,21 @@ def test_html_anchors_anywhere_outside_code() -> None:
     assert not doc.has("not-an-anchor")
 
 
+def test_headings_written_in_html_get_an_id_on_github_only() -> None:
+    text = (
+        '<h1 align="center">\n  <img src="logo.svg" alt="Logo"><br>Project &amp; Co\n</h1>\n\n'
+        "## Project & Co\n\n"
+        '<h2 id="faq">FAQ</h2>\n'
+    )
+    github = anchors(text, "github")
+    headings = [(a.id, a.line) for a in github.anchors if a.kind == "heading"]
+    # The element's text, newlines and all (GitHub's filter trims nothing), then the
+    # Markdown heading of the same text numbered after it.
+    assert headings == [("--project--co", 1), ("project--co", 5), ("faq", 7)]
+    hugo = anchors(text, "hugo")
+    assert [(a.id, a.kind) for a in hugo.anchors] == [("project--co", "heading"), ("faq", "html")]
+
+
 def test_emoji_and_punctuation() -> None:
     text = "## 🎉 What's new? (v2.0)\n\n## C++ & C#: `std::vector<T>`\n\n## 1.2.3 — “Quotes”\n"
     for rule in ("github", "hugo"):
