@@ -18,8 +18,7 @@ setting (``[check] fragments``): ``github`` for READMEs and GitHub-rendered docs
   them: GitHub keeps them (prefixed ``user-content-``, which its page script resolves);
   Hugo drops raw HTML unless ``markup.goldmark.renderer.unsafe`` is on, which a
   Markdown file alone does not tell, and a missed broken link costs less than a red
-  CI run for a working one. An id written inside an inline code span counts too
-  (the same leniency; fenced code never does).
+  CI run for a working one. A tag inside a code span is code, not an anchor.
 
 The **github** rule is GitHub's own (``GitHub::HTML::TableOfContentsFilter``, the
 Ruby filter github-slugger reproduces): the heading element's text as rendered —
@@ -75,11 +74,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeAlias
 from urllib.parse import unquote
 
-from linkrescue.rewriters.blocks import enclosing_item_column, indent_width
+from linkrescue.rewriters.blocks import InlineBlocks, enclosing_item_column, indent_width
 from linkrescue.rewriters.frontmatter import find_frontmatter
 from linkrescue.rewriters.markdown import block_regions, link_destination
 from linkrescue.rewriters.model import LineIndex
@@ -159,11 +159,12 @@ def anchors(text: str, rule: Rule) -> Anchors:
     for region_start, region_end in [*regions, (end, end)]:
         if region_start > pos:
             reader.read(pos, region_start)
-            reader.html_headings(pos, region_start)
-            _html_anchors(body, pos, region_start, found)
-        if (region_start, region_end) in html_blocks:
-            reader.html_headings(region_start, region_end)
-            _html_anchors(body, region_start, region_end, found)
+            spans = _code_spans(body, pos, region_start)
+            reader.html_headings(pos, region_start, spans)
+            _html_anchors(body, pos, region_start, found, spans)
+        if (region_start, region_end) in html_blocks:  # raw HTML: no code spans
+            reader.html_headings(region_start, region_end, _NO_SPANS)
+            _html_anchors(body, region_start, region_end, found, _NO_SPANS)
         pos = max(pos, region_end)
     found.extend(reader.found)
     found.sort(key=lambda f: f[0])
@@ -304,7 +305,7 @@ class _Reader:
         self._depth = depth
         self._column = column
 
-    def html_headings(self, pos: int, end: int) -> None:
+    def html_headings(self, pos: int, end: int, spans: _Spans) -> None:
         """Under the github rule, the ``<h1>``…``<h6>`` elements written in HTML: GitHub's
         filter gives every heading element of the rendered page an id from its text
         (``<h1 align="center">Project</h1>`` is ``#project``); Goldmark gives raw HTML none."""
@@ -313,7 +314,7 @@ class _Reader:
         text = self.text
         while (m := _HTML_HEADING.search(text, pos, end)) is not None:
             close = text.find(f"</{m.group(1)}", m.end(), min(end, m.end() + _MAX_HEADING))
-            if close == -1:
+            if close == -1 or spans.holds(m.start()):
                 pos = m.end()
                 continue
             inner = _TAG_ANYWHERE.sub("", text[m.end() : close])
@@ -527,9 +528,9 @@ class _BacktickRuns:
 
     __slots__ = ("_next", "_starts")
 
-    def __init__(self, s: str) -> None:
+    def __init__(self, s: str, pos: int = 0, end: int | None = None) -> None:
         self._starts: dict[int, list[int]] = {}
-        for m in _BACKTICKS.finditer(s):
+        for m in _BACKTICKS.finditer(s, pos, len(s) if end is None else end):
             self._starts.setdefault(m.end() - m.start(), []).append(m.start())
         self._next: dict[int, int] = {}
 
@@ -563,6 +564,63 @@ def _slug(text: str, rule: Rule) -> str:
     return slug if slug or rule == "github" else "heading"
 
 
+# --- code spans -----------------------------------------------------------------------
+
+
+class _Spans:
+    """Code spans of a stretch of text, in order."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._starts = [s for s, _ in spans]
+        self._ends = [e for _, e in spans]
+
+    def holds(self, offset: int) -> bool:
+        """Whether ``offset`` is inside a code span."""
+        i = bisect_right(self._starts, offset) - 1
+        return i >= 0 and offset < self._ends[i]
+
+
+_NO_SPANS: Final = _Spans([])
+
+
+def _code_spans(text: str, start: int, end: int) -> _Spans:
+    """The inline code spans of ``text[start:end]`` (no code block inside), as the scan
+    reads them: a run of backticks closed by the next run of the same length within
+    its paragraph, heading or table cell (:class:`~linkrescue.rewriters.blocks.InlineBlocks`),
+    an escaped backtick no opener. An HTML tag shown as code (`` `<h2>Hrm.</h2>` `` in
+    a page about the Wayback Machine) is no heading and no anchor."""
+    spans: list[tuple[int, int]] = []
+    if text.find("`", start, end) == -1:
+        return _Spans(spans)
+    runs = _BacktickRuns(text, start, end)
+    blocks: InlineBlocks | None = None
+    pos = start
+    for m in _BACKTICKS.finditer(text, start, end):
+        opening = m.start()
+        if opening < pos:
+            continue  # inside the span just closed
+        backslashes = 0
+        while opening - backslashes - 1 >= start and text[opening - backslashes - 1] == "\\":
+            backslashes += 1
+        opening += backslashes % 2  # "\`": that backtick is literal
+        length = m.end() - opening
+        if length == 0:
+            continue
+        close = runs.closing(length, m.end())
+        if close == -1:
+            continue
+        if text.find("\n", m.end(), close) != -1 or text.find("|", m.end(), close) != -1:
+            if blocks is None:
+                blocks = InlineBlocks(text, start, end)
+            if close >= blocks.end_of(opening):
+                continue
+        spans.append((opening, close + length))
+        pos = close + length
+    return _Spans(spans)
+
+
 # --- HTML anchors ---------------------------------------------------------------------
 
 _HTML_HEADING: Final = re.compile(r"<(h[1-6])(?=[\s>])[^<>]{0,1000}+>", re.IGNORECASE)
@@ -579,15 +637,18 @@ _TAG_NAME: Final = re.compile(r"<([A-Za-z][A-Za-z0-9-]*+)[\s/]")
 _MAX_TAG_START = 2000
 
 
-def _html_anchors(text: str, start: int, end: int, found: list[tuple[int, Anchor]]) -> None:
-    """The ``id`` of any element and the ``name`` of ``<a>`` in ``text[start:end]``."""
+def _html_anchors(
+    text: str, start: int, end: int, found: list[tuple[int, Anchor]], spans: _Spans
+) -> None:
+    """The ``id`` of any element and the ``name`` of ``<a>`` in ``text[start:end]``,
+    outside the code ``spans``."""
     if text.find("=", start, end) == -1:
         return
     for m in _ID_ATTRIBUTE.finditer(text, start, end):
         at = m.start()
         lt = text.rfind("<", max(start, at - _MAX_TAG_START), at)
-        if lt == -1 or text.find(">", lt, at) != -1:
-            continue  # not inside a tag
+        if lt == -1 or text.find(">", lt, at) != -1 or spans.holds(lt):
+            continue  # not inside a tag, or a tag shown as code
         tag = _TAG_NAME.match(text, lt)
         if tag is None:
             continue

@@ -190,6 +190,16 @@ def test_headings_written_in_html_get_an_id_on_github_only() -> None:
     assert [(a.id, a.kind) for a in hugo.anchors] == [("project--co", "heading"), ("faq", "html")]
 
 
+def test_tags_shown_as_code_are_no_headings_and_no_anchors() -> None:
+    """docs/wayback-facts.md quotes the archive's answer in a code span."""
+    text = (
+        'The body contains `<h2>Hrm.</h2>` and ``<a id="x">` ``.\n\n'
+        'A real <a id="y">anchor</a> after \\`one backtick, `<a id="z">`.\n'
+    )
+    for rule in ("github", "hugo"):
+        assert _ids(anchors(text, rule)) == ["y"]
+
+
 def test_emoji_and_punctuation() -> None:
     text = "## 🎉 What's new? (v2.0)\n\n## C++ & C#: `std::vector<T>`\n\n## 1.2.3 — “Quotes”\n"
     for rule in ("github", "hugo"):

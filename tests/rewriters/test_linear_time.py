@@ -247,6 +247,10 @@ def _anchors_cpu_seconds(text: str) -> float:
         lambda n: "- a\n" + "  b\n\n" * (n // 5),
         # Attributes with no tag around them, and ids whose quote never closes.
         lambda n: ' name=x id="' * (n // 12) + "\n",
+        # HTML headings never closed; tags in code spans whose runs close in a later
+        # paragraph (each asks where its paragraph ends).
+        lambda n: "<h2>" * (n // 4) + "\n",
+        lambda n: "`<a id=x>\n\n" * (n // 12),
     ],
     ids=[
         "repeated-headings",
@@ -257,6 +261,8 @@ def _anchors_cpu_seconds(text: str) -> float:
         "heading-underscores",
         "indented-paragraphs",
         "attributes",
+        "unclosed-html-headings",
+        "code-spans-across-paragraphs",
     ],
 )
 def test_anchors_of_shapes_built_to_be_quadratic_take_linear_time(build: object) -> None:
