@@ -159,7 +159,7 @@ def anchors(text: str, rule: Rule) -> Anchors:
     for region_start, region_end in [*regions, (end, end)]:
         if region_start > pos:
             reader.read(pos, region_start)
-            spans = _code_spans(body, pos, region_start)
+            spans = _Spans(body, pos, region_start)
             reader.html_headings(pos, region_start, spans)
             _html_anchors(body, pos, region_start, found, spans)
         if (region_start, region_end) in html_blocks:  # raw HTML: no code spans
@@ -193,6 +193,9 @@ def _key(anchor_id: str, rule: Rule) -> str:
 
 # --- headings -------------------------------------------------------------------------
 
+#: The first characters of a line that may be more than a paragraph's text (a quote,
+#: a list item, a heading, a break or underline, indentation, a blank line).
+_BLOCK_FIRST: Final = frozenset(" \t>#-*+=_0123456789")
 _QUOTE: Final = re.compile(r"[ ]{0,3}>[ ]?")
 _MARKER: Final = re.compile(r"[ ]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 _BREAK: Final = re.compile(r"(?:(?:\*[ \t]*+){3,}|(?:-[ \t]*+){3,}|(?:_[ \t]*+){3,})$")
@@ -248,6 +251,14 @@ class _Reader:
             pos = eol + 1
 
     def _line(self, line: int, row: str) -> None:
+        if row and row[0] not in _BLOCK_FIRST:  # most lines: a paragraph's text
+            if self._para:
+                self._para.append(row.strip())  # continued (or a lazy continuation)
+            else:
+                self._para = [row.strip()]
+                self._para_at = line
+                self._depth = self._column = 0
+            return
         at = 0
         depth = 0
         quoted_at = 0
@@ -568,24 +579,32 @@ def _slug(text: str, rule: Rule) -> str:
 
 
 class _Spans:
-    """Code spans of a stretch of text, in order."""
+    """The code spans of ``text[start:end]``, read when first asked about (most
+    stretches have no tag worth asking about)."""
 
-    __slots__ = ("_ends", "_starts")
+    __slots__ = ("_end", "_ends", "_start", "_starts", "_text")
 
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self._starts = [s for s, _ in spans]
-        self._ends = [e for _, e in spans]
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text = text
+        self._start = start
+        self._end = end
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
 
     def holds(self, offset: int) -> bool:
         """Whether ``offset`` is inside a code span."""
+        if self._starts is None:
+            spans = _code_spans(self._text, self._start, self._end)
+            self._starts = [s for s, _ in spans]
+            self._ends = [e for _, e in spans]
         i = bisect_right(self._starts, offset) - 1
         return i >= 0 and offset < self._ends[i]
 
 
-_NO_SPANS: Final = _Spans([])
+_NO_SPANS: Final = _Spans("", 0, 0)
 
 
-def _code_spans(text: str, start: int, end: int) -> _Spans:
+def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The inline code spans of ``text[start:end]`` (no code block inside), as the scan
     reads them: a run of backticks closed by the next run of the same length within
     its paragraph, heading or table cell (:class:`~linkrescue.rewriters.blocks.InlineBlocks`),
@@ -593,7 +612,7 @@ def _code_spans(text: str, start: int, end: int) -> _Spans:
     a page about the Wayback Machine) is no heading and no anchor."""
     spans: list[tuple[int, int]] = []
     if text.find("`", start, end) == -1:
-        return _Spans(spans)
+        return spans
     runs = _BacktickRuns(text, start, end)
     blocks: InlineBlocks | None = None
     pos = start
@@ -618,7 +637,7 @@ def _code_spans(text: str, start: int, end: int) -> _Spans:
                 continue
         spans.append((opening, close + length))
         pos = close + length
-    return _Spans(spans)
+    return spans
 
 
 # --- HTML anchors ---------------------------------------------------------------------

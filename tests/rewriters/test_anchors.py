@@ -138,6 +138,7 @@ def test_setext_headings_of_one_or_more_lines() -> None:
         "text\n\n---\n\n"  # a thematic break after a blank line: no heading
         "- item\n---\n"  # the underline is outside the item: a thematic break
         "\n  Indented\n  ---\n"
+        "\n> Quoted\nlazy line\n===\n"  # a lazy "===" is text, not an underline
     )
     assert _ids(anchors(text, "github")) == ["title", "two-linesetext-heading", "indented"]
 
@@ -206,6 +207,38 @@ def test_emoji_and_punctuation() -> None:
         # The emoji goes, the space after it stays (Hugo trims white space only:
         # its docs' anchorize "<- Let's try this" is "--lets-try-this").
         assert _ids(anchors(text, rule)) == ["-whats-new-v20", "c--c-stdvectort", "123--quotes"]
+
+
+#: Hugo's own table (markup/goldmark/autoid_test.go, TestSanitizeAnchorName: "Tests
+#: generated manually on github.com") and its docs' anchorize examples, as headings.
+HUGO_TABLE = [
+    ("God is good: 神真美好", "god-is-good-神真美好"),
+    ("Number 32", "number-32"),
+    ("Question?", "question"),
+    ("1+2=3", "123"),
+    ('Special !"#$%&(parens)=?´* chars', "special-parens-chars"),
+    ("Resumé", "resumé"),
+    ("One-Hyphen", "one-hyphen"),
+    ("Multiple--Hyphens", "multiple--hyphens"),
+    ("Trailing hyphen-", "trailing-hyphen-"),
+    ("Many   spaces  here", "many---spaces--here"),
+    ("Forward/slash", "forwardslash"),
+    ("Backward\\slash", "backwardslash"),
+    ("Under_score", "under_score"),
+    ("Nonbreaking\u00a0Space", "nonbreakingspace"),
+    ("Tab\tSpace", "tabspace"),
+    ("This is also    a header", "this-is-also----a-header"),
+    ("main.go", "maingo"),
+    ("<- Let's try this, shall we?", "--lets-try-this-shall-we"),
+    ("Hello, 世界", "hello-世界"),
+]
+
+
+@pytest.mark.parametrize("rule", ["github", "hugo"])
+def test_hugos_table_of_ids_generated_on_github(rule: str) -> None:
+    text = "".join(f"## {heading}\n\n" for heading, _ in HUGO_TABLE)
+    doc = anchors(text, rule)  # type: ignore[arg-type]
+    assert _ids(doc) == [expected for _, expected in HUGO_TABLE]
 
 
 def test_where_the_two_rules_differ() -> None:
