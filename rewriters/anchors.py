@@ -71,6 +71,7 @@ linear in the length of the text whatever it holds (tests/rewriters/test_linear_
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import unicodedata
@@ -136,6 +137,18 @@ class Anchors:
         if any(c == "" or c.lower() == "top" for c in _candidates(fragment)):
             return True
         return self.find(fragment) is not None
+
+    def closest(self, fragment: str) -> Anchor | None:
+        """The anchor whose id is most like ``fragment`` (a stale or mistyped link), for a
+        message's "did you mean"; None when none is close (``difflib``'s 0.6 ratio)."""
+        decoded = decode_fragment(fragment)
+        wanted = _key(decoded, self.rule)
+        keys = list(self._by_key)
+        folded = {k.lower(): k for k in keys}  # "#Install" under hugo: "install" is meant
+        if wanted.lower() in folded:
+            return self._by_key[folded[wanted.lower()]]
+        match = difflib.get_close_matches(wanted, keys, n=1)
+        return self._by_key[match[0]] if match else None
 
 
 def decode_fragment(fragment: str) -> str:

@@ -283,6 +283,16 @@ def test_fragments_under_github_match_whatever_their_case_and_prefix() -> None:
     assert not hugo.has("user-content-install")
 
 
+def test_a_missed_fragment_gets_the_closest_anchor_for_the_message() -> None:
+    doc = anchors(HUGO_DOCS, "hugo")
+    assert doc.find("Maps") is None
+    suggestion = doc.closest("Maps")  # the case is all that differs
+    assert suggestion is not None and (suggestion.id, suggestion.line) == ("maps", 10)
+    stale = doc.closest("examples")  # the heading was renamed
+    assert stale is not None and stale.id == "example"
+    assert doc.closest("installation") is None  # nothing like it
+
+
 def test_the_top_of_the_page_is_always_there() -> None:
     doc = anchors("No headings at all.\n", "hugo")
     assert doc.anchors == ()
