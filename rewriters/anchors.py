@@ -44,9 +44,10 @@ GitHub's and differs where that code does:
   punctuation other than ``_`` are dropped, where GitHub keeps them;
 * a heading whose id comes out empty gets ``heading`` (then ``heading-1``…);
 * ``## Title {#custom-id}`` (Goldmark's heading attributes, on by default:
-  ``parser.attribute.title``) sets the id and is no part of the text; an id stops
-  at a ``.``, which starts a class (``{#1-s.-incarnata}`` is id ``1-s``,
-  gohugoio/hugo#6548); explicit ids take part in the numbering of repeats;
+  ``parser.attribute.title``) sets the id and is no part of the text; ``#id`` stops
+  at a space or ASCII punctuation other than ``-`` and ``_`` (``{#1-s.-incarnata}``
+  is id ``1-s`` and a class, gohugoio/hugo#6548; Goldmark's ``parser/attribute.go``),
+  the last id given wins, and explicit ids take part in the numbering of repeats;
 * image alt text is text (Goldmark's text of an image is its alt).
 
 The text is the heading's text with inline markup removed in both rules: Hugo
@@ -388,16 +389,23 @@ def _unique(slug: str, seen: set[str], suffixes: dict[str, int]) -> str:
     return f"{slug}-{n}"
 
 
-# Goldmark's heading attributes: "{#id .class key=value}" ending the heading's line.
-_ATTR_ITEM = r"""(?:\#[^\s{}.\#]++|\.[^\s{}.\#]++|[A-Za-z_:][\w.:-]*+[ \t]*+=[ \t]*+(?:"[^"]*+"|'[^']*+'|[^\s{}"']++))"""
+# Goldmark's heading attributes (parser/attribute.go): "{#id .class key=value}" ending
+# the heading's line, items apart by spaces or a comma. "#" and "." take the characters
+# up to a space or ASCII punctuation other than "-" and "_" ({#1-s.-incarnata} is id
+# "1-s", class "-incarnata"); a value is a "string", a number or a bare word.
+_SHORTHAND = r"[#.][^\s!-,./:-@\[-^`{-~]*+"
+_VALUE = r"""(?:"(?:[^"\\]|\\.)*+"|[-+]?[0-9]++(?:\.[0-9]*+)?+(?:[eE][-+]?[0-9]*+)?+|[A-Za-z_:][A-Za-z0-9_:.-]*+)"""
+_KEY = r"[A-Za-z_:][A-Za-z0-9_:.-]*+"
+_ANY_ITEM = rf"(?:{_SHORTHAND}|{_KEY}[ \t]*+=[ \t]*+{_VALUE})"
 _ATTRIBUTES: Final = re.compile(
-    rf"\{{[ \t]*+(?P<items>{_ATTR_ITEM}(?:[ \t]*+{_ATTR_ITEM})*+)?[ \t]*+\}}[ \t]*+$"
+    rf"\{{[ \t]*+(?:{_ANY_ITEM}(?:[ \t]*+,?[ \t]*+{_ANY_ITEM})*+)?+[ \t]*+\}}[ \t]*+$"
 )
-_ITEM: Final = re.compile(_ATTR_ITEM)
+_ITEM: Final = re.compile(rf"{_SHORTHAND}|(?P<name>{_KEY})[ \t]*+=[ \t]*+(?P<value>{_VALUE})")
 
 
 def _heading_attributes(raw: str) -> tuple[str, str | None]:
-    """A heading's text without its trailing ``{…}`` attributes, and the id they give."""
+    """A heading's text without its trailing ``{…}`` attributes, and the id they give
+    (the last one given: Goldmark sets each attribute in turn)."""
     brace = raw.rfind("{")
     if brace == -1 or (brace > 0 and raw[brace - 1] == "\\"):
         return raw, None
@@ -405,12 +413,13 @@ def _heading_attributes(raw: str) -> tuple[str, str | None]:
     if m is None:
         return raw, None
     anchor_id = None
-    for item in _ITEM.finditer(m["items"] or ""):
-        value = item.group()
-        if value.startswith("#") and anchor_id is None:
-            anchor_id = value[1:]
-        elif value.startswith("id") and "=" in value and value.split("=", 1)[0].strip() == "id":
-            anchor_id = anchor_id or value.split("=", 1)[1].strip().strip("\"'")
+    for item in _ITEM.finditer(raw, brace + 1, m.end()):
+        token = item.group()
+        if token.startswith("#"):
+            anchor_id = token[1:]
+        elif item["name"] == "id":
+            value = item["value"]
+            anchor_id = value[1:-1] if value.startswith('"') else value
     return raw[:brace], anchor_id
 
 

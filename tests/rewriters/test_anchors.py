@@ -108,9 +108,22 @@ def test_hugo_explicit_ids_take_part_in_the_numbering_and_stop_at_a_class() -> N
     text = (
         "## Foo {#foo}\n\n## Foo\n\n"
         "### **1 Sprengelia incarnata** Sm., *Kongl.* 263 (1794) {#1-s.-incarnata}\n\n"
-        "## Not \\{#escaped}\n\n## Closing ### {#closing}\n"
+        "## Not \\{#escaped}\n\n## Closing ### {#closing}\n\n"
+        '## Key {.note id="from-key"}\n\n## Last wins {#x, #y}\n\n'
+        "## No attributes {#foo:bar}\n\n"  # ":" ends the id, then is no attribute
+        "## Chinese {#國安法}\n"
     )
-    assert _ids(anchors(text, "hugo")) == ["foo", "foo-1", "1-s", "not-escaped", "closing"]
+    assert _ids(anchors(text, "hugo")) == [
+        "foo",
+        "foo-1",
+        "1-s",
+        "not-escaped",
+        "closing",
+        "from-key",
+        "y",
+        "no-attributes-foobar",
+        "國安法",
+    ]
 
 
 def test_headings_in_code_liquid_html_blocks_and_frontmatter_are_not_headings() -> None:
