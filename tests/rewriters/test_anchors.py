@@ -29,6 +29,8 @@ url: https://www.thestandnews.com/politics/國安法實施一周年/
 ## 「一國兩制」仍在？
 
 ## 國安法下的香港
+
+## 新疆問題遭國際抨擊　英議員籲杯葛北京冬奧
 """
 
 HUGO_DOCS = """+++
@@ -69,7 +71,13 @@ def _ids(doc: Anchors) -> list[str]:
 def test_a_chinese_heading_keeps_its_characters_and_a_percent_encoded_link_finds_it() -> None:
     for rule in ("github", "hugo"):
         doc = anchors(STAND_NEWS, rule)
-        assert _ids(doc) == ["國安法下的香港", "一國兩制仍在", "國安法下的香港-1"]
+        # The ideographic space of Stand News titles is no " ": it goes, as "「」？" do.
+        assert _ids(doc) == [
+            "國安法下的香港",
+            "一國兩制仍在",
+            "國安法下的香港-1",
+            "新疆問題遭國際抨擊英議員籲杯葛北京冬奧",
+        ]
         target = doc.find("%E5%9C%8B%E5%AE%89%E6%B3%95%E4%B8%8B%E7%9A%84%E9%A6%99%E6%B8%AF")
         assert target is not None
         assert (target.line, target.column, target.text) == (7, 1, "國安法下的香港")
@@ -339,6 +347,7 @@ README_HEADINGS = [
     "Title <small>beta</small>",
     "國安法下的香港",
     "「一國兩制」仍在？",
+    "新疆問題遭國際抨擊　英議員籲杯葛北京冬奧",
     "Résumé — naïve café",
     "🎉 Emoji first",
     "Trailing hashes ##",
