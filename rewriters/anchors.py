@@ -18,8 +18,7 @@ setting (``[check] fragments``): ``github`` for READMEs and GitHub-rendered docs
   them: GitHub keeps them (prefixed ``user-content-``, which its page script resolves);
   Hugo drops raw HTML unless ``markup.goldmark.renderer.unsafe`` is on, which a
   Markdown file alone does not tell, and a missed broken link costs less than a red
-  CI run for a working one. An id written inside an inline code span counts too
-  (the same leniency; fenced code never does).
+  CI run for a working one. A tag inside a code span is code, not an anchor.
 
 The **github** rule is GitHub's own (``GitHub::HTML::TableOfContentsFilter``, the
 Ruby filter github-slugger reproduces): the heading element's text as rendered —
@@ -29,7 +28,9 @@ element) — lower-cased; every character that is not a letter, a mark, a decima
 digit, connector punctuation (``_``), ``-`` or a space removed (``\\p{Word}``:
 Unicode-aware, so ``國安法下的香港`` stays and emoji go); each space becomes ``-``
 (nothing is trimmed: ``## <img src=x> Title`` is ``-title``); a repeat gets ``-1``,
-``-2``… (the first suffix free of every id before it). ``{#id}`` is text there.
+``-2``… (the first suffix free of every id before it). ``{#id}`` is text there. The
+filter runs on the rendered page, so a heading written in HTML (a README's
+``<h1 align="center">``) gets an id too; an empty heading gets none.
 
 The **hugo** rule is Goldmark's auto heading id as Hugo configures it
 (``markup.goldmark.parser.autoHeadingIDType = "github"``, the default; ``autoIDType``
@@ -43,9 +44,10 @@ GitHub's and differs where that code does:
   punctuation other than ``_`` are dropped, where GitHub keeps them;
 * a heading whose id comes out empty gets ``heading`` (then ``heading-1``…);
 * ``## Title {#custom-id}`` (Goldmark's heading attributes, on by default:
-  ``parser.attribute.title``) sets the id and is no part of the text; an id stops
-  at a ``.``, which starts a class (``{#1-s.-incarnata}`` is id ``1-s``,
-  gohugoio/hugo#6548); explicit ids take part in the numbering of repeats;
+  ``parser.attribute.title``) sets the id and is no part of the text; ``#id`` stops
+  at a space or ASCII punctuation other than ``-`` and ``_`` (``{#1-s.-incarnata}``
+  is id ``1-s`` and a class, gohugoio/hugo#6548; Goldmark's ``parser/attribute.go``),
+  the last id given wins, and explicit ids take part in the numbering of repeats;
 * image alt text is text (Goldmark's text of an image is its alt).
 
 The text is the heading's text with inline markup removed in both rules: Hugo
@@ -70,14 +72,16 @@ linear in the length of the text whatever it holds (tests/rewriters/test_linear_
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeAlias
 from urllib.parse import unquote
 
-from linkrescue.rewriters.blocks import enclosing_item_column, indent_width
+from linkrescue.rewriters.blocks import InlineBlocks, enclosing_item_column, indent_width
 from linkrescue.rewriters.frontmatter import find_frontmatter
 from linkrescue.rewriters.markdown import block_regions, link_destination
 from linkrescue.rewriters.model import LineIndex
@@ -135,6 +139,18 @@ class Anchors:
             return True
         return self.find(fragment) is not None
 
+    def closest(self, fragment: str) -> Anchor | None:
+        """The anchor whose id is most like ``fragment`` (a stale or mistyped link), for a
+        message's "did you mean"; None when none is close (``difflib``'s 0.6 ratio)."""
+        decoded = decode_fragment(fragment)
+        wanted = _key(decoded, self.rule)
+        keys = list(self._by_key)
+        folded = {k.lower(): k for k in keys}  # "#Install" under hugo: "install" is meant
+        if wanted.lower() in folded:
+            return self._by_key[folded[wanted.lower()]]
+        match = difflib.get_close_matches(wanted, keys, n=1)
+        return self._by_key[match[0]] if match else None
+
 
 def decode_fragment(fragment: str) -> str:
     """``fragment`` (without its ``#``) percent-decoded as UTF-8, as a browser does before
@@ -157,9 +173,12 @@ def anchors(text: str, rule: Rule) -> Anchors:
     for region_start, region_end in [*regions, (end, end)]:
         if region_start > pos:
             reader.read(pos, region_start)
-            _html_anchors(body, pos, region_start, found)
-        if (region_start, region_end) in html_blocks:
-            _html_anchors(body, region_start, region_end, found)
+            spans = _Spans(body, pos, region_start)
+            reader.html_headings(pos, region_start, spans)
+            _html_anchors(body, pos, region_start, found, spans)
+        if (region_start, region_end) in html_blocks:  # raw HTML: no code spans
+            reader.html_headings(region_start, region_end, _NO_SPANS)
+            _html_anchors(body, region_start, region_end, found, _NO_SPANS)
         pos = max(pos, region_end)
     found.extend(reader.found)
     found.sort(key=lambda f: f[0])
@@ -188,6 +207,9 @@ def _key(anchor_id: str, rule: Rule) -> str:
 
 # --- headings -------------------------------------------------------------------------
 
+#: The first characters of a line that may be more than a paragraph's text (a quote,
+#: a list item, a heading, a break or underline, indentation, a blank line).
+_BLOCK_FIRST: Final = frozenset(" \t>#-*+=_0123456789")
 _QUOTE: Final = re.compile(r"[ ]{0,3}>[ ]?")
 _MARKER: Final = re.compile(r"[ ]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 _BREAK: Final = re.compile(r"(?:(?:\*[ \t]*+){3,}|(?:-[ \t]*+){3,}|(?:_[ \t]*+){3,})$")
@@ -206,9 +228,11 @@ class _Reader:
     __slots__ = (
         "_column",
         "_depth",
+        "_lists",
         "_para",
         "_para_at",
         "_seen",
+        "_suffixes",
         "found",
         "rule",
         "start",
@@ -221,6 +245,9 @@ class _Reader:
         self.rule = rule
         self.found: list[tuple[int, Anchor]] = []
         self._seen: set[str] = set()
+        self._suffixes: dict[str, int] = {}
+        #: Whether a list item was met: only then may an indented line be in one.
+        self._lists = False
         self._para: list[str] = []
         self._para_at = 0
         self._depth = 0
@@ -238,6 +265,14 @@ class _Reader:
             pos = eol + 1
 
     def _line(self, line: int, row: str) -> None:
+        if row and row[0] not in _BLOCK_FIRST:  # most lines: a paragraph's text
+            if self._para:
+                self._para.append(row.strip())  # continued (or a lazy continuation)
+            else:
+                self._para = [row.strip()]
+                self._para_at = line
+                self._depth = self._column = 0
+            return
         at = 0
         depth = 0
         quoted_at = 0
@@ -250,7 +285,7 @@ class _Reader:
                 continue
             m = _MARKER.match(row, at)
             if m is not None and _BREAK.match(row[at:].lstrip(" ")) is None:
-                marker = True
+                marker = self._lists = True
                 at = m.end()
                 continue
             break
@@ -263,7 +298,7 @@ class _Reader:
         offset = line + len(row) - len(content)
         column = at - quoted_at if marker else -1  # -1: not read yet (rarely needed)
         if not marker and indent >= 4:
-            column = 0 if depth else enclosing_item_column(self.text, line, self.start, indent)
+            column = self._item_column(line, indent, depth)
             if indent - column >= 4:
                 if self._para:
                     self._para.append(content.strip())  # a paragraph's continuation
@@ -289,11 +324,34 @@ class _Reader:
             self._para.append(content.strip())  # continued (or a lazy continuation)
             return
         if column == -1:
-            column = enclosing_item_column(self.text, line, self.start, indent) if indent else 0
+            column = self._item_column(line, indent, depth)
         self._para = [content.strip()]
         self._para_at = offset
         self._depth = depth
         self._column = column
+
+    def html_headings(self, pos: int, end: int, spans: _Spans) -> None:
+        """Under the github rule, the ``<h1>``…``<h6>`` elements written in HTML: GitHub's
+        filter gives every heading element of the rendered page an id from its text
+        (``<h1 align="center">Project</h1>`` is ``#project``); Goldmark gives raw HTML none."""
+        if self.rule != "github":
+            return
+        text = self.text
+        while (m := _HTML_HEADING.search(text, pos, end)) is not None:
+            close = text.find(f"</{m.group(1)}", m.end(), min(end, m.end() + _MAX_HEADING))
+            if close == -1 or spans.holds(m.start()):
+                pos = m.end()
+                continue
+            inner = _TAG_ANYWHERE.sub("", text[m.end() : close])
+            if inner:
+                self._add(m.start(), html.unescape(inner), None)
+            pos = close
+
+    def _item_column(self, line: int, indent: int, depth: int) -> int:
+        """The content column of the list item an indented line continues (0: none)."""
+        if not indent or depth or not self._lists:
+            return 0
+        return enclosing_item_column(self.text, line, self.start, indent)
 
     def _heading(self, offset: int, raw: str, *, atx: bool) -> None:
         rule = self.rule
@@ -305,33 +363,49 @@ class _Reader:
         text = _rendered(raw.strip(), rule)
         if rule == "github" and not raw.strip():
             return  # no content: GitHub's filter gives the element no id, and takes none
-        anchor_id = explicit if explicit is not None else _unique(_slug(text, rule), self._seen)
+        self._add(offset, text, explicit)
+
+    def _add(self, offset: int, text: str, explicit: str | None) -> None:
+        """A heading whose rendered text is ``text`` (or whose id is ``explicit``)."""
+        if explicit is not None:
+            anchor_id = explicit
+        else:
+            anchor_id = _unique(_slug(text, self.rule), self._seen, self._suffixes)
         self._seen.add(anchor_id)
         if anchor_id:
             self.found.append((offset, Anchor(anchor_id, "heading", 0, 0, text=text.strip())))
 
 
-def _unique(slug: str, seen: set[str]) -> str:
+def _unique(slug: str, seen: set[str], suffixes: dict[str, int]) -> str:
     """``slug``, or the first of ``slug-1``, ``slug-2``… not taken (GitHub's filter and
-    Hugo's ``idFactory.Generate`` alike)."""
+    Hugo's ``idFactory.Generate`` alike). ``suffixes`` remembers, per slug, the suffix
+    tried last: the ids taken only grow, so a thousand ``## Example`` stay linear."""
     if slug not in seen:
         return slug
-    n = 1
+    n = suffixes.get(slug, 1)
     while f"{slug}-{n}" in seen:
         n += 1
+    suffixes[slug] = n
     return f"{slug}-{n}"
 
 
-# Goldmark's heading attributes: "{#id .class key=value}" ending the heading's line.
-_ATTR_ITEM = r"""(?:\#[^\s{}.\#]++|\.[^\s{}.\#]++|[A-Za-z_:][\w.:-]*+[ \t]*+=[ \t]*+(?:"[^"]*+"|'[^']*+'|[^\s{}"']++))"""
+# Goldmark's heading attributes (parser/attribute.go): "{#id .class key=value}" ending
+# the heading's line, items apart by spaces or a comma. "#" and "." take the characters
+# up to a space or ASCII punctuation other than "-" and "_" ({#1-s.-incarnata} is id
+# "1-s", class "-incarnata"); a value is a "string", a number or a bare word.
+_SHORTHAND = r"[#.][^\s!-,./:-@\[-^`{-~]*+"
+_VALUE = r"""(?:"(?:[^"\\]|\\.)*+"|[-+]?[0-9]++(?:\.[0-9]*+)?+(?:[eE][-+]?[0-9]*+)?+|[A-Za-z_:][A-Za-z0-9_:.-]*+)"""
+_KEY = r"[A-Za-z_:][A-Za-z0-9_:.-]*+"
+_ANY_ITEM = rf"(?:{_SHORTHAND}|{_KEY}[ \t]*+=[ \t]*+{_VALUE})"
 _ATTRIBUTES: Final = re.compile(
-    rf"\{{[ \t]*+(?P<items>{_ATTR_ITEM}(?:[ \t]*+{_ATTR_ITEM})*+)?[ \t]*+\}}[ \t]*+$"
+    rf"\{{[ \t]*+(?:{_ANY_ITEM}(?:[ \t]*+,?[ \t]*+{_ANY_ITEM})*+)?+[ \t]*+\}}[ \t]*+$"
 )
-_ITEM: Final = re.compile(_ATTR_ITEM)
+_ITEM: Final = re.compile(rf"{_SHORTHAND}|(?P<name>{_KEY})[ \t]*+=[ \t]*+(?P<value>{_VALUE})")
 
 
 def _heading_attributes(raw: str) -> tuple[str, str | None]:
-    """A heading's text without its trailing ``{…}`` attributes, and the id they give."""
+    """A heading's text without its trailing ``{…}`` attributes, and the id they give
+    (the last one given: Goldmark sets each attribute in turn)."""
     brace = raw.rfind("{")
     if brace == -1 or (brace > 0 and raw[brace - 1] == "\\"):
         return raw, None
@@ -339,12 +413,13 @@ def _heading_attributes(raw: str) -> tuple[str, str | None]:
     if m is None:
         return raw, None
     anchor_id = None
-    for item in _ITEM.finditer(m["items"] or ""):
-        value = item.group()
-        if value.startswith("#") and anchor_id is None:
-            anchor_id = value[1:]
-        elif value.startswith("id") and "=" in value and value.split("=", 1)[0].strip() == "id":
-            anchor_id = anchor_id or value.split("=", 1)[1].strip().strip("\"'")
+    for item in _ITEM.finditer(raw, brace + 1, m.end()):
+        token = item.group()
+        if token.startswith("#"):
+            anchor_id = token[1:]
+        elif item["name"] == "id":
+            value = item["value"]
+            anchor_id = value[1:-1] if value.startswith('"') else value
     return raw[:brace], anchor_id
 
 
@@ -486,9 +561,9 @@ class _BacktickRuns:
 
     __slots__ = ("_next", "_starts")
 
-    def __init__(self, s: str) -> None:
+    def __init__(self, s: str, pos: int = 0, end: int | None = None) -> None:
         self._starts: dict[int, list[int]] = {}
-        for m in _BACKTICKS.finditer(s):
+        for m in _BACKTICKS.finditer(s, pos, len(s) if end is None else end):
             self._starts.setdefault(m.end() - m.start(), []).append(m.start())
         self._next: dict[int, int] = {}
 
@@ -522,8 +597,77 @@ def _slug(text: str, rule: Rule) -> str:
     return slug if slug or rule == "github" else "heading"
 
 
+# --- code spans -----------------------------------------------------------------------
+
+
+class _Spans:
+    """The code spans of ``text[start:end]``, read when first asked about (most
+    stretches have no tag worth asking about)."""
+
+    __slots__ = ("_end", "_ends", "_start", "_starts", "_text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text = text
+        self._start = start
+        self._end = end
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    def holds(self, offset: int) -> bool:
+        """Whether ``offset`` is inside a code span."""
+        if self._starts is None:
+            spans = _code_spans(self._text, self._start, self._end)
+            self._starts = [s for s, _ in spans]
+            self._ends = [e for _, e in spans]
+        i = bisect_right(self._starts, offset) - 1
+        return i >= 0 and offset < self._ends[i]
+
+
+_NO_SPANS: Final = _Spans("", 0, 0)
+
+
+def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The inline code spans of ``text[start:end]`` (no code block inside), as the scan
+    reads them: a run of backticks closed by the next run of the same length within
+    its paragraph, heading or table cell (:class:`~linkrescue.rewriters.blocks.InlineBlocks`),
+    an escaped backtick no opener. An HTML tag shown as code (`` `<h2>Hrm.</h2>` `` in
+    a page about the Wayback Machine) is no heading and no anchor."""
+    spans: list[tuple[int, int]] = []
+    if text.find("`", start, end) == -1:
+        return spans
+    runs = _BacktickRuns(text, start, end)
+    blocks: InlineBlocks | None = None
+    pos = start
+    for m in _BACKTICKS.finditer(text, start, end):
+        opening = m.start()
+        if opening < pos:
+            continue  # inside the span just closed
+        backslashes = 0
+        while opening - backslashes - 1 >= start and text[opening - backslashes - 1] == "\\":
+            backslashes += 1
+        opening += backslashes % 2  # "\`": that backtick is literal
+        length = m.end() - opening
+        if length == 0:
+            continue
+        close = runs.closing(length, m.end())
+        if close == -1:
+            continue
+        if text.find("\n", m.end(), close) != -1 or text.find("|", m.end(), close) != -1:
+            if blocks is None:
+                blocks = InlineBlocks(text, start, end)
+            if close >= blocks.end_of(opening):
+                continue
+        spans.append((opening, close + length))
+        pos = close + length
+    return spans
+
+
 # --- HTML anchors ---------------------------------------------------------------------
 
+_HTML_HEADING: Final = re.compile(r"<(h[1-6])(?=[\s>])[^<>]{0,1000}+>", re.IGNORECASE)
+_TAG_ANYWHERE: Final = re.compile(r"<[^<>]{0,1000}+>")
+#: The longest heading element read (its text up to the end tag).
+_MAX_HEADING = 5000
 _ID_ATTRIBUTE: Final = re.compile(
     r"""(?<=[\s"'/])(?P<name>id|name)[ \t]*+=[ \t]*+"""
     r"""(?:"(?P<dq>[^"<>]{1,1000}+)"|'(?P<sq>[^'<>]{1,1000}+)'|(?P<uq>[^\s"'=<>`]{1,1000}+))""",
@@ -534,15 +678,18 @@ _TAG_NAME: Final = re.compile(r"<([A-Za-z][A-Za-z0-9-]*+)[\s/]")
 _MAX_TAG_START = 2000
 
 
-def _html_anchors(text: str, start: int, end: int, found: list[tuple[int, Anchor]]) -> None:
-    """The ``id`` of any element and the ``name`` of ``<a>`` in ``text[start:end]``."""
+def _html_anchors(
+    text: str, start: int, end: int, found: list[tuple[int, Anchor]], spans: _Spans
+) -> None:
+    """The ``id`` of any element and the ``name`` of ``<a>`` in ``text[start:end]``,
+    outside the code ``spans``."""
     if text.find("=", start, end) == -1:
         return
     for m in _ID_ATTRIBUTE.finditer(text, start, end):
         at = m.start()
         lt = text.rfind("<", max(start, at - _MAX_TAG_START), at)
-        if lt == -1 or text.find(">", lt, at) != -1:
-            continue  # not inside a tag
+        if lt == -1 or text.find(">", lt, at) != -1 or spans.holds(lt):
+            continue  # not inside a tag, or a tag shown as code
         tag = _TAG_NAME.match(text, lt)
         if tag is None:
             continue

@@ -29,6 +29,8 @@ url: https://www.thestandnews.com/politics/國安法實施一周年/
 ## 「一國兩制」仍在？
 
 ## 國安法下的香港
+
+## 新疆問題遭國際抨擊　英議員籲杯葛北京冬奧
 """
 
 HUGO_DOCS = """+++
@@ -69,7 +71,13 @@ def _ids(doc: Anchors) -> list[str]:
 def test_a_chinese_heading_keeps_its_characters_and_a_percent_encoded_link_finds_it() -> None:
     for rule in ("github", "hugo"):
         doc = anchors(STAND_NEWS, rule)
-        assert _ids(doc) == ["國安法下的香港", "一國兩制仍在", "國安法下的香港-1"]
+        # The ideographic space of Stand News titles is no " ": it goes, as "「」？" do.
+        assert _ids(doc) == [
+            "國安法下的香港",
+            "一國兩制仍在",
+            "國安法下的香港-1",
+            "新疆問題遭國際抨擊英議員籲杯葛北京冬奧",
+        ]
         target = doc.find("%E5%9C%8B%E5%AE%89%E6%B3%95%E4%B8%8B%E7%9A%84%E9%A6%99%E6%B8%AF")
         assert target is not None
         assert (target.line, target.column, target.text) == (7, 1, "國安法下的香港")
@@ -108,9 +116,22 @@ def test_hugo_explicit_ids_take_part_in_the_numbering_and_stop_at_a_class() -> N
     text = (
         "## Foo {#foo}\n\n## Foo\n\n"
         "### **1 Sprengelia incarnata** Sm., *Kongl.* 263 (1794) {#1-s.-incarnata}\n\n"
-        "## Not \\{#escaped}\n\n## Closing ### {#closing}\n"
+        "## Not \\{#escaped}\n\n## Closing ### {#closing}\n\n"
+        '## Key {.note id="from-key"}\n\n## Last wins {#x, #y}\n\n'
+        "## No attributes {#foo:bar}\n\n"  # ":" ends the id, then is no attribute
+        "## Chinese {#國安法}\n"
     )
-    assert _ids(anchors(text, "hugo")) == ["foo", "foo-1", "1-s", "not-escaped", "closing"]
+    assert _ids(anchors(text, "hugo")) == [
+        "foo",
+        "foo-1",
+        "1-s",
+        "not-escaped",
+        "closing",
+        "from-key",
+        "y",
+        "no-attributes-foobar",
+        "國安法",
+    ]
 
 
 def test_headings_in_code_liquid_html_blocks_and_frontmatter_are_not_headings() -> None:
@@ -138,6 +159,7 @@ def test_setext_headings_of_one_or_more_lines() -> None:
         "text\n\n---\n\n"  # a thematic break after a blank line: no heading
         "- item\n---\n"  # the underline is outside the item: a thematic break
         "\n  Indented\n  ---\n"
+        "\n> Quoted\nlazy line\n===\n"  # a lazy "===" is text, not an underline
     )
     assert _ids(anchors(text, "github")) == ["title", "two-linesetext-heading", "indented"]
 
@@ -175,12 +197,69 @@ def test_html_anchors_anywhere_outside_code() -> None:
     assert not doc.has("not-an-anchor")
 
 
+def test_headings_written_in_html_get_an_id_on_github_only() -> None:
+    text = (
+        '<h1 align="center">\n  <img src="logo.svg" alt="Logo"><br>Project &amp; Co\n</h1>\n\n'
+        "## Project & Co\n\n"
+        '<h2 id="faq">FAQ</h2>\n'
+    )
+    github = anchors(text, "github")
+    headings = [(a.id, a.line) for a in github.anchors if a.kind == "heading"]
+    # The element's text, newlines and all (GitHub's filter trims nothing), then the
+    # Markdown heading of the same text numbered after it.
+    assert headings == [("--project--co", 1), ("project--co", 5), ("faq", 7)]
+    hugo = anchors(text, "hugo")
+    assert [(a.id, a.kind) for a in hugo.anchors] == [("project--co", "heading"), ("faq", "html")]
+
+
+def test_tags_shown_as_code_are_no_headings_and_no_anchors() -> None:
+    """docs/wayback-facts.md quotes the archive's answer in a code span."""
+    text = (
+        'The body contains `<h2>Hrm.</h2>` and ``<a id="x">` ``.\n\n'
+        'A real <a id="y">anchor</a> after \\`one backtick, `<a id="z">`.\n'
+    )
+    for rule in ("github", "hugo"):
+        assert _ids(anchors(text, rule)) == ["y"]
+
+
 def test_emoji_and_punctuation() -> None:
     text = "## 🎉 What's new? (v2.0)\n\n## C++ & C#: `std::vector<T>`\n\n## 1.2.3 — “Quotes”\n"
     for rule in ("github", "hugo"):
         # The emoji goes, the space after it stays (Hugo trims white space only:
         # its docs' anchorize "<- Let's try this" is "--lets-try-this").
         assert _ids(anchors(text, rule)) == ["-whats-new-v20", "c--c-stdvectort", "123--quotes"]
+
+
+#: Hugo's own table (markup/goldmark/autoid_test.go, TestSanitizeAnchorName: "Tests
+#: generated manually on github.com") and its docs' anchorize examples, as headings.
+HUGO_TABLE = [
+    ("God is good: 神真美好", "god-is-good-神真美好"),
+    ("Number 32", "number-32"),
+    ("Question?", "question"),
+    ("1+2=3", "123"),
+    ('Special !"#$%&(parens)=?´* chars', "special-parens-chars"),
+    ("Resumé", "resumé"),
+    ("One-Hyphen", "one-hyphen"),
+    ("Multiple--Hyphens", "multiple--hyphens"),
+    ("Trailing hyphen-", "trailing-hyphen-"),
+    ("Many   spaces  here", "many---spaces--here"),
+    ("Forward/slash", "forwardslash"),
+    ("Backward\\slash", "backwardslash"),
+    ("Under_score", "under_score"),
+    ("Nonbreaking\u00a0Space", "nonbreakingspace"),
+    ("Tab\tSpace", "tabspace"),
+    ("This is also    a header", "this-is-also----a-header"),
+    ("main.go", "maingo"),
+    ("<- Let's try this, shall we?", "--lets-try-this-shall-we"),
+    ("Hello, 世界", "hello-世界"),
+]
+
+
+@pytest.mark.parametrize("rule", ["github", "hugo"])
+def test_hugos_table_of_ids_generated_on_github(rule: str) -> None:
+    text = "".join(f"## {heading}\n\n" for heading, _ in HUGO_TABLE)
+    doc = anchors(text, rule)  # type: ignore[arg-type]
+    assert _ids(doc) == [expected for _, expected in HUGO_TABLE]
 
 
 def test_where_the_two_rules_differ() -> None:
@@ -225,6 +304,16 @@ def test_fragments_under_github_match_whatever_their_case_and_prefix() -> None:
     assert not hugo.has("user-content-install")
 
 
+def test_a_missed_fragment_gets_the_closest_anchor_for_the_message() -> None:
+    doc = anchors(HUGO_DOCS, "hugo")
+    assert doc.find("Maps") is None
+    suggestion = doc.closest("Maps")  # the case is all that differs
+    assert suggestion is not None and (suggestion.id, suggestion.line) == ("maps", 10)
+    stale = doc.closest("examples")  # the heading was renamed
+    assert stale is not None and stale.id == "example"
+    assert doc.closest("installation") is None  # nothing like it
+
+
 def test_the_top_of_the_page_is_always_there() -> None:
     doc = anchors("No headings at all.\n", "hugo")
     assert doc.anchors == ()
@@ -258,6 +347,7 @@ README_HEADINGS = [
     "Title <small>beta</small>",
     "國安法下的香港",
     "「一國兩制」仍在？",
+    "新疆問題遭國際抨擊　英議員籲杯葛北京冬奧",
     "Résumé — naïve café",
     "🎉 Emoji first",
     "Trailing hashes ##",
