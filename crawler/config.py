@@ -171,12 +171,12 @@ class CheckSettings:
 
     ``fragments``: check that a ``#fragment`` of a corpus document (or the same page)
     names a heading or anchor there, heading ids made by ``heading_ids`` rules
-    (``github``: lower-cased, punctuation dropped, spaces to ``-``, ``-1`` for
-    repeats; ``hugo``: Goldmark's default, the same but keeping ``_`` runs and
-    non-ASCII letters). ``exclude``: regular expressions over the URL as written;
+    (``github``: GitHub's, matched in any case as its page does; ``hugo``: Goldmark's
+    default auto ids on trimmed text, ``{#id}`` attributes, matched exactly; see
+    :mod:`linkrescue.rewriters.anchors`). ``exclude``: regular expressions over the URL as written;
     a match is never reported (a site's render-hook convention such as
     ``[term](g)``). ``max_age_hours``: how long an online answer is trusted from
-    the store's index before it is asked again.
+    the store's index before it is asked again (0: never reused).
     """
 
     fragments: bool = True
