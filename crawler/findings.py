@@ -136,6 +136,12 @@ class CheckSummary:
     unrescued: int
     offline: bool
     seconds: float
+    #: Requests sent online: to the archive's CDX API, its playback, the live web.
+    cdx: int = 0
+    playback: int = 0
+    live: int = 0
+    #: Online answers taken from the store's index (``[check] max_age_hours``).
+    reused: int = 0
 
     def failed(self, *, strict: bool, fail_on_unknown: bool) -> bool:
         """Whether the run exits 1: anything dead; unrescued with ``--strict``;

@@ -121,7 +121,7 @@ def check(
                 config.archive, config.live, kept=kept, max_age_hours=config.check.max_age_hours
             )
             answers = online.answer(remotes)
-        requests.update(online.requests)
+        requests.update(online.requests, reused=online.reused)
         for checked, remotes in held:
             merged = _merged(checked, remotes, answers, options)
             counts.add(merged)
@@ -136,6 +136,10 @@ def check(
             unrescued=counts.by_status.get(Status.UNRESCUED, 0),
             offline=options.offline,
             seconds=time.monotonic() - started,
+            cdx=requests.get("cdx", 0),
+            playback=requests.get("playback", 0),
+            live=requests.get("live", 0),
+            reused=requests.get("reused", 0),
         )
 
     return CheckRun(files(), summary)
