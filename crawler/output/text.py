@@ -89,14 +89,13 @@ def one_line(text: str) -> str:
 
 def summary_line(summary: CheckSummary) -> Text:
     """``12 files checked, 340 references: 2 dead, 1 unknown, 5 unrescued (offline), 0.4 s``."""
-    mode = (
-        " (offline)"
-        if summary.offline
-        else (
+    asked = summary.cdx + summary.playback + summary.live + summary.reused
+    mode = " (offline)" if summary.offline else ""
+    if not summary.offline and asked:
+        mode = (
             f" ({summary.cdx} CDX, {summary.playback} playback, {summary.live} live requests;"
             f" {summary.reused} answers kept from earlier runs)"
         )
-    )
     text = (
         f"{plural(summary.files, 'file')} checked, {plural(summary.references, 'reference')}: "
         f"{summary.dead} dead, {summary.unknown} unknown, {summary.unrescued} unrescued"
