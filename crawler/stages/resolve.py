@@ -96,6 +96,9 @@ _SITE_PREFIX = re.compile(
     r"\{\{\s*site\.(?:url\s*\}\}\{\{\s*site\.baseurl|url|baseurl)\s*\}\}(?=[/?#]|\Z)"
 )
 TEMPLATE_CODE = "template code"
+#: A Hugo shortcode (``{{< relref "x" >}}``, ``{{% ref "x" %}}``): the site generator
+#: replaces it, so it is template code too, never a URL (documentation sites).
+_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
 
 
 def clean_destination(ref: Reference) -> str:
@@ -143,7 +146,7 @@ def resolve(
             return Resolution(Status.INVALID, reason=f"no definition for the label [{ref.key}]")
         return resolve(ref.definition, doc_dir, address, store, site=site)
     target = clean_destination(ref)
-    if "{" in target and has_template(target):
+    if "{" in target and (has_template(target) or _SHORTCODE.search(target)):
         expanded = _expand_site(target, site)
         if expanded is None:
             return Resolution(Status.SKIPPED, reason=TEMPLATE_CODE)
