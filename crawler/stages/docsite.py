@@ -64,7 +64,7 @@ class Site:
     origin: str
     prefix: str
     content_root: str
-    static_root: str
+    static_root: str | None
     extensions: tuple[str, ...]
 
     @classmethod
@@ -72,8 +72,11 @@ class Site:
         """The site of ``settings``, or None when ``content_root`` is empty (news corpora).
 
         ``content_root`` is taken as it is (the configuration made it absolute,
-        relative to the config file's folder); Hugo's ``static/`` beside it holds
-        the files served at the site's root (``/images/x.png``).
+        relative to the config file's folder); Hugo's ``static/`` holds the files
+        served at the site's root (``/images/x.png``): it is beside the content
+        folder, or beside a folder above it for a multilingual site (gohugo.io's
+        documentation: ``content/en/`` and ``static/`` at the top), so the nearest
+        one within :data:`STATIC_LEVELS` folders up is taken.
         """
         if not settings.content_root:
             return None
@@ -84,7 +87,7 @@ class Site:
             origin=origin,
             prefix=site_prefix(origin),
             content_root=root,
-            static_root=os.path.join(os.path.dirname(root), "static"),
+            static_root=_static_root(root),
             extensions=tuple(e.lower() for e in settings.extensions),
         )
 
@@ -198,10 +201,30 @@ class Site:
         if not relative or relative.startswith(".."):
             return None
         for root in (self.content_root, self.static_root):
+            if root is None:
+                continue
             candidate = os.path.join(root, *relative.split("/"))
             if os.path.isfile(candidate):
                 return candidate
         return None
+
+
+#: How many folders above the content folder Hugo's ``static/`` is looked for.
+STATIC_LEVELS = 3
+
+
+def _static_root(content_root: str) -> str | None:
+    """The nearest ``static`` folder beside the content folder or a folder above it."""
+    folder = content_root
+    for _ in range(STATIC_LEVELS):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+        candidate = os.path.join(folder, "static")
+        if candidate != content_root and os.path.isdir(candidate):
+            return candidate
+    return None
 
 
 def site_prefix(origin: str) -> str:

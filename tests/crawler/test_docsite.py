@@ -304,3 +304,27 @@ def test_content_root_is_taken_from_the_config_files_folder(site: Path) -> None:
     first = json.loads(done.stdout.splitlines()[0])
     assert (first["line"], first["status"]) == (4, "internal")
     assert first["document"] == str(site / "content/quick-reference/page-collections.md")
+
+
+def test_a_multilingual_content_folder_finds_static_at_the_sites_top(tmp_path: Path) -> None:
+    """gohugo.io's documentation: ``content/en/`` for the pages, ``static/`` at the top."""
+    page = tmp_path / "content" / "en" / "getting-started" / "_index.md"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        "---\ntitle: Getting started\n---\n"
+        "![logo](/images/hugo-logo.svg)\n[quick start](/getting-started/quick-start/)\n",
+        encoding="utf-8",
+    )
+    (page.parent / "quick-start.md").write_text("---\ntitle: Quick start\n---\n", encoding="utf-8")
+    (tmp_path / "static" / "images").mkdir(parents=True)
+    (tmp_path / "static" / "images" / "hugo-logo.svg").write_text("<svg/>", encoding="utf-8")
+    (tmp_path / "linkrescue.toml").write_text(
+        '[corpus]\ncontent_root = "content/en"\n', encoding="utf-8"
+    )
+    found = scan(tmp_path)
+    ref = "content/en/getting-started/_index.md"
+    assert (found[ref, 4]["status"], found[ref, 4]["url"]) == (
+        "local",
+        "../../../static/images/hugo-logo.svg",
+    )
+    assert what(found[ref, 5]) == ("internal", "content/en/getting-started/quick-start.md", None)
