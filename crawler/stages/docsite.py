@@ -165,6 +165,21 @@ class Site:
         """True when the resource (by its normalized key) is on the site."""
         return on_site(identity_of_key(resource_key).lower(), self.prefix)
 
+    def html_page(self, resource_key: str) -> str | None:
+        """The resource key of the page a ``.html`` link of the site means, or None.
+
+        Jekyll publishes ``about.md`` at ``/about.html`` unless told otherwise, and
+        Hugo with ``uglyURLs`` ``a/b.md`` at ``/a/b.html``; ``/a/index.html`` is the
+        folder's page everywhere. So ``/about.html`` is looked up again as ``/about``.
+        """
+        path, sep, query = resource_key.partition("?")
+        if path[-5:].lower() != ".html" or not self.owns(resource_key):
+            return None
+        path = path[:-5]
+        if path.lower().endswith("/index"):
+            path = path[:-5]
+        return path + sep + query
+
     def unmatched(self, res: Resolution, doc_dir: str) -> Resolution:
         """``res`` (a ``remote`` link that matched no document) as the site sees it.
 

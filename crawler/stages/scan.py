@@ -320,7 +320,8 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
                 res = Resolution(Status.INTERNAL, res.url, res.archive, None, key)
                 on_site = docsite is not None and docsite.owns(key)
             elif docsite is not None:
-                res = docsite.unmatched(res, doc_dir)
+                res, target = _site_link(docsite, res, key, doc_dir, index, identity)
+                on_site = target is not None
         record = Record(path, ref, res, target, on_site)
         if as_json:
             lines.append(record.json_line(file_json))
@@ -332,6 +333,20 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     if lines:
         result.blob = "\n".join(lines).encode("utf-8")
     return result
+
+
+def _site_link(
+    site: Site, res: Resolution, key: str, doc_dir: str, index: dict[str, str], identity: Identity
+) -> tuple[Resolution, str | None]:
+    """A ``remote`` link that matched no document, on a documentation site: the page a
+    ``.html`` link means (``internal``, with its document), a file of the site, or a
+    broken internal link (:meth:`~linkrescue.crawler.stages.docsite.Site.unmatched`)."""
+    page = site.html_page(key)
+    ident = identity.of_resource(page) if page is not None else None
+    target = index.get(ident) if ident is not None else None
+    if target is not None:
+        return Resolution(Status.INTERNAL, res.url, res.archive, None, key), target
+    return site.unmatched(res, doc_dir), None
 
 
 def hash_key(key: str) -> int:
@@ -405,6 +420,9 @@ def index_corpus(
             else:
                 yield item
 
+    root = config.corpus.content_root
+    if root and not os.path.isdir(root):
+        on_problem(Problem(root, "[corpus] content_root is not a folder: no file gets an address"))
     index: dict[str, str] = {}
     items: list[tuple[str, str | None]] = []
     aliases: list[tuple[str, str]] = []

@@ -48,6 +48,12 @@ HOME = (
     "![hero](/news/0.120.0-relnotes/hero.png)\n"  # 15: a bundle's image
     "[article](https://www.example-news.com/article/48211/x)\n"  # 16
     f"![chart]({CHART})\n"  # 17
+    "[0.62](/blog/hugo-0-62/)\n"  # 18: slug
+    "[0.62 by file](/blog/2019-12-25-release/)\n"  # 19: not published (slug)
+    "[0.62 before](/blog/old-release/)\n"  # 20: a relative alias, against blog/
+    "[showcase](/showcase/)\n"  # 21: url: showcase/
+    "[about](/about.html)\n"  # 22: Jekyll's default address of about.md
+    "[section](/functions/index.html)\n"  # 23
 )
 RANGE = (
     "---\ntitle: range\n---\n"
@@ -81,6 +87,11 @@ FILES: dict[str, str | bytes] = {
         "---\ntitle: Quick start\naliases: [/overview/quickstart/]\n---\n"
     ),
     "content/about/features.md": "---\ntitle: Features\nurl: /features/\n---\n",
+    "content/about.md": "---\ntitle: About\n---\n",
+    "content/blog/2019-12-25-release.md": (
+        "---\ntitle: Hugo 0.62\nslug: hugo-0-62\naliases: [old-release]\n---\n"
+    ),
+    "content/showcase/overview.md": "---\ntitle: Showcase\nurl: showcase/\n---\n",
     "content/news/0.120.0-relnotes/index.md": BUNDLE,
     "content/news/0.120.0-relnotes/hero.png": png_bytes(2, 2, (0, 0, 255)),
     "content/articles/article_48211.md": ARTICLE,
@@ -128,6 +139,11 @@ def test_links_of_a_hugo_site_resolve_to_its_documents(site: Path) -> None:
         7: "content/functions/range.md",
         12: "content/about/features.md",
         14: "content/Getting-Started/Quick-Start.md",
+        18: "content/blog/2019-12-25-release.md",
+        20: "content/blog/2019-12-25-release.md",
+        21: "content/showcase/overview.md",
+        22: "content/about.md",
+        23: "content/functions/_index.md",
     }
     for line, document in internal.items():
         assert what(found[home, line]) == ("internal", document, None), line
@@ -168,6 +184,11 @@ def test_a_link_to_no_document_of_the_site_is_a_broken_internal_link(site: Path)
         "invalid",
         None,
         "no document of the corpus at /about/features/",
+    )
+    assert what(found[home, 19]) == (
+        "invalid",
+        None,
+        "no document of the corpus at /blog/2019-12-25-release/",
     )
     assert what(found[rng, 9]) == (
         "invalid",
@@ -274,7 +295,7 @@ def test_rescue_never_asks_for_the_stand_in_origin(site: Path, pywb: Pywb) -> No
     report = json.loads((site / "report.json").read_text(encoding="utf-8"))
     article = f"{CN}/article/48211/x"
     assert sorted(item["url"] for item in report["items"]) == [article, CHART]
-    assert report["internal"] == 10  # 6 on the home page, 3 on range, 1 in the bundle
+    assert report["internal"] == 15  # 11 on the home page, 3 on range, 1 in the bundle
 
     done = linkrescue(*args, cwd=site)
     report = json.loads((site / "report.json").read_text(encoding="utf-8"))
@@ -328,3 +349,10 @@ def test_a_multilingual_content_folder_finds_static_at_the_sites_top(tmp_path: P
         "../../../static/images/hugo-logo.svg",
     )
     assert what(found[ref, 5]) == ("internal", "content/en/getting-started/quick-start.md", None)
+
+
+def test_a_content_root_that_is_no_folder_is_named(tmp_path: Path) -> None:
+    write_site(tmp_path, 'content_root = "contnet"')
+    done = linkrescue("scan", "content", "--config", "linkrescue.toml", "-f", "jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{tmp_path / 'contnet'}: [corpus] content_root is not a folder" in done.stderr
