@@ -63,8 +63,10 @@ class CorpusSettings:
     ``content_root`` is the folder that maps to the site's ``/`` on a documentation
     site whose files carry no address (Hugo's ``content/``, MkDocs' ``docs/``): a file's
     address is ``base_url`` + its path there (pretty URLs, ``index.md``/``_index.md``/
-    ``README.md`` for the folder), so root-relative and relative links resolve to
-    documents of the corpus. Empty: only frontmatter gives addresses.
+    ``README.md`` for the folder; without ``base_url``, the never-fetched stand-in
+    ``https://content-root.invalid``), so root-relative and relative links resolve to
+    documents of the corpus (:mod:`linkrescue.crawler.stages.docsite`). Empty: only
+    frontmatter gives addresses.
     """
 
     address_keys: tuple[str, ...] = ("original_url", "url")
@@ -254,9 +256,13 @@ class Config:
         return self.resolve(report)
 
     def for_scan(self) -> ScanStageSettings:
-        """The scan stage's settings."""
+        """The scan stage's settings (``content_root`` made absolute: relative paths are
+        taken from the config file's folder, and workers may not share the CLI's)."""
         absolute = self.rewrite.prefix if self.rewrite.style == "absolute" else None
-        return ScanStageSettings(self.corpus, self.scan, self.store_dir, absolute)
+        corpus = self.corpus
+        if corpus.content_root:
+            corpus = replace(corpus, content_root=str(self.resolve(corpus.content_root)))
+        return ScanStageSettings(corpus, self.scan, self.store_dir, absolute)
 
     def for_rescue(self) -> RescueStageSettings:
         """The rescue stage's settings."""

@@ -27,6 +27,7 @@ from linkrescue.archive import ProblemKind, VerifyProblem, stored_file_problems
 from linkrescue.archive.urls import SCHEME
 from linkrescue.crawler.findings import CheckedFile, Finding, Kind, Severity, Status
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.docsite import NO_DOCUMENT
 from linkrescue.crawler.stages.online import Remote
 from linkrescue.crawler.stages.resolve import NO_ADDRESS, SAME_PAGE, Resolution
 from linkrescue.crawler.stages.resolve import Status as Res
@@ -221,6 +222,8 @@ class OfflineChecks:
                 "root-relative link, and the document has no address:"
                 " set [corpus] content_root (and base_url) to check it",
             )
+        if reason.startswith(NO_DOCUMENT):
+            return Verdict(Kind.MISSING_DOCUMENT, Status.DEAD, reason)
         return Verdict(Kind.INVALID, Status.DEAD, reason)
 
     def _remote(self, record: Record) -> Verdict | None:

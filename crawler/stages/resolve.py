@@ -100,6 +100,9 @@ TEMPLATE_CODE = "template code"
 #: file of a documentation site without ``[corpus] content_root``), a same-page link.
 NO_ADDRESS = "relative link, and the document has no address to resolve it"
 SAME_PAGE = "fragment-only link (same page)"
+#: A Hugo shortcode (``{{< relref "x" >}}``, ``{{% ref "x" %}}``): the site generator
+#: replaces it, so it is template code too, never a URL (documentation sites).
+_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
 
 
 def clean_destination(ref: Reference) -> str:
@@ -147,7 +150,7 @@ def resolve(
             return Resolution(Status.INVALID, reason=f"no definition for the label [{ref.key}]")
         return resolve(ref.definition, doc_dir, address, store, site=site)
     target = clean_destination(ref)
-    if "{" in target and has_template(target):
+    if "{" in target and (has_template(target) or _SHORTCODE.search(target)):
         expanded = _expand_site(target, site)
         if expanded is None:
             return Resolution(Status.SKIPPED, reason=TEMPLATE_CODE)
