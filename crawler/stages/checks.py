@@ -403,11 +403,16 @@ def check_result(
         reason = result.problems[0].reason if result.problems else "cannot read"
         return CheckedFile(result.path, 0, (), problem=reason), result.problems, []
     records = [r for r in result.records if not checks.excluded(r)]
-    remotes = [_remote(r) for r in records if _is_remote(r)] if settings.online else []
+    remotes: list[Remote] = []
     damaged = checks.store_problems(records)
     findings: list[Finding] = []
     for record in records:
         verdict = checks.verdict(record, damaged, result.path)
+        # Asked online unless already broken offline (a missing chart.png beside a news
+        # article resolves to the dead site: its answer would be "unknown").
+        offline_fine = verdict is None or verdict.status is Status.UNRESCUED
+        if settings.online and offline_fine and _is_remote(record):
+            remotes.append(_remote(record))
         if verdict is not None:
             findings.append(
                 place(

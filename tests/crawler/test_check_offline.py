@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import pytest
 
@@ -151,6 +154,9 @@ def test_the_untouched_repository_passes_offline(rescued: Path, tmp_path: Path) 
     assert git(repo, "status", "--porcelain") == ""
 
 
+A = "content/china/clubhouse.md"
+
+
 def break_things(repo: Path) -> dict[str, tuple[str, int, str]]:
     """A pull request's damage; returns what the check must find: kind -> (file, line, url part)."""
     git(repo, "checkout", "-q", "-b", "pr")
@@ -210,6 +216,47 @@ def test_a_pull_request_is_annotated_at_exactly_the_broken_lines(
     assert NEVER in warning["url"] and warning["severity"] == "warning"
 
 
+def test_online_the_never_archived_page_is_dead_too_in_every_format(
+    rescued: Path, tmp_path: Path
+) -> None:
+    """The done-when's pull request, online against the archive: the six broken lines,
+    the never-archived page among them, in json, github, junit, sarif and text alike."""
+    repo = clone(rescued, tmp_path)
+    expected = break_things(repo)
+    expected["not-archived"] = ("content/china/clubhouse.md", line_of(repo / A, "未存檔"), NEVER)
+    base = ["check", "--changed-since", "main", "content"]
+    done = linkrescue(*base, "--format", "json", cwd=repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    dead = {(f["file"], f["line"], f["kind"]) for f in findings(done) if f["status"] == "dead"}
+    assert dead == {(file, line, kind) for kind, (file, line, _) in expected.items()}
+    places = {(file, line) for file, line, _ in dead}
+    github = linkrescue(*base, "--format", "github", cwd=repo)
+    assert github.returncode == 1
+    annotated = {
+        (m.group(1), int(m.group(2)))
+        for m in re.finditer(r"^::error file=([^,]+),line=(\d+),", github.stdout, re.M)
+    }
+    assert annotated == places
+    sarif = linkrescue(*base, "--format", "sarif", cwd=repo)
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    located = {
+        (
+            unquote(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]),
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in results
+        if r["level"] == "error"
+    }
+    assert sarif.returncode == 1 and located == places
+    junit = linkrescue(*base, "--format", "junit", cwd=repo)
+    failures = ElementTree.fromstring(junit.stdout).iter("failure")
+    assert junit.returncode == 1 and len(list(failures)) == len(places)
+    text = linkrescue(*base, cwd=repo)
+    assert text.returncode == 1
+    for file, line in places:
+        assert file in text.stdout and f"\n  {line}:" in text.stdout
+
+
 def test_strict_makes_an_unrescued_reference_fail(rescued: Path, tmp_path: Path) -> None:
     repo = clone(rescued, tmp_path)
     a = repo / "content/china/clubhouse.md"
@@ -256,3 +303,22 @@ def test_changed_since_with_an_unknown_ref_is_a_usage_error(rescued: Path, tmp_p
     assert done.returncode == 2
     assert "--changed-since origin/nope" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_exclude_silences_a_sites_convention(rescued: Path, tmp_path: Path) -> None:
+    repo = clone(rescued, tmp_path)
+    a = repo / A
+    a.write_text(a.read_text(encoding="utf-8") + "\n![圖表](chart.png)\n", "utf-8")
+    before = {
+        f["url"]
+        for f in findings(linkrescue("check", "--offline", "-f", "json", "content", cwd=repo))
+    }
+    assert before == {"chart.png"}
+    config = repo / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[check]\nexclude = ["^chart\\\\.png$"]\n',
+        encoding="utf-8",
+    )
+    done = linkrescue("check", "--offline", "-f", "json", "content", cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert findings(done) == []
