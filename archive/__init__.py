@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from linkrescue.archive.state import Index, IndexedReference, IndexedResource, StateError
 from linkrescue.archive.store import (
     NoStoreError,
+    ProblemKind,
     Store,
     StoreError,
     StoreUse,
@@ -29,6 +30,7 @@ from linkrescue.archive.store import (
     open_state,
     open_store,
     store_at,
+    stored_file_problems,
 )
 
 # Sorted (RUF022); the imports above say which room each name comes from.
@@ -40,6 +42,7 @@ __all__ = [
     "IndexedResource",
     "Listing",
     "NoStoreError",
+    "ProblemKind",
     "RequestCounts",
     "StateError",
     "Store",
@@ -53,6 +56,7 @@ __all__ = [
     "open_state",
     "open_store",
     "store_at",
+    "stored_file_problems",
 ]
 
 #: Names of the remote client, imported when first asked for (PEP 562): the store,

@@ -49,6 +49,29 @@ class Snapshot:
     redirect: str | None = None
 
 
+class Found(StrEnum):
+    """What the archive's index says of a URL without fetching it (``check``)."""
+
+    PLAYABLE = "playable"
+    NOT_ARCHIVED = "not-archived"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """Whether ``url`` has a playable capture: the best one when it has, or why not.
+
+    ``unknown`` when the archive did not answer definitively (5xx, timeouts, 429s
+    exhausted): a CI check must not call a link dead because the archive had a bad
+    minute (``../shared/docs/anchors.md``).
+    """
+
+    url: str
+    found: Found
+    snapshot: Snapshot | None = None
+    reason: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Capture:
     """The bytes of one capture, fetched with ``id_`` and already written to a staging file.

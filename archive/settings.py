@@ -42,6 +42,9 @@ class ArchiveSettings:
     #: The CDX API; empty means ``<url>/cdx/search/cdx`` as on the Internet Archive
     #: (pywb serves it per collection, by default at ``<url>/<collection>/cdx``).
     cdx_url: str = ""
+    #: Sent with every request to the archive (name, value), e.g. a private archive's
+    #: ``Authorization`` token (issue 11).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

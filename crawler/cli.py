@@ -20,7 +20,8 @@ import typer
 
 from linkrescue.crawler import exits
 from linkrescue.crawler.commands import scan as scan_cmd
-from linkrescue.crawler.config import Config, ConfigError, load_config, with_overrides
+from linkrescue.crawler.config import Config, ConfigError, find_and_load, with_overrides
+from linkrescue.crawler.configfile import ConfigFile
 from linkrescue.crawler.console import (
     HelpCommand,
     QuietOption,
@@ -57,6 +58,15 @@ app = typer.Typer(
 )
 
 
+class ScanFormat(StrEnum):
+    """``scan --format`` choices: the :class:`Format` members that write scan results
+    (the enum also names check's formats, which a scan cannot write)."""
+
+    TABLE = Format.TABLE.value
+    JSON = Format.JSON.value
+    JSONL = Format.JSONL.value
+
+
 class Only(StrEnum):
     """``--only`` choices."""
 
@@ -68,7 +78,10 @@ class Only(StrEnum):
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", metavar="FILE", help="config.toml to use (default: ./config.toml if present)."
+        "--config",
+        metavar="FILE",
+        help="Config file (default: $LINKRESCUE_CONFIG, else linkrescue.toml,"
+        " [tool.linkrescue] in pyproject.toml or linkrescue's own config.toml, here or above).",
     ),
 ]
 StoreOption = Annotated[
@@ -77,10 +90,19 @@ StoreOption = Annotated[
 
 
 def _config(path: Path | None) -> Config:
+    return _found_config(path)[0]
+
+
+def _found_config(path: Path | None) -> tuple[Config, ConfigFile]:
+    """The config and its file; a file passed over (a Hugo site's ``config.toml``) is
+    one line on stderr, so a user knows why their settings were not read."""
     try:
-        return load_config(path)
+        config, found = find_and_load(path)
     except ConfigError as exc:
         _fail(str(exc))
+    if found.note:
+        print(f"linkrescue: note: {found.note}", file=sys.stderr, flush=True)
+    return config, found
 
 
 def _override(cfg: Config, section: str, option: str, **values: object) -> Config:
@@ -115,8 +137,8 @@ def scan_command(
             metavar="PATH", help="Markdown files, or folders searched for *.md / *.markdown."
         ),
     ],
-    fmt: Annotated[
-        Format | None,
+    scan_format: Annotated[
+        ScanFormat | None,
         typer.Option(
             "--format",
             "-f",
@@ -134,8 +156,10 @@ def scan_command(
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
     out = sys.stdout
-    if fmt is None:
+    if scan_format is None:
         fmt = Format.TABLE if out.isatty() else Format.JSONL
+    else:
+        fmt = Format(scan_format.value)
     try:
         found = scan_cmd.scan(
             paths, cfg, as_json=fmt is not Format.TABLE, on_problem=_print_problem
@@ -270,7 +294,7 @@ def rescue_command(
         to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
         report_formatter(Format.JSON, to).write(result.report)
     if result.failed:
-        raise typer.Exit(exits.RETRY)
+        raise typer.Exit(exits.BROKEN)
 
 
 def _progress(term: Terminal) -> rescue_cmd.Watcher:
@@ -344,7 +368,7 @@ def restore_command(
         f"({plural(done.references, 'reference')}), {plural(len(done.problems), 'problem')}"
     )
     if done.problems:
-        raise typer.Exit(exits.RETRY)
+        raise typer.Exit(exits.BROKEN)
 
 
 @app.command("verify", cls=HelpCommand)
@@ -406,7 +430,7 @@ def verify_command(
         f"{plural(len(checked.problems), 'problem')} in {root}"
     )
     if checked.problems:
-        raise typer.Exit(exits.RETRY)
+        raise typer.Exit(exits.BROKEN)
 
 
 def _repaired(root: Path) -> Callable[[Repaired], None]:
@@ -445,3 +469,141 @@ def _root(
     ] = False,
 ) -> None:
     """Rescue the links and images of Markdown articles from web archives."""
+
+
+class CheckFormat(StrEnum):
+    """``check --format`` choices (members of :class:`Format` of the same value)."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    JUNIT = "junit"
+    SARIF = "sarif"
+
+
+class FailOn(StrEnum):
+    """``check --fail-on`` choices: what besides dead references makes exit 1."""
+
+    DEAD = "dead"
+    UNKNOWN = "unknown"
+
+
+@app.command("check", cls=HelpCommand)
+def check_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH]...",
+            help="Markdown files or folders to report on (default: [corpus] content_root, else .).",
+            show_default=False,
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="No network: files, internal links, fragments, the store, labels."
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="A reference a rescue could make local is an error.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            metavar="WHAT",
+            help="dead (default): exit 1 only for dead references; unknown: also for unknown.",
+        ),
+    ] = FailOn.DEAD,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text, json, github, junit, sarif."),
+    ] = CheckFormat.TEXT,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the findings here (whole, atomically)."
+        ),
+    ] = None,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            metavar="DIR",
+            help="Folder read for identities (internal links, fragments); repeatable.",
+        ),
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Report only the files git says were added, modified or renamed since REF.",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Report broken references at file:line:column; exit 1 when something is dead.
+
+    Dead means definitively broken (a missing file, document, heading or stored file, a
+    label with no definition; online also 404/410, a name that does not resolve, not
+    archived). Unknown (5xx, timeouts, 429, bot walls) is shown and never fails the run
+    unless --fail-on unknown. Exit 0: nothing dead; 1: dead references; 2: usage.
+    """
+    from linkrescue.crawler.commands import check as check_cmd
+    from linkrescue.crawler.output.registry import check_formatter
+
+    term = Terminal.open(quiet=quiet, verbose=verbose)
+    cfg = _config(config)
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store))
+    if not paths:
+        root = cfg.corpus.content_root
+        paths = [cfg.resolve(root) if root else Path(".")]
+    _check_paths(paths)
+    setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
+    options = check_cmd.CheckOptions(
+        offline=offline,
+        strict=strict,
+        fail_on_unknown=fail_on is FailOn.UNKNOWN,
+        corpus=tuple(corpus or ()),
+        changed_since=changed_since,
+    )
+    try:
+        run = check_cmd.check(paths, cfg, options, on_problem=_print_problem)
+        to = Destination(sys.stdout, term.out, path=output)
+        check_formatter(Format(fmt.value), to).write(run)
+        sys.stdout.flush()
+    except InputError as exc:
+        _fail(str(exc))
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    summary = run.summary()
+    if summary.failed(strict=strict, fail_on_unknown=fail_on is FailOn.UNKNOWN):
+        raise typer.Exit(exits.BROKEN)
+
+
+class ConfigFormat(StrEnum):
+    """``config --format`` choices."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("config", cls=HelpCommand)
+def config_command(
+    fmt: Annotated[
+        ConfigFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text (TOML-like) or json."),
+    ] = ConfigFormat.TEXT,
+    config: ConfigOption = None,
+) -> None:
+    """Print the settings the commands would use here, and the file each came from."""
+    from linkrescue.crawler.output.settings import print_settings
+
+    cfg, found = _found_config(config)
+    print_settings(cfg, found, as_json=fmt is ConfigFormat.JSON, out=sys.stdout)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AnyHttpUrl, Field, TypeAdapter, ValidationError
 
 from linkrescue.archive.settings import ArchiveSettings, StoreSettings
+from linkrescue.crawler.configfile import ConfigFile, ConfigFileError, find_config
 
 #: Frontmatter keys whose values are images (rescued as images: an HTML error page won't do).
 IMAGE_FRONTMATTER_KEYS: tuple[str, ...] = (
@@ -60,11 +60,19 @@ class CorpusSettings:
     ``base_url`` is the site's own address (Jekyll's ``site.url`` joined with
     ``site.baseurl``): a destination ``{{ site.url }}/x`` or ``{{ site.baseurl }}/x``
     resolves against it; empty means such template code is skipped, never fetched.
+    ``content_root`` is the folder that maps to the site's ``/`` on a documentation
+    site whose files carry no address (Hugo's ``content/``, MkDocs' ``docs/``): a file's
+    address is ``base_url`` + its path there (pretty URLs, ``index.md``/``_index.md``/
+    ``README.md`` for the folder; without ``base_url``, the never-fetched stand-in
+    ``https://content-root.invalid``), so root-relative and relative links resolve to
+    documents of the corpus (:mod:`linkrescue.crawler.stages.docsite`). Empty: only
+    frontmatter gives addresses.
     """
 
     address_keys: tuple[str, ...] = ("original_url", "url")
     id_pattern: str = ""
     base_url: str = ""
+    content_root: str = ""
     extensions: tuple[str, ...] = (".md", ".markdown")
 
 
@@ -74,11 +82,13 @@ class ScanSettings:
 
     ``frontmatter_keys`` name the keys whose values are resources (top-level key
     names; nested values under them, such as ``cover.src`` or ``images[0]``, are
-    found too). ``max_file_bytes`` skips a file larger than this (reported).
+    found too). ``image_keys``: which of them hold images (rescued as images; the
+    others are links). ``max_file_bytes`` skips a file larger than this (reported).
     ``workers`` is the number of processes reading documents; 0 means one per core.
     """
 
     frontmatter_keys: tuple[str, ...] = DEFAULT_FRONTMATTER_KEYS
+    image_keys: tuple[str, ...] = IMAGE_FRONTMATTER_KEYS
     max_file_bytes: int = 10_000_000
     workers: int = 0
 
@@ -131,6 +141,52 @@ class RewriteSettings:
     prefix: str = "/rescued/"
 
 
+#: What a browser sends: some servers answer a bare client 403 or 406 (issue 11).
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/*;q=0.8,*/*;q=0.7"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """How live links (not archive URLs) are checked, by ``check`` and ``rescue``.
+
+    Not the archive's settings: a live site that does not answer in ``timeout``
+    seconds is ``unknown`` for now, where the archive is worth a 60 s wait.
+    ``per_host_concurrency`` requests at once to one host, ``per_host_spacing``
+    seconds between two requests to it (a documentation site links one host
+    hundreds of times; hammering it earns 429s, lychee #1873). ``dead_statuses``: the
+    answers that mean gone (a definitive answer; any other error is ``unknown``).
+    ``headers``: sent with every live request (name = value), e.g. a cookie some
+    site needs; ``Accept`` defaults to a browser's.
+    """
+
+    timeout: float = 20.0
+    concurrency: int = 16
+    per_host_concurrency: int = 2
+    per_host_spacing: float = 0.5
+    dead_statuses: tuple[int, ...] = (404, 410)
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """What ``linkrescue check`` reports.
+
+    ``fragments``: check that a ``#fragment`` of a corpus document (or the same page)
+    names a heading or anchor there, heading ids made by ``heading_ids`` rules
+    (``github``: GitHub's, matched in any case as its page does; ``hugo``: Goldmark's
+    default auto ids on trimmed text, ``{#id}`` attributes, matched exactly; see
+    :mod:`linkrescue.rewriters.anchors`). ``exclude``: regular expressions over the URL as written;
+    a match is never reported (a site's render-hook convention such as
+    ``[term](g)``). ``max_age_hours``: how long an online answer is trusted from
+    the store's index before it is asked again (0: never reused).
+    """
+
+    fragments: bool = True
+    heading_ids: str = "github"
+    exclude: tuple[str, ...] = ()
+    max_age_hours: float = 24.0
+
+
 @dataclass(frozen=True, slots=True)
 class ScanStageSettings:
     """What the scan stage reads (:mod:`linkrescue.crawler.stages.scan`): how documents are
@@ -149,12 +205,13 @@ class ScanStageSettings:
 class RescueStageSettings:
     """What the rescue stage reads (:mod:`linkrescue.crawler.stages.rescue`): which
     references to rescue, how many fetches at once, and whether to list directories.
-    The fields mean what their ``[rescue]`` keys do."""
+    The fields mean what their ``[rescue]`` keys do; ``image_keys`` is ``[scan] image_keys``."""
 
     only: str
     live_links: str
     concurrency: int
     listings: bool
+    image_keys: tuple[str, ...] = IMAGE_FRONTMATTER_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +238,8 @@ class Config:
     store: StoreSettings = field(default_factory=StoreSettings)
     rescue: RescueSettings = field(default_factory=RescueSettings)
     rewrite: RewriteSettings = field(default_factory=RewriteSettings)
+    live: LiveSettings = field(default_factory=LiveSettings)
+    check: CheckSettings = field(default_factory=CheckSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     @property
@@ -197,15 +256,23 @@ class Config:
         return self.resolve(report)
 
     def for_scan(self) -> ScanStageSettings:
-        """The scan stage's settings."""
+        """The scan stage's settings (``content_root`` made absolute: relative paths are
+        taken from the config file's folder, and workers may not share the CLI's)."""
         absolute = self.rewrite.prefix if self.rewrite.style == "absolute" else None
-        return ScanStageSettings(self.corpus, self.scan, self.store_dir, absolute)
+        corpus = self.corpus
+        if corpus.content_root:
+            corpus = replace(corpus, content_root=str(self.resolve(corpus.content_root)))
+        return ScanStageSettings(corpus, self.scan, self.store_dir, absolute)
 
     def for_rescue(self) -> RescueStageSettings:
         """The rescue stage's settings."""
         rescue = self.rescue
         return RescueStageSettings(
-            rescue.only, rescue.live_links, rescue.concurrency, rescue.listings
+            rescue.only,
+            rescue.live_links,
+            rescue.concurrency,
+            rescue.listings,
+            self.scan.image_keys,
         )
 
     def for_rewrite(self) -> RewriteStageSettings:
@@ -230,27 +297,28 @@ SECTIONS: dict[str, type[Any]] = {
     "store": StoreSettings,
     "rescue": RescueSettings,
     "rewrite": RewriteSettings,
+    "live": LiveSettings,
+    "check": CheckSettings,
 }
-
-DEFAULT_CONFIG_NAME = "config.toml"
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read ``path``; without one, ``./config.toml`` if it exists, else the defaults."""
-    if path is None:
-        candidate = Path.cwd() / DEFAULT_CONFIG_NAME
-        if not candidate.is_file():
-            return Config()
-        path = candidate
+    """The configuration in ``path``, or the one found as :mod:`~linkrescue.crawler.configfile`
+    says (``LINKRESCUE_CONFIG``, ``linkrescue.toml``, ``[tool.linkrescue]``, a
+    ``config.toml`` of linkrescue's own), else the defaults."""
+    return find_and_load(path)[0]
+
+
+def find_and_load(path: Path | None = None) -> tuple[Config, ConfigFile]:
+    """:func:`load_config`, and which file it came from (with a note for the user)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return config_from_mapping(data, source=str(path), base_dir=path.resolve().parent)
+        found = find_config(path)
+    except ConfigFileError as exc:
+        raise ConfigError(str(exc)) from None
+    if found.path is None:
+        return Config(), found
+    base_dir = found.path.resolve().parent
+    return config_from_mapping(dict(found.data), source=str(found.path), base_dir=base_dir), found
 
 
 def config_from_mapping(data: dict[str, Any], *, source: str, base_dir: Path) -> Config:
@@ -337,6 +405,12 @@ _Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 _Timeout = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 _Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 _Bytes = Annotated[int, Field(ge=1)]
+#: HTTP headers as a TOML table (``{ Authorization = "Bearer …" }``): a token name and a
+#: printable ASCII value, or httpx rejects them mid-run.
+_Headers = dict[
+    Annotated[str, _matching(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "an HTTP header name")],
+    Annotated[str, _matching(r"[\x20-\x7e]*", "printable ASCII (an HTTP header value)")],
+]
 
 #: The accepted values of every key, by section. A key missing here is checked against its
 #: dataclass type only (a test requires an entry for each).
@@ -345,6 +419,7 @@ RULES: dict[str, dict[str, Any]] = {
         "address_keys": list[_NonEmpty],
         "id_pattern": Annotated[str, AfterValidator(_regex)],
         "base_url": Annotated[str, AfterValidator(_http_url_or_empty)],
+        "content_root": str,
         "extensions": Annotated[
             list[Annotated[str, _matching(r"\.[^/\\\s]+", "a file ending such as '.md'")]],
             Field(min_length=1),
@@ -352,6 +427,7 @@ RULES: dict[str, dict[str, Any]] = {
     },
     "scan": {
         "frontmatter_keys": list[_NonEmpty],
+        "image_keys": list[_NonEmpty],
         "max_file_bytes": _Bytes,
         "workers": Annotated[int, Field(ge=0, le=256)],
     },
@@ -373,6 +449,7 @@ RULES: dict[str, dict[str, Any]] = {
             str, _matching(r"/?[^/?#\s]+/?", "one path segment such as 'web' (no '/', '?', spaces)")
         ],
         "cdx_url": Annotated[str, AfterValidator(_http_url_or_empty)],
+        "headers": _Headers,
     },
     "store": {"dir": _NonEmpty},
     "rescue": {
@@ -388,6 +465,20 @@ RULES: dict[str, dict[str, Any]] = {
     "rewrite": {
         "style": Literal["relative", "absolute"],
         "prefix": str,
+    },
+    "live": {
+        "timeout": _Timeout,
+        "concurrency": Annotated[int, Field(ge=1, le=256)],
+        "per_host_concurrency": Annotated[int, Field(ge=1, le=64)],
+        "per_host_spacing": _Seconds,
+        "dead_statuses": list[Annotated[int, Field(ge=400, le=599)]],
+        "headers": _Headers,
+    },
+    "check": {
+        "fragments": bool,
+        "heading_ids": Literal["github", "hugo"],
+        "exclude": list[Annotated[str, AfterValidator(_regex)]],
+        "max_age_hours": _Seconds,
     },
 }
 
@@ -415,6 +506,8 @@ def check_value(section: str, key: str, value: Any, *, source: str) -> Any:
         raise ConfigError(
             f"{source}: [{section}] {key} = {_shown(value)}: {_reason(exc)}"
         ) from None
+    if isinstance(checked, dict):  # headers: kept as sorted pairs, so settings stay hashable
+        return tuple(sorted(checked.items()))
     return tuple(checked) if isinstance(checked, list) else checked
 
 

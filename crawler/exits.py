@@ -6,6 +6,8 @@ Exit codes are a contract for cron jobs and CI, documented in the README:
 - 1 (:data:`RETRY`): something failed that may pass (the archive was unreachable,
   a resource failed, a document changed during the run): a cron script runs again
   next time.
+  For ``linkrescue check`` 1 (:data:`BROKEN`) means a dead reference was found
+  (``--strict``: also an unrescued one; ``--fail-on unknown``: also an unknown one).
 - 2 (:data:`USAGE`): a usage or configuration error (a bad setting, a missing
   path, no store): running again will not help until the command is fixed.
 - 70 (:data:`INTERNAL`, sysexits ``EX_SOFTWARE``): a bug in linkrescue. Not 1,
@@ -34,6 +36,7 @@ from typing import NoReturn
 
 OK = 0
 RETRY = 1
+BROKEN = 1
 USAGE = 2
 INTERNAL = 70
 IO_ERROR = 74

@@ -4,6 +4,7 @@ with exact spans, and apply edits to those spans.
 No network, no CLI. Finding and editing share :mod:`linkrescue.rewriters.model`, so they cannot disagree.
 """
 
+from linkrescue.rewriters.anchors import Anchor, Anchors, anchors, decode_fragment
 from linkrescue.rewriters.document import decode_document, read_document
 from linkrescue.rewriters.edits import apply_edits, edit_for
 from linkrescue.rewriters.errors import DocumentError, EditConflictError, NotTextError
@@ -27,6 +28,8 @@ from linkrescue.rewriters.model import (
 )
 
 __all__ = [
+    "Anchor",
+    "Anchors",
     "Document",
     "DocumentError",
     "Edit",
@@ -39,8 +42,10 @@ __all__ = [
     "RefKind",
     "Reference",
     "Syntax",
+    "anchors",
     "apply_edits",
     "decode_document",
+    "decode_fragment",
     "edit_for",
     "find_frontmatter",
     "identity_value",

@@ -358,6 +358,29 @@ def _code_regions(
     return merged
 
 
+def block_regions(
+    text: str, start: int, end: int
+) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
+    """Where the body ``text[start:end]`` holds no Markdown of its own, and which of
+    those spans are HTML blocks: code blocks, line-start HTML comments, HTML blocks
+    and Liquid's blocks, in order, as the scan reads them.
+
+    For readers of a document's structure other than the reference scan (the
+    heading ids of :mod:`linkrescue.rewriters.anchors`): a heading inside any of
+    these is no heading. ``text`` must have no lone CR (see :func:`scan_markdown`).
+    """
+    html: list[tuple[int, int]] = []
+    code = _code_regions(text, start, end, html)
+    return code, set(html)
+
+
+def link_destination(text: str, pos: int, end: int) -> tuple[int, int, int] | None:
+    """The inline link destination read from just after its ``(`` at ``pos``, as the
+    scan reads it: (start, end, offset of the closing ``)``), or None when there is none."""
+    dest = _inline_destination(text, pos, end)
+    return None if dest is None else dest[:3]
+
+
 def code_blocks(
     text: str, start: int, end: int, html: list[tuple[int, int]] | None = None
 ) -> list[tuple[int, int]]:

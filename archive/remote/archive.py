@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from linkrescue.archive.errors import ArchiveError
-from linkrescue.archive.model import Capture, Listed, Result, Sink, Want
+from linkrescue.archive.model import Availability, Capture, Listed, Result, Sink, Want
 from linkrescue.archive.remote.listings import Listing, Wanted
 from linkrescue.archive.remote.transport import RequestCounts
 
@@ -64,6 +64,18 @@ class Archive(Protocol):
     ) -> Result:
         """Choose and fetch the capture standing for ``url`` (written ``timestamp``, the
         document's date ``near``) into ``sink``; the outcome is a value."""
+        ...
+
+    def availability(
+        self,
+        url: str,
+        *,
+        timestamp: str | None = None,
+        near: str | None = None,
+        want: Want = Want.ANY,
+    ) -> Availability:
+        """Whether ``url`` has a usable capture, from the index alone (no body fetched):
+        ``linkrescue check``'s question."""
         ...
 
     def fetch(

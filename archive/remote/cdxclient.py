@@ -60,15 +60,19 @@ class CdxIndex:
     def candidates(self, url: str, near: str | None, want: Want) -> list[Snapshot]:
         """Usable captures of ``url``, best first: from a listing that knows the URL,
         else from one CDX query."""
+        return rank_snapshots(self.captures(url, near), target=near, want=want, requested=url)
+
+    def captures(self, url: str, near: str | None) -> list[Snapshot]:
+        """Every capture the index lists for ``url`` (usable or not): from a listing that
+        knows the URL, else from one CDX query."""
         cached = self.cache.answer(url)
         if cached is not None and (cached.rows or cached.complete):
-            rows = cached.rows
-        else:
-            rows, _ = self.query(
-                exact_query(encode_original(url), near=near, limit=LOOKUP_ROWS),
-                what=f"CDX lookup of {url}",
-            )
-        return rank_snapshots(rows, target=near, want=want, requested=url)
+            return list(cached.rows)
+        rows, _ = self.query(
+            exact_query(encode_original(url), near=near, limit=LOOKUP_ROWS),
+            what=f"CDX lookup of {url}",
+        )
+        return list(rows)
 
     def prefetch(
         self,

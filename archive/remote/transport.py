@@ -119,11 +119,7 @@ class ArchiveHTTP:
                 pool=None,
             ),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-            headers={
-                "User-Agent": settings.user_agent,
-                # As EDGI sends; we decode ourselves so digests can be checked on the raw bytes.
-                "Accept-Encoding": "gzip, deflate",
-            },
+            headers=_headers(settings),
             follow_redirects=False,
         )
 
@@ -278,3 +274,18 @@ def _drain(response: httpx.Response, limit: int = 65536) -> None:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) <= limit:
         response.read()
+
+
+def _headers(settings: ArchiveSettings) -> httpx.Headers:
+    """The headers of every request to the archive: ours, then ``[archive] headers`` (a
+    private archive's token; never logged), which replace ours of the same name in any
+    case (one ``User-Agent``, not two)."""
+    headers = httpx.Headers(
+        {
+            "User-Agent": settings.user_agent,
+            # As EDGI sends; we decode ourselves so digests can be checked on the raw bytes.
+            "Accept-Encoding": "gzip, deflate",
+        }
+    )
+    headers.update(dict(settings.headers))
+    return headers

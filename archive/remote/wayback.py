@@ -44,7 +44,17 @@ from linkrescue.archive.errors import (
     TransientError,
     UnexpectedAnswer,
 )
-from linkrescue.archive.model import Capture, Listed, Outcome, Result, Sink, Snapshot, Want
+from linkrescue.archive.model import (
+    Availability,
+    Capture,
+    Found,
+    Listed,
+    Outcome,
+    Result,
+    Sink,
+    Snapshot,
+    Want,
+)
 from linkrescue.archive.remote.body import BodyLimits
 from linkrescue.archive.remote.cdx import PrefixCache
 from linkrescue.archive.remote.cdxclient import PAGE_ROWS, CdxIndex
@@ -165,6 +175,47 @@ class ArchiveClient:
         covering prefix listing if there is one, else one CDX query; None if none does."""
         ranked = self.index.candidates(url, near, want)
         return ranked[0] if ranked else None
+
+    def availability(
+        self,
+        url: str,
+        *,
+        timestamp: str | None = None,
+        near: str | None = None,
+        want: Want = Want.ANY,
+    ) -> Availability:
+        """Whether ``url`` has a capture a rescue could use, from the index alone: no
+        playback request, no body (``linkrescue check``). A covering prefix listing
+        answers with no request; otherwise one CDX query.
+
+        Playable: a capture :func:`rank_snapshots` keeps (2xx, revisits, and redirects
+        judged by their targets, soft 404s excluded), as the rescue chooses. Not
+        archived: no capture, or only captured errors. Unknown: the index could not be
+        read (raises only :class:`~linkrescue.archive.errors.ArchiveUnreachable` and
+        :class:`~linkrescue.archive.errors.ArchiveStopped`, which are about the archive).
+        """
+        written = timestamp if timestamp and is_timestamp(timestamp) else None
+        target = wanted_timestamp(written, near)
+        cached = self.cache.answer(url)
+        if cached is not None:
+            ranked = rank_snapshots(cached.rows, target=target, want=want, requested=url)
+            if ranked:
+                return Availability(url, Found.PLAYABLE, ranked[0])
+            if cached.complete and cached.rows:
+                return Availability(url, Found.NOT_ARCHIVED, reason=describe_unusable(cached.rows))
+            if cached.complete and self.trust_listings:
+                why = f"not in the archive's index (complete listing of {cached.prefix})"
+                return Availability(url, Found.NOT_ARCHIVED, reason=why)
+        try:
+            rows = self.index.captures(url, target)
+        except (RetryExhausted, TransientError, UnexpectedAnswer, LookupFailed) as exc:
+            return Availability(url, Found.UNKNOWN, reason=exc.reason)
+        ranked = rank_snapshots(rows, target=target, want=want, requested=url)
+        if ranked:
+            return Availability(url, Found.PLAYABLE, ranked[0])
+        if rows:
+            return Availability(url, Found.NOT_ARCHIVED, reason=describe_unusable(rows))
+        return Availability(url, Found.NOT_ARCHIVED, reason="not in the archive's index")
 
     def prefetch_prefix(
         self,

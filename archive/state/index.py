@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -31,9 +32,11 @@ from linkrescue.archive.model import Capture, Outcome, StoredResource
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.schema import (
     Attempt,
+    CheckedAnswer,
     Clock,
     IndexedReference,
     IndexedResource,
+    iso,
     resource_of,
     time_of,
     utc_now,
@@ -230,6 +233,52 @@ class Index:
         """Every place that references ``key``, by document then reading order."""
         return self._references("key = ? ORDER BY document, line, col", key)
 
+    def all_references(self) -> list[IndexedReference]:
+        """Every replacement of every document (``check --changed-since`` asks which
+        documents point at a file a change deleted or modified)."""
+        return self._references("1 = ? ORDER BY document, line, col", 1)
+
+    def recent_checks(
+        self, keys: Iterable[str], source: str, since: datetime
+    ) -> dict[str, CheckedAnswer]:
+        """The kept answers about ``keys`` from ``source`` given at or after ``since``."""
+        wanted = sorted(set(keys))
+        found: dict[str, CheckedAnswer] = {}
+        after = iso(since)
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            rows = self._query(
+                f"SELECT * FROM checks WHERE source = ? AND checked_at >= ? AND key IN ({marks})",
+                (source, after, *batch),
+            )
+            for r in rows:
+                found[r["key"]] = CheckedAnswer(
+                    r["key"],
+                    r["source"],
+                    r["verdict"],
+                    r["kind"],
+                    r["reason"],
+                    time_of(r["checked_at"]),
+                )
+        return found
+
+    def record_checks(self, source: str, answers: Iterable[tuple[str, str, str, str]]) -> None:
+        """Keep definitive answers ``(key, verdict, kind, reason)`` from ``source``, now."""
+        now = self.database.now()
+        with self.database.transaction() as db:
+            db.executemany(
+                """INSERT INTO checks (key, source, verdict, kind, reason, checked_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (key, source) DO UPDATE SET verdict = excluded.verdict,
+                   kind = excluded.kind, reason = excluded.reason,
+                   checked_at = excluded.checked_at""",
+                [
+                    (key, source, verdict, kind, reason, now)
+                    for key, verdict, kind, reason in answers
+                ],
+            )
+
     def remove_references(self, document: str) -> int:
         """Forget ``document``'s replacements (after a restore); returns how many."""
         with self.database.transaction() as db:
@@ -263,7 +312,7 @@ class Index:
                 ],
             )
 
-    def _references(self, where: str, value: str) -> list[IndexedReference]:
+    def _references(self, where: str, value: object) -> list[IndexedReference]:
         rows = self._query(f"SELECT * FROM refs WHERE {where}", (value,))
         return [
             IndexedReference(

@@ -89,6 +89,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE resources ADD COLUMN archive TEXT",
         "ALTER TABLE attempts ADD COLUMN archive TEXT",
     ),
+    # `linkrescue check`'s online answers (issue 11, "never flaky"): a definitive answer
+    # (fine, or dead with its kind) is reused for [check] max_age_hours; `source` is the
+    # archive that answered (its identity) or "live". Unknown answers are never kept.
+    (
+        """CREATE TABLE checks (
+            key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (key, source)
+        )""",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 
@@ -102,6 +116,19 @@ def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("the index clock must return timezone-aware datetimes")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedAnswer:
+    """One kept online answer of ``check``: ``verdict`` ``fine`` or ``dead`` (with its
+    ``kind``), from ``source`` (an archive's identity, or ``live``), at ``checked_at``."""
+
+    key: str
+    source: str
+    verdict: str
+    kind: str
+    reason: str
+    checked_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

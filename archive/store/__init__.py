@@ -17,6 +17,7 @@ from linkrescue.archive.store.entrance import (
 from linkrescue.archive.store.errors import StoreError, StoreIntegrityError, StorePathError
 from linkrescue.archive.store.files import FileRecord
 from linkrescue.archive.store.fs import StagingFile
+from linkrescue.archive.store.inspect import stored_file_problems
 from linkrescue.archive.store.paths import INDEX_FILENAME, holds_store
 from linkrescue.archive.store.store import ProblemKind, Store, VerifyProblem
 
@@ -37,4 +38,5 @@ __all__ = [
     "open_state",
     "open_store",
     "store_at",
+    "stored_file_problems",
 ]

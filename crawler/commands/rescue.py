@@ -145,7 +145,7 @@ def rescue(
         report = build_report(run, RequestCounts(), 0)
         return RescueResult(report, failed=False, diffs=tuple(diffs))
 
-    live = LiveChecker(config.archive) if config.rescue.live_links == "dead" else None
+    live = LiveChecker(config.archive, config.live) if config.rescue.live_links == "dead" else None
     try:
         counts = _fetch_and_rewrite(
             run, corpus, plans, tasks, config, live, now, on_problem, watch, transport

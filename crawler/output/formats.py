@@ -2,10 +2,11 @@
 
 A command hands its value to the formatter the user chose: a stream of scanned
 documents (``scan --format``) or a run's report (the closing summary table, the
-``--report`` JSON file). A format is one module holding its formatters (``table``,
-``jsonfile``, ``jsonlines``), registered in :mod:`linkrescue.crawler.output.registry`
-for each kind of value it can write; ``check``'s text, github, junit and sarif and
-the HTML report are each one more module and one more member here.
+``--report`` JSON file) or ``check``'s findings. A format is one module holding its
+formatters (``table``, ``jsonfile``, ``jsonlines``, ``text``, ``github``, ``junit``,
+``sarif``), registered in :mod:`linkrescue.crawler.output.registry` for each kind of
+value it can write; a command's ``--format`` accepts the members that have an entry
+for its value. The HTML report will be one more module and one more member here.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
     JSONL = "jsonl"
+    #: ``check``'s findings for a person: grouped by file, plain off a terminal.
+    TEXT = "text"
+    #: ``check``'s findings as GitHub Actions workflow commands (annotations on the diff).
+    GITHUB = "github"
+    #: ``check``'s checked files as JUnit XML test cases (any CI server's test tab).
+    JUNIT = "junit"
+    #: ``check``'s findings as SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    SARIF = "sarif"
 
 
 @dataclass(frozen=True, slots=True)

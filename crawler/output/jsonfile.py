@@ -1,8 +1,9 @@
 """``json``: scan results as one array, written incrementally (never built in memory),
-and the rescue report (``--report``), a file replaced whole.
+the rescue report (``--report``), a file replaced whole, and ``check``'s findings, one
+object per finding in one array written as the files are checked.
 
 The report's field names are a contract for scripts and cron jobs (see
-:mod:`linkrescue.crawler.report`).
+:mod:`linkrescue.crawler.report`); so are a finding's (:meth:`Finding.as_dict`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linkrescue.atomic import write_atomically
 from linkrescue.crawler.output.formats import Destination
 from linkrescue.crawler.report import RescueReport
 from linkrescue.crawler.stages.scan import FileResult
+
+if TYPE_CHECKING:
+    from linkrescue.crawler.findings import CheckRun
 
 
 class JsonResults:
@@ -53,6 +58,33 @@ class JsonReport:
             self.out.flush()
             return
         write_json_file(self.path, value)
+
+
+class JsonFindings:
+    """``check --format json``: a JSON array of :meth:`Finding.as_dict` objects, exactly
+    the contract's fields, each file's in reading order, one object per line.
+
+    Written as the files are checked (never the run in memory). A file that could not be
+    read is not a finding: ``check`` names it on stderr, as every command names bad input.
+    """
+
+    def __init__(self, to: Destination) -> None:
+        self.to = to
+
+    def write(self, value: CheckRun) -> None:
+        # Imported here: scan's start-up (this module's other users) does without them.
+        from linkrescue.crawler.output.checked import in_reading_order
+        from linkrescue.crawler.output.sink import text_sink
+
+        with text_sink(self.to) as out:
+            first = True
+            out.write("[")
+            for checked in value.files:
+                for finding in in_reading_order(checked.findings):
+                    out.write("\n" if first else ",\n")
+                    out.write(json.dumps(finding.as_dict(), ensure_ascii=False))
+                    first = False
+            out.write("]\n" if first else "\n]\n")
 
 
 def write_json_file(path: Path, report: RescueReport) -> None:

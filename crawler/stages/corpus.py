@@ -21,6 +21,7 @@ from pathlib import Path
 from linkrescue.archive import holds_store
 from linkrescue.archive.urls import identity_key, identity_of_key
 from linkrescue.crawler.config import CorpusSettings
+from linkrescue.crawler.stages.docsite import on_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +118,20 @@ def _inside(target: Path, roots: Iterable[Path]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """How documents are recognised from a URL: by whole normalized address, or an id pattern."""
+    """How documents are recognised from a URL: by whole normalized address, or an id pattern.
+
+    ``site``: on a documentation site (``[corpus] content_root``), the identity key of
+    the site's origin, lower-cased; identities on it compare case-insensitively, as
+    Hugo lower-cases the paths it publishes (:mod:`linkrescue.crawler.stages.docsite`).
+    None (news corpora): every identity compares exactly, at no extra cost.
+    """
 
     pattern: re.Pattern[str] | None
+    site: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: CorpusSettings) -> Identity:
-        return cls(re.compile(settings.id_pattern) if settings.id_pattern else None)
+    def from_settings(cls, settings: CorpusSettings, site: str | None = None) -> Identity:
+        return cls(re.compile(settings.id_pattern) if settings.id_pattern else None, site)
 
     def of_url(self, url: str) -> str | None:
         """The identity of an encoded absolute URL, or None when the id pattern does not match."""
@@ -134,6 +142,11 @@ class Identity:
         return self.of_key(identity_of_key(resource_key))
 
     def of_key(self, key: str) -> str | None:
+        site = self.site
+        if site is not None:
+            folded = key.lower()
+            if on_site(folded, site):
+                key = folded
         if self.pattern is None:
             return key
         m = self.pattern.search(key)

@@ -27,9 +27,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from linkrescue.archive.settings import ArchiveSettings
+from linkrescue.crawler.config import BROWSER_ACCEPT, LiveSettings
 
-#: Statuses that mean the resource is gone.
+#: Statuses that mean the resource is gone (``[live] dead_statuses``'s default).
 DEAD_STATUSES = frozenset({404, 410})
+#: Answers that say nothing about the page: a bot wall, an authentication wall, a
+#: server's bad minute, a rate limit (LinkedIn answers 999 to anything not a browser;
+#: Cloudflare's challenge is a 403 with ``cf-mitigated``).
+DOUBTFUL_STATUSES = frozenset({401, 403, 408, 425, 429, 999})
 #: Answers to HEAD that mean "ask with GET instead".
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
 #: Other names tried, at most, to learn whether name resolution works at all.
@@ -44,15 +49,32 @@ class Liveness:
     dead: bool
     reason: str
     unknown: bool = False
+    #: No definitive answer either way (a 5xx, a 429, a timeout, a reset, a bot wall):
+    #: ``check`` shows it as ``unknown``; ``rescue`` leaves the link alone.
+    doubtful: bool = False
 
 
 class LiveChecker:
     """Checks live URLs with one shared, pooled httpx client (thread-safe)."""
 
-    def __init__(self, settings: ArchiveSettings, *, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        settings: ArchiveSettings,
+        live: LiveSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        live = live or LiveSettings()
+        self._dead = frozenset(live.dead_statuses)
         self._client = httpx.Client(
-            headers={"User-Agent": settings.user_agent},
-            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": BROWSER_ACCEPT,
+                **dict(live.headers),
+            },
+            timeout=httpx.Timeout(
+                live.timeout, connect=min(live.timeout, settings.connect_timeout)
+            ),
             follow_redirects=True,
             max_redirects=10,
             transport=transport,
@@ -90,14 +112,20 @@ class LiveChecker:
                     "in this run (no network?); not counted as dead",
                     unknown=True,
                 )
-            return Liveness(False, f"connection failed, not counted as dead: {exc}")
+            return Liveness(False, f"connection failed, not counted as dead: {exc}", doubtful=True)
         except httpx.TimeoutException:
-            return Liveness(False, "timed out, not counted as dead")
+            return Liveness(False, "timed out, not counted as dead", doubtful=True)
         except httpx.HTTPError as exc:
-            return Liveness(False, f"{type(exc).__name__}, not counted as dead: {exc}")
+            why = f"{type(exc).__name__}, not counted as dead: {exc}"
+            return Liveness(False, why, doubtful=True)
         status = response.status_code
-        if status in DEAD_STATUSES:
+        if status in self._dead:
             return Liveness(True, f"HTTP {status}")
+        if status in DOUBTFUL_STATUSES or status >= 500 or response.headers.get("cf-mitigated"):
+            wall = " (bot protection)" if response.headers.get("cf-mitigated") else ""
+            return Liveness(False, f"HTTP {status}{wall}, not counted as dead", doubtful=True)
+        if status >= 400:
+            return Liveness(False, f"HTTP {status}, not counted as dead", doubtful=True)
         return Liveness(False, f"live (HTTP {status})")
 
     def _names_resolve(self, *, besides: str) -> bool:

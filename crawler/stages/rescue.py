@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -129,15 +129,20 @@ class RescueRun:
         return self.count(Outcome.FAILED) > 0 or bool(self.conflicts)
 
 
-def wants(ref: Reference) -> Want:
-    """An image reference must get an image, not the HTML error page a capture may hold."""
+def wants(ref: Reference, image_keys: Collection[str] = IMAGE_FRONTMATTER_KEYS) -> Want:
+    """An image reference must get an image, not the HTML error page a capture may hold.
+
+    A frontmatter value is an image when its top-level key is one of ``image_keys``
+    (``[scan] image_keys``): a key a user adds to ``frontmatter_keys`` is a link unless
+    also listed there (``og_picture`` must refuse an HTML error page in its place).
+    """
     if ref.kind is RefKind.MD_IMAGE:
         return Want.IMAGE
     if ref.kind is RefKind.HTML and (ref.element, ref.attribute) in IMAGE_HTML:
         return Want.IMAGE
     if ref.kind is RefKind.SHORTCODE and (ref.element, ref.attribute) in IMAGE_SHORTCODES:
         return Want.IMAGE
-    if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in IMAGE_FRONTMATTER_KEYS:
+    if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in image_keys:
         return Want.IMAGE
     return Want.ANY
 
@@ -145,7 +150,7 @@ def wants(ref: Reference) -> Want:
 def selected(record: Record, settings: RescueStageSettings) -> bool:
     """Whether ``--only`` and ``live_links`` let this remote reference be rescued."""
     only = settings.only
-    image = wants(record.ref) is Want.IMAGE
+    image = wants(record.ref, settings.image_keys) is Want.IMAGE
     if (only == "images" and not image) or (only == "links" and image):
         return False
     return not (record.res.archive is None and settings.live_links == "off")
@@ -195,10 +200,11 @@ class Inventory:
         written = _digits(archive.timestamp) if archive else None
         task = self.run.tasks.get(key)
         if task is None:
-            task = Task(key, record.res.url, wants(record.ref), written, near, live=archive is None)
+            want = wants(record.ref, self.settings.image_keys)
+            task = Task(key, record.res.url, want, written, near, live=archive is None)
             self.run.tasks[key] = task
             return task
-        if wants(record.ref) is Want.IMAGE:
+        if wants(record.ref, self.settings.image_keys) is Want.IMAGE:
             task.want = Want.IMAGE
         if written and len(written) > len(task.timestamp or ""):
             task.timestamp = written  # the most precise timestamp any reference gives

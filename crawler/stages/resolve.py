@@ -96,6 +96,13 @@ _SITE_PREFIX = re.compile(
     r"\{\{\s*site\.(?:url\s*\}\}\{\{\s*site\.baseurl|url|baseurl)\s*\}\}(?=[/?#]|\Z)"
 )
 TEMPLATE_CODE = "template code"
+#: Reasons ``check`` reads back: a relative link with nothing to resolve it against (a
+#: file of a documentation site without ``[corpus] content_root``), a same-page link.
+NO_ADDRESS = "relative link, and the document has no address to resolve it"
+SAME_PAGE = "fragment-only link (same page)"
+#: A Hugo shortcode (``{{< relref "x" >}}``, ``{{% ref "x" %}}``): the site generator
+#: replaces it, so it is template code too, never a URL (documentation sites).
+_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
 
 
 def clean_destination(ref: Reference) -> str:
@@ -143,7 +150,7 @@ def resolve(
             return Resolution(Status.INVALID, reason=f"no definition for the label [{ref.key}]")
         return resolve(ref.definition, doc_dir, address, store, site=site)
     target = clean_destination(ref)
-    if "{" in target and has_template(target):
+    if "{" in target and (has_template(target) or _SHORTCODE.search(target)):
         expanded = _expand_site(target, site)
         if expanded is None:
             return Resolution(Status.SKIPPED, reason=TEMPLATE_CODE)
@@ -155,7 +162,7 @@ def resolve(
     if not target:
         return Resolution(Status.SKIPPED, reason="empty URL")
     if target.startswith("#"):
-        return Resolution(Status.SKIPPED, reason="fragment-only link (same page)")
+        return Resolution(Status.SKIPPED, reason=SAME_PAGE)
     if _NOT_URL_CHARS.search(target):
         return Resolution(Status.INVALID, reason="not a URL: contains markup or control characters")
     cite = _CITE_JUNK.search(target) if "=" in target else None
@@ -184,10 +191,7 @@ def resolve(
         if local is not None:
             return Resolution(Status.LOCAL, url=local)
         if address is None:
-            return Resolution(
-                Status.INVALID,
-                reason="relative link, and the document has no address to resolve it",
-            )
+            return Resolution(Status.INVALID, reason=NO_ADDRESS)
         if not target.startswith(("/", ".")) and "/" not in target and _is_prose(target):
             return Resolution(Status.INVALID, reason="destination is text, not a URL")
         absolute = urljoin(address, encode_relative(target))

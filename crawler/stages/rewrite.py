@@ -98,6 +98,9 @@ class DocumentPlan:
 def plan_of(result: FileResult) -> DocumentPlan:
     """The rewrite plan of a scanned document: its remote and internal references.
 
+    Never an internal link of a documentation site (``Record.on_site``): the site
+    serves its pages at those addresses, not at the Markdown files' paths.
+
     Never a reference-style use (``md-refuse``): its span is the link's visible text;
     rewriting the definition it names rewrites every use.
     """
@@ -112,7 +115,7 @@ def plan_of(result: FileResult) -> DocumentPlan:
         status = res.status
         if status is remote:
             document: str | None = None
-        elif status is internal and record.document is not None:
+        elif status is internal and record.document is not None and not record.on_site:
             document = intern(record.document)
         else:  # most references of a corpus rescued before: already local
             continue

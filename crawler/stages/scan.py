@@ -25,11 +25,12 @@ from datetime import date, datetime
 from hashlib import blake2b
 from json.encoder import encode_basestring as _encode_string  # the C escaper json uses
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from linkrescue.archive.timestamps import to_timestamp
 from linkrescue.crawler.config import ScanStageSettings
 from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
+from linkrescue.crawler.stages.docsite import SITE_KEYS, Site
 from linkrescue.crawler.stages.resolve import (
     Resolution,
     Status,
@@ -43,9 +44,12 @@ from linkrescue.rewriters import (
     find_frontmatter,
     identity_value,
     read_document,
+    read_frontmatter,
 )
 from linkrescue.rewriters.files import fingerprint
 from linkrescue.rewriters.model import Reference
+
+T = TypeVar("T")
 
 #: Below this many documents a pool costs more than it saves.
 POOL_THRESHOLD = 64
@@ -59,6 +63,10 @@ class Record:
     ref: Reference
     res: Resolution
     document: str | None
+    #: An internal link of a documentation site (``[corpus] content_root``): it works on
+    #: the published site as written, so a rewrite leaves it (it would point it at the
+    #: Markdown file, which the site does not serve).
+    on_site: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's field names and values (json/jsonl output)."""
@@ -200,7 +208,12 @@ class Summary:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: ScanStageSettings, index: dict[str, str], as_json: bool) -> None:
+def _init_worker(
+    config: ScanStageSettings,
+    index: dict[str, str],
+    as_json: bool,
+    then: Callable[[FileResult], Any] | None = None,
+) -> None:
     # Per document the scan allocates thousands of small, acyclic objects (YAML
     # nodes, references, dicts) that reference counting frees at once; the cyclic
     # collector would walk the whole heap (with the identity index) every 700 of
@@ -209,8 +222,13 @@ def _init_worker(config: ScanStageSettings, index: dict[str, str], as_json: bool
         gc.freeze()
     _STATE["config"] = config
     _STATE["index"] = index
-    _STATE["identity"] = Identity.from_settings(config.corpus)
+    site = Site.from_settings(config.corpus)
+    _STATE["site"] = site
+    _STATE["identity"] = Identity.from_settings(
+        config.corpus, site.prefix if site is not None else None
+    )
     _STATE["json"] = as_json
+    _STATE["then"] = then
     _STATE["store"] = store_location(config.store_dir, absolute_prefix=config.absolute_prefix)
 
 
@@ -236,11 +254,14 @@ def _read_text(path: str, max_bytes: int) -> tuple[str, bytes] | Problem:
 HEAD_BYTES = 16384
 
 
-def _identity_of(path: str) -> tuple[str, str | None, str | None]:
-    """A document's own address (from its frontmatter, read cheaply), or None.
+def _identity_of(path: str) -> tuple[str, str | None, str | None, tuple[str, ...]]:
+    """A document's own address (from its frontmatter, read cheaply), or None, its
+    identity, and the identities of its aliases (documentation sites only).
 
     Reads only the head of the file when the frontmatter closes within it; an
     unreadable file gets None here and is reported once, by the reference pass.
+    On a documentation site (``[corpus] content_root``) a file under the content
+    folder gets its address from its path (:class:`~linkrescue.crawler.stages.docsite.Site`).
     """
     config: ScanStageSettings = _STATE["config"]
     try:
@@ -254,10 +275,18 @@ def _identity_of(path: str) -> tuple[str, str | None, str | None]:
             else:
                 text = head.decode("utf-8", errors="ignore")
     except OSError:
-        return path, None, None
-    address = document_address(identity_value(text, config.corpus.address_keys))
+        return path, None, None, ()
     identity: Identity = _STATE["identity"]
-    return path, address, identity.of_url(address) if address is not None else None
+    site: Site | None = _STATE["site"]
+    if site is not None and site.page_path(path) is not None:
+        keys = config.corpus.address_keys
+        data = read_frontmatter(text, resource_keys=(), data_keys=keys + SITE_KEYS).data
+        address, aliases = site.address_of(path, data, keys)
+        others = tuple(i for a in aliases if (i := identity.of_url(a)) is not None)
+    else:
+        address = document_address(identity_value(text, config.corpus.address_keys))
+        others = ()
+    return path, address, identity.of_url(address) if address is not None else None, others
 
 
 def _scan_file(item: tuple[str, str | None]) -> FileResult:
@@ -266,6 +295,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     index: dict[str, str] = _STATE["index"]
     identity: Identity = _STATE["identity"]
     as_json: bool = _STATE["json"]
+    docsite: Site | None = _STATE["site"]
     site = config.corpus.base_url or None
     result = FileResult(path)
     read = _read_text(path, config.scan.max_file_bytes)
@@ -289,12 +319,18 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     for ref in doc.references:
         res = resolve(ref, doc_dir, address, _STATE["store"], site=site)
         target = None
-        if res.status is Status.REMOTE and res.key is not None and index:
-            ident = identity.of_resource(res.key)
+        on_site = False
+        key = res.key
+        if res.status is Status.REMOTE and key is not None and (index or docsite):
+            ident = identity.of_resource(key)
             target = index.get(ident) if ident is not None else None
             if target is not None:
-                res = Resolution(Status.INTERNAL, res.url, res.archive, None, res.key)
-        record = Record(path, ref, res, target)
+                res = Resolution(Status.INTERNAL, res.url, res.archive, None, key)
+                on_site = docsite is not None and docsite.owns(key)
+            elif docsite is not None:
+                res, target = _site_link(docsite, res, key, doc_dir, index, identity)
+                on_site = target is not None
+        record = Record(path, ref, res, target, on_site)
         if as_json:
             lines.append(record.json_line(file_json))
         else:
@@ -305,6 +341,20 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
     if lines:
         result.blob = "\n".join(lines).encode("utf-8")
     return result
+
+
+def _site_link(
+    site: Site, res: Resolution, key: str, doc_dir: str, index: dict[str, str], identity: Identity
+) -> tuple[Resolution, str | None]:
+    """A ``remote`` link that matched no document, on a documentation site: the page a
+    ``.html`` link means (``internal``, with its document), a file of the site, or a
+    broken internal link (:meth:`~linkrescue.crawler.stages.docsite.Site.unmatched`)."""
+    page = site.html_page(key)
+    ident = identity.of_resource(page) if page is not None else None
+    target = index.get(ident) if ident is not None else None
+    if target is not None:
+        return Resolution(Status.INTERNAL, res.url, res.archive, None, key), target
+    return site.unmatched(res, doc_dir), None
 
 
 def hash_key(key: str) -> int:
@@ -378,14 +428,43 @@ def index_corpus(
             else:
                 yield item
 
+    root = config.corpus.content_root
+    if root and not os.path.isdir(root):
+        on_problem(Problem(root, "[corpus] content_root is not a folder: no file gets an address"))
     index: dict[str, str] = {}
     items: list[tuple[str, str | None]] = []
+    aliases: list[tuple[str, str]] = []
     found = _mapped(_identity_of, documents(), None, _workers(config), (config, {}, False))
-    for path, address, ident in found:
+    for path, address, ident, others in found:
         items.append((path, address))
         if ident is not None:
             index.setdefault(ident, path)
+        aliases.extend((other, path) for other in others)
+    for other, path in aliases:  # a page's own address wins over another's alias
+        index.setdefault(other, path)
     return Corpus(items, index)
+
+
+def _scan_then(item: tuple[str, str | None]) -> Any:
+    then: Callable[[FileResult], Any] = _STATE["then"]
+    return then(_scan_file(item))
+
+
+def scan_items_then(
+    items: Sequence[tuple[str, str | None]],
+    corpus: Corpus,
+    config: ScanStageSettings,
+    then: Callable[[FileResult], T],
+) -> Iterator[T]:
+    """``then`` of each of ``items``' results, computed in the worker that read it, in order.
+
+    For a command that keeps little of a document's references (``check`` keeps its
+    findings): a worker hands back that, not every record (pickling a quarter of a
+    million references to the main process cost more than the scan). ``then`` must be
+    picklable (a module-level function, or a ``functools.partial`` of one).
+    """
+    args = (config, corpus.index, False, then)
+    yield from _mapped(_scan_then, items, len(items), _workers(config), args)
 
 
 def scan_items(

@@ -57,6 +57,19 @@ BAD = [
     ("rescue", "listings", '"off"', "valid boolean"),
     ("rewrite", "style", '"relative-path"', "'relative' or 'absolute'"),
     ("rewrite", "prefix", '["/rescued/"]', "valid string"),
+    ("corpus", "content_root", "1", "valid string"),
+    ("scan", "image_keys", '"image"', "valid list"),
+    ("archive", "headers", '{ "Authorization" = "Bearer\\u00e9" }', "printable ASCII"),
+    ("live", "timeout", "0", "greater than 0"),
+    ("live", "concurrency", "0", "greater than or equal to 1"),
+    ("live", "per_host_concurrency", "100", "less than or equal to 64"),
+    ("live", "per_host_spacing", "-0.5", "greater than or equal to 0"),
+    ("live", "dead_statuses", "[200]", "greater than or equal to 400"),
+    ("live", "headers", '{ "Bad Name" = "x" }', "an HTTP header name"),
+    ("check", "fragments", '"yes"', "valid boolean"),
+    ("check", "heading_ids", '"gitlab"', "'github' or 'hugo'"),
+    ("check", "exclude", '["(g"]', "not a valid regular expression"),
+    ("check", "max_age_hours", "-1", "greater than or equal to 0"),
 ]
 
 

@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from linkrescue.rewriters import read_document, scan_html, scan_markdown
+from linkrescue.rewriters.anchors import anchors
 from linkrescue.rewriters.markdown import MAX_PAREN_DEPTH
 
 SMALL = 20_000
@@ -219,3 +220,54 @@ def test_links_and_images_in_brackets_are_those_commonmark_finds(text: str) -> N
         if ref.kind.value in ("md-link", "md-image")
     )
     assert ours == _commonmark_links(text)
+
+
+def _anchors_cpu_seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        anchors(text, "github")
+        anchors(text, "hugo")
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        # Repeated headings: each "-N" found without counting from 1 again.
+        lambda n: "## Example\n" * (n // 11),
+        lambda n: "a\n=\n" * (n // 4),
+        # One heading line of openers: backtick runs, links, tags, underscores.
+        lambda n: "## " + "".join("`" * k + "a" for k in range(1, 400))[:n] + "\n",
+        lambda n: "## " + "[x](" * (n // 4) + "\n",
+        lambda n: "## " + '<a "' * (n // 4) + "<!--" * (n // 8) + "\n",
+        lambda n: "## " + "_a" * (n // 2) + "\n",
+        # Indented paragraphs in a list item: each asks which item it continues.
+        lambda n: "- a\n" + "  b\n\n" * (n // 5),
+        # Attributes with no tag around them, and ids whose quote never closes.
+        lambda n: ' name=x id="' * (n // 12) + "\n",
+        # HTML headings never closed; tags in code spans whose runs close in a later
+        # paragraph (each asks where its paragraph ends).
+        lambda n: "<h2>" * (n // 4) + "\n",
+        lambda n: "`<a id=x>\n\n" * (n // 12),
+    ],
+    ids=[
+        "repeated-headings",
+        "repeated-setext",
+        "heading-backticks",
+        "heading-links",
+        "heading-tags",
+        "heading-underscores",
+        "indented-paragraphs",
+        "attributes",
+        "unclosed-html-headings",
+        "code-spans-across-paragraphs",
+    ],
+)
+def test_anchors_of_shapes_built_to_be_quadratic_take_linear_time(build: object) -> None:
+    """The fragments of a document (issue 11's ``check``) are read in linear time too."""
+    assert callable(build)
+    small = _anchors_cpu_seconds("---\n---\n" + build(SMALL))
+    large = _anchors_cpu_seconds("---\n---\n" + build(LARGE))
+    assert large / max(small, FLOOR) < MAX_RATIO
