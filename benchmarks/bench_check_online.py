@@ -97,7 +97,9 @@ def live_links(links: int, latency: float) -> None:
     ]
     print(f"live links: {links} unique links, every answer after {latency * 1000:.0f} ms")
     for name, hosts, concurrency, per_host, spacing in cases:
-        count = links if spacing == 0 else min(links, 1000)
+        # A case bound by one host or by spacing is shown on 1,000 links (its rate is
+        # the bound's, whatever the count).
+        count = links if hosts > 1 and spacing == 0 else min(links, 1000)
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             urls = [f"http://127.0.0.{1 + i % hosts}:{port}/page/{i}" for i in range(count)]
