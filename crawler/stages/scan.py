@@ -30,7 +30,7 @@ from typing import Any
 from linkrescue.archive.timestamps import to_timestamp
 from linkrescue.crawler.config import ScanStageSettings
 from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
-from linkrescue.crawler.stages.docsite import SITE_KEYS, Site
+from linkrescue.crawler.stages.docsite import Site, site_frontmatter
 from linkrescue.crawler.stages.resolve import (
     Resolution,
     Status,
@@ -44,7 +44,6 @@ from linkrescue.rewriters import (
     find_frontmatter,
     identity_value,
     read_document,
-    read_frontmatter,
 )
 from linkrescue.rewriters.files import fingerprint
 from linkrescue.rewriters.model import Reference
@@ -270,10 +269,10 @@ def _identity_of(path: str) -> tuple[str, str | None, str | None, tuple[str, ...
         return path, None, None, ()
     identity: Identity = _STATE["identity"]
     site: Site | None = _STATE["site"]
-    if site is not None and site.page_path(path) is not None:
+    page = site.page_path(path) if site is not None else None
+    if site is not None and page is not None:
         keys = config.corpus.address_keys
-        data = read_frontmatter(text, resource_keys=(), data_keys=keys + SITE_KEYS).data
-        address, aliases = site.address_of(path, data, keys)
+        address, aliases = site.address_of(page, site_frontmatter(text, keys), keys)
         others = tuple(i for a in aliases if (i := identity.of_url(a)) is not None)
     else:
         address = document_address(identity_value(text, config.corpus.address_keys))
