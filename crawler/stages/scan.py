@@ -408,7 +408,8 @@ def index_corpus(
     """Walk ``roots`` and read every document's own address (the first pass).
 
     Problems found while walking go to ``on_problem``; unreadable documents are
-    reported by the reference pass, once.
+    reported by the reference pass, once. On a documentation site a second document
+    at an address already taken is named (links reach the first, in walk order).
     """
 
     def documents() -> Iterator[str]:
@@ -421,7 +422,9 @@ def index_corpus(
 
     root = config.corpus.content_root
     if root and not os.path.isdir(root):
-        on_problem(Problem(root, "[corpus] content_root is not a folder: no file gets an address"))
+        on_problem(
+            Problem(root, "[corpus] content_root is not a folder: only frontmatter gives addresses")
+        )
     index: dict[str, str] = {}
     items: list[tuple[str, str | None]] = []
     aliases: list[tuple[str, str]] = []
@@ -429,7 +432,11 @@ def index_corpus(
     for path, address, ident, others in found:
         items.append((path, address))
         if ident is not None:
-            index.setdefault(ident, path)
+            first = index.setdefault(ident, path)
+            if root and first != path:
+                # Hugo too publishes one of them ("a.md" and "a/_index.md", "Range.md"
+                # and "range.md"): which one a link reaches is worth a line.
+                on_problem(Problem(path, f"same address as {first} ({address}): links go there"))
         aliases.extend((other, path) for other in others)
     for other, path in aliases:  # a page's own address wins over another's alias
         index.setdefault(other, path)
