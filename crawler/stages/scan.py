@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from linkrescue.archive.timestamps import to_timestamp
 from linkrescue.crawler.config import ScanStageSettings
 from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
-from linkrescue.crawler.stages.docsite import SITE_KEYS, Site
+from linkrescue.crawler.stages.docsite import Site, site_frontmatter
 from linkrescue.crawler.stages.resolve import (
     Resolution,
     Status,
@@ -44,7 +44,6 @@ from linkrescue.rewriters import (
     find_frontmatter,
     identity_value,
     read_document,
-    read_frontmatter,
 )
 from linkrescue.rewriters.files import fingerprint
 from linkrescue.rewriters.model import Reference
@@ -278,10 +277,10 @@ def _identity_of(path: str) -> tuple[str, str | None, str | None, tuple[str, ...
         return path, None, None, ()
     identity: Identity = _STATE["identity"]
     site: Site | None = _STATE["site"]
-    if site is not None and site.page_path(path) is not None:
+    page = site.page_path(path) if site is not None else None
+    if site is not None and page is not None:
         keys = config.corpus.address_keys
-        data = read_frontmatter(text, resource_keys=(), data_keys=keys + SITE_KEYS).data
-        address, aliases = site.address_of(path, data, keys)
+        address, aliases = site.address_of(page, site_frontmatter(text, keys), keys)
         others = tuple(i for a in aliases if (i := identity.of_url(a)) is not None)
     else:
         address = document_address(identity_value(text, config.corpus.address_keys))
@@ -417,7 +416,8 @@ def index_corpus(
     """Walk ``roots`` and read every document's own address (the first pass).
 
     Problems found while walking go to ``on_problem``; unreadable documents are
-    reported by the reference pass, once.
+    reported by the reference pass, once. On a documentation site a second document
+    at an address already taken is named (links reach the first, in walk order).
     """
 
     def documents() -> Iterator[str]:
@@ -430,7 +430,9 @@ def index_corpus(
 
     root = config.corpus.content_root
     if root and not os.path.isdir(root):
-        on_problem(Problem(root, "[corpus] content_root is not a folder: no file gets an address"))
+        on_problem(
+            Problem(root, "[corpus] content_root is not a folder: only frontmatter gives addresses")
+        )
     index: dict[str, str] = {}
     items: list[tuple[str, str | None]] = []
     aliases: list[tuple[str, str]] = []
@@ -438,7 +440,11 @@ def index_corpus(
     for path, address, ident, others in found:
         items.append((path, address))
         if ident is not None:
-            index.setdefault(ident, path)
+            first = index.setdefault(ident, path)
+            if root and first != path:
+                # Hugo too publishes one of them ("a.md" and "a/_index.md", "Range.md"
+                # and "range.md"): which one a link reaches is worth a line.
+                on_problem(Problem(path, f"same address as {first} ({address}): links go there"))
         aliases.extend((other, path) for other in others)
     for other, path in aliases:  # a page's own address wins over another's alias
         index.setdefault(other, path)

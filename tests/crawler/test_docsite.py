@@ -356,3 +356,17 @@ def test_a_content_root_that_is_no_folder_is_named(tmp_path: Path) -> None:
     done = linkrescue("scan", "content", "--config", "linkrescue.toml", "-f", "jsonl", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{tmp_path / 'contnet'}: [corpus] content_root is not a folder" in done.stderr
+
+
+def test_two_files_at_one_address_are_named(site: Path) -> None:
+    """``functions/Range.md`` is published at ``/functions/range/`` too: one of them wins."""
+    (site / "content/functions/Range.md").write_text("---\ntitle: Range\n---\n", encoding="utf-8")
+    done = linkrescue("scan", "content", "--config", "linkrescue.toml", "-f", "jsonl", cwd=site)
+    assert done.returncode == 0, done.stderr
+    first, second = Path("content/functions/Range.md"), Path("content/functions/range.md")
+    assert (
+        f"{second}: same address as {first} (https://{STAND_IN}/functions/range/): links go there"
+    ) in done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    ranges = [r for r in records if r["raw"] == "/Functions/Range/"]
+    assert [Path(r["document"]) for r in ranges] == [first]
