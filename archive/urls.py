@@ -314,7 +314,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _utf8_escapes(m: re.Match[str]) -> str:
-    return "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8"))
+    # bytes.hex with a separator runs in C: a Chinese slug is dozens of escapes, and
+    # the identity pass of a 50,000-article corpus encodes one address per article.
+    return "%" + m.group(0).encode("utf-8").hex("%").upper()
 
 
 def _plain(url: str) -> bool:
