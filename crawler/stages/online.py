@@ -65,6 +65,9 @@ class Answer:
 
 
 FINE = Answer(None, None, "")
+#: Failures in a row (timeouts, refused or reset connections) after which a host is
+#: asked nothing more in a run.
+GIVE_UP = 5
 #: The source of live answers in the store's index (archives are named by their identity).
 LIVE = "live"
 
@@ -195,8 +198,16 @@ class OnlineChecks:
 
             def ask(key: str) -> tuple[str, Answer]:
                 url = wanted[key].url
-                with hosts.turn(urlsplit(url).hostname or ""):
+                host = urlsplit(url).hostname or ""
+                why = f"{host} did not answer {GIVE_UP} times in a row: not asked again"
+                if hosts.given_up(host):
+                    return key, Answer(Kind.UNREACHABLE, Status.UNKNOWN, why)
+                with hosts.turn(host):
+                    if hosts.given_up(host):  # it failed while this one waited its turn
+                        return key, Answer(Kind.UNREACHABLE, Status.UNKNOWN, why)
                     liveness = checker.check(url)
+                failed = liveness.doubtful and not liveness.reason.startswith("HTTP ")
+                hosts.answered(host, failed=failed)
                 if liveness.dead:
                     return key, Answer(Kind.DEAD_LINK, Status.DEAD, liveness.reason)
                 if liveness.unknown or liveness.doubtful:
@@ -227,7 +238,9 @@ def _archived(client: ArchiveClient, remote: Remote) -> Answer:
 
 
 class _Hosts:
-    """Per-host turns: at most ``limit`` requests at once to a host, ``spacing`` apart."""
+    """Per-host turns: at most ``limit`` requests at once to a host, ``spacing`` apart;
+    and a host that timed out or refused :data:`GIVE_UP` times in a row is asked no
+    more in the run (a dead site linked 500 times would cost 500 timeouts)."""
 
     def __init__(self, limit: int, spacing: float) -> None:
         self._limit = limit
@@ -235,6 +248,16 @@ class _Hosts:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.Semaphore] = {}
         self._next: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+
+    def given_up(self, host: str) -> bool:
+        with self._lock:
+            return self._failures.get(host, 0) >= GIVE_UP
+
+    def answered(self, host: str, *, failed: bool) -> None:
+        """A request to ``host`` ended; ``failed``: no HTTP answer at all."""
+        with self._lock:
+            self._failures[host] = self._failures.get(host, 0) + 1 if failed else 0
 
     def turn(self, host: str) -> _Turn:
         with self._lock:

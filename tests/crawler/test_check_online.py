@@ -12,6 +12,9 @@ archive reference ``unknown``, and the run exits 0.
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,3 +158,35 @@ def test_definitive_answers_are_kept_in_the_store_and_unknown_ones_asked_again(
     )
     run(root)
     assert len(web.hits("/fine")) == asked["/fine"] + 1
+
+
+def test_a_host_that_never_answers_is_not_asked_for_every_link(tmp_path: Path) -> None:
+    """A dead site linked from every page (a closed outlet's own domain behind a
+    firewall) costs a few failed connections, not one per link."""
+    accepted = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    port = server.getsockname()[1]
+
+    def reset_all() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # a reset, no HTTP answer
+
+    threading.Thread(target=reset_all, daemon=True).start()
+    try:
+        (tmp_path / "content").mkdir()
+        links = "\n\n".join(f"[第{i}篇](http://127.0.0.1:{port}/article/{i})" for i in range(30))
+        (tmp_path / "content/links.md").write_text(f"---\ntitle: x\n---\n{links}\n", "utf-8")
+        code, found = run(tmp_path)
+    finally:
+        server.close()
+    assert code == 0
+    assert len(found) == 30 and {f["status"] for f in found.values()} == {"unknown"}
+    assert len(accepted) <= 5 + 2 * 2  # GIVE_UP, and what was in flight (HEAD and GET)
