@@ -82,8 +82,9 @@ blocks read by a CommonMark block parser; a link's title or a definition's desti
 on the quote's next line is read.
 
 Not handled: indented code after a heading or a fence rather than a blank line (in a
-document without such containers), and an ordered list starting at 2 or more
-interrupting a paragraph.
+document without such containers); GFM tables running on over the lines after them and
+cells past the header's count (``blocks.py``). An ordered list starting at 2 or more
+under a paragraph line holds no definition (``reflinks._continues_paragraph``).
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
 the synthetic 50,000-article corpus (``benchmarks/gen_corpus.py``: 3.1 KB and 5

@@ -90,12 +90,36 @@ def starts_definition_line(
         return False
     prefix = text[line:opener]
     if prefix.strip(" \t"):  # a block quote's or a list item's marker
-        return True
+        return not _continues_paragraph(text, line, prefix, body_start)
     width = len(prefix.expandtabs(4))
     if width <= 3:
         return True
     column = list_column(text, line, body_start)
     return column is not None and width < column + 4
+
+
+_ORDERED: Final = re.compile(r"[ \t>]*+(\d{1,9})([.)])")
+#: A line above that leaves no paragraph open: blank, a heading, a fence, an HTML
+#: start, a break or underline, or a definition (read at once, as markdown-it does).
+_NOT_PARAGRAPH: Final = re.compile(
+    r"[ \t>]*+(?:$|#|`{3}|~{3}|<|(?:[-*_=][ \t]*+){3,}$|\[[^\]\n]*\]:)"
+)
+
+
+def _continues_paragraph(text: str, line: int, prefix: str, body_start: int) -> bool:
+    """Whether an ordered list marker starting at other than 1 (``2) [1]: …``) under a
+    paragraph line is that paragraph's text: such a list cannot interrupt a paragraph
+    (CommonMark §5.2), so no definition starts there. A sibling of the line above's own
+    item (``1)`` then ``2)``) continues its list and may."""
+    marker = _ORDERED.match(prefix)
+    if marker is None or int(marker.group(1)) == 1 or line <= body_start:
+        return False
+    above = text.rfind("\n", body_start, line - 1) + 1
+    row = text[max(above, body_start) : line - 1].rstrip("\r")
+    if not row.strip(" \t>") or _NOT_PARAGRAPH.match(row):
+        return False
+    sibling = _ORDERED.match(row)
+    return sibling is None or sibling.group(2) != marker.group(2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -294,3 +294,20 @@ def test_a_reference_carries_its_definition() -> None:
     assert (use.definition.line, use.definition.column) == (3, 7)
     assert use.definition.syntax is Syntax.MARKDOWN_ANGLE
     assert destination_value(use.definition) == f"{IA}/{STAND}/x y/"
+
+
+def test_an_ordered_list_from_2_under_a_paragraph_holds_no_definition() -> None:
+    """CommonMark §5.2: a list starting at other than 1 cannot interrupt a paragraph, so
+    ``2) [1]: url`` under a paragraph line is that paragraph's text (markdown-it agrees);
+    after a definition or a blank line it is a list item holding a definition."""
+    url = "https://www.thestandnews.com/politics/民主派初選/"
+    under = f"立場新聞報道：\n2) [1]: {url}\n\n[1]\n"
+    kinds = [r.kind.value for r in read_document(under, resource_keys=()).references]
+    assert "md-refdef" not in kinds
+    for text in (
+        f"立場新聞報道：\n\n2) [1]: {url}\n",
+        f"> [0]: {url}\n2) [1]: {url}\n",
+        f"1) a\n2) [1]: {url}\n",
+    ):
+        kinds = [r.kind.value for r in read_document(text, resource_keys=()).references]
+        assert kinds.count("md-refdef") >= 1, text
