@@ -82,8 +82,8 @@ blocks read by a CommonMark block parser; a link's title or a definition's desti
 on the quote's next line is read.
 
 Not handled: indented code after a heading or a fence rather than a blank line (in a
-document without such containers); GFM tables running on over the lines after them and
-cells past the header's count (``blocks.py``). An ordered list starting at 2 or more
+document without such containers); GFM tables running on over the lines after them
+without a blank line (cells past the header's count are dropped: ``tables.py``). An ordered list starting at 2 or more
 under a paragraph line holds no definition (``reflinks._continues_paragraph``).
 
 Cost: the candidate search runs in C and Python code runs only per candidate. On
@@ -125,6 +125,7 @@ from linkrescue.rewriters.reflinks import (
     find_definitions,
 )
 from linkrescue.rewriters.shortcode import ShortcodeMemo, match_shortcode
+from linkrescue.rewriters.tables import excess_cells
 
 # Internal record of a found span: kind, start, end, element, attribute, syntax.
 _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
@@ -259,6 +260,9 @@ def scan_markdown(
         definitions = find_definitions(body, start, stop, code, _list_content_column)
         _scan_between(body, start, stop, code, definitions, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
+    excess = excess_cells(body, start, stop) if "|" in body else []
+    if excess:  # links in cells past a table's header count are not rendered (GFM)
+        found = [f for f in found if not any(a <= f[1] < b for a, b in excess)]
     found.sort(key=_START)
     if not any(f[0] is _USE for f in found):  # most documents: no reference-style use
         return make_references(text, index, found)

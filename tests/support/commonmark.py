@@ -549,7 +549,8 @@ def _in_shortcode(theirs: Found, text: str, view: CommonMarkView) -> bool:
 
 
 #: Rules over a reference only markdown-it finds.
-_FULL_USE = re.compile(r"\[([^\[\]]*)\]\[([^\[\]]*)\]")
+#: A full use ``[text][label]``; the text may hold one level of brackets (``[a [nested] text]``).
+_FULL_USE = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\[([^\[\]]*)\]")
 _LABEL_DEFINED = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*\[([^\]]+)\]:", re.MULTILINE)
 
 
