@@ -63,7 +63,7 @@ class Availability:
 
     ``unknown`` when the archive did not answer definitively (5xx, timeouts, 429s
     exhausted): a CI check must not call a link dead because the archive had a bad
-    minute (``../shared/docs/anchors.md``).
+    minute (linkinator and markdown-link-check call an unreachable archive "dead").
     """
 
     url: str

@@ -11,8 +11,8 @@ reference-style use, which is what a reader sees); ``end_line``/``end`` where it
 (``end`` is the column just after its last character, SARIF's ``endColumn``).
 
 Why three statuses: CI must fail on what is definitively broken and never on a bad
-network minute (``../shared/docs/anchors.md``: linkinator and markdown-link-check call
-an unreachable archive "dead", so CI goes red for no reason). ``dead`` is a definitive
+network minute (linkinator and markdown-link-check call an unreachable archive "dead",
+so CI goes red for no reason; lychee #1873 for rate-limited runners). ``dead`` is a definitive
 answer (a missing file, a 404/410, a name that does not resolve, the archive saying
 "not archived"); ``unknown`` is anything that may pass (5xx, timeouts, 429, resets,
 bot protection) and never fails a run by itself; ``unrescued`` is a remote reference a

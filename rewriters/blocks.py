@@ -35,7 +35,7 @@ _BREAK_OR_UNDERLINE: Final = re.compile(
     r"(?:(?:\*[ \t]*+){3,}|(?:-[ \t]*+){3,}|(?:_[ \t]*+){3,}|=++[ \t]*+|-++[ \t]*+)$"
 )
 _FENCE: Final = re.compile(r"(?:`{3,}(?!.*`)|~{3,})")
-_TABLE_DELIMITER: Final = re.compile(
+TABLE_DELIMITER: Final = re.compile(
     r"[ ]{0,3}(?=.*\|)(?:\|[ \t]*+)?+:?-++:?[ \t]*+(?:\|[ \t]*+:?-++:?[ \t]*+)*+\|?+[ \t]*+$"
 )
 #: The tag names of CommonMark's HTML blocks of type 6 (§4.6), as a pattern.
@@ -146,7 +146,7 @@ def interrupts(row: str, depth: int, column: int, next_row: str | None) -> bool:
         inside
         and "|" in body
         and next_row is not None
-        and _TABLE_DELIMITER.match(next_row) is not None
+        and TABLE_DELIMITER.match(next_row) is not None
     )
 
 
@@ -191,7 +191,7 @@ class InlineBlocks:
         if body.startswith("#") and _ATX.match(body):  # a heading is one line
             return self._answer(pos, eol)
         if "|" in row and self._is_table_row(line, eol, row):
-            cell = _next_pipe(text, pos, eol)
+            cell = next_pipe(text, pos, eol)
             return self._answer(pos, eol if cell == -1 else cell)
         depth, column = line_context(row)
         if depth == 0 and column > 0 and _LIST_MARKER.match(row) is None:
@@ -216,7 +216,7 @@ class InlineBlocks:
         a GFM table: its header (the next line is a delimiter row), the delimiter row,
         or a row below one."""
         if line == self._table_rows + 1 or (
-            eol < self._end and _TABLE_DELIMITER.match(self._row(eol + 1)[0])
+            eol < self._end and TABLE_DELIMITER.match(self._row(eol + 1)[0])
         ):
             self._table_rows = eol
             return True
@@ -233,12 +233,12 @@ class InlineBlocks:
             if delimiter:  # ``above`` is the header of a table
                 self._table_rows = eol
                 return True
-            delimiter = _TABLE_DELIMITER.match(above) is not None
+            delimiter = TABLE_DELIMITER.match(above) is not None
             at = above_at
         return False
 
 
-def _next_pipe(text: str, pos: int, eol: int) -> int:
+def next_pipe(text: str, pos: int, eol: int) -> int:
     """The next ``|`` at or after ``pos`` and before ``eol`` that no backslash escapes, or -1."""
     while True:
         pipe = text.find("|", pos, eol)

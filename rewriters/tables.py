@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from linkrescue.rewriters.blocks import _TABLE_DELIMITER, _next_pipe
+from linkrescue.rewriters.blocks import TABLE_DELIMITER, next_pipe
 
 #: The ``>`` markers before a row, indented as deep as the list items around them.
 _QUOTES: Final = re.compile(r"(?:[ \t]*+>[ ]?)*+")
@@ -110,7 +110,7 @@ def _is_delimiter(text: str, line: int, eol: int) -> bool:
     # Indented as far as a list item's content (the item's rows are): code blocks are
     # never scanned, so a table-like line in one costs nothing.
     row = text[q.end() : eol].rstrip("\r").lstrip(" \t")
-    return _TABLE_DELIMITER.match(row) is not None
+    return TABLE_DELIMITER.match(row) is not None
 
 
 def _cells(text: str, line: int, eol: int) -> int:
@@ -130,7 +130,7 @@ def _cells(text: str, line: int, eol: int) -> int:
     if stop > pos and text[stop - 1] == "|" and text[stop - 2 : stop - 1] != "\\":
         stop -= 1
     count = 1
-    while (pipe := _next_pipe(text, pos, stop)) != -1:
+    while (pipe := next_pipe(text, pos, stop)) != -1:
         count += 1
         pos = pipe + 1
     return count
@@ -144,7 +144,7 @@ def _excess_from(text: str, start: int, eol: int, count: int) -> int | None:
     if pos < eol and text[pos] == "|":
         pos += 1  # a leading pipe opens the first cell
     for _ in range(count):
-        pipe = _next_pipe(text, pos, eol)
+        pipe = next_pipe(text, pos, eol)
         if pipe == -1:
             return None
         pos = pipe + 1

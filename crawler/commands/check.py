@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from urllib.parse import unquote
 
 from linkrescue.archive import Index, open_state, store_at
 from linkrescue.crawler.config import Config
@@ -29,6 +28,7 @@ from linkrescue.crawler.stages.checks import (
     CheckStageSettings,
     check_result,
     heading_rule,
+    path_part,
     severity_of,
 )
 from linkrescue.crawler.stages.corpus import InputError, Problem
@@ -234,18 +234,21 @@ def affected_documents(touched: set[Path], store_dir: Path) -> Places:
     if not touched or base is None:
         return {}
     gone = {os.path.realpath(p) for p in touched}
+    names = {os.path.basename(p) for p in gone}
     found: Places = {}
     with open_state(store_dir) as index:
         ledger = index.all_references()
+    folders: dict[str, tuple[str, str]] = {}  # the ledger's name -> (real path, its folder)
     for ref in ledger:
-        document = os.path.realpath(os.path.join(base, ref.document))
-        written = ref.replacement.split("#", 1)[0].split("?", 1)[0]
-        try:
-            written = unquote(written)
-        except ValueError:
-            continue
-        target = os.path.normpath(os.path.join(os.path.dirname(document), written))
-        if target in gone or os.path.realpath(target) in gone:
+        known = folders.get(ref.document)
+        if known is None:  # a document holds many references: its real path is read once
+            real = os.path.realpath(os.path.join(base, ref.document))
+            known = folders[ref.document] = (real, os.path.dirname(real))
+        document, folder = known
+        target = os.path.normpath(os.path.join(folder, path_part(ref.replacement)))
+        if target in gone or (
+            os.path.basename(target) in names and os.path.realpath(target) in gone
+        ):
             found.setdefault(document, set()).add((ref.line, ref.column))
     return found
 

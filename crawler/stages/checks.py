@@ -177,13 +177,12 @@ class OfflineChecks:
         file type: resolved against the article's address, a missing file would pass
         for a link of the dead site, and an article deleted or renamed go unnoticed.
         """
-        ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
-        if ref is None or record.res.status is Res.LOCAL:
+        if record.res.status is Res.LOCAL:
             return None
-        raw = ref.raw.strip()
+        raw = _written(record)
         if not raw or raw.startswith(("/", "#")) or SCHEME.match(raw):
             return None
-        target = _path_part(raw)
+        target = path_part(raw)
         suffix = os.path.splitext(target)[1].lower()
         document = target.lower().endswith(self.settings.extensions)
         if not document and suffix not in FILE_TYPES:
@@ -205,7 +204,7 @@ class OfflineChecks:
                 f"{reason}: the reader sees the brackets, not a link",
             )
         if reason == NO_ADDRESS:
-            target = _path_part(record.ref.raw.strip())
+            target = path_part(record.ref.raw.strip())
             folder = os.path.dirname(own_path)
             if target and not target.startswith("/"):
                 full = os.path.normpath(os.path.join(folder, target))
@@ -279,12 +278,12 @@ def _stored(res: Resolution, damaged: dict[str, VerifyProblem], root: Path) -> V
 
 def _fragment_of(record: Record) -> str:
     """The fragment as written (``#foo``), from the reference or its definition."""
-    ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
-    raw = ref.raw.strip() if ref is not None else ""
+    raw = _written(record)
     return raw.split("#", 1)[1] if "#" in raw else ""
 
 
-def _path_part(target: str) -> str:
+def path_part(target: str) -> str:
+    """A relative destination's file path: no fragment or query, percent-decoded."""
     path = target.split("#", 1)[0].split("?", 1)[0]
     try:
         return unquote(path) if "%" in path else path
@@ -296,7 +295,7 @@ def _local_target(own_path: str, url: str | None) -> str | None:
     """The file a local reference names, relative to the document's folder."""
     if not url:
         return None
-    path = _path_part(url)
+    path = path_part(url)
     if not path:
         return None
     return os.path.normpath(os.path.join(os.path.dirname(own_path), path))
@@ -307,7 +306,7 @@ def place(
 ) -> Finding:
     """A :class:`Finding` at the reference's place as a reader's editor shows it."""
     line, column, end_line, end = _span(record)
-    severity = _severity(verdict.status, strict=strict, fail_on_unknown=fail_on_unknown)
+    severity = severity_of(verdict.status, strict=strict, fail_on_unknown=fail_on_unknown)
     if verdict.kind is Kind.UNDEFINED_LABEL:
         url = None  # no URL: the label is named in the reason
     elif verdict.kind in _AS_WRITTEN or record.res.url is None:
@@ -342,11 +341,13 @@ _AS_WRITTEN = frozenset(
 
 
 def _written(record: Record) -> str:
+    """The destination as written: a reference-style use's is its definition's."""
     ref = record.ref.definition if record.ref.kind is RefKind.MD_REFUSE else record.ref
     return ref.raw.strip() if ref is not None else ""
 
 
-def _severity(status: Status, *, strict: bool, fail_on_unknown: bool) -> Severity:
+def severity_of(status: Status, *, strict: bool, fail_on_unknown: bool) -> Severity:
+    """A finding's severity: exactly whether it fails the run."""
     if status is Status.DEAD:
         return Severity.ERROR
     if status is Status.UNRESCUED:
@@ -456,8 +457,3 @@ def _span(record: Record) -> tuple[int, int, int, int]:
     newlines = ref.raw.count("\n")
     end = ref.column + len(ref.raw) if not newlines else len(ref.raw) - ref.raw.rfind("\n")
     return ref.line, ref.column, ref.line + newlines, end
-
-
-def severity_of(status: Status, *, strict: bool, fail_on_unknown: bool) -> Severity:
-    """A finding's severity: exactly whether it fails the run."""
-    return _severity(status, strict=strict, fail_on_unknown=fail_on_unknown)

@@ -11,8 +11,8 @@ Only a definitive answer is ``dead``: the archive says not archived (or only cap
 as errors), a live page answers 404/410, a name does not resolve while others do.
 Everything else a network can do (5xx, timeouts, 429, resets, bot walls) is
 ``unknown``: asked once more at the end of the run (a server's bad minute often passes),
-then shown, never failing a run by itself (``../shared/docs/anchors.md``: linkinator and
-markdown-link-check make CI red for an unreachable archive).
+then shown, never failing a run by itself (linkinator and markdown-link-check make CI
+red for an unreachable archive).
 """
 
 from __future__ import annotations
