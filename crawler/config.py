@@ -188,6 +188,67 @@ class CheckSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NightlySettings:
+    """What an unattended (cron, systemd timer) run may spend, and how the state across
+    runs judges what failed (issue 12).
+
+    ``max_requests``: requests to the archive (CDX and playback) and to live sites one
+    run may start; 0 is no limit (``--max-requests``). ``time_budget``: how long one run
+    may start new work, as ``2h``, ``90m``, ``1h30m``, ``45s`` or seconds; empty is no
+    limit (``--time-budget``). When either is reached no new resource is started, the
+    ones in flight finish, the state is saved and settled documents are rewritten: the
+    next run goes on where this one stopped.
+    ``retry_after_hours``: a transient failure (5xx, timeout, reset, 429) is tried again
+    by a later run only after this many hours, doubling with each failure in a row up to
+    ``retry_max_hours``. ``dead_after_failures``/``dead_after_hours``: a live link is
+    declared dead only after this many dead answers at least this far apart (the
+    Internet Archive's own link-rescue bot waits for three failures three days apart,
+    0.1% false positives); an "alive" answer starts the count again.
+    """
+
+    max_requests: int = 0
+    time_budget: str = ""
+    retry_after_hours: float = 6.0
+    retry_max_hours: float = 168.0
+    dead_after_failures: int = 3
+    dead_after_hours: float = 24.0
+
+    @property
+    def time_budget_seconds(self) -> float | None:
+        """``time_budget`` in seconds, None for no limit."""
+        return parse_duration(self.time_budget) if self.time_budget else None
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """Where a run's plain, timestamped log lines go for cron and systemd.
+
+    ``file``: a log file ("" for none); relative to the config file's folder
+    (``--log-file``). It rotates when it passes ``max_bytes``, keeping ``backups``
+    older files (``run.log.1`` …), so a nightly job never fills the disk.
+    """
+
+    file: str = ""
+    max_bytes: int = 10_000_000
+    backups: int = 5
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``2h``, ``90m``, ``1h30m``, ``45s`` or ``3600``; ValueError if none."""
+    match = _DURATION.fullmatch(text.strip())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise ValueError("must be a duration such as '2h', '90m', '1h30m', '45s' or seconds")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise ValueError("must be a duration above zero")
+    return total
+
+
+@dataclass(frozen=True, slots=True)
 class ScanStageSettings:
     """What the scan stage reads (:mod:`linkrescue.crawler.stages.scan`): how documents are
     found and identified (``[corpus]``), how they are read (``[scan]``), and where the
@@ -240,6 +301,8 @@ class Config:
     rewrite: RewriteSettings = field(default_factory=RewriteSettings)
     live: LiveSettings = field(default_factory=LiveSettings)
     check: CheckSettings = field(default_factory=CheckSettings)
+    nightly: NightlySettings = field(default_factory=NightlySettings)
+    log: LogSettings = field(default_factory=LogSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     @property
@@ -299,6 +362,8 @@ SECTIONS: dict[str, type[Any]] = {
     "rewrite": RewriteSettings,
     "live": LiveSettings,
     "check": CheckSettings,
+    "nightly": NightlySettings,
+    "log": LogSettings,
 }
 
 
@@ -377,6 +442,12 @@ def _http_url(value: str) -> str:
 
 def _http_url_or_empty(value: str) -> str:
     return _http_url(value) if value else value
+
+
+def _duration_or_empty(value: str) -> str:
+    if value:
+        parse_duration(value)
+    return value
 
 
 def _regex(value: str) -> str:
@@ -479,6 +550,19 @@ RULES: dict[str, dict[str, Any]] = {
         "heading_ids": Literal["github", "hugo"],
         "exclude": list[Annotated[str, AfterValidator(_regex)]],
         "max_age_hours": _Seconds,
+    },
+    "nightly": {
+        "max_requests": Annotated[int, Field(ge=0)],
+        "time_budget": Annotated[str, AfterValidator(_duration_or_empty)],
+        "retry_after_hours": _Seconds,
+        "retry_max_hours": _Seconds,
+        "dead_after_failures": Annotated[int, Field(ge=1, le=100)],
+        "dead_after_hours": _Seconds,
+    },
+    "log": {
+        "file": str,
+        "max_bytes": _Bytes,
+        "backups": Annotated[int, Field(ge=0, le=100)],
     },
 }
 

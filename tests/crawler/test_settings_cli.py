@@ -70,6 +70,15 @@ BAD = [
     ("check", "heading_ids", '"gitlab"', "'github' or 'hugo'"),
     ("check", "exclude", '["(g"]', "not a valid regular expression"),
     ("check", "max_age_hours", "-1", "greater than or equal to 0"),
+    ("nightly", "max_requests", "-5", "greater than or equal to 0"),
+    ("nightly", "time_budget", '"two hours"', "must be a duration such as '2h'"),
+    ("nightly", "retry_after_hours", '"6"', "valid number"),
+    ("nightly", "retry_max_hours", "-1", "greater than or equal to 0"),
+    ("nightly", "dead_after_failures", "0", "greater than or equal to 1"),
+    ("nightly", "dead_after_hours", "-2", "greater than or equal to 0"),
+    ("log", "file", "3", "valid string"),
+    ("log", "max_bytes", "0", "greater than or equal to 1"),
+    ("log", "backups", "-1", "greater than or equal to 0"),
 ]
 
 
