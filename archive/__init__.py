@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     )
 
 # The local store and the run state (archive/store/, archive/state/).
-from linkrescue.archive.state import Index, IndexedReference, IndexedResource, StateError
+from linkrescue.archive.state import (
+    RUN_OUTCOMES,
+    Index,
+    IndexedReference,
+    IndexedResource,
+    RunRecord,
+    StateError,
+)
 from linkrescue.archive.store import (
     NoStoreError,
     ProblemKind,
@@ -35,6 +42,7 @@ from linkrescue.archive.store import (
 
 # Sorted (RUF022); the imports above say which room each name comes from.
 __all__ = [
+    "RUN_OUTCOMES",
     "Archive",
     "ArchiveClient",
     "Index",
@@ -44,6 +52,7 @@ __all__ = [
     "NoStoreError",
     "ProblemKind",
     "RequestCounts",
+    "RunRecord",
     "StateError",
     "Store",
     "StoreError",

@@ -10,9 +10,17 @@ The store builds on it (its files table shares the database); it never imports
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.errors import IndexVersionError, StateError
 from linkrescue.archive.state.index import Index
-from linkrescue.archive.state.schema import Attempt, Clock, IndexedReference, IndexedResource
+from linkrescue.archive.state.schema import (
+    RUN_OUTCOMES,
+    Attempt,
+    Clock,
+    IndexedReference,
+    IndexedResource,
+    RunRecord,
+)
 
 __all__ = [
+    "RUN_OUTCOMES",
     "Attempt",
     "Clock",
     "Database",
@@ -20,5 +28,6 @@ __all__ = [
     "IndexVersionError",
     "IndexedReference",
     "IndexedResource",
+    "RunRecord",
     "StateError",
 ]

@@ -21,9 +21,10 @@ the file it placed.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
@@ -31,11 +32,13 @@ from typing import Any, Self
 from linkrescue.archive.model import Capture, Outcome, StoredResource
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.schema import (
+    RUN_OUTCOMES,
     Attempt,
     CheckedAnswer,
     Clock,
     IndexedReference,
     IndexedResource,
+    RunRecord,
     iso,
     resource_of,
     time_of,
@@ -278,6 +281,72 @@ class Index:
                     for key, verdict, kind, reason in answers
                 ],
             )
+
+    # --- runs ---------------------------------------------------------------------------
+
+    def begin_run(self, command: str) -> int:
+        """Record that a ``command`` run (``rescue``, ``check``) started now in this
+        process; its id, for :meth:`end_run`."""
+        with self.database.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (command, pid, started_at) VALUES (?, ?, ?)",
+                (command, os.getpid(), self.database.now()),
+            )
+            run_id = cursor.lastrowid
+        assert run_id is not None
+        return run_id
+
+    def end_run(
+        self,
+        run_id: int,
+        outcome: str,
+        *,
+        cdx_requests: int = 0,
+        playback_requests: int = 0,
+        live_requests: int = 0,
+        resources_left: int = 0,
+        totals: Mapping[str, int] | None = None,
+    ) -> None:
+        """Record how run ``run_id`` ended (one of :data:`RUN_OUTCOMES` but ``running``)."""
+        if outcome not in RUN_OUTCOMES or outcome == "running":
+            raise ValueError(f"not how a run ends: {outcome!r}")
+        with self.database.transaction() as db:
+            db.execute(
+                """UPDATE runs SET finished_at = ?, outcome = ?, cdx_requests = ?,
+                   playback_requests = ?, live_requests = ?, resources_left = ?, totals = ?
+                   WHERE id = ?""",
+                (
+                    self.database.now(),
+                    outcome,
+                    cdx_requests,
+                    playback_requests,
+                    live_requests,
+                    resources_left,
+                    json.dumps(dict(sorted((totals or {}).items()))),
+                    run_id,
+                ),
+            )
+
+    def runs(self, limit: int = 10, command: str | None = None) -> list[RunRecord]:
+        """The last ``limit`` runs (of ``command``, or of any), newest first."""
+        where, params = ("WHERE command = ?", (command,)) if command else ("", ())
+        rows = self._query(f"SELECT * FROM runs {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [
+            RunRecord(
+                r["id"],
+                r["command"],
+                r["pid"],
+                time_of(r["started_at"]),
+                None if r["finished_at"] is None else time_of(r["finished_at"]),
+                r["outcome"],
+                r["cdx_requests"],
+                r["playback_requests"],
+                r["live_requests"],
+                r["resources_left"],
+                {str(k): int(v) for k, v in json.loads(r["totals"]).items()},
+            )
+            for r in rows
+        ]
 
     def remove_references(self, document: str) -> int:
         """Forget ``document``'s replacements (after a restore); returns how many."""

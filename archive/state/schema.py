@@ -103,6 +103,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (key, source)
         )""",
     ),
+    # Runs across nights (issue 12): when each rescue or check started and ended, how,
+    # and what it spent, for `linkrescue status`, the HTML report's chart, and the cron
+    # summary. A row still "running" with no end is a run that was killed.
+    (
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            outcome TEXT NOT NULL DEFAULT 'running',
+            cdx_requests INTEGER NOT NULL DEFAULT 0,
+            playback_requests INTEGER NOT NULL DEFAULT 0,
+            live_requests INTEGER NOT NULL DEFAULT 0,
+            resources_left INTEGER NOT NULL DEFAULT 0,
+            totals TEXT NOT NULL DEFAULT '{}'
+        )""",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 
@@ -129,6 +147,45 @@ class CheckedAnswer:
     kind: str
     reason: str
     checked_at: datetime
+
+
+RUN_OUTCOMES = ("running", "complete", "budget", "interrupted", "failed")
+"""How a run ended: ``complete`` (nothing left), ``budget`` (``--max-requests`` or
+``--time-budget`` reached, work left for the next run), ``interrupted`` (SIGTERM or
+Ctrl-C, stopped cleanly), ``failed`` (an error ended it); ``running`` while it runs, and
+forever for a run that was killed."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run of a command that used the store, as kept in ``runs``.
+
+    ``totals``: the report's totals (resources by outcome, documents rewritten …), the
+    same numbers as the JSON report, so the HTML report's chart and ``status`` agree with it.
+    """
+
+    id: int
+    command: str
+    pid: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    cdx_requests: int
+    playback_requests: int
+    live_requests: int
+    resources_left: int
+    totals: dict[str, int]
+
+    @property
+    def requests(self) -> int:
+        return self.cdx_requests + self.playback_requests + self.live_requests
+
+    @property
+    def seconds(self) -> float | None:
+        """How long it ran; None while running (or killed)."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 @dataclass(frozen=True, slots=True)

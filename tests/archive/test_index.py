@@ -297,3 +297,28 @@ def test_documents_are_keyed_relative_to_the_store_and_old_absolute_keys_migrate
             index.document_key(moved / "content" / ".." / "content" / "china" / "clubhouse.md")
             == key
         )
+
+
+def test_runs_are_kept_newest_first_with_how_they_ended(tmp_path: Path) -> None:
+    """`status` and the HTML report's chart read the last runs; a killed run stays 'running'."""
+    with Index(tmp_path / "index.sqlite3") as index:
+        first = index.begin_run("rescue")
+        index.end_run(
+            first,
+            "budget",
+            cdx_requests=3,
+            playback_requests=40,
+            resources_left=12,
+            totals={"rescued": 40, "failed": 1},
+        )
+        killed = index.begin_run("rescue")
+        runs = index.runs()
+        assert [r.id for r in runs] == [killed, first]
+        assert runs[0].outcome == "running" and runs[0].finished_at is None
+        assert runs[0].seconds is None
+        assert runs[1].outcome == "budget" and runs[1].requests == 43
+        assert runs[1].resources_left == 12 and runs[1].totals == {"failed": 1, "rescued": 40}
+        assert runs[1].seconds is not None and runs[1].seconds >= 0
+        assert index.runs(command="check") == []
+        with pytest.raises(ValueError):
+            index.end_run(killed, "running")
