@@ -85,6 +85,7 @@ from linkrescue.rewriters.blocks import InlineBlocks, enclosing_item_column, ind
 from linkrescue.rewriters.frontmatter import find_frontmatter
 from linkrescue.rewriters.markdown import block_regions, link_destination
 from linkrescue.rewriters.model import LineIndex
+from linkrescue.rewriters.tables import find_tables
 
 #: How a heading's text becomes its id (``[check] fragments``).
 Rule: TypeAlias = Literal["github", "hugo"]
@@ -654,7 +655,7 @@ def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         if text.find("\n", m.end(), close) != -1 or text.find("|", m.end(), close) != -1:
             if blocks is None:
-                blocks = InlineBlocks(text, start, end)
+                blocks = InlineBlocks(text, start, end, find_tables(text, start, end).rows)
             if close >= blocks.end_of(opening):
                 continue
         spans.append((opening, close + length))

@@ -25,6 +25,7 @@ markers and list marker or indentation), not from a tree.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 _QUOTES: Final = re.compile(r"(?:[ ]{0,3}>[ ]?)*+")
@@ -155,19 +156,22 @@ class InlineBlocks:
 
     Asked in increasing order of offset within one stretch of text with no code
     block inside (``text[start:end]``); each line is read at most a few times.
+    ``table_rows`` maps the start of each GFM table row's line to its end
+    (:func:`linkrescue.rewriters.tables.find_tables`, read once per body): a cell
+    ends at its ``|`` or its row's end, a row without a ``|`` included (GFM runs a
+    table on over the lines below it, so a backtick there pairs with none in the next row).
     """
 
-    __slots__ = ("_end", "_from", "_start", "_table_rows", "_text", "_until")
+    __slots__ = ("_end", "_from", "_rows", "_start", "_text", "_until")
 
-    def __init__(self, text: str, start: int, end: int) -> None:
+    def __init__(self, text: str, start: int, end: int, table_rows: Mapping[int, int]) -> None:
         self._text = text
         self._start = start
         self._end = end
+        self._rows = table_rows
         #: The last answer: the block from ``_from`` ends at ``_until``.
         self._from = end + 1
         self._until = end
-        #: Where the last line known to be a table row ends (a row after it is one too).
-        self._table_rows = -2
 
     def _row(self, line: int) -> tuple[str, int]:
         """The line starting at ``line`` without its line ending, and where it ends."""
@@ -184,21 +188,26 @@ class InlineBlocks:
             return self._until
         text = self._text
         line = max(text.rfind("\n", self._start, pos) + 1, self._start)
+        if self._rows:
+            row_end = self._rows.get(line)
+            if row_end is not None:
+                cell = next_pipe(text, pos, row_end)
+                return self._answer(pos, row_end if cell == -1 else cell)
         row, eol = self._row(line)
         q = _QUOTES.match(row)
         assert q is not None
         body = row[q.end() :].lstrip(" \t")
         if body.startswith("#") and _ATX.match(body):  # a heading is one line
             return self._answer(pos, eol)
-        if "|" in row and self._is_table_row(line, eol, row):
-            cell = next_pipe(text, pos, eol)
-            return self._answer(pos, eol if cell == -1 else cell)
         depth, column = line_context(row)
+        line, row, depth, column = self._paragraph_start(line, row, depth, column)
         if depth == 0 and column > 0 and _LIST_MARKER.match(row) is None:
             # A paragraph's later line: its container is the list item above, if any.
             column = enclosing_item_column(text, line, self._start, column)
         at = eol + 1
         while at < self._end:
+            if self._rows and at in self._rows:  # a table interrupts a paragraph
+                return self._answer(pos, at)
             row, eol = self._row(at)
             following = self._row(eol + 1)[0] if "|" in row and eol < self._end else None
             if interrupts(row, depth, column, following):
@@ -206,36 +215,58 @@ class InlineBlocks:
             at = eol + 1
         return self._answer(pos, self._end)
 
+    def _paragraph_start(
+        self, line: int, row: str, depth: int, column: int
+    ) -> tuple[int, str, int, int]:
+        """The line whose containers hold ``row``'s paragraph: ``row`` itself, or, when
+        ``row`` is a list marker that cannot interrupt the paragraph above (``2)``, or an
+        empty item; CommonMark §5.2), the line it continues (``2)  ```` under text is
+        that text's, and its backticks pair with those of the lines below)."""
+        for _ in range(MAX_LOOKBACK):
+            if line <= self._start or _LIST_MARKER.match(row) is None:
+                break
+            above_at = max(self._text.rfind("\n", self._start, line - 1) + 1, self._start)
+            above = self._row(above_at)[0]
+            if _blank(above) or not _is_paragraph_text(above):
+                break
+            up_depth, up_column = line_context(above)
+            if not continues_paragraph_of(above, row) or interrupts(row, up_depth, up_column, None):
+                break
+            line, row, depth, column = above_at, above, up_depth, up_column
+        return line, row, depth, column
+
     def _answer(self, pos: int, until: int) -> int:
         self._from = pos
         self._until = until
         return until
 
-    def _is_table_row(self, line: int, eol: int, row: str) -> bool:
-        """Whether ``row``, the line from ``line`` to ``eol`` (holding a ``|``), is a row of
-        a GFM table: its header (the next line is a delimiter row), the delimiter row,
-        or a row below one."""
-        if line == self._table_rows + 1 or (
-            eol < self._end and TABLE_DELIMITER.match(self._row(eol + 1)[0])
-        ):
-            self._table_rows = eol
-            return True
-        text = self._text
-        at = line
-        delimiter = False  # the line below ``above`` is a delimiter row: ``above`` a header
-        for _ in range(MAX_LOOKBACK):
-            if at <= self._start:
-                return False
-            above_at = max(text.rfind("\n", self._start, at - 1) + 1, self._start)
-            above = self._row(above_at)[0]
-            if "|" not in above:
-                return False
-            if delimiter:  # ``above`` is the header of a table
-                self._table_rows = eol
-                return True
-            delimiter = TABLE_DELIMITER.match(above) is not None
-            at = above_at
+
+def continues_paragraph_of(above: str, row: str) -> bool:
+    """Whether the list marker line ``row`` would sit in the same containers as the
+    paragraph line ``above`` (so, when its list cannot interrupt a paragraph, it is that
+    paragraph's text). Not when ``row`` leaves one of them: a quote (``> a`` then
+    ``2) b``) or a list item it is indented less than (``- a`` then ``2) b``): cmark
+    matches containers first, and a marker after an unmatched one opens a new list
+    whatever its number (markdown-it reads both so too)."""
+    qa = _QUOTES.match(above)
+    qr = _QUOTES.match(row)
+    assert qa is not None and qr is not None
+    if above.count(">", 0, qa.end()) != row.count(">", 0, qr.end()):
         return False
+    return indent_width(row[qr.end() :]) >= line_context(above)[1]
+
+
+def _is_paragraph_text(row: str) -> bool:
+    """Whether ``row`` may be a paragraph's line (not a heading, break, fence or HTML start)."""
+    q = _QUOTES.match(row)
+    assert q is not None
+    body = row[q.end() :].lstrip(" \t")
+    return not (
+        _ATX.match(body)
+        or _BREAK_OR_UNDERLINE.match(body)
+        or _FENCE.match(body)
+        or _HTML_INTERRUPT.match(body)
+    )
 
 
 def next_pipe(text: str, pos: int, eol: int) -> int:

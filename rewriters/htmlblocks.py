@@ -42,8 +42,13 @@ _TAG_NAME: Final = re.compile(r"<(/?+)([A-Za-z][A-Za-z0-9-]*+)(?=[\s/>])")
 _CLOSING_TAG: Final = re.compile(r"</(?P<name>[A-Za-z][A-Za-z0-9-]*+)[ \t]*+>")
 _REST_BLANK: Final = re.compile(r"[ \t]*+\r?$", re.MULTILINE)
 _BLANK_LINE: Final = re.compile(r"\n[ \t]*+\r?$", re.MULTILINE)
+#: A line that leaves no paragraph open, in block quotes or not: a heading, a thematic
+#: break, or a quote's blank line (``> # Title`` then ``<del>``: the quote holds no
+#: paragraph the tag could continue lazily, so an HTML block starts).
 _SINGLE_LINE_BLOCK: Final = re.compile(
-    r"[ ]{0,3}(?:#{1,6}(?:[ \t]|\r?$)|(?:(?:\*[ \t]*+){3,}|(?:-[ \t]*+){3,}|(?:_[ \t]*+){3,})\r?$)"
+    r"(?:[ ]{0,3}>[ ]?)*+[ ]{0,3}(?:#{1,6}(?:[ \t]|\r?$)"
+    r"|(?:(?:\*[ \t]*+){3,}|(?:-[ \t]*+){3,}|(?:_[ \t]*+){3,})\r?$)"
+    r"|(?:[ ]{0,3}>[ ]?)++[ \t]*+\r?$"
 )
 #: Elements without content (HTML's void elements): an opening tag completes them.
 VOID_ELEMENTS: Final = frozenset(

@@ -125,7 +125,7 @@ from linkrescue.rewriters.reflinks import (
     find_definitions,
 )
 from linkrescue.rewriters.shortcode import ShortcodeMemo, match_shortcode
-from linkrescue.rewriters.tables import excess_cells
+from linkrescue.rewriters.tables import NO_TABLES, Tables, find_tables
 
 # Internal record of a found span: kind, start, end, element, attribute, syntax.
 _Found = tuple[RefKind, int, int, str | None, str | None, Syntax]
@@ -181,6 +181,7 @@ _BLOCK_NEXT = re.compile(
 )
 _CODE_LINES = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*+(?:\n|\Z)|[ \t\r]*+\n)*+")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
+_INNER_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|\r?$)")
 _FENCE_CLOSE: dict[tuple[str, int], re.Pattern[str]] = {}
 _BACKTICK_RUN = re.compile(r"`+")
 _FENCE_RUN = re.compile(r"`{3,}+|~{3,}+")
@@ -250,17 +251,18 @@ def scan_markdown(
     body = _LONE_CR.sub("\n", text) if _has_lone_cr(text, start, stop) else text
     html: list[tuple[int, int]] = []
     code = code_blocks(body, start, stop, html)
-    definitions = find_definitions(body, start, stop, code, _list_content_column)
-    if not _scan_between(body, start, stop, code, definitions, found, html):
+    tables = find_tables(body, start, stop)
+    definitions = find_definitions(body, start, stop, code, _list_content_column, tables.rows)
+    if not _scan_between(body, start, stop, code, definitions, tables, found, html):
         # A Liquid {% highlight %}, {% raw %} or {% comment %} opens outside code: scan
         # again with Liquid's blocks (found only then: most documents have none).
         found = []
         html = []
         code = _code_regions(body, start, stop, html)
-        definitions = find_definitions(body, start, stop, code, _list_content_column)
-        _scan_between(body, start, stop, code, definitions, found, html, liquid=True)
+        definitions = find_definitions(body, start, stop, code, _list_content_column, tables.rows)
+        _scan_between(body, start, stop, code, definitions, tables, found, html, liquid=True)
     index = LineIndex.of(text) if lines is None else lines
-    excess = excess_cells(body, start, stop) if "|" in body else []
+    excess = tables.excess
     if excess:  # links in cells past a table's header count are not rendered (GFM)
         found = [f for f in found if not any(a <= f[1] < b for a, b in excess)]
     found.sort(key=_START)
@@ -312,6 +314,7 @@ def _scan_between(
     stop: int,
     code: list[tuple[int, int]],
     definitions: Definitions,
+    tables: Tables,
     found: list[_Found],
     html: list[tuple[int, int]],
     *,
@@ -323,12 +326,12 @@ def _scan_between(
     pos = start
     html_blocks = set(html)
     for code_start, code_end in code:
-        if not _scan_inline(text, pos, code_start, found, definitions, liquid):
+        if not _scan_inline(text, pos, code_start, found, definitions, tables, liquid):
             return False
         if (code_start, code_end) in html_blocks:
             _scan_html_block(text, code_start, code_end, found)
         pos = code_end
-    return _scan_inline(text, pos, stop, found, definitions, liquid)
+    return _scan_inline(text, pos, stop, found, definitions, tables, liquid)
 
 
 # --- blocks ---------------------------------------------------------------------------
@@ -519,7 +522,13 @@ def _list_content_column(text: str, line: int, start: int, max_lines: int = 200)
         if row.strip():
             m = _LIST_ITEM.match(row)
             if m is not None:
-                return _indent_width(row, 0) + len(m.group().strip()) + 1
+                column = _indent_width(row, 0) + len(m.group().strip()) + 1
+                # "- - x": an item opening an item on its first line; the inner one's content
+                # column counts (a definition 6 spaces deep under "- -   " is in it).
+                while (inner := _INNER_ITEM.match(row, m.end())) is not None:
+                    column = len(row[: m.end()].expandtabs(4)) + len(inner.group().strip()) + 1
+                    m = inner
+                return column
             if row[0] not in " \t":
                 return None
         end = begin - 1
@@ -556,6 +565,7 @@ class _Inline:
         "runs",
         "shortcodes",
         "start",
+        "tables",
     )
 
     def __init__(
@@ -565,8 +575,11 @@ class _Inline:
         end: int,
         found: list[_Found],
         definitions: Definitions = NO_DEFINITIONS,
+        tables: Tables = NO_TABLES,
     ) -> None:
         self.found = found
+        #: The body's GFM tables: a code span ends with its cell (:mod:`~linkrescue.rewriters.tables`).
+        self.tables = tables
         self.start = start
         #: The body's reference definitions (:mod:`linkrescue.rewriters.reflinks`), None
         #: when it has none (most articles: one test per bracket, no call).
@@ -641,13 +654,14 @@ def _scan_inline(
     end: int,
     found: list[_Found],
     definitions: Definitions,
+    tables: Tables,
     liquid: bool,
 ) -> bool:
     """Scan ``text[pos:end]`` (no code blocks inside) and append what it names to ``found``.
 
     Returns False, at once, at a Liquid block opener unless ``liquid`` (blocks known).
     """
-    state = _Inline(text, pos, end, found, definitions)
+    state = _Inline(text, pos, end, found, definitions, tables)
     openers = state.openers
     search = _INLINE.search
     while pos < end:
@@ -949,7 +963,7 @@ def _code_span_end(text: str, pos: int, end: int, length: int, state: _Inline) -
         return pos
     if text.find("\n", pos, close) != -1 or text.find("|", pos, close) != -1:
         if state.blocks is None:
-            state.blocks = InlineBlocks(text, state.start, end)
+            state.blocks = InlineBlocks(text, state.start, end, state.tables.rows)
         if close >= state.blocks.end_of(pos):
             return pos
     return close + length

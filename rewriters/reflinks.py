@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from linkrescue.rewriters.blocks import continues_paragraph_of
 from linkrescue.rewriters.liquid import TEMPLATE_DEFINITION
 from linkrescue.rewriters.model import Syntax
 
@@ -100,9 +101,11 @@ def starts_definition_line(
 
 _ORDERED: Final = re.compile(r"[ \t>]*+(\d{1,9})([.)])")
 #: A line above that leaves no paragraph open: blank, a heading, a fence, an HTML
-#: start, a break or underline, or a definition (read at once, as markdown-it does).
+#: start, a break or underline, or a definition (read at once, as markdown-it does),
+#: also as the first line of a list item (``- [1]: …`` then ``2) [1]: …``: a new list).
 _NOT_PARAGRAPH: Final = re.compile(
-    r"[ \t>]*+(?:$|#|`{3}|~{3}|<|(?:[-*_=][ \t]*+){3,}$|\[[^\]\n]*\]:)"
+    r"(?:[ \t>]|(?:[-+*]|\d{1,9}[.)])(?=[ \t]))*+"
+    r"(?:$|#|`{3}|~{3}|<|(?:[-*_=][ \t]*+){3,}$|\[[^\]\n]*\]:)"
 )
 
 
@@ -118,6 +121,8 @@ def _continues_paragraph(text: str, line: int, prefix: str, body_start: int) -> 
     row = text[max(above, body_start) : line - 1].rstrip("\r")
     if not row.strip(" \t>") or _NOT_PARAGRAPH.match(row):
         return False
+    if not continues_paragraph_of(row, text[line : line + len(prefix)]):
+        return False  # "- a" or "> a" then "2) [1]: …": a new list, not that paragraph's text
     sibling = _ORDERED.match(row)
     return sibling is None or sibling.group(2) != marker.group(2)
 
@@ -177,10 +182,18 @@ def _changes_quote(text: str, opener: int, start: int, quotes: str) -> bool:
 
 
 def find_definitions(
-    text: str, start: int, end: int, code: list[tuple[int, int]], list_column: ListColumn
+    text: str,
+    start: int,
+    end: int,
+    code: list[tuple[int, int]],
+    list_column: ListColumn,
+    table_rows: Mapping[int, int] | None = None,
 ) -> Definitions:
     """The definitions in ``text[start:end]`` outside the ``code`` spans (sorted);
-    ``list_column`` tells a list item's continuation lines (:func:`starts_definition_line`).
+    ``list_column`` tells a list item's continuation lines (:func:`starts_definition_line`);
+    ``table_rows`` (the starts of GFM table rows' lines, :mod:`~linkrescue.rewriters.tables`)
+    the lines that are a table's text: GFM runs a table on over the lines below it, so a
+    ``[1]: https://…`` written right under one is a row, and defines nothing.
 
     Linear: each ``[`` is tried once, and a label stops at the next bracket.
     """
@@ -196,6 +209,8 @@ def find_definitions(
         if not text[opener + 1 : label_end].strip():
             continue
         if not starts_definition_line(text, opener, start, list_column):
+            continue
+        if table_rows and max(text.rfind("\n", start, opener) + 1, start) in table_rows:
             continue
         i = bisect_right(code_starts, opener) - 1
         if i >= 0 and opener < code[i][1]:

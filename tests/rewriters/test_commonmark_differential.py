@@ -120,13 +120,27 @@ def leaf_block(draw: st.DrawFn) -> list[str]:
         tag = draw(st.sampled_from(["div", "details", "del"]))
         return [f"<{tag}>", draw(inline).replace("\n", " "), f"</{tag}>"]
     if choice == 8:
+        cell_text = draw(inline)
         return [
             "| link | note |",
             "|---|:--|",
-            # A "|" in a cell's text is escaped, as table writers do: an unescaped one
-            # makes a cell GFM drops past the header's count (not handled yet).
-            f"| {draw(inline).replace('|', chr(92) + '|')} | [t]({draw(url)}) |".replace("\n", " "),
-            "",  # GFM: a table runs on over the lines that follow it (not handled yet)
+            # A "|" in a cell's text, escaped as table writers do, or not: then it makes
+            # a cell GFM drops past the header's count, with its links.
+            f"| {draw(st.sampled_from([cell_text, cell_text.replace('|', chr(92) + '|')]))}"
+            f" | [t]({draw(url)}) |".replace("\n", " "),
+            # GFM runs a table on over the lines below it: a row with no "|", a
+            # definition that is a row's text, a backtick pairing with none in the next row.
+            *draw(
+                st.sampled_from(
+                    [
+                        [],
+                        [""],
+                        [draw(inline).replace("\n", " ")],
+                        [f"[{draw(label)}]: {draw(url)}"],
+                        [f"x `{draw(inline)}".replace("\n", " "), f"| ` [c]({draw(url)}) |"],
+                    ]
+                )
+            ),
         ]
     if choice == 9:
         return draw(

@@ -265,6 +265,18 @@ class _Inline:
         self.found, self.visible = found, visible
         self.opened: list[tuple[Token, int, list[str]]] = []
         self.in_image = 0
+        #: Where the last token with a known position was (see :meth:`walk`).
+        self.cursor = 0
+
+    def _find_after(self, token: Token) -> int:
+        if token.nesting != 1:
+            return self.cursor
+        url = str(token.attrGet("href"))
+        candidates = [url, url.removeprefix("http://"), url.removeprefix("https://")]
+        found = [p for c in candidates if (p := self.source.find(c, self.cursor)) != -1]
+        if found:
+            self.cursor = min(found)
+        return self.cursor
 
     def _line(self, pos: int) -> int:
         return self.first + self.source.count("\n", 0, pos)
@@ -278,7 +290,14 @@ class _Inline:
 
     def walk(self, children: Iterable[Token], offset: int = 0) -> None:
         for child in children:
-            pos = offset + int(child.meta.get("pos", 0))
+            if "pos" not in child.meta and child.markup == "linkify":
+                # A www. link split out of a text token by markdown-it's core linkify rule,
+                # after the inline pass: no position noted; found in the source after the
+                # last token that has one (else every such link was on the paragraph's first line).
+                pos = self._find_after(child)
+            else:
+                pos = offset + int(child.meta.get("pos", 0))
+                self.cursor = max(self.cursor, pos)
             if child.type == "text":
                 for _opener, _pos, texts in self.opened:
                     texts.append(child.content)
@@ -643,6 +662,7 @@ def compare(text: str) -> Comparison:
                     left_theirs.remove(other)
                     explained.append((rule.name, other))
                 break
+    _explain_uses_of_lenient_definitions(text, left_ours, left_theirs, explained)
     for found in list(left_theirs):
         for rule in THEIR_RULES:
             if rule.explains(found, text, view):
@@ -652,6 +672,48 @@ def compare(text: str) -> Comparison:
     return Comparison(
         tuple(ours), tuple(theirs), tuple(left_ours), tuple(left_theirs), tuple(explained), view
     )
+
+
+#: The rule that follows from definition-under-paragraph: where a label only that
+#: lenient definition defines is used, the two readings of the use differ too.
+LENIENT_USE_RULE = Rule(
+    "use-of-lenient-definition",
+    "a use of a label that only a definition right under a paragraph defines is a link "
+    "here ([text][1] followed by (…) is then the use and text) and text in CommonMark",
+    lambda found, text, view: False,  # applied by compare(), which knows the labels
+)
+_LABEL_OF_DEFINITION = re.compile(r"[ \t]{0,3}(?:>[ \t]?)*\[([^\]]+)\]:")
+
+
+def _explain_uses_of_lenient_definitions(
+    text: str,
+    left_ours: list[Found],
+    left_theirs: list[Found],
+    explained: list[tuple[str, Found]],
+) -> None:
+    """Explain the differences on lines that use a label defined only by a definition
+    that definition-under-paragraph explained (the same disagreement, seen at its use)."""
+    labels: set[str] = set()
+    lines = text.split("\n")
+    for name, found in explained:
+        if name != "definition-under-paragraph" or found.ref is None:
+            continue
+        for row in (lines[found.line - 1], lines[found.line - 2] if found.line > 1 else ""):
+            m = _LABEL_OF_DEFINITION.match(row)
+            if m is not None:
+                labels.add(" ".join(m.group(1).split()).casefold())
+                break
+    if not labels:
+        return
+
+    def uses_label(found: Found) -> bool:
+        row = " ".join(lines[found.line - 1].split()).casefold()
+        return any(f"[{label}]" in row for label in labels)
+
+    for side in (left_ours, left_theirs):
+        for found in [f for f in side if uses_label(f)]:
+            side.remove(found)
+            explained.append((LENIENT_USE_RULE.name, found))
 
 
 def match_references(side: list[Found], other: list[Found]) -> list[Found]:
