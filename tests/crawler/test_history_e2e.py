@@ -22,11 +22,14 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.support.archive_content import Cap, png_bytes
+from tests.support.archive_content import Cap, jpeg_like, png_bytes
 from tests.support.cli import linkrescue
+from tests.support.forward import relay_get
 from tests.support.pywb_server import Pywb, start_pywb
 
 NAMES = ("gone.png", "back.png", "flaky.png", "checked.png")
+#: An archived Stand News photo whose archive answers 503 for a while.
+OUTAGE = "https://assets.thestandnews.com/media/photos/outage-20211001.jpg"
 
 
 class _Scripted(BaseHTTPRequestHandler):
@@ -57,10 +60,38 @@ class _Scripted(BaseHTTPRequestHandler):
         self._answer()
 
 
+class _Outage(BaseHTTPRequestHandler):
+    """The archive, relayed from pywb; while ``down``, every request about the outage
+    photo (CDX or playback) is the archive's 503, as in the Wayback Machine's outages."""
+
+    upstream: ClassVar[str] = ""
+    down: ClassVar[bool] = False
+    asked: ClassVar[int] = 0
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if "outage-20211001" not in self.path:
+            relay_get(self, self.upstream)
+            return
+        type(self).asked += 1
+        if not self.down:
+            relay_get(self, self.upstream)
+            return
+        body = b"<html><body><h1>503 Service Unavailable</h1></body></html>"
+        self.send_response(503)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @dataclass
 class Site:
     pywb: Pywb
     live: str
+    archive: str
 
     def script(self, tag: str, name: str, statuses: list[int]) -> str:
         """A fresh path for one test (the server is shared): its URL."""
@@ -85,20 +116,27 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for tag in TAGS
         for name in NAMES
     ]
+    captures.append(Cap(OUTAGE, "20211001000000", jpeg_like(b"outage"), "image/jpeg"))
     pywb = start_pywb(
         tmp_path_factory.mktemp("pywb-history"),
         captures=captures,
         probe_url=f"{live.removeprefix('http://')}/media/count-gone.png",
     )
+    _Outage.upstream = pywb.url.removeprefix("http://")
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Outage)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
-        yield Site(pywb, live)
+        yield Site(pywb, live, f"http://127.0.0.1:{proxy.server_address[1]}")
     finally:
         pywb.stop()
-        server.shutdown()
-        server.server_close()
+        for each in (server, proxy):
+            each.shutdown()
+            each.server_close()
 
 
-def project(root: Path, site: Site, urls: list[str], nightly: str = "") -> Path:
+def project(
+    root: Path, site: Site, urls: list[str], nightly: str = "", *, archive: str = ""
+) -> Path:
     """A Stand-News-shaped article showing ``urls`` as images, and a config using the store."""
     doc = root / "content" / "hongkong" / "2021-10-01-photos.md"
     doc.parent.mkdir(parents=True)
@@ -108,7 +146,7 @@ def project(root: Path, site: Site, urls: list[str], nightly: str = "") -> Path:
         encoding="utf-8",
     )
     (root / "config.toml").write_text(
-        f'[archive]\nurl = "{site.pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
+        f'[archive]\nurl = "{archive or site.pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
         "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 0\n"
         '[store]\ndir = "rescued"\n[rescue]\nlive_links = "dead"\n'
         f"[live]\nper_host_spacing = 0\n[nightly]\n{nightly}",
@@ -254,3 +292,32 @@ def test_check_reports_a_404_at_once_and_rescue_counts_its_answers(
     assert third[url]["outcome"] == "rescued"
     assert "dead 3 of 3 times: declared dead" in third[url]["reason"]
     assert doc.read_text(encoding="utf-8") != original
+
+
+def test_an_archive_failure_is_fetched_again_only_after_its_backoff(
+    site: Site, tmp_path: Path
+) -> None:
+    archived = f"http://web.archive.org/web/2021im_/{OUTAGE}"
+    doc = project(tmp_path, site, [archived], "retry_after_hours = 6\n", archive=site.archive)
+    _Outage.down, _Outage.asked = True, 0
+
+    first = rescue(tmp_path)[OUTAGE]
+    assert first["outcome"] == "failed" and "503" in first["reason"]
+    asked = _Outage.asked
+    assert asked > 0
+
+    pending = rescue(tmp_path)  # the same night: not asked at all
+    assert _Outage.asked == asked
+    assert pending["requests"] == {"cdx": 0, "playback": 0, "live": 0}
+    assert pending[OUTAGE]["outcome"] == "failed"
+    assert pending[OUTAGE]["reason"].startswith("pending: ")
+    assert "(once in a row); next try after " in pending[OUTAGE]["reason"]
+
+    _Outage.down = False  # the outage is over
+    nights_pass(tmp_path, 5)
+    rescue(tmp_path)
+    assert _Outage.asked == asked  # 5 of 6 hours: still waiting
+    nights_pass(tmp_path, 2)
+    done = rescue(tmp_path)[OUTAGE]
+    assert done["outcome"] == "rescued" and _Outage.asked > asked
+    assert "](../../rescued/assets.thestandnews.com/" in doc.read_text(encoding="utf-8")
