@@ -19,12 +19,24 @@ if TYPE_CHECKING:
 
 # The local store and the run state (archive/store/, archive/state/).
 from linkrescue.archive.state import (
+    ALIVE,
+    DEAD,
+    FETCH,
+    LIVE,
     RUN_OUTCOMES,
+    UNKNOWN,
+    Attempt,
+    HistoryPolicy,
     Index,
     IndexedReference,
     IndexedResource,
+    LiveStanding,
     RunRecord,
     StateError,
+    failures_in_a_row,
+    is_due,
+    live_standing,
+    next_try,
 )
 from linkrescue.archive.store import (
     NoStoreError,
@@ -42,13 +54,21 @@ from linkrescue.archive.store import (
 
 # Sorted (RUF022); the imports above say which room each name comes from.
 __all__ = [
+    "ALIVE",
+    "DEAD",
+    "FETCH",
+    "LIVE",
     "RUN_OUTCOMES",
+    "UNKNOWN",
     "Archive",
     "ArchiveClient",
+    "Attempt",
+    "HistoryPolicy",
     "Index",
     "IndexedReference",
     "IndexedResource",
     "Listing",
+    "LiveStanding",
     "NoStoreError",
     "ProblemKind",
     "RequestCounts",
@@ -61,7 +81,11 @@ __all__ = [
     "Wanted",
     "Window",
     "archive_identity",
+    "failures_in_a_row",
     "holds_store",
+    "is_due",
+    "live_standing",
+    "next_try",
     "open_state",
     "open_store",
     "store_at",

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, TypeAdapter, ValidationError
 
+from linkrescue.archive import HistoryPolicy
 from linkrescue.archive.settings import ArchiveSettings, StoreSettings
 from linkrescue.crawler.configfile import ConfigFile, ConfigFileError, find_config
 
@@ -217,6 +218,16 @@ class NightlySettings:
     def time_budget_seconds(self) -> float | None:
         """``time_budget`` in seconds, None for no limit."""
         return parse_duration(self.time_budget) if self.time_budget else None
+
+    def policy(self) -> HistoryPolicy:
+        """The retry and dead keys, as the state's history functions take them
+        (:mod:`linkrescue.archive.state.history`)."""
+        return HistoryPolicy(
+            self.retry_after_hours,
+            self.retry_max_hours,
+            self.dead_after_failures,
+            self.dead_after_hours,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The run's state: one SQLite database (``index.sqlite3``) and its schema
 (:mod:`~linkrescue.archive.state.database`, :mod:`~linkrescue.archive.state.schema`);
 resources, attempts and the rewrite ledger (``refs``) (:mod:`~linkrescue.archive.state.index`),
+what a resource's attempts say now (:mod:`~linkrescue.archive.state.history`),
 and next the nightly runs, lock and budgets.
 
 The store builds on it (its files table shares the database); it never imports
@@ -9,9 +10,23 @@ The store builds on it (its files table shares the database); it never imports
 
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.errors import IndexVersionError, StateError
+from linkrescue.archive.state.history import (
+    HistoryPolicy,
+    LiveStanding,
+    failures_in_a_row,
+    is_due,
+    live_standing,
+    next_try,
+)
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.state.schema import (
+    ALIVE,
+    CHECK,
+    DEAD,
+    FETCH,
+    LIVE,
     RUN_OUTCOMES,
+    UNKNOWN,
     Attempt,
     Clock,
     IndexedReference,
@@ -20,14 +35,26 @@ from linkrescue.archive.state.schema import (
 )
 
 __all__ = [
+    "ALIVE",
+    "CHECK",
+    "DEAD",
+    "FETCH",
+    "LIVE",
     "RUN_OUTCOMES",
+    "UNKNOWN",
     "Attempt",
     "Clock",
     "Database",
+    "HistoryPolicy",
     "Index",
     "IndexVersionError",
     "IndexedReference",
     "IndexedResource",
+    "LiveStanding",
     "RunRecord",
     "StateError",
+    "failures_in_a_row",
+    "is_due",
+    "live_standing",
+    "next_try",
 ]

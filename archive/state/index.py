@@ -32,7 +32,13 @@ from typing import Any, Self
 from linkrescue.archive.model import Capture, Outcome, StoredResource
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.schema import (
+    ALIVE,
+    CHECK,
+    DEAD,
+    FETCH,
+    LIVE,
     RUN_OUTCOMES,
+    UNKNOWN,
     Attempt,
     CheckedAnswer,
     Clock,
@@ -95,11 +101,12 @@ class Index:
         if outcome is Outcome.RESCUED:
             raise ValueError("a rescue is recorded by Store.put (record_rescue), with its capture")
         now = self.database.now()
+        transient = int(outcome is Outcome.FAILED)  # a failure may pass; a negative stands
         with self.database.transaction() as db:
             db.execute(
-                """INSERT INTO attempts (key, url, at, outcome, reason, archive)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                (key, url, now, outcome.value, reason, archive),
+                """INSERT INTO attempts (key, url, at, outcome, reason, archive, kind, transient)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (key, url, now, outcome.value, reason, archive, FETCH, transient),
             )
             db.execute(
                 """INSERT INTO resources (key, url, outcome, reason, last_attempt_at, archive)
@@ -185,20 +192,34 @@ class Index:
                 return
             after = rows[-1]["key"]
 
-    def attempts(self, key: str) -> list[Attempt]:
-        """The attempts for ``key``, oldest first."""
-        rows = self._query("SELECT * FROM attempts WHERE key = ? ORDER BY id", (key,))
-        return [
-            Attempt(
-                r["key"],
-                r["url"],
-                time_of(r["at"]),
-                Outcome(r["outcome"]),
-                r["reason"],
-                r["archive"],
+    def attempts(self, key: str, kind: str | None = None) -> list[Attempt]:
+        """The attempts for ``key`` (of one ``kind``: ``fetch``, ``check``, ``live``), oldest first."""
+        where, extra = ("", ()) if kind is None else (" AND kind = ?", (kind,))
+        rows = self._query(
+            f"SELECT * FROM attempts WHERE key = ?{where} ORDER BY id", (key, *extra)
+        )
+        return [_attempt_of(r) for r in rows]
+
+    def record_live(self, key: str, url: str, answer: str, reason: str) -> None:
+        """Record a live link's answer: ``alive``, ``dead`` or ``unknown`` (a 5xx, a
+        timeout, a 429, a bot wall, no network: transient, retried after a backoff).
+
+        ``rescue`` and ``check`` both record here, so each sees the other's answers
+        (:func:`linkrescue.archive.state.history.live_standing`). The resource's row is
+        not touched: a live answer is not a rescue outcome.
+        """
+        if answer not in (ALIVE, DEAD, UNKNOWN):
+            raise ValueError(f"not a live answer: {answer!r}")
+        with self.database.transaction() as db:
+            db.execute(
+                """INSERT INTO attempts (key, url, at, outcome, reason, archive, kind, transient)
+                   VALUES (?, ?, ?, ?, ?, NULL, ?, ?)""",
+                (key, url, self.database.now(), answer, reason, LIVE, int(answer == UNKNOWN)),
             )
-            for r in rows
-        ]
+
+    def now(self) -> datetime:
+        """The index clock's time (what it writes into ``at``)."""
+        return time_of(self.database.now())
 
     # --- references -----------------------------------------------------------------
 
@@ -244,42 +265,59 @@ class Index:
     def recent_checks(
         self, keys: Iterable[str], source: str, since: datetime
     ) -> dict[str, CheckedAnswer]:
-        """The kept answers about ``keys`` from ``source`` given at or after ``since``."""
+        """The latest definitive answer about each of ``keys`` from ``source`` (an
+        archive's identity: its ``check`` lookups; ``live``: live checks by ``check`` or
+        ``rescue``) given at or after ``since``. Unknown answers are never reused."""
         wanted = sorted(set(keys))
         found: dict[str, CheckedAnswer] = {}
         after = iso(since)
+        params: tuple[str, ...]
+        if source == LIVE:
+            who, params = "kind = ?", (LIVE,)
+        else:
+            who, params = "kind = ? AND archive = ?", (CHECK, source)
         for start in range(0, len(wanted), 500):
             batch = wanted[start : start + 500]
             marks = ", ".join("?" * len(batch))
             rows = self._query(
-                f"SELECT * FROM checks WHERE source = ? AND checked_at >= ? AND key IN ({marks})",
-                (source, after, *batch),
+                f"""SELECT * FROM attempts WHERE {who} AND transient = 0 AND at >= ?
+                    AND key IN ({marks}) ORDER BY id""",
+                (*params, after, *batch),
             )
-            for r in rows:
+            for r in rows:  # oldest first: the latest answer wins
+                verdict = "fine" if r["outcome"] == ALIVE else r["outcome"]
                 found[r["key"]] = CheckedAnswer(
-                    r["key"],
-                    r["source"],
-                    r["verdict"],
-                    r["kind"],
-                    r["reason"],
-                    time_of(r["checked_at"]),
+                    r["key"], source, verdict, r["finding"], r["reason"], time_of(r["at"])
                 )
         return found
 
-    def record_checks(self, source: str, answers: Iterable[tuple[str, str, str, str]]) -> None:
-        """Keep definitive answers ``(key, verdict, kind, reason)`` from ``source``, now."""
+    def record_checks(self, source: str, answers: Iterable[tuple[str, str, str, str, str]]) -> None:
+        """Record ``check``'s answers ``(key, url, verdict, finding, reason)`` from
+        ``source``, now: ``verdict`` ``fine``, ``dead`` or ``unknown`` (transient);
+        ``finding``, the kind of a dead answer. A ``live`` source records live attempts
+        (``fine`` as ``alive``), which ``rescue`` counts too."""
         now = self.database.now()
+        live = source == LIVE
+        rows = [
+            (
+                key,
+                url,
+                now,
+                ALIVE if live and verdict == "fine" else verdict,
+                reason,
+                None if live else source,
+                LIVE if live else CHECK,
+                int(verdict == UNKNOWN),
+                finding if verdict == DEAD else "",
+            )
+            for key, url, verdict, finding, reason in answers
+        ]
         with self.database.transaction() as db:
             db.executemany(
-                """INSERT INTO checks (key, source, verdict, kind, reason, checked_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (key, source) DO UPDATE SET verdict = excluded.verdict,
-                   kind = excluded.kind, reason = excluded.reason,
-                   checked_at = excluded.checked_at""",
-                [
-                    (key, source, verdict, kind, reason, now)
-                    for key, verdict, kind, reason in answers
-                ],
+                """INSERT INTO attempts
+                   (key, url, at, outcome, reason, archive, kind, transient, finding)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                rows,
             )
 
     # --- runs ---------------------------------------------------------------------------
@@ -400,3 +438,17 @@ class Index:
         with self.database.reading() as db:
             row: sqlite3.Row | None = db.execute(sql, params).fetchone()
             return row
+
+
+def _attempt_of(row: sqlite3.Row) -> Attempt:
+    return Attempt(
+        row["key"],
+        row["url"],
+        time_of(row["at"]),
+        row["outcome"],
+        row["reason"],
+        row["archive"],
+        row["kind"],
+        bool(row["transient"]),
+        row["finding"],
+    )

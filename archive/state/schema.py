@@ -121,6 +121,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             totals TEXT NOT NULL DEFAULT '{}'
         )""",
     ),
+    # Attempts become the one history of every answer (issue 12, item 1): `kind` says who
+    # asked (`fetch`: rescue's archive fetch; `check`: check's archive lookup; `live`: a
+    # live link asked by rescue or check), `transient` marks an answer that may pass (a
+    # failed fetch, an unknown check, a 5xx/timeout/429 from a live site; later runs retry
+    # it after a growing backoff), `finding` keeps check's kind of a dead answer. check's
+    # kept answers move here from `checks` (a live "fine" becomes "alive"), so check and
+    # rescue read one history: a live link is declared dead only after repeated dead
+    # answers days apart, whichever command gave them.
+    (
+        "ALTER TABLE attempts ADD COLUMN kind TEXT NOT NULL DEFAULT 'fetch'",
+        "ALTER TABLE attempts ADD COLUMN transient INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE attempts ADD COLUMN finding TEXT NOT NULL DEFAULT ''",
+        "UPDATE attempts SET transient = 1 WHERE outcome = 'failed'",
+        """INSERT INTO attempts (key, url, at, outcome, reason, archive, kind, transient, finding)
+           SELECT key, key, checked_at,
+                  CASE WHEN source = 'live' AND verdict = 'fine' THEN 'alive' ELSE verdict END,
+                  reason,
+                  CASE WHEN source = 'live' THEN NULL ELSE source END,
+                  CASE WHEN source = 'live' THEN 'live' ELSE 'check' END,
+                  0, kind
+           FROM checks ORDER BY checked_at""",
+        "DROP TABLE checks",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 
@@ -223,16 +246,39 @@ class IndexedResource:
     archive: str | None = None
 
 
+#: Who asked, as ``attempts.kind`` holds it: rescue's archive fetch, check's archive
+#: lookup, a live link's check (by rescue or check).
+FETCH, CHECK, LIVE = "fetch", "check", "live"
+#: The answers of a ``live`` attempt (a ``check`` attempt answers ``fine``, ``dead``, ``unknown``).
+ALIVE, DEAD, UNKNOWN = "alive", "dead", "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """One attempt to rescue a resource, as kept in ``attempts``."""
+    """One answer about a resource, as kept in ``attempts`` (never overwritten).
+
+    ``answer`` is what was answered: for a ``fetch``, an :class:`Outcome` value; for a
+    ``live`` check ``alive``, ``dead`` or ``unknown``; for a ``check`` lookup ``fine``,
+    ``dead`` or ``unknown``. ``transient``: an answer that may pass (a failed fetch, a
+    5xx, a timeout, a 429, an unknown live answer), retried after a backoff.
+    ``archive``: the archive that answered (None for a live check).
+    """
 
     key: str
     url: str
     at: datetime
-    outcome: Outcome
+    answer: str
     reason: str
     archive: str | None = None
+    kind: str = FETCH
+    transient: bool = False
+    #: check's kind of a dead answer (``dead-link``, ``not-archived``), else empty.
+    finding: str = ""
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """A fetch's outcome; None for a check's or a live link's answer."""
+        return Outcome(self.answer) if self.kind == FETCH else None
 
 
 @dataclass(frozen=True, slots=True)

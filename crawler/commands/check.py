@@ -118,7 +118,11 @@ def check(
         remotes = [r for _, remote in held for r in remote]
         with _kept_answers(config.store_dir) as kept:
             online = OnlineChecks(
-                config.archive, config.live, kept=kept, max_age_hours=config.check.max_age_hours
+                config.archive,
+                config.live,
+                kept=kept,
+                max_age_hours=config.check.max_age_hours,
+                policy=config.nightly.policy(),
             )
             answers = online.answer(remotes)
         requests.update(online.requests, reused=online.reused)

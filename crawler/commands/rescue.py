@@ -138,6 +138,8 @@ def rescue(
             archive=archive_identity(config.archive),
             recheck_days=config.rescue.recheck_days,
             now=now,
+            policy=config.nightly.policy(),
+            live_dead=config.rescue.live_links == "dead",
         )
         for task in pending:
             task.reason = "would be looked up in the archive (dry run)"
@@ -181,13 +183,17 @@ def _fetch_and_rewrite(
             archive=client.archive,
             recheck_days=config.rescue.recheck_days,
             now=now,
+            policy=config.nightly.policy(),
+            live_dead=config.rescue.live_links == "dead",
         )
         if pending:
             check_archive(client)
         with open_store(config.store_dir, StoreUse.RUN) as store:
             # files the documents point to, put back
             repair_stored(run, store, client, on_problem=on_problem)
-            rescuer = Rescuer(config.for_rescue(), store, client, live)
+            rescuer = Rescuer(
+                config.for_rescue(), store, client, live, policy=config.nightly.policy()
+            )
             progress = watch(
                 client,
                 total=len(pending),

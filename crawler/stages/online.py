@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from linkrescue.archive import LIVE, HistoryPolicy, live_standing
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Found, Want
 from linkrescue.archive.settings import ArchiveSettings
@@ -68,8 +69,6 @@ FINE = Answer(None, None, "")
 #: Failures in a row (timeouts, refused or reset connections) after which a host is
 #: asked nothing more in a run.
 GIVE_UP = 5
-#: The source of live answers in the store's index (archives are named by their identity).
-LIVE = "live"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +87,13 @@ class OnlineChecks:
         *,
         kept: Index | None = None,
         max_age_hours: float = 24.0,
+        policy: HistoryPolicy | None = None,
     ) -> None:
         self._archive_settings = archive
         self._live_settings = live
         self._kept = kept
         self._max_age = timedelta(hours=max_age_hours)
+        self._policy = policy or HistoryPolicy()
         self.requests = {"cdx": 0, "playback": 0, "live": 0}
         #: Answers taken from the store's index instead of asked again.
         self.reused = 0
@@ -112,13 +113,32 @@ class OnlineChecks:
             (archived if remote.archived else live).setdefault(remote.key, remote)
         answers: dict[str, Answer] = {}
         source = archive_identity(self._archive_settings)
+        live_keys = list(live)  # reuse takes kept answers out of `live`
         for wanted, name, ask in ((archived, source, self._archive), (live, LIVE, self._live)):
             answers.update(self._reuse(wanted, name))
             if wanted:
                 fresh = ask(wanted)
                 answers.update(fresh)
-                self._keep(name, fresh)
-        return answers
+                self._keep(name, fresh, wanted)
+        return self._counted(answers, live_keys)
+
+    def _counted(self, answers: dict[str, Answer], live: list[str]) -> dict[str, Answer]:
+        """Each dead live link's reason with its count in the history ``rescue`` shares
+        (``HTTP 404 (dead 1 of 3 times …)``): ``check`` reports a 404 as dead at once (a
+        CI run with no history still finds it), while ``rescue`` waits for
+        ``[nightly] dead_after_failures`` answers before fetching an archive copy."""
+        if self._kept is None:
+            return answers
+        counted = dict(answers)
+        for key in live:
+            answer = answers.get(key)
+            if answer is None or answer.status is not Status.DEAD:
+                continue
+            standing = live_standing(self._kept.attempts(key, LIVE), self._policy)
+            if standing.dead_answers:
+                reason = f"{answer.reason} ({standing.describe()})"
+                counted[key] = Answer(answer.kind, answer.status, reason)
+        return counted
 
     def _reuse(self, wanted: dict[str, Remote], source: str) -> dict[str, Answer]:
         """Kept answers of ``source`` about ``wanted`` (removed from it)."""
@@ -136,18 +156,25 @@ class OnlineChecks:
         self.reused += len(reused)
         return reused
 
-    def _keep(self, source: str, answers: dict[str, Answer]) -> None:
+    def _keep(self, source: str, answers: dict[str, Answer], asked: dict[str, Remote]) -> None:
+        """Record every answer asked in this run in the store's history: definitive ones
+        are reused for ``max_age_hours``; unknown ones never are, but a later ``rescue``
+        waits out their backoff, and counts a live link's dead answers."""
         if self._kept is None:
             return
         rows = [
             (
                 key,
-                "dead" if a.status is Status.DEAD else "fine",
-                a.kind.value if a.kind else "",
+                asked[key].url,
+                "dead"
+                if a.status is Status.DEAD
+                else "unknown"
+                if a.status is Status.UNKNOWN
+                else "fine",
+                a.kind.value if a.kind and a.status is Status.DEAD else "",
                 a.reason,
             )
             for key, a in answers.items()
-            if a.status is not Status.UNKNOWN
         ]
         if rows:
             self._kept.record_checks(source, rows)

@@ -5,7 +5,9 @@
    documents reference it, so it is looked up and fetched once per run.
 2. *Known answers*: a resource the store already holds costs no request (a second
    run makes none); a recent definitive negative (not archived, blocked) is
-   reused for ``[rescue] recheck_days``, and only against the archive that gave it.
+   reused for ``[rescue] recheck_days``, and only against the archive that gave it;
+   a transient failure waits out its backoff, and a live link is fetched only once
+   its history declares it dead (:mod:`linkrescue.archive.state.history`).
 3. *Fetch*: before the first lookup the archive's CDX endpoint is probed once
    (a wrong archive setting is an error, not a verdict on every resource); tasks
    run on ``concurrency`` threads through one archive client, whose rate limits
@@ -32,7 +34,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from linkrescue.archive import Archive, Index, Listing, Store, open_state, store_at
+from linkrescue.archive import (
+    ALIVE,
+    DEAD,
+    FETCH,
+    LIVE,
+    UNKNOWN,
+    Archive,
+    HistoryPolicy,
+    Index,
+    Listing,
+    LiveStanding,
+    Store,
+    failures_in_a_row,
+    live_standing,
+    next_try,
+    open_state,
+    store_at,
+)
 from linkrescue.archive.errors import (
     ArchiveStopped,
     ArchiveUnreachable,
@@ -48,7 +67,7 @@ from linkrescue.crawler.config import (
 )
 from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
-from linkrescue.crawler.stages.live import LiveChecker
+from linkrescue.crawler.stages.live import LiveChecker, Liveness
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items
 from linkrescue.rewriters.model import Reference, RefKind
@@ -70,6 +89,8 @@ IMAGE_HTML = frozenset(
 IMAGE_SHORTCODES = frozenset(
     {("figure", "src"), ("figure", "0"), ("img", "src"), ("image", "src"), ("video", "poster")}
 )
+#: ``[nightly]``'s defaults, for callers that give no policy.
+DEFAULT_POLICY = HistoryPolicy()
 #: Resources failing in a row (after their own retries) that stop a run's fetching.
 BREAKER_FAILURES = 5
 
@@ -90,6 +111,8 @@ class Task:
     local_path: str | None = None
     capture_timestamp: str | None = None
     sha256: str | None = None
+    #: A live link its history declares dead already: fetched without asking it again.
+    declared_dead: bool = False
 
 
 @dataclass(slots=True)
@@ -222,41 +245,92 @@ def settle_known(
     recheck_days: float,
     now: datetime,
     archive: str,
+    policy: HistoryPolicy = DEFAULT_POLICY,
+    live_dead: bool = False,
 ) -> bool:
-    """Settle ``task`` from the index with no request; False when it must be fetched.
+    """Settle ``task`` from the index with no request; False when it must be asked.
 
     A resource already in the store costs nothing (a second run makes no request),
     whichever archive it came from: the bytes are on disk. A definitive negative
     (not archived, blocked) is trusted for ``recheck_days`` (0: never, as
     ``rescue --recheck``), and only when ``archive`` gave it: a "not archived"
     from a mistyped archive URL, or from another archive, says nothing about this
-    one. A transient failure is always tried again.
+    one. A transient failure is tried again once its backoff has passed
+    (:func:`~linkrescue.archive.state.history.next_try`); until then the task is
+    ``failed`` with a reason saying "pending" and when it is due.
+
+    With ``live_dead`` (``live_links = "dead"``) a live link's history is read first
+    (:func:`~linkrescue.archive.state.history.live_standing`): declared dead, it is
+    fetched without asking the live site again; answered dead too few times, or
+    failing, it is left alone (``skipped``) until its next check is due. ``--recheck``
+    (``recheck_days = 0``) asks everything again now.
     """
     indexed = index.lookup(task.key)
-    if indexed is None:
-        return False
-    if indexed.path is not None and (store_root / indexed.path).is_file():
+    if indexed is not None and indexed.path is not None and (store_root / indexed.path).is_file():
         task.outcome = Outcome.RESCUED
         task.local_path = str(indexed.path)
         task.capture_timestamp = indexed.timestamp
         task.sha256 = indexed.sha256
         task.reason = "already in the store"
         return True
-    if recheck_days <= 0 or indexed.archive != archive:
+    recheck = recheck_days <= 0
+    if task.live and live_dead:
+        standing = live_standing(index.attempts(task.key, LIVE), policy)
+        if standing.declared_dead:
+            task.declared_dead = True
+        elif not recheck and not standing.is_due(now):
+            last = index.attempts(task.key, LIVE)[-1]
+            task.outcome = Outcome.SKIPPED
+            task.reason = _waiting(last.reason, standing)
+            return True
+        else:
+            return False  # asked live first (Rescuer), then fetched if declared dead
+    if indexed is None or recheck:
         return False
-    fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
-    if indexed.outcome in (Answer.NOT_ARCHIVED, Answer.BLOCKED) and fresh:
-        task.outcome = Outcome.of(indexed.outcome)
-        task.reason = f"{indexed.reason} (known since {indexed.last_attempt_at:%Y-%m-%d})"
+    if indexed.archive == archive:
+        fresh = now - indexed.last_attempt_at < timedelta(days=recheck_days)
+        if indexed.outcome in (Answer.NOT_ARCHIVED, Answer.BLOCKED) and fresh:
+            task.outcome = Outcome.of(indexed.outcome)
+            task.reason = f"{indexed.reason} (known since {indexed.last_attempt_at:%Y-%m-%d})"
+            return True
+    fetches = [a for a in index.attempts(task.key, FETCH) if a.archive == archive]
+    due = next_try(fetches, policy)
+    if due is not None and now < due:
+        failures = failures_in_a_row(fetches)
+        task.outcome = Outcome.FAILED
+        task.reason = (
+            f"pending: {fetches[-1].reason} ({_times(failures)} in a row); "
+            f"next try after {due:%Y-%m-%d %H:%M} UTC"
+        )
         return True
     return False
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _waiting(last_reason: str, standing: LiveStanding) -> str:
+    """Why a live link is left alone until its next check: answered dead too few
+    times yet (a suspect), or failing (a 5xx, a timeout) with its backoff running."""
+    if standing.suspect:
+        return f"{last_reason}: {standing.describe()}"
+    when = f"{standing.next_check:%Y-%m-%d %H:%M} UTC" if standing.next_check else "now"
+    return f"pending: {last_reason}; next check after {when}"
+
+
 def settle_all(
-    tasks: Sequence[Task], store_dir: Path, *, archive: str, recheck_days: float, now: datetime
+    tasks: Sequence[Task],
+    store_dir: Path,
+    *,
+    archive: str,
+    recheck_days: float,
+    now: datetime,
+    policy: HistoryPolicy = DEFAULT_POLICY,
+    live_dead: bool = False,
 ) -> list[Task]:
     """Settle what the store's index already answers (:func:`settle_known`); the tasks
-    left to fetch. Reads an existing index only: a run that ends before its first
+    left to ask. Reads an existing index only: a run that ends before its first
     request (offline, a wrong archive URL) creates no store."""
     if store_at(store_dir) is None:
         return list(tasks)
@@ -266,7 +340,14 @@ def settle_all(
             task
             for task in tasks
             if not settle_known(
-                task, index, root, recheck_days=recheck_days, now=now, archive=archive
+                task,
+                index,
+                root,
+                recheck_days=recheck_days,
+                now=now,
+                archive=archive,
+                policy=policy,
+                live_dead=live_dead,
             )
         ]
 
@@ -295,8 +376,10 @@ class Rescuer:
         live: LiveChecker | None,
         *,
         on_done: Callable[[Task], None] = lambda task: None,
+        policy: HistoryPolicy = DEFAULT_POLICY,
     ) -> None:
         self.settings = settings
+        self.policy = policy
         self.store = store
         self.client = client
         self.live = live
@@ -425,12 +508,21 @@ class Rescuer:
         """Settle ``task``; False when the run stopped asking the archive meanwhile
         (then nothing is recorded: the next run asks again)."""
         try:
-            if task.live and self.live is not None and self.settings.live_links == "dead":
+            live = task.live and self.settings.live_links == "dead"
+            if live and self.live is not None and not task.declared_dead:
                 verdict = self.live.check(task.url)
-                if not verdict.dead:
+                standing = self._record_live(task, verdict)
+                if not standing.declared_dead:
                     task.outcome = Outcome.SKIPPED
-                    task.reason = verdict.reason
+                    task.reason = (
+                        f"{verdict.reason}: {standing.describe()}"
+                        if verdict.dead
+                        else verdict.reason
+                    )
                     return True
+                self._fetch(task)
+                task.reason = f"{verdict.reason}: {standing.describe()}; {task.reason}"
+                return True
             self._fetch(task)
         except ArchiveUnreachable as exc:
             self._out_of_reach(exc)
@@ -448,6 +540,14 @@ class Rescuer:
                     task.key, task.url, Answer.FAILED, task.reason, archive=self.client.archive
                 )
         return True
+
+    def _record_live(self, task: Task, verdict: Liveness) -> LiveStanding:
+        """Record a live answer in the history rescue and check share; what the
+        history now says (dead only after ``[nightly] dead_after_failures`` answers)."""
+        answer = DEAD if verdict.dead else UNKNOWN if verdict.unknown or verdict.doubtful else ALIVE
+        index = self.store.index
+        index.record_live(task.key, task.url, answer, verdict.reason)
+        return live_standing(index.attempts(task.key, LIVE), self.policy)
 
     def _fetch(self, task: Task) -> None:
         with self.store.staging() as sink:

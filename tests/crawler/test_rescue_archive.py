@@ -334,7 +334,8 @@ def test_when_other_names_resolve_a_name_not_found_is_dead(
 ) -> None:
     alive = f"{live_site.url}/media/logo.png"
     corpus(tmp_path, ARTICLE + f"\n![橫額]({GONE})\n![標誌]({alive})\n")
-    configure(tmp_path, pywb.url, live_links="dead")
+    # declared dead on its first answer here (the count across runs: test_history_e2e.py)
+    configure(tmp_path, pywb.url, "[nightly]\ndead_after_failures = 1\n", live_links="dead")
 
     done = linkrescue("rescue", "content", "--report", "r.json", cwd=tmp_path)
 
