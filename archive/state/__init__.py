@@ -10,6 +10,15 @@ The store builds on it (its files table shares the database); it never imports
 from linkrescue.archive.state.database import Database
 from linkrescue.archive.state.errors import IndexVersionError, StateError
 from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.overview import (
+    StoredSize,
+    dead_live_links,
+    failure_histories,
+    outcome_counts,
+    rescued_between,
+    resources_with,
+    stored_size,
+)
 from linkrescue.archive.state.schema import (
     RUN_OUTCOMES,
     Attempt,
@@ -30,4 +39,11 @@ __all__ = [
     "IndexedResource",
     "RunRecord",
     "StateError",
+    "StoredSize",
+    "dead_live_links",
+    "failure_histories",
+    "outcome_counts",
+    "rescued_between",
+    "resources_with",
+    "stored_size",
 ]
