@@ -33,7 +33,7 @@ from linkrescue.crawler.config import NightlySettings
 from linkrescue.crawler.output.htmlreport import write_html
 from tests.crawler.test_rescue_e2e import _Live, corpus_captures, make_corpus
 from tests.support.archive_content import Cap, png_bytes
-from tests.support.chromium import CHROMIUM, dump_dom, png_size, read_dom, screenshot, shown_totals
+from tests.support.chromium import dump_dom, png_size, read_dom, screenshot, shown_totals
 from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb
 
@@ -52,10 +52,6 @@ RFA_DOC = (
     f"![庭外](http://web.archive.org/web/20210105000000im_/{FLAKY[0]})\n\n"
     f"![庭內](http://web.archive.org/web/20210105000000im_/{FLAKY[1]})\n\n"
     f"頭版：![頭版](https://web.archive.org/web/20210105000000im_/{BANNED})\n"
-)
-
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Chromium is installed by tests/run.sh (apt-get install chromium)"
 )
 
 
@@ -266,7 +262,6 @@ def test_status_without_a_store_is_one_line_and_creates_nothing(tmp_path: Path) 
     assert not (tmp_path / "rescued").exists()
 
 
-@needs_chromium
 def test_the_html_reports_render_offline_with_the_json_numbers(
     archive: Archive, tmp_path: Path
 ) -> None:
@@ -336,7 +331,6 @@ HOSTILE = (
 )
 
 
-@needs_chromium
 def test_hostile_urls_and_file_names_are_text_in_the_page(tmp_path: Path) -> None:
     """Strings from documents and archives are escaped wherever the page puts them.
 
