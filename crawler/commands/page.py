@@ -140,8 +140,8 @@ def rescue_page(
 ) -> ReportPage:
     """The page of a rescue run: its report, and the store's earlier runs and new files.
 
-    The run's own row in ``runs`` (recorded by this process, finished or not) is not an
-    earlier run: the page is compared with the last run of another process.
+    The run's own row in ``runs`` (recorded by this process since the run started,
+    finished or not) is not an earlier run: the page is compared with the one before.
     """
     now = now or datetime.now(UTC)
     plain = report.as_json()
@@ -161,7 +161,11 @@ def rescue_page(
     # Index times are whole seconds: a file stored in the run's first second counts.
     started = now - timedelta(seconds=report.seconds + 1)
     with open_state(store_dir) as index:
-        earlier = [r for r in index.runs(CHART_RUNS + 5, command="rescue") if r.pid != os.getpid()]
+        earlier = [
+            r
+            for r in index.runs(CHART_RUNS + 5, command="rescue")
+            if not (r.pid == os.getpid() and r.started_at >= started)
+        ]
         new = rescued_between(index, started, None, limit=10_000)
     last = next((r for r in earlier if r.totals), None)
     changes = tuple(
@@ -179,7 +183,7 @@ def rescue_page(
         now_label="this run",
         changes=changes if last is not None else (),
         newly_rescued=len(new),
-        thumbnails=_thumbnails(new, store_dir),
+        thumbnails=thumbnails_of(new, store_dir),
         broken=broken,
         chart=bars,
         notes=(),
@@ -223,7 +227,7 @@ def status_page(status: StoreStatus, index: Index, store_dir: Path) -> ReportPag
         now_label="latest run",
         changes=changes,
         newly_rescued=len(new) if last is not None else 0,
-        thumbnails=_thumbnails(new, store_dir),
+        thumbnails=thumbnails_of(new, store_dir),
         broken=tuple(broken),
         chart=_bars(rescues),
         notes=(
@@ -246,7 +250,9 @@ def _bars(runs: Sequence[RunRecord]) -> tuple[Bar, ...]:
     )
 
 
-def _thumbnails(rescued: Iterable[IndexedResource], store_dir: Path) -> tuple[Thumbnail, ...]:
+def thumbnails_of(rescued: Iterable[IndexedResource], store_dir: Path) -> tuple[Thumbnail, ...]:
+    """At most :data:`THUMBNAILS` raster images of ``rescued`` whose stored file exists,
+    with their bytes when at most :data:`THUMBNAIL_BYTES`."""
     found: list[Thumbnail] = []
     for resource in rescued:
         if len(found) >= THUMBNAILS:

@@ -14,26 +14,43 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
-from linkrescue.archive import Attempt, Index
+from linkrescue.archive import Attempt, Index, IndexedResource
 from linkrescue.archive.model import Outcome
-from linkrescue.crawler.commands.page import Bar, Broken, ReportPage, Total
+from linkrescue.crawler.commands.page import (
+    THUMBNAIL_BYTES,
+    THUMBNAILS,
+    Bar,
+    Broken,
+    ReportPage,
+    Thumbnail,
+    Total,
+    thumbnails_of,
+)
 from linkrescue.crawler.commands.status import due_at, host_of
 from linkrescue.crawler.config import NightlySettings
 from linkrescue.crawler.output.htmlreport import write_html
 from tests.crawler.test_rescue_e2e import _Live, corpus_captures, make_corpus
 from tests.support.archive_content import Cap, png_bytes
-from tests.support.chromium import dump_dom, png_size, read_dom, screenshot, shown_totals
+from tests.support.chromium import (
+    count_colour,
+    dump_dom,
+    png_size,
+    read_dom,
+    screenshot,
+    shown_totals,
+)
 from tests.support.cli import linkrescue, write_config
 from tests.support.pywb_server import Pywb, start_pywb
 
@@ -44,15 +61,21 @@ FLAKY = (
 )
 BANNED = "https://hk.appledaily.com/resizer/banned-front-page.png"
 FLAKY_PNG = (png_bytes(6, 4, (200, 30, 30)), png_bytes(6, 4, (30, 30, 200)))
-RFA_DOC = (
-    "---\n"
-    'title: "法庭新聞"\n'
-    'original_url: "https://www.citizennews.hk/rfa-court"\n'
-    "---\n"
-    f"![庭外](http://web.archive.org/web/20210105000000im_/{FLAKY[0]})\n\n"
-    f"![庭內](http://web.archive.org/web/20210105000000im_/{FLAKY[1]})\n\n"
-    f"頭版：![頭版](https://web.archive.org/web/20210105000000im_/{BANNED})\n"
-)
+
+
+def rfa_doc(live: str) -> str:
+    """The RFA-shaped article: two photos of the outage, an excluded front page, and a
+    live link to a photo its site has since removed (404), never captured."""
+    return (
+        "---\n"
+        'title: "法庭新聞"\n'
+        'original_url: "https://www.citizennews.hk/rfa-court"\n'
+        "---\n"
+        f"![庭外](http://web.archive.org/web/20210105000000im_/{FLAKY[0]})\n\n"
+        f"![庭內](http://web.archive.org/web/20210105000000im_/{FLAKY[1]})\n\n"
+        f"頭版：![頭版](https://web.archive.org/web/20210105000000im_/{BANNED})\n\n"
+        f"[舊照片]({live}/photos/removed.png)\n"
+    )
 
 
 class _Outage(BaseHTTPRequestHandler):
@@ -112,6 +135,7 @@ class Archive:
     pywb: Pywb
     proxy: _OutageServer
     url: str
+    live: str
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +158,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     host, port = proxy.server_address[:2]
     try:
-        yield Archive(pywb, proxy, f"http://{host!s}:{port}")
+        yield Archive(pywb, proxy, f"http://{host!s}:{port}", live)
     finally:
         proxy.shutdown()
         proxy.server_close()
@@ -193,7 +217,9 @@ def at_path(data: dict[str, Any], path: str) -> Any:
 
 def corpus(tmp_path: Path, archive: Archive) -> None:
     make_corpus(tmp_path / "content")
-    (tmp_path / "content" / "citizen" / "rfa-court.md").write_text(RFA_DOC, encoding="utf-8")
+    (tmp_path / "content" / "citizen" / "rfa-court.md").write_text(
+        rfa_doc(archive.live), encoding="utf-8"
+    )
     write_config(tmp_path, archive.url)
 
 
@@ -209,6 +235,14 @@ def test_status_after_a_night_with_an_outage(archive: Archive, tmp_path: Path) -
     night = rescue_night(tmp_path, "night1")
     report = night.report
     assert report["failed"] == 2 and report["blocked"] == 1
+
+    # check asks the live web about the live link: gone (404), kept in the store's index.
+    checked = linkrescue("check", "content", "--format", "json", cwd=tmp_path)
+    assert checked.returncode == 1, checked.stderr
+    dead = [f for f in json.loads(checked.stdout) if f["status"] == "dead"]
+    assert [f["url"] for f in dead if "removed.png" in f["url"]] == [
+        f"{archive.live}/photos/removed.png"
+    ]
 
     found = status_json(tmp_path)
 
@@ -238,6 +272,7 @@ def test_status_after_a_night_with_an_outage(archive: Archive, tmp_path: Path) -
     files, size = stored_bytes(tmp_path / "rescued", report)
     assert found["size"] == {"files": files, "bytes": size}
     assert size > 0
+    assert resources["dead"] == 1  # the removed photo: the live web said 404
     assert found["runs"] == []  # nothing recorded a run yet
 
     text = linkrescue("status", cwd=tmp_path)
@@ -324,6 +359,20 @@ def test_the_html_reports_render_offline_with_the_json_numbers(
     for path, value in shown.items():
         assert value == str(at_path(found, path)), path
     assert shown["resources.rescued"] == "9"
+    (run,) = found["runs"]
+    asked = first.report["requests"]
+    assert run["outcome"] == "complete" and run["command"] == "rescue"
+    assert run["requests"] == {**asked, "total": sum(asked.values())}
+    assert run["totals"]["rescued"] == 7 and run["totals"]["failed"] == 2
+
+    # A run killed before it ended stays "running", with no end and no duration.
+    with Index(tmp_path / "rescued" / "index.sqlite3") as index:
+        index.begin_run("rescue")
+    killed = status_json(tmp_path)["runs"][0]
+    assert killed["outcome"] == "running"
+    assert killed["finished_at"] is None and killed["seconds"] is None
+    text = linkrescue("status", cwd=tmp_path).stdout
+    assert re.search(r"^  \d{4}-\d\d-\d\d \d\d:\d\d  rescue +- +0 requests  running$", text, re.M)
 
 
 HOSTILE = (
@@ -389,3 +438,72 @@ def test_a_failure_waits_longer_each_time_it_fails_again() -> None:
     history.append(attempt(10, Outcome.BLOCKED))
     history.append(attempt(11, Outcome.FAILED))  # a new streak starts at 6 hours
     assert due_at(history, settings) == history[-1].at + timedelta(hours=6)
+
+
+def test_thumbnails_show_offline_from_data_and_from_the_stored_file(tmp_path: Path) -> None:
+    """A small image is in the page (``data:``); a larger one is its stored file, by a
+    relative path: Chromium draws both from ``file://`` with the network off."""
+    store = tmp_path / "rescued" / "www.rfa.org"
+    store.mkdir(parents=True)
+    red, blue = (220, 20, 20), (20, 20, 220)
+    (store / "large.png").write_bytes(png_bytes(60, 40, red))
+    small = png_bytes(60, 40, blue)
+    page = ReportPage(
+        title="linkrescue rescue report",
+        generated_at=datetime(2026, 12, 4, 3, 0, tzinfo=UTC),
+        store=str(tmp_path / "rescued"),
+        totals=(Total("rescued", 2),),
+        since=None,
+        then_label="last run",
+        now_label="this run",
+        changes=(),
+        newly_rescued=2,
+        thumbnails=(
+            Thumbnail(FLAKY[0], store / "large.png", "image/png", None),
+            Thumbnail(FLAKY[1], store / "small.png", "image/png", small),
+        ),
+        broken=(),
+        chart=(),
+        notes=(),
+    )
+    out = tmp_path / "out" / "report.html"
+    write_html(out, page)
+    srcs = [a.get("src") or "" for t, a in read_dom(out.read_text()).tags if t == "img"]
+    assert srcs[0] == "../rescued/www.rfa.org/large.png"
+    assert srcs[1].startswith("data:image/png;base64,")
+
+    png = screenshot(out, tmp_path / "chromium", tmp_path / "shot.png", size=(800, 700))
+    # Each thumbnail box is 9rem x 7rem: thousands of pixels of its colour when drawn.
+    assert count_colour(png, red) > 5_000
+    assert count_colour(png, blue) > 5_000
+
+
+def test_thumbnails_are_capped_in_count_and_embedded_size(tmp_path: Path) -> None:
+    store = tmp_path / "rescued"
+    (store / "img").mkdir(parents=True)
+    night = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
+
+    def stored(name: str, body: bytes, mimetype: str, *, write: bool = True) -> IndexedResource:
+        if write:
+            (store / "img" / name).write_bytes(body)
+        return IndexedResource(
+            key=name, url=f"https://www.rfa.org/img/{name}", outcome=Outcome.RESCUED,
+            reason="", last_attempt_at=night, path=PurePosixPath("img", name),
+            mimetype=mimetype, size=len(body),
+        )  # fmt: skip
+
+    big = png_bytes(4, 4, (1, 2, 3)) + b"\0" * THUMBNAIL_BYTES  # over the cap
+    rescued = [
+        stored("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"),
+        stored("page.html", b"<html></html>", "text/html"),
+        stored("gone.png", png_bytes(1, 1, (0, 0, 0)), "image/png", write=False),
+        stored("big.png", big, "image/png"),
+        *(stored(f"{n}.png", png_bytes(2, 2, (n, n, n)), "image/png") for n in range(30)),
+    ]
+
+    thumbs = thumbnails_of(rescued, store)
+
+    assert len(thumbs) == THUMBNAILS
+    assert [t.file.name for t in thumbs[:2]] == ["big.png", "0.png"]
+    assert thumbs[0].data is None  # shown from its file
+    assert thumbs[1].data == (store / "img" / "0.png").read_bytes()

@@ -48,9 +48,11 @@ def dump_dom(page: Path, profile: Path) -> str:
     return done.stdout
 
 
-def screenshot(page: Path, profile: Path, png: Path) -> Path:
-    """A PNG of the page as Chromium draws it."""
-    done = _run(page, profile, f"--screenshot={png}", "--window-size=1280,2400")
+def screenshot(
+    page: Path, profile: Path, png: Path, *, size: tuple[int, int] = (1280, 2400)
+) -> Path:
+    """A PNG of the page as Chromium draws it, in a window of ``size``."""
+    done = _run(page, profile, f"--screenshot={png}", f"--window-size={size[0]},{size[1]}")
     assert done.returncode == 0, done.stderr[-2000:]
     return png
 
@@ -105,3 +107,68 @@ def png_size(png: Path) -> tuple[int, int]:
     head = png.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def pixels(png: Path) -> tuple[int, int, list[bytes]]:
+    """A screenshot's rows of RGB(A) bytes: 8-bit, truecolour, not interlaced, as
+    Chromium writes them (no image library in the tests' dependencies)."""
+    import struct
+    import zlib
+
+    data = png.read_bytes()
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows: list[bytes] = []
+    previous = bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + pred) & 0xFF
+        rows.append(bytes(line) if channels == 3 else bytes(_rgb(line)))
+        previous = line
+    return width, height, rows
+
+
+def _rgb(line: bytearray) -> bytearray:
+    out = bytearray()
+    for i in range(0, len(line), 4):
+        out += line[i : i + 3]
+    return out
+
+
+def count_colour(png: Path, rgb: tuple[int, int, int], tolerance: int = 12) -> int:
+    """How many pixels of the screenshot are ``rgb`` (within ``tolerance`` per channel)."""
+    _, _, rows = pixels(png)
+    found = 0
+    r0, g0, b0 = rgb
+    for row in rows:
+        for i in range(0, len(row), 3):
+            r, g, b = row[i], row[i + 1], row[i + 2]
+            if abs(r - r0) <= tolerance and abs(g - g0) <= tolerance and abs(b - b0) <= tolerance:
+                found += 1
+    return found
