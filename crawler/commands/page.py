@@ -145,7 +145,7 @@ def rescue_page(
     """
     now = now or datetime.now(UTC)
     plain = report.as_json()
-    totals = tuple(t for t in totals_of(plain) if t.path != "seconds")
+    totals = totals_of(plain)
     broken = tuple(
         Broken(item.url, host_of(item.url), str(item.outcome), item.reason, Path(p.file), p.line)
         for item in report.items

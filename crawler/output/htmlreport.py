@@ -34,7 +34,8 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;
 padding:1.5rem;color:#1d232a;background:#fbfbfa}
 h1{font-size:1.6rem;margin:0 0 .2rem}h2{font-size:1.15rem;margin:2rem 0 .6rem;
 border-bottom:1px solid #dde;padding-bottom:.2rem}
-.meta{color:#5b6470;margin:0}code{font-size:.9em;word-break:break-all}
+.meta{color:#5b6470;margin:0}code{font-size:.9em;word-break:break-all;
+font-family:ui-monospace,Menlo,Consolas,"Noto Sans Mono CJK SC","Noto Sans CJK SC",monospace}
 table{border-collapse:collapse}th,td{padding:.2rem .8rem .2rem 0;text-align:left;
 vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}td{white-space:nowrap}
 .totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:0 1.5rem}
