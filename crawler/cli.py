@@ -36,6 +36,7 @@ from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.output.progress import setup_logging
 from linkrescue.crawler.output.registry import report_formatter, results_formatter
 from linkrescue.crawler.output.table import print_scan_summary
+from linkrescue.crawler.report import RescueReport
 from linkrescue.crawler.stages.corpus import InputError, Problem
 
 if TYPE_CHECKING:
@@ -230,6 +231,14 @@ def rescue_command(
             "--concurrency", metavar="N", help="Resources fetched at once ([rescue] concurrency)."
         ),
     ] = None,
+    report_html: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-html",
+            metavar="FILE",
+            help="Also write the report as one self-contained HTML page (no request leaves it).",
+        ),
+    ] = None,
     recheck: Annotated[
         bool,
         typer.Option(
@@ -293,8 +302,21 @@ def rescue_command(
     if report_path is not None:
         to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
         report_formatter(Format.JSON, to).write(result.report)
+    if report_html is not None:
+        _write_rescue_html(report_html, result.report, cfg)
     if result.failed:
         raise typer.Exit(exits.BROKEN)
+
+
+def _write_rescue_html(path: Path, report: RescueReport, cfg: Config) -> None:
+    """``--report-html``: the run's report and the store's earlier runs as one page."""
+    from linkrescue.crawler.commands.page import rescue_page
+    from linkrescue.crawler.output.htmlreport import write_html
+
+    try:
+        write_html(path, rescue_page(report, cfg.store_dir))
+    except OSError as exc:
+        _fail(f"{path}: cannot write the HTML report: {exc.strerror or exc}", exits.IO_ERROR)
 
 
 def _progress(term: Terminal) -> rescue_cmd.Watcher:
@@ -431,6 +453,69 @@ def verify_command(
     )
     if checked.problems:
         raise typer.Exit(exits.BROKEN)
+
+
+class StatusFormat(StrEnum):
+    """``status --format`` choices."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("status", cls=HelpCommand)
+def status_command(
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", metavar="DIR", help="Store folder (default: [store] dir)."),
+    ] = None,
+    config: ConfigOption = None,
+    fmt: Annotated[
+        StatusFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text or json."),
+    ] = StatusFormat.TEXT,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write the status as one self-contained HTML page.",
+        ),
+    ] = None,
+) -> None:
+    """Show what the store holds: resources by outcome (pending ones with their next
+    try), the last runs, the hosts that fail most, the store's size.
+
+    Reads the store's index only: takes no lock (runs while a rescue runs) and creates
+    nothing. Exit 0; 2 when the folder holds no store.
+    """
+    cfg = _config(config)
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
+    from datetime import UTC, datetime
+
+    from linkrescue.archive import open_state
+    from linkrescue.crawler.commands import status as status_cmd
+    from linkrescue.crawler.commands.errors import NoStore
+    from linkrescue.crawler.output.statustext import write_status_json, write_status_text
+
+    try:
+        found = status_cmd.status(cfg, now=datetime.now(UTC))
+    except NoStore as exc:
+        _fail(str(exc))
+    if fmt is StatusFormat.JSON:
+        write_status_json(found, sys.stdout)
+    else:
+        write_status_text(found, sys.stdout)
+    if html is not None:
+        from linkrescue.crawler.commands.page import status_page
+        from linkrescue.crawler.output.htmlreport import write_html
+
+        with open_state(cfg.store_dir) as index:
+            page = status_page(found, index, cfg.store_dir, cfg.nightly.policy())
+        try:
+            write_html(html, page)
+        except OSError as exc:
+            _fail(f"{html}: cannot write the HTML page: {exc.strerror or exc}", exits.IO_ERROR)
 
 
 def _repaired(root: Path) -> Callable[[Repaired], None]:

@@ -16,6 +16,19 @@ if [ -z "${LINKRESCUE_PYWB:-}" ] && [ ! -x .venv-pywb/bin/wayback ]; then
     .venv-pywb/bin/python -m pip install -q --disable-pip-version-check -r tests/support/pywb-requirements.txt
 fi
 
+# The HTML report is tested in a real browser (tests/support/chromium.py): Debian's
+# headless Chromium, installed once (as root, or through sudo) where it is missing.
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    elif command -v sudo >/dev/null; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    else
+        echo "tests/run.sh: /usr/bin/chromium is missing and cannot be installed (not root, no sudo)" >&2
+        exit 1
+    fi
+fi
+
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 bash tests/typecheck.sh

@@ -19,6 +19,16 @@ from linkrescue.archive.state.history import (
     next_try,
 )
 from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.overview import (
+    StoredSize,
+    dead_live_links,
+    failure_histories,
+    live_link_standings,
+    outcome_counts,
+    rescued_between,
+    resources_with,
+    stored_size,
+)
 from linkrescue.archive.state.schema import (
     ALIVE,
     CHECK,
@@ -53,8 +63,16 @@ __all__ = [
     "LiveStanding",
     "RunRecord",
     "StateError",
+    "StoredSize",
+    "dead_live_links",
+    "failure_histories",
     "failures_in_a_row",
     "is_due",
+    "live_link_standings",
     "live_standing",
     "next_try",
+    "outcome_counts",
+    "rescued_between",
+    "resources_with",
+    "stored_size",
 ]

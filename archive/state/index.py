@@ -45,6 +45,7 @@ from linkrescue.archive.state.schema import (
     IndexedReference,
     IndexedResource,
     RunRecord,
+    attempt_of,
     iso,
     resource_of,
     time_of,
@@ -198,7 +199,7 @@ class Index:
         rows = self._query(
             f"SELECT * FROM attempts WHERE key = ?{where} ORDER BY id", (key, *extra)
         )
-        return [_attempt_of(r) for r in rows]
+        return [attempt_of(r) for r in rows]
 
     def record_live(self, key: str, url: str, answer: str, reason: str) -> None:
         """Record a live link's answer: ``alive``, ``dead`` or ``unknown`` (a 5xx, a
@@ -438,17 +439,3 @@ class Index:
         with self.database.reading() as db:
             row: sqlite3.Row | None = db.execute(sql, params).fetchone()
             return row
-
-
-def _attempt_of(row: sqlite3.Row) -> Attempt:
-    return Attempt(
-        row["key"],
-        row["url"],
-        time_of(row["at"]),
-        row["outcome"],
-        row["reason"],
-        row["archive"],
-        row["kind"],
-        bool(row["transient"]),
-        row["finding"],
-    )

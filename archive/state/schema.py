@@ -324,3 +324,18 @@ def resource_of(row: sqlite3.Row) -> IndexedResource:
         mimetype_note=row["mimetype_note"],
         archive=row["archive"],
     )
+
+
+def attempt_of(row: sqlite3.Row) -> Attempt:
+    """One ``attempts`` row as an :class:`Attempt`."""
+    return Attempt(
+        row["key"],
+        row["url"],
+        time_of(row["at"]),
+        row["outcome"],
+        row["reason"],
+        row["archive"],
+        row["kind"],
+        bool(row["transient"]),
+        row["finding"],
+    )

@@ -11,11 +11,9 @@ the next night would.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +23,7 @@ import pytest
 from tests.support.archive_content import Cap, jpeg_like, png_bytes
 from tests.support.cli import linkrescue
 from tests.support.forward import relay_get
+from tests.support.nights import nights_pass
 from tests.support.pywb_server import Pywb, start_pywb
 
 NAMES = ("gone.png", "back.png", "flaky.png", "checked.png")
@@ -167,21 +166,6 @@ def check(root: Path) -> tuple[int, dict[str, dict[str, Any]]]:
     assert done.returncode in (0, 1), done.stderr
     findings = json.loads(done.stdout)
     return done.returncode, {f["url"]: f for f in findings}
-
-
-def nights_pass(root: Path, hours: float) -> None:
-    """Move every time the store's index recorded ``hours`` back, as if they had passed."""
-    db = sqlite3.connect(root / "rescued" / "index.sqlite3")
-    with db:
-        for table, column in (("attempts", "at"), ("resources", "last_attempt_at")):
-            rows = db.execute(f"SELECT rowid, {column} FROM {table}").fetchall()
-            for rowid, at in rows:
-                moved = datetime.fromisoformat(at) - timedelta(hours=hours)
-                db.execute(
-                    f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
-                    (moved.strftime("%Y-%m-%dT%H:%M:%SZ"), rowid),
-                )
-    db.close()
 
 
 def test_a_live_link_is_rescued_only_after_three_dead_answers_a_day_apart(
