@@ -118,6 +118,14 @@ def runs_table(run: Path) -> list[dict[str, Any]]:
         db.close()
 
 
+def failed_attempts(run: Path) -> list[tuple[str, str]]:
+    db = sqlite3.connect(run / "rescued" / "index.sqlite3")
+    try:
+        return db.execute("SELECT url, reason FROM attempts WHERE outcome = 'failed'").fetchall()
+    finally:
+        db.close()
+
+
 def requests_of(report: dict[str, Any]) -> int:
     return sum(report["requests"].values())
 
@@ -378,6 +386,9 @@ def test_a_second_sigint_stops_at_once_with_nothing_half_written(
     report = json.loads((run / "report.json").read_text(encoding="utf-8"))
     assert report["stopped"] == "interrupted" and report["left"] > 0
     assert runs_table(run)[-1]["outcome"] == "interrupted"
+    # what was abandoned is not a failure: nothing failed that a full run does not fail
+    assert report["failed"] == setup.full.report["failed"]
+    assert failed_attempts(run) == []
     assert_whole(run, setup.full)
     proc, again = rescue(run)
     assert proc.returncode == 0, proc.stderr
@@ -411,3 +422,27 @@ def test_the_log_file_holds_timestamped_lines_and_rotates(setup: Setup, tmp_path
     text = (run / "other.log").read_text(encoding="utf-8").splitlines()
     assert re.search(r" INFO linkrescue rescue started \(pid \d+\): content into ", text[0])
     assert text[-1].endswith("; complete") and TIMESTAMPED.match(text[-1])
+
+
+def test_sigint_stops_the_cdx_listings_too(setup: Setup, tmp_path: Path) -> None:
+    """Ctrl-C used to go on listing prefixes for 17-40 s at the CDX pool's rate (then log
+    "Cannot send a request, as the client has been closed" and trip the breaker): now
+    no listing starts after it, and the run ends within the one in flight."""
+    run = fresh(tmp_path / "run", setup, setup.corpus, cdx_per_second=0.5)
+    first = start(run, "--report", "report.json")
+    wait_for(lambda: (run / "rescued" / "index.sqlite3").exists())
+    time.sleep(0.5)
+    first.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _out, err = first.communicate(timeout=60)
+    assert time.monotonic() - sent < 6, err
+    assert first.returncode == 0, err
+    report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    full = setup.full.report["requests"]["cdx"]
+    assert report["requests"]["cdx"] < full, (report["requests"], full)
+    assert report["stopped"] == "interrupted" and report["left"] > 0
+    assert "Cannot send a request" not in err and "Traceback" not in err
+    assert failed_attempts(run) == []
+    proc, again = rescue(run)
+    assert proc.returncode == 0 and again["left"] == 0
+    assert_same_as_full(run, setup.full)
