@@ -3,12 +3,14 @@
 Exit codes are a contract for cron jobs and CI (:mod:`linkrescue.crawler.exits`): 0 when the
 command completed (bad files are reported on stderr and do not change it), 1 for
 a failure that may pass on the next run, 2 for a usage or configuration error,
-70 for an internal error, 74 when the system refused a file; always with a
-one-line message and no traceback.
+3 when another run holds the store, 70 for an internal error, 74 when the system
+refused a file; always with a one-line message and no traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from linkrescue.crawler.commands import rescue as rescue_cmd
     from linkrescue.crawler.output.progress import RescueProgress
     from linkrescue.crawler.stages.repair import Repaired
+    from linkrescue.crawler.stages.stop import RunStop
 
 app = typer.Typer(
     name="linkrescue",
@@ -248,15 +251,43 @@ def rescue_command(
             show_default=False,
         ),
     ] = False,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            "--max-requests",
+            metavar="N",
+            help="Start no new resource after N requests (archive and live); the rest is "
+            "left for the next run ([nightly] max_requests; 0: no limit).",
+        ),
+    ] = None,
+    time_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--time-budget",
+            metavar="DURATION",
+            help="Start no new resource after this long, as 2h, 90m, 1h30m, 45s "
+            "([nightly] time_budget).",
+        ),
+    ] = None,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            metavar="FILE",
+            help="Also write timestamped log lines to FILE, rotated by size ([log] file).",
+        ),
+    ] = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Rescue every link and image into the local store and point the documents at the copies.
 
     Exit 0 when every reference ended rescued, internal, local, skipped or not
-    archived; 1 when some failed for reasons that may pass (retried next run),
-    or the archive cannot be reached (no network); 2 for a usage or configuration
-    error, including an archive URL where no archive answers; 70 for an internal error.
+    archived, and when a budget or SIGTERM/SIGINT stopped the run (the rest is left
+    for the next run); 1 when some failed for reasons that may pass (retried next
+    run), or the archive cannot be reached (no network); 2 for a usage or
+    configuration error, including an archive URL where no archive answers; 3 when
+    another run holds the store; 70 for an internal error.
     """
     term = Terminal.open(quiet=quiet, verbose=verbose)
     cfg = _config(config)
@@ -277,35 +308,116 @@ def rescue_command(
         cfg = _override(cfg, "rescue", "--concurrency", concurrency=concurrency)
     if recheck:
         cfg = _override(cfg, "rescue", "--recheck", recheck_days=0.0)
+    if max_requests is not None:
+        cfg = _override(cfg, "nightly", "--max-requests", max_requests=max_requests)
+    if time_budget is not None:
+        cfg = _override(cfg, "nightly", "--time-budget", time_budget=time_budget)
+    if log_file is not None:
+        cfg = _override(cfg, "log", "--log-file", file=str(log_file.resolve()))
     report_path = cfg.report_path
     to_stdout = report_path is not None and str(report_path) == "-"
     if to_stdout and cfg.rescue.dry_run:
         _fail("--report - and --dry-run both write to standard output: give --report FILE")
     _check_paths(paths)
     setup_logging(term.err, interactive=term.interactive, verbosity=term.verbosity)
+    from linkrescue.crawler.commands.signals import stop_on_signals
+    from linkrescue.crawler.stages.stop import RunStop
+
+    nightly = cfg.nightly
+    stop = RunStop(max_requests=nightly.max_requests, seconds=nightly.time_budget_seconds)
+    _open_log(cfg, paths, verbose=term.verbosity is Verbosity.VERBOSE)
+    with stop_on_signals(stop, _say):
+        _rescue_and_report(term, cfg, paths, stop, report_html)
+
+
+def _say(line: str) -> None:
+    """A line the user must see now (a signal's answer): stderr and the log file."""
+    from linkrescue.crawler.output.logfile import journal
+
+    print(line, file=sys.stderr, flush=True)
+    journal.warning(line.removeprefix("linkrescue: "))
+
+
+def _open_log(cfg: Config, paths: list[Path], *, verbose: bool) -> None:
+    """``[log] file`` (``--log-file``), and the run's first line in it."""
+    from linkrescue.crawler.output.logfile import journal, no_log_file, open_log_file
+
+    if not cfg.log.file:
+        no_log_file()
+        return
+    open_log_file(
+        cfg.resolve(cfg.log.file),
+        max_bytes=cfg.log.max_bytes,
+        backups=cfg.log.backups,
+        debug=verbose,
+    )
+    budget = f"max_requests={cfg.nightly.max_requests or 'none'}"
+    budget += f", time_budget={cfg.nightly.time_budget or 'none'}"
+    journal.info(
+        "linkrescue rescue started (pid %d): %s into %s (%s)",
+        os.getpid(),
+        " ".join(str(p) for p in paths),
+        cfg.store_dir,
+        budget,
+    )
+
+
+def _rescue_and_report(
+    term: Terminal, cfg: Config, paths: list[Path], stop: RunStop, report_html: Path | None
+) -> None:
+    """The run, then what it says: the table (not with ``-q``), the summary line, the
+    JSON report and the HTML page; a run stopped at once leaves without waiting for its
+    threads."""
+    from linkrescue.archive import StoreLocked
     from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
     from linkrescue.crawler.commands import rescue as rescue_cmd
+    from linkrescue.crawler.output.logfile import journal
+    from linkrescue.crawler.output.summary import summary_line
 
+    report_path = cfg.report_path
+    to_stdout = report_path is not None and str(report_path) == "-"
     try:
-        result = rescue_cmd.rescue(paths, cfg, on_problem=_print_problem, watch=_progress(term))
+        result = rescue_cmd.rescue(
+            paths, cfg, on_problem=_print_and_log_problem, watch=_progress(term), stop=stop
+        )
+    except StoreLocked as exc:
+        journal.error("%s; exit %d", exc, exits.LOCKED)
+        _fail(f"{exc}; exit {exits.LOCKED}", exits.LOCKED)
     except (InputError, ArchiveMisconfigured) as exc:
+        journal.error("%s", exc)
         _fail(str(exc))
     except ArchiveUnreachable as exc:
+        journal.error("%s: nothing was changed", exc)
         _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
     for rewritten in result.diffs:  # a dry run's: the diff first, then the summary
         sys.stdout.write(rewritten.diff)
-    report_formatter(Format.TABLE, Destination(sys.stdout, term.err)).write(result.report)
+    if term.verbosity > Verbosity.QUIET:
+        report_formatter(Format.TABLE, Destination(sys.stdout, term.err)).write(result.report)
     if result.report.documents == 0 and not result.report.problems:
         _no_documents(term, paths, cfg)
-    if cfg.rescue.dry_run:
-        _dry_run_note(term, result)
     if report_path is not None:
         to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
         report_formatter(Format.JSON, to).write(result.report)
     if report_html is not None:
         _write_rescue_html(report_html, result.report, cfg)
-    if result.failed:
-        raise typer.Exit(exits.BROKEN)
+    if cfg.rescue.dry_run:
+        _dry_run_note(term, result)
+    else:
+        line = summary_line(result.report, stop.signal)
+        term.summary(line)
+        journal.info("%s", line)
+    code = exits.BROKEN if result.failed else exits.OK
+    if result.abandoned:  # threads still in flight: do not wait for them
+        exits.leave_now(code)
+    if code:
+        raise typer.Exit(code)
+
+
+def _print_and_log_problem(problem: Problem) -> None:
+    from linkrescue.crawler.output.logfile import journal
+
+    report_problem(problem.path, problem.reason)
+    journal.warning("%s: %s", problem.path, problem.reason)
 
 
 def _write_rescue_html(path: Path, report: RescueReport, cfg: Config) -> None:
@@ -658,7 +770,8 @@ def check_command(
         changed_since=changed_since,
     )
     try:
-        run = check_cmd.check(paths, cfg, options, on_problem=_print_problem)
+        with _check_lock(cfg, offline=offline):
+            run = check_cmd.check(paths, cfg, options, on_problem=_print_problem)
         to = Destination(sys.stdout, term.out, path=output)
         check_formatter(Format(fmt.value), to).write(run)
         sys.stdout.flush()
@@ -670,6 +783,19 @@ def check_command(
     summary = run.summary()
     if summary.failed(strict=strict, fail_on_unknown=fail_on is FailOn.UNKNOWN):
         raise typer.Exit(exits.BROKEN)
+
+
+def _check_lock(cfg: Config, *, offline: bool) -> contextlib.AbstractContextManager[object]:
+    """An online ``check`` keeps its answers in the store's index when there is a store:
+    it takes the store's run lock (exit 3 if a rescue holds it). Offline it only reads."""
+    from linkrescue.archive import StoreLocked, lock_store, store_at
+
+    if offline or store_at(cfg.store_dir) is None:
+        return contextlib.nullcontext()
+    try:
+        return lock_store(cfg.store_dir)
+    except StoreLocked as exc:
+        _fail(f"{exc}; exit {exits.LOCKED}", exits.LOCKED)
 
 
 class ConfigFormat(StrEnum):

@@ -10,6 +10,8 @@ Exit codes are a contract for cron jobs and CI, documented in the README:
   (``--strict``: also an unrescued one; ``--fail-on unknown``: also an unknown one).
 - 2 (:data:`USAGE`): a usage or configuration error (a bad setting, a missing
   path, no store): running again will not help until the command is fixed.
+- 3 (:data:`LOCKED`): another run holds the store's run lock (one ``rescue`` at a
+  time per store): nothing was done; the next scheduled run goes on.
 - 70 (:data:`INTERNAL`, sysexits ``EX_SOFTWARE``): a bug in linkrescue. Not 1,
   which a cron script reads as "retry next run": a bug does not go away by waiting.
 - 74 (:data:`IO_ERROR`, sysexits ``EX_IOERR``): the system refused to read or
@@ -26,6 +28,8 @@ is what a bug report needs.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -38,6 +42,7 @@ OK = 0
 RETRY = 1
 BROKEN = 1
 USAGE = 2
+LOCKED = 3
 INTERNAL = 70
 IO_ERROR = 74
 
@@ -66,6 +71,18 @@ def run_guarded(command: Callable[[], object]) -> NoReturn:
         )
         raise SystemExit(INTERNAL) from None
     raise SystemExit(OK)
+
+
+def leave_now(code: int) -> NoReturn:
+    """Exit without waiting for the threads still running (a rescue stopped at once by a
+    second signal abandons its resources in flight: their threads may still be waiting
+    on a request). Everything the run says has been written: output is flushed first;
+    documents and store files are only ever replaced whole, so nothing is half-written."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def write_traceback(exc: BaseException) -> str:

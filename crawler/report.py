@@ -10,6 +10,10 @@ items[{url, outcome, local_path, timestamp, sha256, reason, references[{file, li
 count unique resources; ``internal``, ``already_local`` and ``skipped`` count
 references (``skipped`` also counts resources left alone on purpose, such as a
 live link that is not dead). ``blocked`` counts resources the archive excludes.
+``left`` counts resources not looked up (a run stopped by ``--max-requests``,
+``--time-budget`` or a signal leaves them for the next run; a dry run looks none
+up); ``stopped`` is ``"budget"``, ``"interrupted"`` or null (the run went to its end).
+Those two come last: fields are only ever appended.
 """
 
 from __future__ import annotations
@@ -83,11 +87,17 @@ class RescueReport:
     seconds: float
     problems: tuple[ReportProblem, ...]
     items: tuple[Item, ...]
+    left: int = 0
+    stopped: str | None = None
 
     @property
     def pending(self) -> int:
         """Resources not looked up (a dry run's): they would be asked of the archive."""
         return sum(1 for item in self.items if item.outcome is None)
+
+    def totals(self) -> dict[str, int]:
+        """The counts a run's row in the store's index keeps (``Index.end_run``)."""
+        return {name: int(getattr(self, name)) for name in TOTALS}
 
     def as_json(self) -> dict[str, Any]:
         """The JSON-ready form: the fields in order, nested values as objects and arrays."""
@@ -95,6 +105,20 @@ class RescueReport:
         assert isinstance(plain, dict)
         return plain
 
+
+#: The report's counts kept with each run in the store's index (the ``runs`` table).
+TOTALS = (
+    "documents",
+    "references",
+    "resources",
+    "rescued",
+    "not_archived",
+    "blocked",
+    "failed",
+    "skipped",
+    "rewritten",
+    "bytes",
+)
 
 _NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -118,7 +142,9 @@ def _plain(value: object) -> object:
     return value
 
 
-def build_report(run: RescueRun, counts: RequestCounts, live_requests: int) -> RescueReport:
+def build_report(
+    run: RescueRun, counts: RequestCounts, live_requests: int, stopped: str | None = None
+) -> RescueReport:
     """The report of ``run``: resources sorted by URL, so two runs compare line by line."""
     items = tuple(
         Item(
@@ -149,4 +175,6 @@ def build_report(run: RescueRun, counts: RequestCounts, live_requests: int) -> R
         seconds=round(time.monotonic() - run.started, 3),
         problems=tuple(ReportProblem(p.path, p.reason) for p in run.problems + run.conflicts),
         items=items,
+        left=run.left,
+        stopped=stopped,
     )

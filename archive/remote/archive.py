@@ -66,6 +66,18 @@ class Archive(Protocol):
         document's date ``near``) into ``sink``; the outcome is a value."""
         ...
 
+    def listed(
+        self,
+        url: str,
+        *,
+        timestamp: str | None = None,
+        near: str | None = None,
+        want: Want = Want.ANY,
+    ) -> Availability | None:
+        """What the listings made so far say of ``url``, with no request; None when
+        they do not settle it."""
+        ...
+
     def availability(
         self,
         url: str,

@@ -176,6 +176,34 @@ class ArchiveClient:
         ranked = self.index.candidates(url, near, want)
         return ranked[0] if ranked else None
 
+    def listed(
+        self,
+        url: str,
+        *,
+        timestamp: str | None = None,
+        near: str | None = None,
+        want: Want = Want.ANY,
+    ) -> Availability | None:
+        """What this run's prefix listings already say of ``url``, with no request;
+        None when they do not settle it (a run that stopped starting work still
+        settles what it already knows, issue 12)."""
+        written = timestamp if timestamp and is_timestamp(timestamp) else None
+        return self._listed(url, wanted_timestamp(written, near), want)
+
+    def _listed(self, url: str, target: str | None, want: Want) -> Availability | None:
+        cached = self.cache.answer(url)
+        if cached is None:
+            return None
+        ranked = rank_snapshots(cached.rows, target=target, want=want, requested=url)
+        if ranked:
+            return Availability(url, Found.PLAYABLE, ranked[0])
+        if cached.complete and cached.rows:
+            return Availability(url, Found.NOT_ARCHIVED, reason=describe_unusable(cached.rows))
+        if cached.complete and self.trust_listings:
+            why = f"not in the archive's index (complete listing of {cached.prefix})"
+            return Availability(url, Found.NOT_ARCHIVED, reason=why)
+        return None
+
     def availability(
         self,
         url: str,
@@ -196,16 +224,9 @@ class ArchiveClient:
         """
         written = timestamp if timestamp and is_timestamp(timestamp) else None
         target = wanted_timestamp(written, near)
-        cached = self.cache.answer(url)
-        if cached is not None:
-            ranked = rank_snapshots(cached.rows, target=target, want=want, requested=url)
-            if ranked:
-                return Availability(url, Found.PLAYABLE, ranked[0])
-            if cached.complete and cached.rows:
-                return Availability(url, Found.NOT_ARCHIVED, reason=describe_unusable(cached.rows))
-            if cached.complete and self.trust_listings:
-                why = f"not in the archive's index (complete listing of {cached.prefix})"
-                return Availability(url, Found.NOT_ARCHIVED, reason=why)
+        known = self._listed(url, target, want)
+        if known is not None:
+            return known
         try:
             rows = self.index.captures(url, target)
         except (RetryExhausted, TransientError, UnexpectedAnswer, LookupFailed) as exc:

@@ -18,23 +18,28 @@ from linkrescue.archive.store.errors import StoreError, StoreIntegrityError, Sto
 from linkrescue.archive.store.files import FileRecord
 from linkrescue.archive.store.fs import StagingFile
 from linkrescue.archive.store.inspect import stored_file_problems
+from linkrescue.archive.store.lock import LOCK_FILENAME, RunLock, StoreLocked, lock_store
 from linkrescue.archive.store.paths import INDEX_FILENAME, holds_store
 from linkrescue.archive.store.store import ProblemKind, Store, VerifyProblem
 
 __all__ = [
     "INDEX_FILENAME",
+    "LOCK_FILENAME",
     "FileRecord",
     "NoStoreError",
     "ProblemKind",
+    "RunLock",
     "StagingFile",
     "Store",
     "StoreError",
     "StoreIntegrityError",
+    "StoreLocked",
     "StorePathError",
     "StoreUse",
     "StoredResource",
     "VerifyProblem",
     "holds_store",
+    "lock_store",
     "open_state",
     "open_store",
     "store_at",

@@ -3,8 +3,9 @@
 Every command that touches a store comes through here instead of looking for
 ``index.sqlite3`` by hand (``verify``, ``restore``, what a rescue already knows, the
 store location a scan resolves references against), so that what "there is a store"
-means is decided once, and so that the nightly run lock (one run per store at a
-time) has one place to go: :func:`open_store` with :attr:`StoreUse.RUN`.
+means is decided once. The nightly run lock (one run per store at a time) is
+:mod:`linkrescue.archive.store.lock`, taken by a run before it scans, not here: a
+second run must stop at once, not after its scan.
 
 Opening to read never creates anything: a dry run, or a run that ends before its
 first request (offline, a wrong archive URL), leaves no store behind.
@@ -37,7 +38,7 @@ class StoreUse(StrEnum):
 
     #: An existing store, as it is (``verify``, ``verify --repair``): no store, no opening.
     EXISTING = "existing"
-    #: A rescue run: the store is created when absent. The nightly run lock goes here.
+    #: A rescue run: the store is created when absent (under the run lock, lock.py).
     RUN = "run"
 
 
@@ -52,7 +53,6 @@ def open_store(root: Path, use: StoreUse) -> Store:
     :attr:`StoreUse.EXISTING` store that is not there."""
     if use is StoreUse.EXISTING and store_at(root) is None:
         raise NoStoreError(root)
-    # StoreUse.RUN: where the nightly run lock will be taken (one run per store).
     return Store(root)
 
 

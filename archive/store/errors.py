@@ -2,7 +2,8 @@
 
     StoreError               the store cannot do what was asked
     ├── StorePathError       a path would leave the store, or no free path was found
-    └── StoreIntegrityError  staged bytes differ from what the capture says they are
+    ├── StoreIntegrityError  staged bytes differ from what the capture says they are
+    └── StoreLocked          another run holds the store's run lock (lock.py)
 
 A schema newer than this program is the run state's
 (:class:`linkrescue.archive.state.errors.IndexVersionError`).

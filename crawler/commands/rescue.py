@@ -4,6 +4,13 @@ The stages wired in order (:mod:`linkrescue.crawler.stages`); what the user sees
 from the callbacks the CLI hands in: each problem as it is found, and a watch of the
 fetching (the live progress on a terminal, log lines off it). The run's result is a
 value: the report, whether something may pass on the next run, and a dry run's diffs.
+
+A run holds the store's run lock from start to end (:func:`linkrescue.archive.lock_store`:
+one run per store; a dry run writes nothing and takes none), and records itself in
+the store's ``runs`` table: how it ended (complete, budget, interrupted, failed), the
+requests it made, what it left and the report's counts. A :class:`RunStop` (budgets,
+signals) makes it stop starting resources; a second signal (:class:`Interrupted`)
+abandons those in flight, and the report is still made.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from linkrescue.archive import (
     RequestCounts,
     StoreUse,
     archive_identity,
+    lock_store,
     open_store,
 )
 from linkrescue.crawler.config import Config
@@ -42,6 +50,7 @@ from linkrescue.crawler.stages.rescue import (
 )
 from linkrescue.crawler.stages.rewrite import Plans, Rewritten, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
+from linkrescue.crawler.stages.stop import Interrupted, RunStop
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,9 @@ class RescueResult:
     failed: bool
     #: The dry run's diffs, one per document it would change (none outside a dry run).
     diffs: tuple[Rewritten, ...] = ()
+    #: Stopped at once by a second signal: resources in flight were abandoned (their
+    #: threads may still be running: the CLI leaves without waiting for them).
+    abandoned: bool = False
 
 
 class Watch(Protocol):
@@ -111,13 +123,49 @@ def rescue(
     on_problem: Callable[[Problem], None] = _ignore,
     watch: Watcher = Unwatched,
     transport: httpx.BaseTransport | None = None,
+    stop: RunStop | None = None,
 ) -> RescueResult:
     """Scan ``roots``, rescue what they reference into the store, rewrite them.
 
     ``on_problem`` hears of each file not read and each document not rewritten as it is
-    found (the report lists them again at the end).
+    found (the report lists them again at the end). ``stop`` (default: the budgets of
+    ``[nightly]``) says when to stop starting resources. Raises
+    :class:`~linkrescue.archive.StoreLocked` at once when another run holds the store.
     """
+    if stop is None:
+        nightly = config.nightly
+        stop = RunStop(max_requests=nightly.max_requests, seconds=nightly.time_budget_seconds)
+    if config.rescue.dry_run:
+        return _rescue(roots, config, on_problem, watch, transport, stop)
+    with lock_store(config.store_dir):
+        return _rescue(roots, config, on_problem, watch, transport, stop)
+
+
+def _rescue(
+    roots: Sequence[Path],
+    config: Config,
+    on_problem: Callable[[Problem], None],
+    watch: Watcher,
+    transport: httpx.BaseTransport | None,
+    stop: RunStop,
+) -> RescueResult:
     run = RescueRun()
+    try:
+        return _stages(run, roots, config, on_problem, watch, transport, stop)
+    except Interrupted:  # before the fetching (or after it): what the run knows so far
+        report = build_report(run, RequestCounts(), 0, stopped=str(stop.reason))
+        return RescueResult(report, failed=False, abandoned=True)
+
+
+def _stages(
+    run: RescueRun,
+    roots: Sequence[Path],
+    config: Config,
+    on_problem: Callable[[Problem], None],
+    watch: Watcher,
+    transport: httpx.BaseTransport | None,
+    stop: RunStop,
+) -> RescueResult:
     corpus, results = inventory(roots, config.for_scan(), run)
     for problem in run.problems:
         on_problem(problem)
@@ -149,14 +197,12 @@ def rescue(
 
     live = LiveChecker(config.archive, config.live) if config.rescue.live_links == "dead" else None
     try:
-        counts = _fetch_and_rewrite(
-            run, corpus, plans, tasks, config, live, now, on_problem, watch, transport
+        return _fetch_and_rewrite(
+            run, corpus, plans, tasks, config, live, now, on_problem, watch, transport, stop
         )
     finally:
         if live is not None:
             live.close()
-    live_requests = live.requests if live is not None else 0
-    return RescueResult(build_report(run, counts, live_requests), failed=run.failed)
 
 
 def _fetch_and_rewrite(
@@ -170,13 +216,15 @@ def _fetch_and_rewrite(
     on_problem: Callable[[Problem], None],
     watch: Watcher,
     transport: httpx.BaseTransport | None,
-) -> RequestCounts:
-    """Stages 2-4 with the store and the archive client open; the requests they made.
+    stop: RunStop,
+) -> RescueResult:
+    """Stages 2-4 with the store and the archive client open; the result.
 
     The archive is probed before the store is opened: a wrong archive setting or
     no network ends the run with nothing created or recorded.
     """
     with ArchiveClient(config.archive, transport=transport) as client:
+        stop.requests = lambda: client.counts.total + (live.requests if live else 0)
         pending = settle_all(
             tasks,
             config.store_dir,
@@ -189,27 +237,62 @@ def _fetch_and_rewrite(
         if pending:
             check_archive(client)
         with open_store(config.store_dir, StoreUse.RUN) as store:
-            # files the documents point to, put back
-            repair_stored(run, store, client, on_problem=on_problem)
+            run_id = store.index.begin_run("rescue")
             rescuer = Rescuer(
-                config.for_rescue(), store, client, live, policy=config.nightly.policy()
-            )
-            progress = watch(
+                config.for_rescue(),
+                store,
                 client,
-                total=len(pending),
-                documents=run.documents,
-                stored_bytes=lambda: rescuer.bytes,
+                live,
+                stop=stop,
+                policy=config.nightly.policy(),
             )
-            rescuer.on_done = progress.done
-            with progress:
-                rescuer.run(pending)
-            run.bytes = rescuer.bytes
-            if config.rescue.rewrite:
-                rewritten = _rewrite(
-                    run, corpus, plans, config, store.index, on_problem, dry_run=False
+            outcome = "failed"  # unless it ends otherwise
+            abandoned = False
+            try:
+                # files the documents point to, put back
+                repair_stored(run, store, client, on_problem=on_problem)
+                progress = watch(
+                    client,
+                    total=len(pending),
+                    documents=run.documents,
+                    stored_bytes=lambda: rescuer.bytes,
                 )
-                run.rewritten.extend(r.path for r in rewritten)
-        return client.counts
+                rescuer.on_done = progress.done
+                with progress:
+                    rescuer.run(pending)
+                run.bytes = rescuer.bytes
+                if config.rescue.rewrite:
+                    rewritten = _rewrite(
+                        run,
+                        corpus,
+                        plans,
+                        config,
+                        store.index,
+                        on_problem,
+                        dry_run=False,
+                        settled_only=stop.reason is not None,
+                    )
+                    run.rewritten.extend(r.path for r in rewritten)
+                outcome = str(stop.reason or "complete")
+            except Interrupted:
+                run.bytes = rescuer.bytes
+                outcome = "interrupted"
+                abandoned = True
+            finally:
+                live_requests = live.requests if live is not None else 0
+                stopped = None if outcome in ("complete", "failed") else outcome
+                report = build_report(run, client.counts, live_requests, stopped=stopped)
+                counts = report.requests
+                store.index.end_run(
+                    run_id,
+                    outcome,
+                    cdx_requests=counts.cdx,
+                    playback_requests=counts.playback,
+                    live_requests=counts.live,
+                    resources_left=report.left,
+                    totals=report.totals(),
+                )
+        return RescueResult(report, failed=run.failed, abandoned=abandoned)
 
 
 def _rewrite(
@@ -221,9 +304,10 @@ def _rewrite(
     on_problem: Callable[[Problem], None],
     *,
     dry_run: bool,
+    settled_only: bool = False,
 ) -> list[Rewritten]:
     local_paths = {t.key: t.local_path for t in run.tasks.values() if t.local_path is not None}
-    docs = run.documents_to_rewrite()
+    docs = run.documents_to_rewrite(settled_only=settled_only)
     items = [item for item in corpus.items if item[0] in docs]
 
     def conflict(problem: Problem) -> None:

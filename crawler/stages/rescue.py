@@ -58,8 +58,8 @@ from linkrescue.archive.errors import (
     RetryExhausted,
     TransientError,
 )
+from linkrescue.archive.model import Found, Result, Want
 from linkrescue.archive.model import Outcome as Answer
-from linkrescue.archive.model import Result, Want
 from linkrescue.crawler.config import (
     IMAGE_FRONTMATTER_KEYS,
     RescueStageSettings,
@@ -70,6 +70,7 @@ from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.live import LiveChecker, Liveness
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items
+from linkrescue.crawler.stages.stop import RunStop
 from linkrescue.rewriters.model import Reference, RefKind
 
 log = logging.getLogger("linkrescue.crawler")
@@ -135,13 +136,27 @@ class RescueRun:
     #: Paths inside the store that documents point to, with their places (crawler.repair).
     stored: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
-    def documents_to_rewrite(self) -> set[str]:
-        """Documents with an internal link or a reference to a resource now in the store."""
+    def documents_to_rewrite(self, *, settled_only: bool = False) -> set[str]:
+        """Documents with an internal link or a reference to a resource now in the store.
+
+        ``settled_only`` (a run stopped by a budget or a signal): not the documents that
+        reference a resource left for the next run, which rewrites them whole then, as
+        one uninterrupted run would have, instead of in two halves.
+        """
         docs = set(self.internal_docs)
         for task in self.tasks.values():
             if task.local_path is not None:
                 docs.update(f for f, _ in task.places)
+        if settled_only:
+            for task in self.tasks.values():
+                if task.outcome is None:
+                    docs.difference_update(f for f, _ in task.places)
         return docs
+
+    @property
+    def left(self) -> int:
+        """Resources not looked up: left for the next run (or, in a dry run, to look up)."""
+        return sum(1 for t in self.tasks.values() if t.outcome is None)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for t in self.tasks.values() if t.outcome is outcome)
@@ -377,9 +392,13 @@ class Rescuer:
         *,
         on_done: Callable[[Task], None] = lambda task: None,
         policy: HistoryPolicy = DEFAULT_POLICY,
+        stop: RunStop | None = None,
     ) -> None:
         self.settings = settings
         self.policy = policy
+        self.stop = stop or RunStop()
+        # A second signal: the transport sends nothing more, and wakes retries' waits.
+        self.stop.when_halted(lambda: client.stop(ArchiveStopped("the run was interrupted")))
         self.store = store
         self.client = client
         self.live = live
@@ -413,26 +432,38 @@ class Rescuer:
         covered = sorted(
             (t for t in tasks if t.url in waits), key=lambda t: order[id(waits[t.url])]
         )
-        ordered = [t for t in tasks if t.url not in waits] + covered
+        uncovered = [t for t in tasks if t.url not in waits]
+        # Under a budget the listings' resources come first: a run stopped before it
+        # reaches them would have paid for listings the next run must make again.
+        ordered = covered + uncovered if self.stop.budgeted else uncovered + covered
         lister = threading.Thread(
             target=self._list_all, args=(listings, done), name="cdx-listings", daemon=True
         )
         lister.start()
         workers = max(1, self.settings.concurrency)
         window = workers * 4
+        # Not a `with` block: on a second signal (Interrupted, raised here in the main
+        # thread) the run must not wait for the resources in flight.
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue")
         try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue") as pool:
-                queued: deque[Future[Task]] = deque()
-                for task in ordered:
-                    queued.append(pool.submit(self._one, task, waits.get(task.url)))
-                    if len(queued) >= window:
-                        self.on_done(queued.popleft().result())
-                while queued:
-                    self.on_done(queued.popleft().result())
-        finally:
-            lister.join()
+            queued: deque[Future[Task]] = deque()
+            for task in ordered:
+                queued.append(pool.submit(self._one, task, waits.get(task.url)))
+                if len(queued) >= window:
+                    self._finished(queued.popleft().result())
+            while queued:
+                self._finished(queued.popleft().result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        lister.join()
         if self.unreachable is not None:
             raise self.unreachable
+
+    def _finished(self, task: Task) -> None:
+        if task.outcome is not None:  # a task left for the next run was not looked up
+            self.on_done(task)
 
     def _stopped(self) -> bool:
         return self._tripped is not None or self.unreachable is not None
@@ -443,7 +474,7 @@ class Rescuer:
         transport refuses) once the breaker tripped."""
         for listing in listings:
             try:
-                if not self._stopped():
+                if not self._stopped() and not self.stop.reached():
                     self.client.run_listing(listing)
                     self._count(None)
             except ArchiveUnreachable as exc:
@@ -451,10 +482,12 @@ class Rescuer:
             except ArchiveStopped:
                 pass
             except (RetryExhausted, TransientError) as exc:  # the per-URL path remains
-                log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
-                self._count(f"CDX listing of {listing.prefix} failed: {exc}")
+                if not self.stop.now.is_set():  # not refused because the run is stopping
+                    log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
+                    self._count(f"CDX listing of {listing.prefix} failed: {exc}")
             except Exception as exc:  # a failed listing only costs the per-URL path
-                log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
+                if not self.stop.now.is_set():
+                    log.warning("CDX listing of %s failed: %s", listing.prefix, exc)
             finally:
                 done[listing.prefix].set()
 
@@ -464,9 +497,34 @@ class Rescuer:
         if self._stopped():
             self._not_tried(task)
             return task
-        if self._attempt(task):
-            self._count(task.reason if task.outcome is Outcome.FAILED else None)
+        if self.stop.reached() and not self._free(task, listed):
+            return task  # left for the next run: no outcome, nothing recorded
+        self.stop.started_one()
+        try:
+            if self._attempt(task):
+                self._count(task.reason if task.outcome is Outcome.FAILED else None)
+        finally:
+            self.stop.finished_one()
         return task
+
+    def _free(self, task: Task, listed: threading.Event | None) -> bool:
+        """Whether a listing this run made already proves ``task`` not archived: settling
+        it costs no request, so a stopped run still settles it (else a budget of a third
+        would leave the next run to list its prefix again, and three such runs would
+        not finish what one does)."""
+        if listed is None or self.stop.now.is_set():
+            return False
+        known = self.client.listed(
+            task.url, timestamp=task.timestamp, near=task.near, want=task.want
+        )
+        return known is not None and known.found is Found.NOT_ARCHIVED
+
+    def _left(self, task: Task) -> bool:
+        """Abandoned by a run stopping at once: as if never started (False: not settled)."""
+        task.outcome = None
+        task.reason = ""
+        task.local_path = task.capture_timestamp = task.sha256 = None
+        return False
 
     def _not_tried(self, task: Task) -> None:
         task.outcome = Outcome.FAILED
@@ -529,9 +587,15 @@ class Rescuer:
             self._not_tried(task)
             return False
         except ArchiveStopped:
+            if self.stop.now.is_set():
+                return self._left(task)
             self._not_tried(task)
             return False
         except Exception as exc:  # a bug or a store failure ends this task, never the run
+            if self.stop.now.is_set():
+                # Refused because the run is stopping at once (its client closed
+                # under it): not a failure of the resource, nor of the archive.
+                return self._left(task)
             log.exception("rescuing %s failed", task.url)
             task.outcome = Outcome.FAILED
             task.reason = f"{type(exc).__name__}: {exc}"
@@ -554,6 +618,8 @@ class Rescuer:
             result: Result = self.client.rescue(
                 task.url, timestamp=task.timestamp, near=task.near, want=task.want, sink=sink
             )
+            if result.outcome is Answer.FAILED and self.stop.now.is_set():
+                raise ArchiveStopped("the run stopped at once")  # not the resource's failure
             task.outcome = Outcome.of(result.outcome)
             task.reason = result.reason
             if result.outcome is Answer.RESCUED and result.capture is not None:

@@ -263,7 +263,12 @@ def test_quiet_rescue_on_a_terminal_shows_only_the_summary(archive: Pywb, tmp_pa
     run = on_terminal("rescue", "content", "-q", cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.screen
     assert "cat.png" not in run.screen and "rescuing" not in run.screen
-    assert "rescue summary" in run.screen
+    # -q: the one summary line, nothing else (no table, no progress)
+    assert run.screen.splitlines() == [
+        "linkrescue rescue: 1 document, 3 resources: 2 rescued, 1 not archived, 0 blocked, "
+        "0 failed; 1 document rewritten; " + run.screen.split("rewritten; ")[1].strip()
+    ]
+    assert re.search(r"; \d+ requests in [\d.]+s; complete$", run.screen.strip())
 
 
 def test_a_file_system_refusal_names_the_file_exit_74(tmp_path: Path) -> None:

@@ -115,7 +115,9 @@ EXPECTED = """{
         }
       ]
     }
-  ]
+  ],
+  "left": 0,
+  "stopped": null
 }
 """
 

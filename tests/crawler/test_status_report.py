@@ -183,24 +183,6 @@ def rescue_night(tmp_path: Path, name: str) -> Night:
     return Night(report, tmp_path / "out" / f"{name}.html")
 
 
-def record_run(store: Path, report: dict[str, Any], outcome: str) -> None:
-    """The run's row in ``runs``, as the nightly rescue records it (Index.begin_run /
-    end_run, issue 12 items 2-3, wired by the run-lock and budget work): the page
-    compares with it and charts it."""
-    with Index(store / "index.sqlite3") as index:
-        run = index.begin_run("rescue")
-        index.end_run(
-            run,
-            outcome,
-            cdx_requests=report["requests"]["cdx"],
-            playback_requests=report["requests"]["playback"],
-            live_requests=report["requests"]["live"],
-            totals={
-                k: v for k, v in report.items() if isinstance(v, int) and not isinstance(v, bool)
-            },
-        )
-
-
 def status_json(tmp_path: Path) -> dict[str, Any]:
     done = linkrescue("status", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -275,7 +257,10 @@ def test_status_after_a_night_with_an_outage(archive: Archive, tmp_path: Path) -
     # The removed photo: the live web said 404 once; declared dead only after
     # [nightly] dead_after_failures (3) such answers a day apart.
     assert resources["dead"] == 0 and resources["suspect"] == 1
-    assert found["runs"] == []  # nothing recorded a run yet
+    (run,) = found["runs"]  # the rescue recorded its run: its requests and totals
+    assert run["command"] == "rescue" and run["outcome"] == "complete"
+    assert run["requests"]["total"] == sum(report["requests"].values())
+    assert run["totals"]["rescued"] == report["rescued"]
 
     text = linkrescue("status", cwd=tmp_path)
     assert text.returncode == 0, text.stderr
@@ -305,7 +290,6 @@ def test_the_html_reports_render_offline_with_the_json_numbers(
     archive.proxy.outage = True
     corpus(tmp_path, archive)
     first = rescue_night(tmp_path, "night1")
-    record_run(tmp_path / "rescued", first.report, "complete")
     archive.proxy.outage = False  # the outage is over by the next night
     nights_pass(tmp_path, 24)  # past the failures' backoff ([nightly] retry_after_hours)
     second = rescue_night(tmp_path, "night2")
@@ -362,11 +346,12 @@ def test_the_html_reports_render_offline_with_the_json_numbers(
     for path, value in shown.items():
         assert value == str(at_path(found, path)), path
     assert shown["resources.rescued"] == "9"
-    (run,) = found["runs"]
-    asked = first.report["requests"]
+    run, earlier = found["runs"]  # newest first: the second night, then the first
+    assert earlier["totals"]["rescued"] == first.report["rescued"]
+    asked = second.report["requests"]
     assert run["outcome"] == "complete" and run["command"] == "rescue"
     assert run["requests"] == {**asked, "total": sum(asked.values())}
-    assert run["totals"]["rescued"] == 7 and run["totals"]["failed"] == 2
+    assert run["totals"]["rescued"] == 2 and run["totals"]["failed"] == 0
 
     # A run killed before it ended stays "running", with no end and no duration.
     with Index(tmp_path / "rescued" / "index.sqlite3") as index:
