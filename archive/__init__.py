@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 # The local store and the run state (archive/store/, archive/state/).
 from linkrescue.archive.state import (
     RUN_OUTCOMES,
+    DocumentCache,
     Index,
     IndexedReference,
     IndexedResource,
+    KnownDocument,
     RunRecord,
+    ScannedDocument,
     StateError,
 )
 from linkrescue.archive.store import (
@@ -45,14 +48,17 @@ __all__ = [
     "RUN_OUTCOMES",
     "Archive",
     "ArchiveClient",
+    "DocumentCache",
     "Index",
     "IndexedReference",
     "IndexedResource",
+    "KnownDocument",
     "Listing",
     "NoStoreError",
     "ProblemKind",
     "RequestCounts",
     "RunRecord",
+    "ScannedDocument",
     "StateError",
     "Store",
     "StoreError",

@@ -8,6 +8,7 @@ The store builds on it (its files table shares the database); it never imports
 """
 
 from linkrescue.archive.state.database import Database
+from linkrescue.archive.state.documents import DocumentCache, KnownDocument, ScannedDocument
 from linkrescue.archive.state.errors import IndexVersionError, StateError
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.state.schema import (
@@ -24,10 +25,13 @@ __all__ = [
     "Attempt",
     "Clock",
     "Database",
+    "DocumentCache",
     "Index",
     "IndexVersionError",
     "IndexedReference",
     "IndexedResource",
+    "KnownDocument",
     "RunRecord",
+    "ScannedDocument",
     "StateError",
 ]

@@ -8,8 +8,9 @@ value: the report, whether something may pass on the next run, and a dry run's d
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -20,15 +21,19 @@ import httpx
 from linkrescue.archive import (
     Archive,
     ArchiveClient,
+    DocumentCache,
     Index,
     RequestCounts,
     StoreUse,
     archive_identity,
+    open_state,
     open_store,
+    store_at,
 )
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.incremental import CorpusReader, Reading, settings_digest
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.repair import repair_stored
 from linkrescue.crawler.stages.rescue import (
@@ -37,11 +42,12 @@ from linkrescue.crawler.stages.rescue import (
     RescueRun,
     Task,
     check_archive,
-    inventory,
     settle_all,
 )
-from linkrescue.crawler.stages.rewrite import Plans, Rewritten, Targets, rewrite_documents
+from linkrescue.crawler.stages.rewrite import Rewritten, SpilledPlans, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
+
+log = logging.getLogger("linkrescue.crawler")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,8 @@ class RescueResult:
     failed: bool
     #: The dry run's diffs, one per document it would change (none outside a dry run).
     diffs: tuple[Rewritten, ...] = ()
+    #: How the documents were read: parsed, or their kept scan reused (unchanged).
+    reading: Reading = field(default_factory=Reading)
 
 
 class Watch(Protocol):
@@ -118,16 +126,61 @@ def rescue(
     found (the report lists them again at the end).
     """
     run = RescueRun()
-    corpus, results = inventory(roots, config.for_scan(), run)
-    for problem in run.problems:
-        on_problem(problem)
-    inv = Inventory(config.for_rescue(), run)
-    plans = Plans()  # what the rewrite will replace: the documents are not scanned twice
-    for result in results:
-        for problem in result.problems:
+    reader, plans = _read(roots, config, run, on_problem)
+    try:
+        return _rescue(run, reader, plans, config, on_problem, watch, transport)
+    finally:
+        plans.close()
+        reader.kept.close()
+
+
+def _read(
+    roots: Sequence[Path],
+    config: Config,
+    run: RescueRun,
+    on_problem: Callable[[Problem], None],
+) -> tuple[CorpusReader, SpilledPlans]:
+    """Stage 1: the inventory and the rewrite's plans (what it will replace: the
+    documents are not scanned twice), reading only the documents that changed since
+    the index kept their scan (:mod:`~linkrescue.crawler.stages.incremental`)."""
+    scan_config = config.for_scan()
+    state = open_state(config.store_dir) if store_at(config.store_dir) is not None else None
+    try:
+        cache = DocumentCache(state.database) if state is not None else None
+        reader = CorpusReader(scan_config, cache, on_problem=run.problems.append)
+        reader.corpus = reader.index(roots)
+        for problem in run.problems:
             on_problem(problem)
-        inv.add(result)
-        plans.add(result)
+        inv = Inventory(config.for_rescue(), run)
+        plans = SpilledPlans()
+        for doc in reader.rows(reader.corpus):
+            for problem in doc.problems:
+                on_problem(problem)
+            inv.add_rows(doc)
+            plans.add_rows(doc)
+    finally:
+        if state is not None:
+            state.close()
+    run.reading = reader.reading
+    log.debug(
+        "documents: %d read, %d unchanged since the last run (%d of them re-hashed)",
+        reader.reading.parsed,
+        reader.reading.reused,
+        reader.reading.rehashed,
+    )
+    return reader, plans
+
+
+def _rescue(
+    run: RescueRun,
+    reader: CorpusReader,
+    plans: SpilledPlans,
+    config: Config,
+    on_problem: Callable[[Problem], None],
+    watch: Watcher,
+    transport: httpx.BaseTransport | None,
+) -> RescueResult:
+    corpus = reader.corpus
     tasks = list(run.tasks.values())
     now = datetime.now(UTC)
 
@@ -143,24 +196,25 @@ def rescue(
             task.reason = "would be looked up in the archive (dry run)"
         diffs = _rewrite(run, corpus, plans, config, None, on_problem, dry_run=True)
         report = build_report(run, RequestCounts(), 0)
-        return RescueResult(report, failed=False, diffs=tuple(diffs))
+        return RescueResult(report, failed=False, diffs=tuple(diffs), reading=run.reading)
 
     live = LiveChecker(config.archive, config.live) if config.rescue.live_links == "dead" else None
     try:
         counts = _fetch_and_rewrite(
-            run, corpus, plans, tasks, config, live, now, on_problem, watch, transport
+            run, reader, plans, tasks, config, live, now, on_problem, watch, transport
         )
     finally:
         if live is not None:
             live.close()
     live_requests = live.requests if live is not None else 0
-    return RescueResult(build_report(run, counts, live_requests), failed=run.failed)
+    report = build_report(run, counts, live_requests)
+    return RescueResult(report, failed=run.failed, reading=run.reading)
 
 
 def _fetch_and_rewrite(
     run: RescueRun,
-    corpus: Corpus,
-    plans: Plans,
+    reader: CorpusReader,
+    plans: SpilledPlans,
     tasks: list[Task],
     config: Config,
     live: LiveChecker | None,
@@ -185,6 +239,12 @@ def _fetch_and_rewrite(
         if pending:
             check_archive(client)
         with open_store(config.store_dir, StoreUse.RUN) as store:
+            # what this run read, for the next one: kept before the fetching, so a run
+            # stopped early still spares the next one the reading (a document the
+            # rewrite changes later has another size or time: it is read again)
+            if settings_digest(config.for_scan()) == reader.settings:
+                reader.kept.write(DocumentCache(store.index.database), reader.settings)
+            corpus = reader.corpus
             # files the documents point to, put back
             repair_stored(run, store, client, on_problem=on_problem)
             rescuer = Rescuer(config.for_rescue(), store, client, live)
@@ -209,7 +269,7 @@ def _fetch_and_rewrite(
 def _rewrite(
     run: RescueRun,
     corpus: Corpus,
-    plans: Plans,
+    plans: SpilledPlans,
     config: Config,
     index: Index | None,
     on_problem: Callable[[Problem], None],
