@@ -94,7 +94,7 @@ class Kept:
         def scanned() -> Iterator[ScannedDocument]:
             for path, at in self.scans:
                 size, mtime, seen, sha, identity, scan = pickle.loads(self.spill.get(at))
-                yield ScannedDocument(path, size, mtime, seen, sha, identity, scan)
+                yield ScannedDocument(os.path.abspath(path), size, mtime, seen, sha, identity, scan)
 
         cache.remember(settings, scanned(), self.restat)
         self.scans, self.restat = [], []
@@ -234,11 +234,11 @@ class CorpusReader:
         self.reading.parsed += 1
         if entry is not None and self.caching:
             size, mtime, seen, sha, scan = entry
-            key = os.path.abspath(doc.path)
             ident = self._identity.of_url(address) if address is not None else None
             identity = pickle.dumps((doc.path, address, ident, ()))
             blob = pickle.dumps((size, mtime, seen, sha, identity, scan))
-            self.kept.scans.append((key, self.kept.spill.put(blob)))
+            # the walked path (shared with the corpus), made absolute when written
+            self.kept.scans.append((doc.path, self.kept.spill.put(blob)))
         return doc
 
 
