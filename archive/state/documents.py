@@ -16,7 +16,7 @@ clearly older than ``seen_ns`` is therefore re-hashed, never trusted on its stat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from linkrescue.archive.state.database import Database
@@ -66,6 +66,21 @@ class DocumentCache:
                 path: KnownDocument(size, mtime_ns, seen_ns, bytes(sha), bytes(identity))
                 for path, size, mtime_ns, seen_ns, sha, identity in rows
             }
+
+    def scans_of(self, paths: Sequence[str], settings: str) -> dict[str, bytes]:
+        """The scan blobs kept for ``paths`` under ``settings`` (a batch: one query per
+        500 paths, not one per document)."""
+        found: dict[str, bytes] = {}
+        with self.database.reading() as db:
+            for start in range(0, len(paths), 500):
+                batch = paths[start : start + 500]
+                marks = ", ".join("?" * len(batch))
+                rows = db.execute(
+                    f"SELECT path, scan FROM documents WHERE settings = ? AND path IN ({marks})",
+                    (settings, *batch),
+                )
+                found.update((path, bytes(scan)) for path, scan in rows)
+        return found
 
     def scan_of(self, path: str, settings: str) -> bytes | None:
         """The scan blob kept for ``path`` under ``settings``, or None."""

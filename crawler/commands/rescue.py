@@ -194,7 +194,14 @@ def _rescue(
         )
         for task in pending:
             task.reason = "would be looked up in the archive (dry run)"
-        diffs = _rewrite(run, corpus, plans, config, None, on_problem, dry_run=True)
+        state = open_state(config.store_dir) if store_at(config.store_dir) is not None else None
+        try:
+            if state is not None:
+                plans.reload = reader.reloader(DocumentCache(state.database))
+            diffs = _rewrite(run, corpus, plans, config, None, on_problem, dry_run=True)
+        finally:
+            if state is not None:
+                state.close()
         report = build_report(run, RequestCounts(), 0)
         return RescueResult(report, failed=False, diffs=tuple(diffs), reading=run.reading)
 
@@ -242,8 +249,10 @@ def _fetch_and_rewrite(
             # what this run read, for the next one: kept before the fetching, so a run
             # stopped early still spares the next one the reading (a document the
             # rewrite changes later has another size or time: it is read again)
+            cache = DocumentCache(store.index.database)
             if settings_digest(config.for_scan()) == reader.settings:
-                reader.kept.write(DocumentCache(store.index.database), reader.settings)
+                reader.kept.write(cache, reader.settings)
+            plans.reload = reader.reloader(cache)
             corpus = reader.corpus
             # files the documents point to, put back
             repair_stored(run, store, client, on_problem=on_problem)

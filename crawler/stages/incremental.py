@@ -34,6 +34,7 @@ depend on the site's paths as well as on the identity index.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import pickle
 import time
@@ -195,10 +196,16 @@ class CorpusReader:
         workers = scanning.workers_of(self.config)
         read = scanning.mapped(_rows_worker, pending, len(pending), workers, initargs)
         in_main = False
+        batch: dict[str, bytes] = {}
+        upcoming = (item[0] for item in corpus.items if item[0] in self._fresh)
         try:
             for item in corpus.items:
                 path = item[0]
-                doc = self._reused(path) if path in self._fresh else None
+                doc = None
+                if path in self._fresh:
+                    if path not in batch:  # the next 500 kept scans, in one query
+                        batch = self._batch(path, upcoming)
+                    doc = self._reused(path, batch.get(path))
                 if doc is None:
                     if path in self._fresh:  # the disk answers otherwise: parse again
                         if not in_main:
@@ -215,11 +222,29 @@ class CorpusReader:
         finally:
             read.close()
 
-    def _reused(self, path: str) -> DocRows | None:
+    def reloader(self, cache: DocumentCache) -> Callable[[str], DocRows | None]:
+        """Reads a document's kept rows again (the rewrite's plan of an unchanged
+        document), the identity index applied; None when the index no longer has them."""
+
+        def reload(path: str) -> DocRows | None:
+            doc = self._reused(path, cache.scan_of(os.path.abspath(path), self.settings))
+            if doc is not None:
+                doc.rows = indexed(doc.rows, self.corpus.index)
+            return doc
+
+        return reload
+
+    def _batch(self, first: str, upcoming: Iterator[str]) -> dict[str, bytes]:
+        """The kept scans of ``first`` and the next fresh documents (by walked path)."""
         if self.cache is None:
-            return None
-        blob = self.cache.scan_of(os.path.abspath(path), self.settings)
-        if blob is None:
+            return {}
+        paths = [first, *itertools.islice(upcoming, 499)]
+        keys = [os.path.abspath(p) for p in paths]
+        found = self.cache.scans_of(keys, self.settings)
+        return {p: found.get(k, b"") for p, k in zip(paths, keys, strict=True)}
+
+    def _reused(self, path: str, blob: bytes | None) -> DocRows | None:
+        if not blob:
             return None
         fmt, near, digest, reasons, rows, probes = pickle.loads(blob)
         if fmt != FORMAT or any(os.path.isfile(p) is not found for p, found in probes):

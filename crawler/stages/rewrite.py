@@ -223,9 +223,16 @@ class SpilledPlans:
     def __init__(self) -> None:
         self._spill = Spill()
         self._at: dict[str, tuple[int, int]] = {}
+        self._kept: set[str] = set()
+        #: Where the rows of a document taken unchanged from the index are read again
+        #: (set before the rewrite; None: such a document is scanned again).
+        self.reload: Callable[[str], DocRows | None] | None = None
 
     def add_rows(self, doc: DocRows) -> None:
         if not doc.readable:
+            return
+        if doc.reused:  # the index holds its rows: read again if the rewrite needs them
+            self._kept.add(doc.path)
             return
         rows = _planned(doc.rows)
         if rows:
@@ -233,10 +240,14 @@ class SpilledPlans:
 
     def get(self, path: str) -> DocumentPlan | None:
         at = self._at.get(path)
-        if at is None:
-            return None
-        digest, rows = pickle.loads(self._spill.get(at))
-        return plan_of_rows(digest, rows)
+        if at is not None:
+            digest, rows = pickle.loads(self._spill.get(at))
+            return plan_of_rows(digest, rows)
+        if path in self._kept and self.reload is not None:
+            doc = self.reload(path)
+            if doc is not None:
+                return plan_of_rows(doc.digest, _planned(doc.rows))
+        return None
 
     def close(self) -> None:
         self._spill.close()

@@ -13,12 +13,15 @@ class Spill:
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
         self._end = 0
+        self._at_end = True  # a seek flushes the write buffer: only after a read
 
     def put(self, blob: bytes) -> tuple[int, int]:
         if self._file is None:
             # closed by close(), or with the process (a temporary file has no name)
             self._file = tempfile.TemporaryFile(prefix="linkrescue-")  # noqa: SIM115
-        self._file.seek(self._end)
+        if not self._at_end:
+            self._file.seek(self._end)
+            self._at_end = True
         self._file.write(blob)
         at = (self._end, len(blob))
         self._end += len(blob)
@@ -26,6 +29,7 @@ class Spill:
 
     def get(self, at: tuple[int, int]) -> bytes:
         assert self._file is not None
+        self._at_end = False
         self._file.seek(at[0])
         return self._file.read(at[1])
 

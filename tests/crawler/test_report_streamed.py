@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from linkrescue.crawler.output.jsonfile import report_json
 from linkrescue.crawler.outcome import Outcome
+from linkrescue.crawler.output.jsonfile import report_json
 from linkrescue.crawler.report import Item, Place, ReportProblem, Requests, RescueReport
 
 PHOTO = "https://assets.thestandnews.com/media/photos/clubhouse-room.png"

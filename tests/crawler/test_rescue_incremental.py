@@ -175,3 +175,42 @@ def test_a_kept_scan_is_not_used_once_a_local_file_it_found_is_gone(
     gone = _run(site, monkeypatch)
     assert gone.reading.parsed == 1
     assert gone.report.already_local == 0 and gone.report.resources == 1
+
+
+def test_an_unchanged_article_links_to_an_article_added_since_and_is_rewritten(
+    pywb: Pywb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The identity pass sees every name: an article added tonight makes an unchanged
+    article's archive link to it internal, and that article, read from the index, not
+    parsed, is rewritten to the new file, as a cold run does."""
+    site = tmp_path / "site"
+    folder = site / "content" / "international"
+    folder.mkdir(parents=True)
+    ban = folder / "clubhouse-ban.md"
+    ban.write_text(
+        _front("clubhouse-ban") + "見 [後續](http://web.archive.org/web/20210209000000/"
+        "https://www.thestandnews.com/international/clubhouse-later)。\n",
+        encoding="utf-8",
+    )
+    _age(ban, 3600)
+    write_config(site, pywb.url, rescue={"live_links": "off"})
+    _run(site, monkeypatch)
+    _run(site, monkeypatch)
+    kept = _run(site, monkeypatch)
+    assert (kept.reading.parsed, kept.report.not_archived, kept.report.internal) == (0, 1, 0)
+
+    later = folder / "clubhouse-later.md"
+    later.write_text(_front("clubhouse-later") + "後續報道。\n", encoding="utf-8")
+    cold = tmp_path / "cold"
+    shutil.copytree(site, cold, symlinks=True)
+    with sqlite3.connect(cold / "rescued" / "index.sqlite3") as db:
+        db.execute("DELETE FROM documents")
+
+    added = _run(site, monkeypatch)
+    assert (added.reading.parsed, added.reading.reused) == (1, 1)
+    assert added.report.internal == 1 and added.report.rewritten == 1
+    assert "見 [後續](clubhouse-later.md)。" in ban.read_text(encoding="utf-8")
+    cold_run = _run(cold, monkeypatch)
+    assert cold_run.reading.reused == 0
+    assert _plain(added) == _plain(cold_run)
+    assert ban.read_bytes() == (cold / ban.relative_to(site)).read_bytes()
