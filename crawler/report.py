@@ -142,6 +142,11 @@ def _plain(value: object) -> object:
     return value
 
 
+def plain_value(value: object) -> object:
+    """A report value (a dataclass, a tuple of them, a leaf) as JSON-ready dicts and lists."""
+    return _plain(value)
+
+
 def build_report(
     run: RescueRun, counts: RequestCounts, live_requests: int, stopped: str | None = None
 ) -> RescueReport:

@@ -22,7 +22,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 __all__ = ["fsync_dir", "rename_durably", "write_atomically"]
@@ -47,7 +47,7 @@ def rename_durably(source: Path, target: Path) -> None:
 
 def write_atomically(
     path: Path,
-    data: bytes,
+    data: bytes | Iterable[bytes],
     *,
     mode: int,
     prefix: str = "",
@@ -60,13 +60,18 @@ def write_atomically(
     0600, whatever the umask, until it takes ``mode``). ``check`` runs once the new
     bytes are durable, just before the rename; what it raises leaves ``path`` as it
     was. (The store's files are written to its staging folder as they stream in,
-    then placed with :func:`rename_durably`.)
+    then placed with :func:`rename_durably`.) ``data`` may come in chunks, so that a
+    large file (a 50,000-article run's report) is never whole in memory.
     """
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                for chunk in data:
+                    fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)

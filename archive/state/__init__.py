@@ -9,6 +9,7 @@ The store builds on it (its files table shares the database); it never imports
 """
 
 from linkrescue.archive.state.database import Database
+from linkrescue.archive.state.documents import DocumentCache, KnownDocument, ScannedDocument
 from linkrescue.archive.state.errors import IndexVersionError, StateError
 from linkrescue.archive.state.history import (
     HistoryPolicy,
@@ -55,13 +56,16 @@ __all__ = [
     "Attempt",
     "Clock",
     "Database",
+    "DocumentCache",
     "HistoryPolicy",
     "Index",
     "IndexVersionError",
     "IndexedReference",
     "IndexedResource",
+    "KnownDocument",
     "LiveStanding",
     "RunRecord",
+    "ScannedDocument",
     "StateError",
     "StoredSize",
     "dead_live_links",

@@ -144,6 +144,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
            FROM checks ORDER BY checked_at""",
         "DROP TABLE checks",
     ),
+    # What each document's scan produced (issue 12, incremental reading): a rescue over an
+    # unchanged corpus reads only the documents whose size or modification time changed,
+    # and parses again only those whose content hash changed too. `path` is the document's
+    # absolute path; `settings` a digest of the scan's settings and linkrescue's version
+    # (an entry made under other settings is never used); `identity` and `scan` are the
+    # crawler's own versioned blobs (the state does not read them).
+    (
+        """CREATE TABLE documents (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            seen_ns INTEGER NOT NULL,
+            sha256 BLOB NOT NULL,
+            settings TEXT NOT NULL,
+            identity BLOB NOT NULL,
+            scan BLOB NOT NULL
+        )""",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 

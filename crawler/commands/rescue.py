@@ -15,8 +15,9 @@ abandons those in flight, and the report is still made.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -27,16 +28,20 @@ import httpx
 from linkrescue.archive import (
     Archive,
     ArchiveClient,
+    DocumentCache,
     Index,
     RequestCounts,
     StoreUse,
     archive_identity,
     lock_store,
+    open_state,
     open_store,
+    store_at,
 )
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.incremental import CorpusReader, Reading, settings_digest
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.repair import repair_stored
 from linkrescue.crawler.stages.rescue import (
@@ -45,12 +50,13 @@ from linkrescue.crawler.stages.rescue import (
     RescueRun,
     Task,
     check_archive,
-    inventory,
     settle_all,
 )
-from linkrescue.crawler.stages.rewrite import Plans, Rewritten, Targets, rewrite_documents
+from linkrescue.crawler.stages.rewrite import Rewritten, SpilledPlans, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
 from linkrescue.crawler.stages.stop import Interrupted, RunStop
+
+log = logging.getLogger("linkrescue.crawler")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,8 @@ class RescueResult:
     #: Stopped at once by a second signal: resources in flight were abandoned (their
     #: threads may still be running: the CLI leaves without waiting for them).
     abandoned: bool = False
+    #: How the documents were read: parsed, or their kept scan reused (unchanged).
+    reading: Reading = field(default_factory=Reading)
 
 
 class Watch(Protocol):
@@ -151,31 +159,65 @@ def _rescue(
 ) -> RescueResult:
     run = RescueRun()
     try:
-        return _stages(run, roots, config, on_problem, watch, transport, stop)
+        reader, plans = _read(roots, config, run, on_problem)
+        try:
+            return _stages(run, reader, plans, config, on_problem, watch, transport, stop)
+        finally:
+            plans.close()
+            reader.kept.close()
     except Interrupted:  # before the fetching (or after it): what the run knows so far
         report = build_report(run, RequestCounts(), 0, stopped=str(stop.reason))
-        return RescueResult(report, failed=False, abandoned=True)
+        return RescueResult(report, failed=False, abandoned=True, reading=run.reading)
+
+
+def _read(
+    roots: Sequence[Path],
+    config: Config,
+    run: RescueRun,
+    on_problem: Callable[[Problem], None],
+) -> tuple[CorpusReader, SpilledPlans]:
+    """Stage 1: the inventory and the rewrite's plans (what it will replace: the
+    documents are not scanned twice), reading only the documents that changed since
+    the index kept their scan (:mod:`~linkrescue.crawler.stages.incremental`)."""
+    scan_config = config.for_scan()
+    state = open_state(config.store_dir) if store_at(config.store_dir) is not None else None
+    try:
+        cache = DocumentCache(state.database) if state is not None else None
+        reader = CorpusReader(scan_config, cache, on_problem=run.problems.append)
+        reader.corpus = reader.index(roots)
+        for problem in run.problems:
+            on_problem(problem)
+        inv = Inventory(config.for_rescue(), run)
+        plans = SpilledPlans()
+        for doc in reader.rows(reader.corpus):
+            for problem in doc.problems:
+                on_problem(problem)
+            inv.add_rows(doc)
+            plans.add_rows(doc)
+    finally:
+        if state is not None:
+            state.close()
+    run.reading = reader.reading
+    log.debug(
+        "documents: %d read, %d unchanged since the last run (%d of them re-hashed)",
+        reader.reading.parsed,
+        reader.reading.reused,
+        reader.reading.rehashed,
+    )
+    return reader, plans
 
 
 def _stages(
     run: RescueRun,
-    roots: Sequence[Path],
+    reader: CorpusReader,
+    plans: SpilledPlans,
     config: Config,
     on_problem: Callable[[Problem], None],
     watch: Watcher,
     transport: httpx.BaseTransport | None,
     stop: RunStop,
 ) -> RescueResult:
-    corpus, results = inventory(roots, config.for_scan(), run)
-    for problem in run.problems:
-        on_problem(problem)
-    inv = Inventory(config.for_rescue(), run)
-    plans = Plans()  # what the rewrite will replace: the documents are not scanned twice
-    for result in results:
-        for problem in result.problems:
-            on_problem(problem)
-        inv.add(result)
-        plans.add(result)
+    corpus = reader.corpus
     tasks = list(run.tasks.values())
     now = datetime.now(UTC)
 
@@ -191,14 +233,21 @@ def _stages(
         )
         for task in pending:
             task.reason = "would be looked up in the archive (dry run)"
-        diffs = _rewrite(run, corpus, plans, config, None, on_problem, dry_run=True)
+        state = open_state(config.store_dir) if store_at(config.store_dir) is not None else None
+        try:
+            if state is not None:
+                plans.reload = reader.reloader(DocumentCache(state.database))
+            diffs = _rewrite(run, corpus, plans, config, None, on_problem, dry_run=True)
+        finally:
+            if state is not None:
+                state.close()
         report = build_report(run, RequestCounts(), 0)
-        return RescueResult(report, failed=False, diffs=tuple(diffs))
+        return RescueResult(report, failed=False, diffs=tuple(diffs), reading=run.reading)
 
     live = LiveChecker(config.archive, config.live) if config.rescue.live_links == "dead" else None
     try:
         return _fetch_and_rewrite(
-            run, corpus, plans, tasks, config, live, now, on_problem, watch, transport, stop
+            run, reader, plans, tasks, config, live, now, on_problem, watch, transport, stop
         )
     finally:
         if live is not None:
@@ -207,8 +256,8 @@ def _stages(
 
 def _fetch_and_rewrite(
     run: RescueRun,
-    corpus: Corpus,
-    plans: Plans,
+    reader: CorpusReader,
+    plans: SpilledPlans,
     tasks: list[Task],
     config: Config,
     live: LiveChecker | None,
@@ -238,6 +287,14 @@ def _fetch_and_rewrite(
             check_archive(client)
         with open_store(config.store_dir, StoreUse.RUN) as store:
             run_id = store.index.begin_run("rescue")
+            # what this run read, for the next one: kept before the fetching, so a run
+            # stopped early still spares the next one the reading (a document the
+            # rewrite changes later has another size or time: it is read again)
+            cache = DocumentCache(store.index.database)
+            if settings_digest(config.for_scan()) == reader.settings:
+                reader.kept.write(cache, reader.settings)
+            plans.reload = reader.reloader(cache)
+            corpus = reader.corpus
             rescuer = Rescuer(
                 config.for_rescue(),
                 store,
@@ -292,13 +349,13 @@ def _fetch_and_rewrite(
                     resources_left=report.left,
                     totals=report.totals(),
                 )
-        return RescueResult(report, failed=run.failed, abandoned=abandoned)
+        return RescueResult(report, failed=run.failed, abandoned=abandoned, reading=run.reading)
 
 
 def _rewrite(
     run: RescueRun,
     corpus: Corpus,
-    plans: Plans,
+    plans: SpilledPlans,
     config: Config,
     index: Index | None,
     on_problem: Callable[[Problem], None],

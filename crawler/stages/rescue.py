@@ -67,6 +67,20 @@ from linkrescue.crawler.config import (
 )
 from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.docrows import (
+    ARCHIVE,
+    ATTRIBUTE,
+    ELEMENT,
+    KEY,
+    KIND,
+    LINE,
+    RESOURCE,
+    STATUS,
+    STORED,
+    URL,
+    DocRows,
+)
+from linkrescue.crawler.stages.incremental import Reading
 from linkrescue.crawler.stages.live import LiveChecker, Liveness
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items
@@ -92,6 +106,7 @@ IMAGE_SHORTCODES = frozenset(
 )
 #: ``[nightly]``'s defaults, for callers that give no policy.
 DEFAULT_POLICY = HistoryPolicy()
+_INTERNAL, _LOCAL, _REMOTE = Status.INTERNAL.value, Status.LOCAL.value, Status.REMOTE.value
 #: Resources failing in a row (after their own retries) that stop a run's fetching.
 BREAKER_FAILURES = 5
 
@@ -135,6 +150,8 @@ class RescueRun:
     internal_docs: dict[str, None] = field(default_factory=dict)
     #: Paths inside the store that documents point to, with their places (crawler.repair).
     stored: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: How the documents were read (parsed, or unchanged since the index kept their scan).
+    reading: Reading = field(default_factory=Reading)
 
     def documents_to_rewrite(self, *, settled_only: bool = False) -> set[str]:
         """Documents with an internal link or a reference to a resource now in the store.
@@ -174,13 +191,24 @@ def wants(ref: Reference, image_keys: Collection[str] = IMAGE_FRONTMATTER_KEYS) 
     (``[scan] image_keys``): a key a user adds to ``frontmatter_keys`` is a link unless
     also listed there (``og_picture`` must refuse an HTML error page in its place).
     """
-    if ref.kind is RefKind.MD_IMAGE:
+    return wants_of(ref.kind, ref.element, ref.attribute, ref.key, image_keys)
+
+
+def wants_of(
+    kind: str,
+    element: str | None,
+    attribute: str | None,
+    key: str | None,
+    image_keys: Collection[str] = IMAGE_FRONTMATTER_KEYS,
+) -> Want:
+    """:func:`wants` from a reference's kind (a :class:`RefKind` value) and names."""
+    if kind == RefKind.MD_IMAGE:
         return Want.IMAGE
-    if ref.kind is RefKind.HTML and (ref.element, ref.attribute) in IMAGE_HTML:
+    if kind == RefKind.HTML and (element, attribute) in IMAGE_HTML:
         return Want.IMAGE
-    if ref.kind is RefKind.SHORTCODE and (ref.element, ref.attribute) in IMAGE_SHORTCODES:
+    if kind == RefKind.SHORTCODE and (element, attribute) in IMAGE_SHORTCODES:
         return Want.IMAGE
-    if ref.kind is RefKind.FRONTMATTER and (ref.key or "").split(".")[0] in image_keys:
+    if kind == RefKind.FRONTMATTER and (key or "").split(".")[0] in image_keys:
         return Want.IMAGE
     return Want.ANY
 
@@ -228,6 +256,64 @@ class Inventory:
                     places.append((record.file, record.ref.line))
             elif status is Status.REMOTE and record.res.key and selected(record, self.settings):
                 self._task(record, result.near).places.append((record.file, record.ref.line))
+            else:
+                run.skipped_refs += 1
+
+    def add_rows(self, doc: DocRows) -> None:
+        """:meth:`add` from a document's rows (:mod:`~linkrescue.crawler.stages.docrows`),
+        the identity index applied: the same counts, tasks and places."""
+        run = self.run
+        run.problems.extend(doc.problems)
+        if not doc.readable:
+            return
+        run.documents += 1
+        path = doc.path
+        settings = self.settings
+        only, live_off, image_keys = (
+            settings.only,
+            settings.live_links == "off",
+            settings.image_keys,
+        )
+        tasks = run.tasks
+        for row in doc.rows:
+            run.references += 1
+            status = row[STATUS]
+            if status == _INTERNAL:
+                run.internal += 1
+                run.internal_docs[path] = None
+            elif status == _LOCAL:
+                run.already_local += 1
+                stored = row[STORED]
+                if stored is not None:
+                    run.stored.setdefault(stored, []).append((path, row[LINE]))
+            elif status == _REMOTE and row[RESOURCE]:
+                want = wants_of(row[KIND], row[ELEMENT], row[ATTRIBUTE], row[KEY], image_keys)
+                image = want is Want.IMAGE
+                archive = row[ARCHIVE]
+                if (
+                    (only == "images" and not image)
+                    or (only == "links" and image)
+                    or (archive is None and live_off)
+                ):
+                    run.skipped_refs += 1
+                    continue
+                key = row[RESOURCE]
+                written = _digits(archive) if archive is not None else None
+                task = tasks.get(key)
+                if task is None:
+                    url = row[URL]
+                    assert url is not None
+                    task = Task(key, url, want, written, doc.near, live=archive is None)
+                    tasks[key] = task
+                else:
+                    if image:
+                        task.want = Want.IMAGE
+                    if written and len(written) > len(task.timestamp or ""):
+                        task.timestamp = written
+                    if archive is not None:
+                        task.live = False
+                    task.near = task.near or doc.near
+                task.places.append((path, row[LINE]))
             else:
                 run.skipped_refs += 1
 

@@ -297,7 +297,7 @@ def _store_reference(ref: Reference, target: str, doc_dir: str, store: StoreLoca
     found = None
     for candidate in candidates:
         inside = _inside_store(candidate, doc_dir, store)
-        if inside is not None and os.path.isfile(os.path.join(store.root, inside)):
+        if inside is not None and _is_file(os.path.join(store.root, inside)):
             return inside
         found = found or inside
     return found
@@ -325,6 +325,28 @@ def _inside_store(target: str, doc_dir: str, store: StoreLocation) -> str | None
     return inside.replace(os.sep, "/")
 
 
+#: The files a resolution asked the disk about, with the answers, while a caller records
+#: them (:func:`recording_probes`): a kept scan of a document holds only while the disk
+#: still answers the same (a relative image link is ``local`` only while its file exists).
+_probes: list[tuple[str, bool]] | None = None
+
+
+def _is_file(path: str) -> bool:
+    found = os.path.isfile(path)
+    if _probes is not None:
+        _probes.append((os.path.abspath(path), found))
+    return found
+
+
+def recording_probes(probes: list[tuple[str, bool]] | None) -> None:
+    """Record each file asked about in ``probes`` from now on (None: stop recording).
+
+    One scan worker reads one document at a time, so a module variable is enough.
+    """
+    global _probes
+    _probes = probes
+
+
 @lru_cache(maxsize=1024)
 def _real_dir(doc_dir: str) -> str:
     return os.path.realpath(doc_dir or ".")
@@ -341,7 +363,7 @@ def _local_file(doc_dir: str, target: str) -> str | None:
         return None  # a folder URL (the Stand News ../../section/slug/ links) is never a file
     try:
         name = unquote(path_part) if "%" in path_part else path_part
-        if os.path.isfile(os.path.join(doc_dir, name)):
+        if _is_file(os.path.join(doc_dir, name)):
             return path_part
     except (OSError, ValueError):
         return None

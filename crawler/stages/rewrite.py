@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +26,25 @@ from urllib.parse import urlsplit
 from linkrescue.archive import Index, IndexedReference
 from linkrescue.crawler.config import RewriteStageSettings, ScanStageSettings
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.docrows import (
+    ATTRIBUTE,
+    DOCUMENT,
+    ELEMENT,
+    END,
+    KEY,
+    KIND,
+    ON_SITE,
+    RESOURCE,
+    START,
+    STATUS,
+    SYNTAX,
+    URL,
+    DocRows,
+    Row,
+)
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, scan_items
+from linkrescue.crawler.stages.spill import Spill
 from linkrescue.rewriters import apply_edits, decode_document
 from linkrescue.rewriters.destinations import destination_text, encode_target
 from linkrescue.rewriters.errors import DocumentError, EditConflictError
@@ -140,6 +158,101 @@ def plan_of(result: FileResult) -> DocumentPlan:
     return DocumentPlan(result.digest, tuple(spans))
 
 
+def plan_of_rows(digest: bytes, rows: Sequence[Row]) -> DocumentPlan:
+    """:func:`plan_of` from a document's rows (:mod:`~linkrescue.crawler.stages.docrows`),
+    the identity index applied: the same spans."""
+    intern = sys.intern
+    remote, internal, use = Status.REMOTE.value, Status.INTERNAL.value, RefKind.MD_REFUSE.value
+    spans = []
+    for row in rows:
+        if row[KIND] == use:
+            continue
+        status = row[STATUS]
+        if status == remote:
+            document: str | None = None
+        elif status == internal and row[DOCUMENT] is not None and not row[ON_SITE]:
+            document = intern(row[DOCUMENT])
+        else:
+            continue
+        key = row[RESOURCE]
+        if key is None:
+            continue
+        url = row[URL] or ""
+        element, attribute, fkey = row[ELEMENT], row[ATTRIBUTE], row[KEY]
+        spans.append(
+            Replaceable(
+                RefKind(row[KIND]),
+                Syntax(row[SYNTAX]),
+                row[START],
+                row[END],
+                element and intern(element),
+                attribute and intern(attribute),
+                fkey and intern(fkey),
+                intern(key),
+                intern(urlsplit(url).fragment) if "#" in url else "",
+                document,
+            )
+        )
+    return DocumentPlan(digest, tuple(spans))
+
+
+def _planned(rows: Sequence[Row]) -> list[Row]:
+    """The rows a rewrite may replace (:func:`plan_of_rows` keeps no other)."""
+    remote, internal, use = Status.REMOTE.value, Status.INTERNAL.value, RefKind.MD_REFUSE.value
+    return [
+        row
+        for row in rows
+        if row[KIND] != use
+        and row[RESOURCE] is not None
+        and (
+            row[STATUS] == remote
+            or (row[STATUS] == internal and row[DOCUMENT] is not None and not row[ON_SITE])
+        )
+    ]
+
+
+class SpilledPlans:
+    """:class:`Plans` kept in a temporary file until the rewrite, not in memory.
+
+    The plans of 50,000 documents held as objects were the largest part of a rescue's
+    memory after its tasks (issue 12, item 9); here each document with something a
+    rewrite may replace costs one offset in memory, and its plan is built when the
+    rewrite reaches it.
+    """
+
+    def __init__(self) -> None:
+        self._spill = Spill()
+        self._at: dict[str, tuple[int, int]] = {}
+        self._kept: set[str] = set()
+        #: Where the rows of a document taken unchanged from the index are read again
+        #: (set before the rewrite; None: such a document is scanned again).
+        self.reload: Callable[[str], DocRows | None] | None = None
+
+    def add_rows(self, doc: DocRows) -> None:
+        if not doc.readable:
+            return
+        if doc.reused:  # the index holds its rows: read again if the rewrite needs them
+            self._kept.add(doc.path)
+            return
+        rows = _planned(doc.rows)
+        if rows:
+            self._at[doc.path] = self._spill.put(pickle.dumps((doc.digest, rows)))
+
+    def get(self, path: str) -> DocumentPlan | None:
+        at = self._at.get(path)
+        if at is not None:
+            digest, rows = pickle.loads(self._spill.get(at))
+            return plan_of_rows(digest, rows)
+        if path in self._kept and self.reload is not None:
+            doc = self.reload(path)
+            if doc is not None:
+                return plan_of_rows(doc.digest, _planned(doc.rows))
+        return None
+
+    def close(self) -> None:
+        self._spill.close()
+
+
 class Plans:
     """Stage 1 to stage 4: per document, what the scan found that a rewrite may replace.
 
@@ -223,7 +336,7 @@ def rewrite_documents(
     config: ScanStageSettings,
     index: Index | None,
     targets: Targets,
-    plans: Plans,
+    plans: Plans | SpilledPlans,
     *,
     dry_run: bool,
     on_problem: Callable[[Problem], None],

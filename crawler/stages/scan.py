@@ -19,7 +19,7 @@ import itertools
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from hashlib import blake2b
@@ -253,7 +253,11 @@ def _read_text(path: str, max_bytes: int) -> tuple[str, bytes] | Problem:
 HEAD_BYTES = 16384
 
 
-def _identity_of(path: str) -> tuple[str, str | None, str | None, tuple[str, ...]]:
+Identified = tuple[str, str | None, str | None, tuple[str, ...]]
+"""A document's path, own address, identity and its aliases' identities."""
+
+
+def _identity_of(path: str) -> Identified:
     """A document's own address (from its frontmatter, read cheaply), or None, its
     identity, and the identities of its aliases (documentation sites only).
 
@@ -291,13 +295,18 @@ def _identity_of(path: str) -> tuple[str, str | None, str | None, tuple[str, ...
 def _scan_file(item: tuple[str, str | None]) -> FileResult:
     path, address = item
     config: ScanStageSettings = _STATE["config"]
+    return _scan_read(path, address, _read_text(path, config.scan.max_file_bytes))
+
+
+def _scan_read(path: str, address: str | None, read: tuple[str, bytes] | Problem) -> FileResult:
+    """The references of the document at ``path``, from what :func:`_read_text` gave."""
+    config: ScanStageSettings = _STATE["config"]
     index: dict[str, str] = _STATE["index"]
     identity: Identity = _STATE["identity"]
     as_json: bool = _STATE["json"]
     docsite: Site | None = _STATE["site"]
     site = config.corpus.base_url or None
     result = FileResult(path)
-    read = _read_text(path, config.scan.max_file_bytes)
     if isinstance(read, Problem):
         result.problems.append(read)
         result.readable = False
@@ -380,7 +389,7 @@ def _mapped(
     count: int | None,
     workers: int,
     initargs: tuple[Any, ...],
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """``map(func, items)`` in order, on a process pool unless there is little to do.
 
     ``count`` None: ``items`` is a stream of unknown length (the folder walk), fed
@@ -411,13 +420,20 @@ class Corpus:
 
 
 def index_corpus(
-    roots: Sequence[Path], config: ScanStageSettings, *, on_problem: Callable[[Problem], None]
+    roots: Sequence[Path],
+    config: ScanStageSettings,
+    *,
+    on_problem: Callable[[Problem], None],
+    identify: Callable[[Iterator[str]], Iterable[Identified]] | None = None,
 ) -> Corpus:
     """Walk ``roots`` and read every document's own address (the first pass).
 
     Problems found while walking go to ``on_problem``; unreadable documents are
     reported by the reference pass, once. On a documentation site a second document
     at an address already taken is named (links reach the first, in walk order).
+    ``identify``: how the walked paths get their identities (a rescue takes those of
+    unchanged documents from the index, :mod:`~linkrescue.crawler.stages.incremental`);
+    by default each document's head is read in the pool.
     """
 
     def documents() -> Iterator[str]:
@@ -436,7 +452,11 @@ def index_corpus(
     index: dict[str, str] = {}
     items: list[tuple[str, str | None]] = []
     aliases: list[tuple[str, str]] = []
-    found = _mapped(_identity_of, documents(), None, _workers(config), (config, {}, False))
+    found: Iterable[Identified]
+    if identify is None:
+        found = _mapped(_identity_of, documents(), None, _workers(config), (config, {}, False))
+    else:
+        found = identify(documents())
     for path, address, ident, others in found:
         items.append((path, address))
         if ident is not None:
@@ -499,3 +519,28 @@ def scan(
 
 def _workers(config: ScanStageSettings) -> int:
     return config.scan.workers or os.cpu_count() or 1
+
+
+# --- for the incremental reader (crawler/stages/incremental.py), which runs its own
+# --- workers on the same pool, with the same per-worker state
+
+mapped = _mapped
+init_worker = _init_worker
+identity_of = _identity_of
+scan_read = _scan_read
+workers_of = _workers
+
+
+def worker_config() -> ScanStageSettings:
+    config: ScanStageSettings = _STATE["config"]
+    return config
+
+
+def worker_identity() -> Identity:
+    identity: Identity = _STATE["identity"]
+    return identity
+
+
+def worker_docsite() -> bool:
+    """Whether the worker scans a documentation site (``[corpus] content_root``)."""
+    return _STATE["site"] is not None

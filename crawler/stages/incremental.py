@@ -1,0 +1,339 @@
+"""Incremental reading: a ``rescue`` re-reads only the documents that changed (issue 12, item 4).
+
+A nightly run over 50,000 articles that did not change since the last one read and parsed
+every one of them again. Now the store's index keeps, per document, its size,
+modification time (ns), SHA-256 and what its scan produced
+(:class:`~linkrescue.archive.DocumentCache`; the rows of
+:mod:`~linkrescue.crawler.stages.docrows`, before the identity index is applied), and:
+
+- **size and modification time unchanged** → the kept scan is used, the file is not even
+  opened. This trusts the stat, as ``make`` and git do: an edit that keeps the size and
+  puts the old modification time back (``os.utime``) goes unseen. A file changed within
+  two seconds of being read (:data:`RACY_NS`) is never trusted on its stat: it is
+  re-hashed (git's "racily clean" rule: the same timestamp tick as the read).
+- **size or time changed, same SHA-256** (``touch``, a checkout) → the file is read and
+  hashed, not parsed; its new stat is kept.
+- **content changed, new, or scanned under other settings** → read and parsed, as cold.
+
+The identity pass still sees every file's name (a document added, removed or renamed
+changes which links are internal): the identities come from the kept scan too, and the
+identity index is applied to every document's rows afresh each run
+(:func:`~linkrescue.crawler.stages.docrows.indexed`). A kept scan also records each file
+its resolution asked the disk about (a relative ``images/x.png`` is ``local`` only while
+the file exists, :func:`~linkrescue.crawler.stages.resolve.recording_probes`); when the
+disk answers otherwise now, the document is parsed again.
+
+The settings digest (:func:`settings_digest`) covers the scan's settings, the store's
+location and linkrescue's version: any change makes every kept scan unusable. A
+documentation site (``[corpus] content_root``) is always read whole: its internal links
+depend on the site's paths as well as on the identity index.
+
+``linkrescue scan`` neither reads nor writes the index; a dry run reads it, never writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import linkrescue
+from linkrescue.archive import DocumentCache, KnownDocument, ScannedDocument
+from linkrescue.crawler.config import ScanStageSettings
+from linkrescue.crawler.stages import scan as scanning
+from linkrescue.crawler.stages.corpus import Identity, Problem
+from linkrescue.crawler.stages.docrows import DocRows, Row, indexed, rows_of
+from linkrescue.crawler.stages.resolve import recording_probes, store_location
+from linkrescue.crawler.stages.scan import Corpus, Identified, index_corpus
+from linkrescue.crawler.stages.spill import Spill
+from linkrescue.rewriters import NotTextError, decode_document
+from linkrescue.rewriters.files import fingerprint
+
+#: The kept blobs' layout; a new one makes every kept scan unusable.
+FORMAT = 1
+#: A file modified less than this before it was read may change again unseen by its stat.
+RACY_NS = 2_000_000_000
+
+
+def settings_digest(config: ScanStageSettings) -> str:
+    """What a kept scan depends on besides the document: the scan's settings (not the
+    number of workers), where the store is (a reference into it is ``local``), the
+    version of linkrescue and of the blobs."""
+    store = store_location(config.store_dir, absolute_prefix=config.absolute_prefix)
+    settings = replace(config, scan=replace(config.scan, workers=0))
+    text = repr((FORMAT, linkrescue.__version__, settings, store))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class Reading:
+    """How a run read its documents: ``parsed`` (read and scanned), ``reused`` (the kept
+    scan, not parsed), of which ``rehashed`` (stat changed, content did not)."""
+
+    parsed: int = 0
+    reused: int = 0
+    rehashed: int = 0
+
+
+@dataclass(slots=True)
+class Kept:
+    """What this run learnt for the index: new scans (in a :class:`Spill`) and new stats."""
+
+    spill: Spill = field(default_factory=Spill)
+    scans: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
+    restat: list[tuple[str, int, int, int]] = field(default_factory=list)
+
+    def write(self, cache: DocumentCache, settings: str) -> None:
+        """Keep the new scans and stats in the index (once)."""
+
+        def scanned() -> Iterator[ScannedDocument]:
+            for path, at in self.scans:
+                size, mtime, seen, sha, identity, scan = pickle.loads(self.spill.get(at))
+                yield ScannedDocument(os.path.abspath(path), size, mtime, seen, sha, identity, scan)
+
+        cache.remember(settings, scanned(), self.restat)
+        self.scans, self.restat = [], []
+
+    def close(self) -> None:
+        self.spill.close()
+
+
+class CorpusReader:
+    """The two passes of the scan for a rescue, reusing what the index kept."""
+
+    def __init__(
+        self,
+        config: ScanStageSettings,
+        cache: DocumentCache | None,
+        *,
+        on_problem: Callable[[Problem], None],
+    ) -> None:
+        self.config = config
+        self.on_problem = on_problem
+        usable = cache is not None and not config.corpus.content_root
+        self.cache = cache if usable else None
+        self.caching = not config.corpus.content_root
+        self.settings = settings_digest(config)
+        self.reading = Reading()
+        self.kept = Kept()
+        self._fresh: set[str] = set()
+        #: The corpus :meth:`index` found (set by the caller that keeps it).
+        self.corpus = Corpus([], {})
+        #: How a news corpus's document is identified (a documentation site is not kept).
+        self._identity = Identity.from_settings(config.corpus)
+
+    # --- identities ------------------------------------------------------------------
+
+    def index(self, roots: Sequence[Path]) -> Corpus:
+        """Walk ``roots`` and take every document's identity, from the index when its
+        stat (or, failing that, its hash) says it did not change."""
+        known = self.cache.known(self.settings) if self.cache is not None else {}
+        return index_corpus(
+            roots,
+            self.config,
+            on_problem=self.on_problem,
+            identify=lambda p: self._identify(p, known),
+        )
+
+    def _identify(
+        self, paths: Iterator[str], known: dict[str, KnownDocument]
+    ) -> Iterator[Identified]:
+        order: list[tuple[str, Identified | None]] = []
+        asks: list[tuple[str, bytes | None]] = []
+        kept: dict[str, Identified] = {}
+        for path in paths:
+            entry = known.get(os.path.abspath(path))
+            identified = _identity_blob(entry.identity, path) if entry is not None else None
+            if entry is not None and identified is not None:
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    pass
+                else:
+                    same = st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+                    if same and entry.mtime_ns < entry.seen_ns - RACY_NS:
+                        self._fresh.add(path)
+                        order.append((path, identified))
+                        continue
+                kept[path] = identified
+            order.append((path, None))
+            asks.append((path, entry.sha256 if path in kept and entry is not None else None))
+        workers = scanning.workers_of(self.config)
+        answers = scanning.mapped(
+            _identity_checked, asks, len(asks), workers, (self.config, {}, False)
+        )
+        try:
+            for path, identified in order:
+                if identified is not None:
+                    yield identified
+                    continue
+                answer = next(answers)
+                if answer[0] == "same":  # touched, not changed: not parsed
+                    _, size, mtime, seen = answer
+                    self._fresh.add(path)
+                    self.reading.rehashed += 1
+                    self.kept.restat.append((os.path.abspath(path), size, mtime, seen))
+                    yield kept[path]
+                else:
+                    yield answer[1]
+        finally:
+            answers.close()
+
+    # --- references ------------------------------------------------------------------
+
+    def rows(self, corpus: Corpus) -> Iterator[DocRows]:
+        """Every document's rows with the identity index applied, in the corpus order;
+        new scans are kept (:attr:`kept`) for the index."""
+        docsite = bool(self.config.corpus.content_root)
+        initargs = (self.config, corpus.index if docsite else {}, False)
+        pending = [item for item in corpus.items if item[0] not in self._fresh]
+        workers = scanning.workers_of(self.config)
+        read = scanning.mapped(_rows_worker, pending, len(pending), workers, initargs)
+        in_main = False
+        batch: dict[str, bytes] = {}
+        upcoming = (item[0] for item in corpus.items if item[0] in self._fresh)
+        try:
+            for item in corpus.items:
+                path = item[0]
+                doc = None
+                if path in self._fresh:
+                    if path not in batch:  # the next 500 kept scans, in one query
+                        batch = self._batch(path, upcoming)
+                    doc = self._reused(path, batch.get(path))
+                if doc is None:
+                    if path in self._fresh:  # the disk answers otherwise: parse again
+                        if not in_main:
+                            scanning.init_worker(*initargs)
+                            in_main = True
+                        answer = _rows_worker(item)
+                    else:
+                        answer = next(read)
+                    doc = self._parsed(answer, item[1])
+                else:
+                    self.reading.reused += 1
+                doc.rows = indexed(doc.rows, corpus.index) if not docsite else doc.rows
+                yield doc
+        finally:
+            read.close()
+
+    def reloader(self, cache: DocumentCache) -> Callable[[str], DocRows | None]:
+        """Reads a document's kept rows again (the rewrite's plan of an unchanged
+        document), the identity index applied; None when the index no longer has them."""
+
+        def reload(path: str) -> DocRows | None:
+            doc = self._reused(path, cache.scan_of(os.path.abspath(path), self.settings))
+            if doc is not None:
+                doc.rows = indexed(doc.rows, self.corpus.index)
+            return doc
+
+        return reload
+
+    def _batch(self, first: str, upcoming: Iterator[str]) -> dict[str, bytes]:
+        """The kept scans of ``first`` and the next fresh documents (by walked path)."""
+        if self.cache is None:
+            return {}
+        paths = [first, *itertools.islice(upcoming, 499)]
+        keys = [os.path.abspath(p) for p in paths]
+        found = self.cache.scans_of(keys, self.settings)
+        return {p: found.get(k, b"") for p, k in zip(paths, keys, strict=True)}
+
+    def _reused(self, path: str, blob: bytes | None) -> DocRows | None:
+        if not blob:
+            return None
+        fmt, near, digest, reasons, rows, probes = pickle.loads(blob)
+        if fmt != FORMAT or any(os.path.isfile(p) is not found for p, found in probes):
+            return None
+        problems = [Problem(path, reason) for reason in reasons]
+        return DocRows(path, True, near, digest, problems, rows, reused=True)
+
+    def _parsed(
+        self, answer: tuple[DocRows, tuple[Any, ...] | None], address: str | None
+    ) -> DocRows:
+        doc, entry = answer
+        self.reading.parsed += 1
+        if entry is not None and self.caching:
+            size, mtime, seen, sha, scan = entry
+            ident = self._identity.of_url(address) if address is not None else None
+            identity = pickle.dumps((doc.path, address, ident, ()))
+            blob = pickle.dumps((size, mtime, seen, sha, identity, scan))
+            # the walked path (shared with the corpus), made absolute when written
+            self.kept.scans.append((doc.path, self.kept.spill.put(blob)))
+        return doc
+
+
+def _identity_blob(blob: bytes, path: str) -> Identified | None:
+    """A kept identity, if it was kept for ``path`` as walked now (the same spelling)."""
+    walked, address, ident, others = pickle.loads(blob)
+    if walked != path:
+        return None
+    return (path, address, ident, tuple(others))
+
+
+# --- worker side -------------------------------------------------------------------------
+
+
+def _identity_checked(item: tuple[str, bytes | None]) -> tuple[Any, ...]:
+    """A document's identity; for one kept with hash ``sha``, ``("same", size, mtime,
+    seen)`` when its content still has that hash (a ``touch``: not parsed)."""
+    path, sha = item
+    if sha is not None:
+        seen = time.time_ns()
+        try:
+            st = os.stat(path)
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            pass
+        else:
+            if hashlib.sha256(data).digest() == sha:
+                return ("same", st.st_size, st.st_mtime_ns, seen)
+    return ("new", scanning.identity_of(path))
+
+
+def _rows_worker(item: tuple[str, str | None]) -> tuple[DocRows, tuple[Any, ...] | None]:
+    """Read and scan one document into rows; with what the index may keep of it (its
+    stat before the read, its hash, and the scan blob), unless it could not be read."""
+    path, address = item
+    config: ScanStageSettings = scanning.worker_config()
+    docsite = scanning.worker_docsite()
+    seen = time.time_ns()
+    max_bytes = config.scan.max_file_bytes
+    entry: tuple[Any, ...] | None = None
+    read: tuple[str, bytes] | Problem
+    data = b""
+    size = mtime = 0
+    try:
+        st = os.stat(path)
+        size, mtime = st.st_size, st.st_mtime_ns
+        if size > max_bytes:
+            read = Problem(
+                path, f"file is too large ({size} bytes; [scan] max_file_bytes is {max_bytes})"
+            )
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            try:
+                read = decode_document(data), fingerprint(data)
+            except NotTextError as exc:
+                read = Problem(path, str(exc))
+    except OSError as exc:
+        read = Problem(path, f"cannot read: {exc.strerror or exc}")
+    probes: list[tuple[str, bool]] = []
+    recording_probes(probes)
+    try:
+        result = scanning.scan_read(path, address, read)
+    finally:
+        recording_probes(None)
+    rows: list[Row] = rows_of(result.records, None if docsite else scanning.worker_identity())
+    doc = DocRows(path, result.readable, result.near, result.digest, result.problems, rows)
+    if result.readable and not docsite:
+        reasons = [p.reason for p in result.problems]
+        scan = pickle.dumps((FORMAT, result.near, result.digest, reasons, rows, probes))
+        entry = (size, mtime, seen, hashlib.sha256(data).digest(), scan)
+    return doc, entry
