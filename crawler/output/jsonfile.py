@@ -125,8 +125,12 @@ def report_json(report: RescueReport) -> Iterator[bytes]:
     """The report's JSON text (``json.dumps(report.as_json(), ensure_ascii=False,
     indent=2)`` and a newline, the same bytes), in UTF-8 chunks of about 64 KiB."""
     shallow = {f.name: getattr(report, f.name) for f in fields(report)}
-    top = {name: plain_value(value) for name, value in shallow.items() if name != "items"}
-    top["items"] = _Items(report.items)
+    # The fields in the report's order (a contract: ``left`` and ``stopped`` come after
+    # ``items``), the items made plain one by one as the encoder reaches them.
+    top = {
+        name: _Items(report.items) if name == "items" else plain_value(value)
+        for name, value in shallow.items()
+    }
     encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
     pieces: list[str] = []
     size = 0
