@@ -18,6 +18,7 @@ import gc
 import itertools
 import multiprocessing
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -219,6 +220,12 @@ def _init_worker(
     # them for nothing, which cost a third of the scan's time.
     if multiprocessing.parent_process() is not None:  # a pool worker, not the CLI itself
         gc.freeze()
+        # The kernel's own SIGTERM, not a handler inherited from the run it was forked
+        # from (crawler/commands/signals.py): Pool.terminate ends its workers with SIGTERM,
+        # and one worker that lived on through it (seen once in a nightly run's third
+        # night) held the run forever in Pool.join. Ctrl-C is the run's to handle.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STATE["config"] = config
     _STATE["index"] = index
     site = Site.from_settings(config.corpus)
