@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -216,20 +216,31 @@ class Store:
         """The index's record of the browsable file at ``path`` (relative to the root)."""
         return self._files.at(path)
 
-    def damaged_at(self, paths: Iterable[str]) -> tuple[list[VerifyProblem], set[str]]:
+    def damaged_at(
+        self, paths: Iterable[str], seen: Mapping[str, os.stat_result | None] | None = None
+    ) -> tuple[list[VerifyProblem], set[str]]:
         """The quick check a rescue makes of the files its documents point to (paths
         relative to the root, as the index spells them): those missing, not a file, or
         not the size the index recorded (a full re-hash is ``verify``), and the paths
-        the index does not know at all."""
+        the index does not know at all.
+
+        ``seen``: ``os.lstat`` answers the caller already had this run, by absolute path
+        (None: not there); the rescue's reading asked about the same files (101,656 at
+        50,000 articles), and asking twice was a tenth of an unchanged run.
+        """
         wanted = set(paths)
         problems = []
         root = str(self.root)
+        known = seen if seen is not None else {}
         for row in self._files.rows_at(wanted):
             wanted.discard(row["path"])
             if row["sha256"] is None:
                 continue  # the first placement never finished: nothing was promised
+            full = root + os.sep + row["path"]
             try:
-                info = os.lstat(os.path.join(root, row["path"]))
+                info = known[full] if full in known else os.lstat(full)
+                if info is None:
+                    raise FileNotFoundError(full)
             except FileNotFoundError:
                 record = record_of(row)
                 problems.append(

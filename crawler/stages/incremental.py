@@ -37,6 +37,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -123,6 +124,16 @@ class CorpusReader:
         self.reading = Reading()
         self.kept = Kept()
         self._fresh: set[str] = set()
+        #: Each walked path made absolute once (the index's key), with the working
+        #: directory read once: ``os.path.abspath`` asks for it every time.
+        self._absolute: dict[str, str] = {}
+        self._cwd = os.getcwd()
+        #: What the disk answered this reading pass to a kept scan's probe (an absolute
+        #: path): documents share most of the store files they point to.
+        self._isfile: dict[str, bool] = {}
+        #: The ``lstat`` of each probed path (None: not there), for the check of the
+        #: store files the documents point to (:meth:`Store.damaged_at`): the same files.
+        self.stats: dict[str, os.stat_result | None] = {}
         #: The corpus :meth:`index` found (set by the caller that keeps it).
         self.corpus = Corpus([], {})
         #: How a news corpus's document is identified (a documentation site is not kept).
@@ -147,8 +158,11 @@ class CorpusReader:
         order: list[tuple[str, Identified | None]] = []
         asks: list[tuple[str, bytes | None]] = []
         kept: dict[str, Identified] = {}
+        absolute = self._absolute
+        cwd = self._cwd
         for path in paths:
-            entry = known.get(os.path.abspath(path))
+            key = absolute[path] = os.path.normpath(os.path.join(cwd, path))
+            entry = known.get(key)
             identified = _identity_blob(entry.identity, path) if entry is not None else None
             if entry is not None and identified is not None:
                 try:
@@ -178,7 +192,7 @@ class CorpusReader:
                     _, size, mtime, seen = answer
                     self._fresh.add(path)
                     self.reading.rehashed += 1
-                    self.kept.restat.append((os.path.abspath(path), size, mtime, seen))
+                    self.kept.restat.append((self._absolute[path], size, mtime, seen))
                     yield kept[path]
                 else:
                     yield answer[1]
@@ -205,7 +219,7 @@ class CorpusReader:
                 if path in self._fresh:
                     if path not in batch:  # the next 500 kept scans, in one query
                         batch = self._batch(path, upcoming)
-                    doc = self._reused(path, batch.get(path))
+                    doc = self._reused(path, batch.get(path), self._isfile)
                 if doc is None:
                     if path in self._fresh:  # the disk answers otherwise: parse again
                         if not in_main:
@@ -239,18 +253,47 @@ class CorpusReader:
         if self.cache is None:
             return {}
         paths = [first, *itertools.islice(upcoming, 499)]
-        keys = [os.path.abspath(p) for p in paths]
+        keys = [self._absolute.get(p) or os.path.abspath(p) for p in paths]
         found = self.cache.scans_of(keys, self.settings)
         return {p: found.get(k, b"") for p, k in zip(paths, keys, strict=True)}
 
-    def _reused(self, path: str, blob: bytes | None) -> DocRows | None:
+    def _reused(
+        self, path: str, blob: bytes | None, isfile: dict[str, bool] | None = None
+    ) -> DocRows | None:
+        """The kept rows of ``path``, unless the disk now answers one of its probes
+        otherwise; ``isfile``: the answers already had this pass (the rewrite's reload,
+        after the fetching placed new files, asks the disk afresh)."""
         if not blob:
             return None
         fmt, near, digest, reasons, rows, probes = pickle.loads(blob)
-        if fmt != FORMAT or any(os.path.isfile(p) is not found for p, found in probes):
+        if fmt != FORMAT:
             return None
+        for probe, found in probes:
+            now: bool | None
+            if isfile is None:
+                now = os.path.isfile(probe)
+            else:
+                now = isfile.get(probe)
+                if now is None:
+                    now = isfile[probe] = self._probe(probe)
+            if now is not found:
+                return None
         problems = [Problem(path, reason) for reason in reasons]
         return DocRows(path, True, near, digest, problems, rows, reused=True)
+
+    def _probe(self, path: str) -> bool:
+        """``os.path.isfile(path)``, its ``lstat`` kept in :attr:`stats`."""
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            self.stats[path] = None
+            return False
+        except (OSError, ValueError):
+            return False
+        self.stats[path] = st
+        if stat.S_ISLNK(st.st_mode):
+            return os.path.isfile(path)
+        return stat.S_ISREG(st.st_mode)
 
     def _parsed(
         self, answer: tuple[DocRows, tuple[Any, ...] | None], address: str | None
