@@ -20,7 +20,6 @@ The document is never touched: the file comes back at the path it had.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -119,12 +118,12 @@ def repair_stored(
     client: Archive,
     *,
     on_problem: Callable[[Problem], None],
-    seen: Mapping[str, os.stat_result | None] | None = None,
+    seen: Mapping[str, int | None] | None = None,
 ) -> None:
     """Stage 1½ of a rescue: the store files the documents point to are there and whole.
 
     Each repair becomes an item of the report (rescued, or failed and retried
-    next run). ``seen``: the ``lstat`` of files the reading already asked about, by
+    next run). ``seen``: what ``lstat`` said of files the reading already asked about, by
     absolute path (:attr:`CorpusReader.stats`). A reference into the store at a file the index does not know,
     and that is not there, is a problem (``on_problem``) and left alone.
     """
