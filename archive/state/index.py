@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
@@ -177,6 +177,20 @@ class Index:
     def lookup(self, key: str) -> IndexedResource | None:
         row = self._query_one("SELECT * FROM resources WHERE key = ?", (key,))
         return None if row is None else resource_of(row)
+
+    def lookup_many(self, keys: Sequence[str]) -> dict[str, IndexedResource]:
+        """:meth:`lookup` of each of ``keys`` at once, by key (absent: not indexed): one
+        query per 500 keys, not one per key (a nightly run settles ~11,000 resources
+        from the index before it asks anything: issue 12, item 4)."""
+        found: dict[str, IndexedResource] = {}
+        with self.database.reading() as db:
+            for start in range(0, len(keys), _PAGE):
+                batch = keys[start : start + _PAGE]
+                marks = ", ".join("?" * len(batch))
+                rows = db.execute(f"SELECT * FROM resources WHERE key IN ({marks})", batch)
+                for row in rows:
+                    found[row["key"]] = resource_of(row)
+        return found
 
     def resources(self, outcome: Outcome | None = None) -> Iterator[IndexedResource]:
         """Every resource (of one outcome), by key; fetched in pages, so writers are not blocked."""

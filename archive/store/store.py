@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -216,30 +216,45 @@ class Store:
         """The index's record of the browsable file at ``path`` (relative to the root)."""
         return self._files.at(path)
 
-    def damaged_at(self, paths: Iterable[str]) -> tuple[list[VerifyProblem], set[str]]:
+    def damaged_at(
+        self, paths: Iterable[str], seen: Mapping[str, int | None] | None = None
+    ) -> tuple[list[VerifyProblem], set[str]]:
         """The quick check a rescue makes of the files its documents point to (paths
         relative to the root, as the index spells them): those missing, not a file, or
         not the size the index recorded (a full re-hash is ``verify``), and the paths
-        the index does not know at all."""
+        the index does not know at all.
+
+        ``seen``: ``os.lstat`` answers the caller already had this run, by absolute path:
+        the size of a regular file, -1 for anything else, None when not there; the
+        rescue's reading asked about the same files (101,656 at 50,000 articles), and
+        asking twice was a tenth of an unchanged run.
+        """
         wanted = set(paths)
         problems = []
         root = str(self.root)
+        known = seen if seen is not None else {}
         for row in self._files.rows_at(wanted):
             wanted.discard(row["path"])
             if row["sha256"] is None:
                 continue  # the first placement never finished: nothing was promised
-            try:
-                info = os.lstat(os.path.join(root, row["path"]))
-            except FileNotFoundError:
+            full = root + os.sep + row["path"]
+            size: int | None
+            if full in known:
+                size = known[full]
+            else:
+                try:
+                    info = os.lstat(full)
+                except FileNotFoundError:
+                    size = None
+                else:
+                    size = info.st_size if stat.S_ISREG(info.st_mode) else -1
+            if size is None:
                 record = record_of(row)
                 problems.append(
                     VerifyProblem(ProblemKind.MISSING, record.path, record.key, record.sha256)
                 )
                 continue
-            if not stat.S_ISREG(info.st_mode) or info.st_size not in (
-                row["size"],
-                row["pending_size"],
-            ):
+            if size < 0 or size not in (row["size"], row["pending_size"]):
                 record = record_of(row)
                 problems.append(
                     VerifyProblem(ProblemKind.CHANGED, record.path, record.key, record.sha256, "?")

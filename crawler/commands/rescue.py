@@ -307,7 +307,7 @@ def _fetch_and_rewrite(
             abandoned = False
             try:
                 # files the documents point to, put back
-                repair_stored(run, store, client, on_problem=on_problem)
+                repair_stored(run, store, client, on_problem=on_problem, seen=reader.stats)
                 progress = watch(
                     client,
                     total=len(pending),

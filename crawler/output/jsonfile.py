@@ -8,11 +8,10 @@ The report's field names are a contract for scripts and cron jobs (see
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
+from collections.abc import Iterable, Iterator
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,51 +96,85 @@ def write_json_file(path: Path, report: RescueReport) -> None:
     write_atomically(path, report_json(report), mode=0o666 & ~_umask(), prefix=f".{path.name}.")
 
 
-class _Items(list):  # type: ignore[type-arg]
-    """The report's items as the JSON encoder walks them, each made plain when reached.
-
-    ``json.dumps(report.as_json(), indent=2)`` held every item as a dict, and the text
-    in millions of pieces before joining them: at 50,000 articles (113,000 resources)
-    the largest part of a first run's memory at its very end (issue 12, item 9). The
-    encoder's indenting path (pure Python) asks a list only whether it is empty and
-    for its items, one by one.
-    """
-
-    def __init__(self, items: Sequence[object]) -> None:
-        super().__init__()
-        self.items = items
-
-    def __iter__(self) -> Iterator[object]:
-        return (plain_value(item) for item in self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
 def report_json(report: RescueReport) -> Iterator[bytes]:
     """The report's JSON text (``json.dumps(report.as_json(), ensure_ascii=False,
-    indent=2)`` and a newline, the same bytes), in UTF-8 chunks of about 64 KiB."""
-    shallow = {f.name: getattr(report, f.name) for f in fields(report)}
-    # The fields in the report's order (a contract: ``left`` and ``stopped`` come after
-    # ``items``), the items made plain one by one as the encoder reaches them.
-    top = {
-        name: _Items(report.items) if name == "items" else plain_value(value)
-        for name, value in shallow.items()
-    }
-    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
-    pieces: list[str] = []
+    indent=2)`` and a newline, the same bytes), in UTF-8 chunks of about 64 KiB.
+
+    Each item is made plain only when reached (the items of a 50,000-article first run
+    held as dicts, and the text in millions of pieces, were the largest part of its
+    memory at its very end: issue 12, item 9), and written by :func:`_indented`, not by
+    ``json``'s indenting encoder: that one is pure Python, a quarter of a second run's
+    time over an unchanged 50,000-article corpus (11,427 items, cProfile,
+    ``docs/BENCHMARKS.md``).
+    """
+    names = [f.name for f in fields(report)]
+    pieces: list[str] = ["{"]
     size = 0
-    for piece in itertools.chain(encoder.iterencode(top), ("\n",)):
-        pieces.append(piece)
-        size += len(piece)
-        if size >= 65536:
-            yield "".join(pieces).encode("utf-8")
-            pieces, size = [], 0
-    if pieces:
-        yield "".join(pieces).encode("utf-8")
+    for i, name in enumerate(names):  # in the report's order: a contract (left, stopped last)
+        end = "" if i == len(names) - 1 else ","
+        if name != "items":
+            value = _indented(plain_value(getattr(report, name)), "  ")
+            pieces.append(f"\n  {_encode_str(name)}: {value}{end}")
+            continue
+        items = report.items
+        if not items:
+            pieces.append(f'\n  "items": []{end}')
+            continue
+        pieces.append('\n  "items": [')
+        sep = "\n    "
+        for item in items:
+            piece = sep + _indented(item, "    ")
+            sep = ",\n    "
+            pieces.append(piece)
+            size += len(piece)
+            if size >= 65536:
+                yield "".join(pieces).encode("utf-8")
+                pieces, size = [], 0
+        pieces.append(f"\n  ]{end}")
+    pieces.append("\n}\n")
+    yield "".join(pieces).encode("utf-8")
+
+
+#: ``json``'s own string encoder (its C version when available), as ``ensure_ascii=False``.
+_encode_str = json.encoder.encode_basestring
+_dumps_leaf = json.JSONEncoder(ensure_ascii=False).encode
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _indented(value: object, indent: str) -> str:
+    """``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it nested
+    at ``indent``: dicts, lists, strings, ints, None and booleans, and a report's
+    dataclasses and tuples as :func:`~linkrescue.crawler.report.plain_value` makes them
+    (anything else, a float, through ``json`` itself)."""
+    if isinstance(value, str):
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    inner = indent + "  "
+    names = _FIELDS.get(type(value))
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
+    if names is not None:
+        value = {name: getattr(value, name) for name in names}
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        body = (",\n" + inner).join(
+            f"{_encode_str(k)}: {_indented(v, inner)}" for k, v in value.items()
+        )
+        return "{\n" + inner + body + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        body = (",\n" + inner).join(_indented(v, inner) for v in value)
+        return "[\n" + inner + body + "\n" + indent + "]"
+    return _dumps_leaf(value)
 
 
 def _umask() -> int:

@@ -37,6 +37,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -57,6 +58,8 @@ from linkrescue.rewriters.files import fingerprint
 
 #: The kept blobs' layout; a new one makes every kept scan unusable.
 FORMAT = 1
+#: In :attr:`CorpusReader.stats`: a symbolic link to a file (``isfile`` yes, ``lstat`` no).
+LINK_TO_FILE = -2
 #: A file modified less than this before it was read may change again unseen by its stat.
 RACY_NS = 2_000_000_000
 
@@ -123,6 +126,17 @@ class CorpusReader:
         self.reading = Reading()
         self.kept = Kept()
         self._fresh: set[str] = set()
+        #: Each walked path made absolute once (the index's key), with the working
+        #: directory read once: ``os.path.abspath`` asks for it every time.
+        self._absolute: dict[str, str] = {}
+        self._cwd = os.getcwd()
+        #: What ``lstat`` said this reading pass of each path a kept scan probed (documents
+        #: share most of the store files they point to: asked once each), kept for the
+        #: check of those store files (:meth:`Store.damaged_at`): the size of a regular
+        #: file, None when not there, negative for anything else (:data:`LINK_TO_FILE`
+        #: a symbolic link to a file). An int, not the ``stat_result``: 135,000 of those
+        #: held 140 MiB.
+        self.stats: dict[str, int | None] = {}
         #: The corpus :meth:`index` found (set by the caller that keeps it).
         self.corpus = Corpus([], {})
         #: How a news corpus's document is identified (a documentation site is not kept).
@@ -147,8 +161,11 @@ class CorpusReader:
         order: list[tuple[str, Identified | None]] = []
         asks: list[tuple[str, bytes | None]] = []
         kept: dict[str, Identified] = {}
+        absolute = self._absolute
+        cwd = self._cwd
         for path in paths:
-            entry = known.get(os.path.abspath(path))
+            key = absolute[path] = os.path.normpath(os.path.join(cwd, path))
+            entry = known.get(key)
             identified = _identity_blob(entry.identity, path) if entry is not None else None
             if entry is not None and identified is not None:
                 try:
@@ -178,7 +195,7 @@ class CorpusReader:
                     _, size, mtime, seen = answer
                     self._fresh.add(path)
                     self.reading.rehashed += 1
-                    self.kept.restat.append((os.path.abspath(path), size, mtime, seen))
+                    self.kept.restat.append((self._absolute[path], size, mtime, seen))
                     yield kept[path]
                 else:
                     yield answer[1]
@@ -205,7 +222,7 @@ class CorpusReader:
                 if path in self._fresh:
                     if path not in batch:  # the next 500 kept scans, in one query
                         batch = self._batch(path, upcoming)
-                    doc = self._reused(path, batch.get(path))
+                    doc = self._reused(path, batch.get(path), probed=True)
                 if doc is None:
                     if path in self._fresh:  # the disk answers otherwise: parse again
                         if not in_main:
@@ -221,6 +238,7 @@ class CorpusReader:
                 yield doc
         finally:
             read.close()
+            self._absolute = {}  # the index's keys: needed by the reading only
 
     def reloader(self, cache: DocumentCache) -> Callable[[str], DocRows | None]:
         """Reads a document's kept rows again (the rewrite's plan of an unchanged
@@ -239,18 +257,47 @@ class CorpusReader:
         if self.cache is None:
             return {}
         paths = [first, *itertools.islice(upcoming, 499)]
-        keys = [os.path.abspath(p) for p in paths]
+        keys = [self._absolute.get(p) or os.path.abspath(p) for p in paths]
         found = self.cache.scans_of(keys, self.settings)
         return {p: found.get(k, b"") for p, k in zip(paths, keys, strict=True)}
 
-    def _reused(self, path: str, blob: bytes | None) -> DocRows | None:
+    def _reused(self, path: str, blob: bytes | None, *, probed: bool = False) -> DocRows | None:
+        """The kept rows of ``path``, unless the disk now answers one of its probes
+        otherwise; ``probed``: reuse the answers had this pass (the rewrite's reload,
+        after the fetching placed new files, asks the disk afresh)."""
         if not blob:
             return None
         fmt, near, digest, reasons, rows, probes = pickle.loads(blob)
-        if fmt != FORMAT or any(os.path.isfile(p) is not found for p, found in probes):
+        if fmt != FORMAT:
             return None
+        for probe, found in probes:
+            if not probed:
+                now = os.path.isfile(probe)
+            elif probe in self.stats:
+                size = self.stats[probe]
+                now = size is not None and (size >= 0 or size == LINK_TO_FILE)
+            else:
+                now = self._probe(probe)
+            if now is not found:
+                return None
         problems = [Problem(path, reason) for reason in reasons]
         return DocRows(path, True, near, digest, problems, rows, reused=True)
+
+    def _probe(self, path: str) -> bool:
+        """``os.path.isfile(path)``, what ``lstat`` said kept in :attr:`stats`."""
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            self.stats[path] = None
+            return False
+        except (OSError, ValueError):
+            return False
+        if stat.S_ISREG(st.st_mode):
+            self.stats[path] = st.st_size
+            return True
+        found = stat.S_ISLNK(st.st_mode) and os.path.isfile(path)
+        self.stats[path] = LINK_TO_FILE if found else -1
+        return found
 
     def _parsed(
         self, answer: tuple[DocRows, tuple[Any, ...] | None], address: str | None

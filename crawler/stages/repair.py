@@ -20,7 +20,7 @@ The document is never touched: the file comes back at the path it had.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
@@ -113,15 +113,21 @@ def _fetch_again(
 
 
 def repair_stored(
-    run: RescueRun, store: Store, client: Archive, *, on_problem: Callable[[Problem], None]
+    run: RescueRun,
+    store: Store,
+    client: Archive,
+    *,
+    on_problem: Callable[[Problem], None],
+    seen: Mapping[str, int | None] | None = None,
 ) -> None:
     """Stage 1½ of a rescue: the store files the documents point to are there and whole.
 
     Each repair becomes an item of the report (rescued, or failed and retried
-    next run). A reference into the store at a file the index does not know,
+    next run). ``seen``: what ``lstat`` said of files the reading already asked about, by
+    absolute path (:attr:`CorpusReader.stats`). A reference into the store at a file the index does not know,
     and that is not there, is a problem (``on_problem``) and left alone.
     """
-    damaged, unknown = store.damaged_at(run.stored)
+    damaged, unknown = store.damaged_at(run.stored, seen)
     for inside in sorted(unknown):
         if not (store.root / inside).is_file():
             file, line = run.stored[inside][0]

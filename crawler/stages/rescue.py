@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +43,7 @@ from linkrescue.archive import (
     Archive,
     HistoryPolicy,
     Index,
+    IndexedResource,
     Listing,
     LiveStanding,
     Store,
@@ -348,6 +349,7 @@ def settle_known(
     archive: str,
     policy: HistoryPolicy = DEFAULT_POLICY,
     live_dead: bool = False,
+    resources: Mapping[str, IndexedResource] | None = None,
 ) -> bool:
     """Settle ``task`` from the index with no request; False when it must be asked.
 
@@ -365,8 +367,11 @@ def settle_known(
     fetched without asking the live site again; answered dead too few times, or
     failing, it is left alone (``skipped``) until its next check is due. ``--recheck``
     (``recheck_days = 0``) asks everything again now.
+
+    ``resources``: the index's rows of the run's resources, looked up in batches
+    (:meth:`~linkrescue.archive.Index.lookup_many`); a key absent is not indexed.
     """
-    indexed = index.lookup(task.key)
+    indexed = index.lookup(task.key) if resources is None else resources.get(task.key)
     if indexed is not None and indexed.path is not None and (store_root / indexed.path).is_file():
         task.outcome = Outcome.RESCUED
         task.local_path = str(indexed.path)
@@ -437,6 +442,7 @@ def settle_all(
         return list(tasks)
     root = store_dir.resolve()
     with open_state(store_dir) as index:
+        resources = index.lookup_many([task.key for task in tasks])
         return [
             task
             for task in tasks
@@ -449,6 +455,7 @@ def settle_all(
                 archive=archive,
                 policy=policy,
                 live_dead=live_dead,
+                resources=resources,
             )
         ]
 

@@ -174,6 +174,25 @@ def test_resources_iterates_in_pages_and_filters(index: Index) -> None:
     assert len(list(index.resources(Outcome.RESCUED))) == 401
 
 
+def test_lookup_many_answers_as_lookup_does_one_batch_of_500_at_a_time(index: Index) -> None:
+    # A nightly rescue settles ~11,000 Stand News resources from the index before it
+    # asks anything: in batches, not one query each; the answers must be lookup's.
+    keys = []
+    for i in range(1203):
+        key = f"assets.thestandnews.com/media/photos/{i:05}.jpg"
+        url = f"https://{key}"
+        if i % 3 == 0:
+            rescue(index, key, url)
+        elif i % 3 == 1:
+            index.record_attempt(key, url, Outcome.NOT_ARCHIVED, "not in the archive's index")
+        keys.append(key)  # i % 3 == 2: never recorded
+    found = index.lookup_many(keys)
+    assert len(found) == 802
+    for key in keys:
+        assert found.get(key) == index.lookup(key)
+    assert index.lookup_many([]) == {}
+
+
 def test_a_later_migration_is_applied_on_open_and_keeps_data(
     tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

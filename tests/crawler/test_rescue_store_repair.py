@@ -138,3 +138,32 @@ def test_a_deleted_or_damaged_stored_file_comes_back_byte_identical(
     assert linkrescue("verify", cwd=tmp_path).returncode == 0
     assert article.read_bytes() == rewritten
     assert "/rescued/" not in pywb.log()
+
+
+def test_a_stored_file_cut_short_under_an_unchanged_article_comes_back(
+    pywb: Pywb, tmp_path: Path
+) -> None:
+    # The article is not read again (its kept scan is used: issue 12, item 4), and the
+    # look the reading took at the stored photo is the one the store check uses: a file
+    # of another size than the index recorded is still seen, and put back.
+    article = tmp_path / "content" / "china" / "clubhouse.md"
+    article.parent.mkdir(parents=True)
+    article.write_text(ARTICLE, encoding="utf-8")
+    write_config(tmp_path, pywb.url)
+    store = tmp_path / "rescued"
+    assert rescue(tmp_path, "first.json")["rescued"] == 3
+    rescue(tmp_path, "second.json")  # keeps the rewritten article's scan
+    rewritten = article.read_bytes()
+
+    photo = store / PHOTO_LOCAL
+    photo.unlink()  # a new file (the object keeps the bytes), half as long
+    photo.write_bytes(PHOTO[: len(PHOTO) // 2])
+    done = linkrescue("rescue", "content", "-v", "--report", "third.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "documents: 0 read, 1 unchanged since the last run" in done.stderr
+    third = json.loads((tmp_path / "third.json").read_text(encoding="utf-8"))
+    assert third["requests"] == {"cdx": 0, "playback": 0, "live": 0}
+    [item] = [i for i in third["items"] if i["url"] == PHOTO_URL]
+    assert item["outcome"] == "rescued" and "store's own copy" in item["reason"]
+    assert photo.read_bytes() == PHOTO
+    assert article.read_bytes() == rewritten
