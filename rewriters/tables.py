@@ -114,11 +114,6 @@ def find_tables(text: str, start: int, end: int) -> Tables:
     return tables
 
 
-def excess_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The spans of ``text[start:end]`` that are cells past their table's header count."""
-    return find_tables(text, start, end).excess
-
-
 def _item_column(text: str, start: int, header: int, line: int, eol: int) -> int:
     """The content column of the list item a table sits in (0: none): a row indented
     less than it ends the table (the item ends; a table row is never a lazy line)."""

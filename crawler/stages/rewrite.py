@@ -2,7 +2,7 @@
 
 Rewriting replaces exactly the URL text of each rescued or internal reference
 (``text[start:end]`` as the scan found it) and nothing else. The scan's own
-findings are kept for it (:class:`Plans`: spans, syntax, resources; a few values per
+findings are kept for it (:class:`SpilledPlans`: spans, syntax, resources; a few values per
 reference): a document is read again only to check, by digest, that it still holds
 what was scanned. Before a document
 is replaced, the index records every replacement's place in the *new* text with
@@ -212,7 +212,10 @@ def _planned(rows: Sequence[Row]) -> list[Row]:
 
 
 class SpilledPlans:
-    """:class:`Plans` kept in a temporary file until the rewrite, not in memory.
+    """Stage 1 to stage 4: per document, what the scan found that a rewrite may replace,
+    kept in a temporary file until the rewrite, not in memory (the rewrite reads the
+    document, checks it holds the bytes scanned, and replaces the spans kept here,
+    instead of scanning and resolving it a second time).
 
     The plans of 50,000 documents held as objects were the largest part of a rescue's
     memory after its tasks (issue 12, item 9); here each document with something a
@@ -251,28 +254,6 @@ class SpilledPlans:
 
     def close(self) -> None:
         self._spill.close()
-
-
-class Plans:
-    """Stage 1 to stage 4: per document, what the scan found that a rewrite may replace.
-
-    The rewrite used to scan and resolve every document it rewrote a second time
-    (a process pool, YAML, resolution); now it reads the document, checks it holds
-    the bytes scanned, and replaces the spans kept here.
-    """
-
-    def __init__(self) -> None:
-        self._plans: dict[str, DocumentPlan] = {}
-
-    def add(self, result: FileResult) -> None:
-        if not result.readable:
-            return
-        plan = plan_of(result)
-        if plan.spans:
-            self._plans[result.path] = plan
-
-    def get(self, path: str) -> DocumentPlan | None:
-        return self._plans.get(path)
 
 
 class Targets:
@@ -336,7 +317,7 @@ def rewrite_documents(
     config: ScanStageSettings,
     index: Index | None,
     targets: Targets,
-    plans: Plans | SpilledPlans,
+    plans: SpilledPlans,
     *,
     dry_run: bool,
     on_problem: Callable[[Problem], None],
