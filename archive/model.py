@@ -49,6 +49,26 @@ class Snapshot:
     redirect: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class KeptListing:
+    """One CDX prefix listing's answer, kept from the run that paid for it to the next.
+
+    A budgeted nightly run stops part-way; the next one must not make again the CDX
+    listings the last one made (the scarcest request, 0.4/s on the Internet Archive,
+    docs/wayback-facts.md §5), or three nights on a third of the budget each would not
+    finish what one run does (issue 12). ``complete``: the archive had nothing more
+    for the query and it had no date window, so a URL of ``only`` missing from
+    ``rows`` is not archived. ``only``: the URL keys the rows were kept for (None:
+    every URL under ``prefix``). ``windowed``: the listing had a date window.
+    """
+
+    prefix: str
+    complete: bool
+    windowed: bool
+    only: frozenset[str] | None
+    rows: tuple[Snapshot, ...]
+
+
 class Found(StrEnum):
     """What the archive's index says of a URL without fetching it (``check``)."""
 

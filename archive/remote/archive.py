@@ -15,11 +15,19 @@ only failures of the archive itself (:class:`~linkrescue.archive.errors.ArchiveU
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from linkrescue.archive.errors import ArchiveError
-from linkrescue.archive.model import Availability, Capture, Listed, Result, Sink, Want
+from linkrescue.archive.model import (
+    Availability,
+    Capture,
+    KeptListing,
+    Listed,
+    Result,
+    Sink,
+    Want,
+)
 from linkrescue.archive.remote.listings import Listing, Wanted
 from linkrescue.archive.remote.transport import RequestCounts
 
@@ -51,6 +59,16 @@ class Archive(Protocol):
     def run_listing(self, listing: Listing) -> Listed:
         """Make one planned listing; afterwards :meth:`rescue` answers the URLs it covers
         from what it found."""
+        ...
+
+    def listings_made(self) -> Sequence[KeptListing]:
+        """The listings this client made, to keep for the next run (an archive with
+        no listings: none)."""
+        ...
+
+    def remember_listings(self, listings: Iterable[KeptListing]) -> None:
+        """Take in listings an earlier run made against this archive: :meth:`plan_listings`
+        plans none for what they answer, and :meth:`rescue` answers from them."""
         ...
 
     def rescue(

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from linkrescue.archive.model import Snapshot
+from linkrescue.archive.model import KeptListing, Snapshot
 from linkrescue.archive.urls import prefix_key, url_key
 
 _TS = re.compile(r"^\d{14}$")
@@ -262,14 +262,32 @@ class PrefixCache:
     def add_rows(self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None) -> int:
         """Store rows (only those whose :func:`url_key` is in ``only``, when given: a
         host's listing can hold far more captures than the corpus references)."""
-        count = 0
+        return len(self.keep_rows(rows, only=only))
+
+    def keep_rows(
+        self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None
+    ) -> list[Snapshot]:
+        """:meth:`add_rows`, returning the rows kept (a listing hands them on to be
+        kept for the next run)."""
+        kept: list[Snapshot] = []
         with self._lock:
             for row in rows:
                 key = url_key(row.original)
                 if only is None or key in only:
                     self._rows[key].append(row)
-                    count += 1
-        return count
+                    kept.append(row)
+        return kept
+
+    def remember(self, listing: KeptListing) -> None:
+        """Take in a listing an earlier run made (kept in the store's index): its URLs
+        are then answered as if this run had listed the prefix."""
+        self.add(
+            listing.prefix,
+            listing.rows,
+            complete=listing.complete,
+            only=listing.only,
+            windowed=listing.windowed,
+        )
 
     def cover(
         self,

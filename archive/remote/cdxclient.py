@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from linkrescue.archive.errors import Blocked, UnexpectedAnswer
-from linkrescue.archive.model import Listed, Snapshot, Want
+from linkrescue.archive.model import KeptListing, Listed, Snapshot, Want
 from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
 from linkrescue.archive.remote.ratelimit import Endpoint
 from linkrescue.archive.remote.snapshots import rank_snapshots
@@ -38,6 +38,7 @@ class CdxIndex:
         self.http = http
         self.cdx_url = cdx_url
         self.cache = PrefixCache()
+        self._made: list[KeptListing] = []
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -74,6 +75,12 @@ class CdxIndex:
         )
         return list(rows)
 
+    def made(self) -> list[KeptListing]:
+        """The listings this client made, in the order they ended, to keep for the
+        next run (:class:`~linkrescue.archive.model.KeptListing`)."""
+        with self._locks_guard:
+            return list(self._made)
+
     def prefetch(
         self,
         prefix: str,
@@ -109,6 +116,9 @@ class CdxIndex:
             listing = _Listing(self, prefix, keep, page_rows, max_pages)
             listing.run(from_ts, to_ts)
             self.cache.cover(prefix, complete=listing.exhausted, only=keep, windowed=windowed)
+            made = KeptListing(prefix, listing.exhausted, windowed, keep, tuple(listing.rows))
+            with self._locks_guard:
+                self._made.append(made)
             log.info(
                 "CDX listing of %s: %d rows in %d pages, %d kept",
                 prefix,
@@ -149,6 +159,7 @@ class _Listing:
         self.page_rows = page_rows
         self.max_pages = max_pages
         self.pages = self.kept = self.listed = 0
+        self.rows: list[Snapshot] = []
         self.exhausted = True
 
     def run(self, from_ts: str | None, to_ts: str | None) -> None:
@@ -188,7 +199,9 @@ class _Listing:
                     len(page),
                 )
                 self.exhausted = False
-            self.kept += self.index.cache.add_rows(page, only=self.keep)
+            kept = self.index.cache.keep_rows(page, only=self.keep)
+            self.rows.extend(kept)
+            self.kept += len(kept)
             if resume is None:
                 return []
         self.exhausted = False  # out of pages

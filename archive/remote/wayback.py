@@ -48,6 +48,7 @@ from linkrescue.archive.model import (
     Availability,
     Capture,
     Found,
+    KeptListing,
     Listed,
     Outcome,
     Result,
@@ -162,8 +163,26 @@ class ArchiveClient:
 
     def plan_listings(self, wants: Sequence[Wanted]) -> list[Listing]:
         """The CDX prefix listings worth their cost for ``wants``, largest first
-        (:func:`linkrescue.archive.remote.listings.plan_listings`)."""
-        return plan_listings(wants)
+        (:func:`linkrescue.archive.remote.listings.plan_listings`), leaving out the URLs
+        listings already answer for (an earlier run's, :meth:`remember_listings`)."""
+        return plan_listings([w for w in wants if not self._answered(w.url)])
+
+    def _answered(self, url: str) -> bool:
+        """Whether the listings know ``url`` well enough that a lookup sends no CDX
+        request (:meth:`~linkrescue.archive.remote.cdxclient.CdxIndex.captures`)."""
+        cached = self.cache.answer(url)
+        return cached is not None and (bool(cached.rows) or cached.complete)
+
+    def listings_made(self) -> list[KeptListing]:
+        """The CDX listings this client made, to keep for the next run."""
+        return self.index.made()
+
+    def remember_listings(self, listings: Iterable[KeptListing]) -> None:
+        """Take in CDX listings an earlier run made against this archive (kept in the
+        store's index): a budgeted nightly run continues where the last one stopped
+        without listing its prefixes again (issue 12)."""
+        for listing in listings:
+            self.cache.remember(listing)
 
     def run_listing(self, listing: Listing) -> Listed:
         """Make one planned listing and its follow-up (:func:`linkrescue.archive.remote.listings.run_listing`);

@@ -20,6 +20,7 @@ from linkrescue.archive.state.history import (
     next_try,
 )
 from linkrescue.archive.state.index import Index
+from linkrescue.archive.state.listings import ListingBook
 from linkrescue.archive.state.overview import (
     StoredSize,
     dead_live_links,
@@ -63,6 +64,7 @@ __all__ = [
     "IndexedReference",
     "IndexedResource",
     "KnownDocument",
+    "ListingBook",
     "LiveStanding",
     "RunRecord",
     "ScannedDocument",

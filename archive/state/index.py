@@ -337,13 +337,15 @@ class Index:
 
     # --- runs ---------------------------------------------------------------------------
 
-    def begin_run(self, command: str) -> int:
-        """Record that a ``command`` run (``rescue``, ``check``) started now in this
-        process; its id, for :meth:`end_run`."""
+    def begin_run(self, command: str, started_at: datetime | None = None) -> int:
+        """Record that a ``command`` run (``rescue``, ``check``) started in this process,
+        at ``started_at`` (default: now; a rescue passes the moment it began reading,
+        before the store was opened); its id, for :meth:`end_run`."""
+        started = self.database.now() if started_at is None else iso(started_at)
         with self.database.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (command, pid, started_at) VALUES (?, ?, ?)",
-                (command, os.getpid(), self.database.now()),
+                (command, os.getpid(), started),
             )
             run_id = cursor.lastrowid
         assert run_id is not None

@@ -162,6 +162,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             scan BLOB NOT NULL
         )""",
     ),
+    # The CDX prefix listings a run made, kept for the next (issue 12): a budgeted nightly
+    # run that stopped part-way must not pay again, the next night, for listings whose
+    # answers it already has. `only`: JSON list of the URL keys the rows were kept for
+    # (NULL: all); `rows`: JSON rows (original, timestamp, mimetype, status, digest,
+    # length, redirect); `archive` as `resources.archive`.
+    (
+        """CREATE TABLE listings (
+            id INTEGER PRIMARY KEY,
+            archive TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            complete INTEGER NOT NULL,
+            windowed INTEGER NOT NULL,
+            only TEXT,
+            rows TEXT NOT NULL,
+            made_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX listings_by_archive ON listings (archive, made_at)",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 

@@ -42,6 +42,7 @@ from linkrescue.crawler.config import Config
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.incremental import CorpusReader, Reading, settings_digest
+from linkrescue.crawler.stages.listingbook import keep_listings, remember_listings
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.repair import repair_stored
 from linkrescue.crawler.stages.rescue import (
@@ -286,7 +287,7 @@ def _fetch_and_rewrite(
         if pending:
             check_archive(client)
         with open_store(config.store_dir, StoreUse.RUN) as store:
-            run_id = store.index.begin_run("rescue")
+            run_id = store.index.begin_run("rescue", run.started_at)
             # what this run read, for the next one: kept before the fetching, so a run
             # stopped early still spares the next one the reading (a document the
             # rewrite changes later has another size or time: it is read again)
@@ -305,6 +306,8 @@ def _fetch_and_rewrite(
             )
             outcome = "failed"  # unless it ends otherwise
             abandoned = False
+            max_age = config.rescue.recheck_days
+            remember_listings(client, store.index, max_age_days=max_age, now=now)
             try:
                 # files the documents point to, put back
                 repair_stored(run, store, client, on_problem=on_problem, seen=reader.stats)
@@ -336,6 +339,7 @@ def _fetch_and_rewrite(
                 outcome = "interrupted"
                 abandoned = True
             finally:
+                keep_listings(client, store.index, max_age_days=max_age, now=now)
                 live_requests = live.requests if live is not None else 0
                 stopped = None if outcome in ("complete", "failed") else outcome
                 report = build_report(run, client.counts, live_requests, stopped=stopped)

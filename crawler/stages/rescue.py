@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from linkrescue.archive import (
@@ -148,6 +148,7 @@ class RescueRun:
     bytes: int = 0
     live_requests: int = 0
     started: float = field(default_factory=time.monotonic)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     internal_docs: dict[str, None] = field(default_factory=dict)
     #: Paths inside the store that documents point to, with their places (crawler.repair).
     stored: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
@@ -590,7 +591,7 @@ class Rescuer:
         if self._stopped():
             self._not_tried(task)
             return task
-        if self.stop.reached() and not self._free(task, listed):
+        if self.stop.reached() and not self._free(task):
             return task  # left for the next run: no outcome, nothing recorded
         self.stop.started_one()
         try:
@@ -600,12 +601,13 @@ class Rescuer:
             self.stop.finished_one()
         return task
 
-    def _free(self, task: Task, listed: threading.Event | None) -> bool:
-        """Whether a listing this run made already proves ``task`` not archived: settling
-        it costs no request, so a stopped run still settles it (else a budget of a third
-        would leave the next run to list its prefix again, and three such runs would
-        not finish what one does)."""
-        if listed is None or self.stop.now.is_set():
+    def _free(self, task: Task) -> bool:
+        """Whether a listing (this run's, or one kept from an earlier run) already proves
+        ``task`` not archived: settling it costs no request, so a stopped run still
+        settles it (else a budget of a third would leave the next run to list its
+        prefix again, and three such runs would not finish what one does). A live link
+        checked before it is rescued is never free: the check is a request."""
+        if self.stop.now.is_set() or (task.live and self.settings.live_links == "dead"):
             return False
         known = self.client.listed(
             task.url, timestamp=task.timestamp, near=task.near, want=task.want

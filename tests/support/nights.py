@@ -13,7 +13,11 @@ def nights_pass(root: Path, hours: float) -> None:
     """Move every time the store's index recorded ``hours`` back, as if they had passed."""
     db = sqlite3.connect(root / "rescued" / "index.sqlite3")
     with db:
-        for table, column in (("attempts", "at"), ("resources", "last_attempt_at")):
+        for table, column in (
+            ("attempts", "at"),
+            ("resources", "last_attempt_at"),
+            ("listings", "made_at"),
+        ):
             rows = db.execute(f"SELECT rowid, {column} FROM {table}").fetchall()
             for rowid, at in rows:
                 moved = datetime.fromisoformat(at) - timedelta(hours=hours)
