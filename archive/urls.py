@@ -325,13 +325,15 @@ def _plain(url: str) -> bool:
     A ``'`` in the query is not: the WHATWG URL standard's special-query
     percent-encode set holds it (``?q='a'`` is sent as ``?q=%27a%27``), so w3lib
     escapes it, and two spellings must not make two resources (found by the
-    differential test against w3lib).
+    differential test against w3lib). Nor is a ``#`` inside the fragment: the fragment
+    percent-encode set has none, but w3lib escapes it (``/##0`` as ``/#%230``).
     """
     return bool(
         _ALREADY_SAFE.match(url)
         and not _BAD_PERCENT.search(url)
         and url[-1] not in "#?"
         and "?#" not in url
+        and url.count("#") < 2
         and ("'" not in url or "'" not in url.partition("?")[2].partition("#")[0])
     )
 

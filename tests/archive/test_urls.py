@@ -177,6 +177,7 @@ def test_scheme_less_hosts(target: str, host: bool) -> None:
     )
 )
 @example("http://a.org/x?q='a'")  # the special-query set escapes ' (WHATWG URL)
+@example("http://0/##0")  # a "#" inside the fragment is escaped
 def test_fast_path_encoding_agrees_with_w3lib(url: str) -> None:
     from w3lib.url import safe_url_string
 
