@@ -29,6 +29,8 @@ from linkrescue.archive.store.paths import fold, tagged
 _MAX_RETAGS = 64
 #: Paths read in one query (SQLite allows 999 parameters in older builds).
 _BATCH = 500
+#: Paths asked about at once beyond which reading the whole table is cheaper.
+_WHOLE_TABLE = 2000
 
 DiskClash = Callable[[PurePosixPath], int | None]
 """Given a candidate path, the index of a component that the disk already uses
@@ -77,6 +79,32 @@ class FileClaims:
             with self._database.reading() as db:
                 rows = db.execute(f"SELECT * FROM files WHERE path IN ({marks})", batch)
                 yield from rows.fetchall()
+
+    def sizes_at(
+        self, paths: Iterable[str]
+    ) -> Iterator[tuple[str, str | None, int | None, int | None]]:
+        """``(path, sha256, size, pending_size)`` of the claims of many paths: what a
+        rescue's quick check of its stored files compares with the disk. A nightly run
+        over an unchanged 50,000-article corpus checks 101,656 files, nearly the whole
+        table: then one read of the table's four columns as plain tuples, filtered here,
+        costs a third of batched queries of whole rows (issue 12, item 4)."""
+        wanted = paths if isinstance(paths, (set, frozenset)) else set(paths)
+        with self._database.reading() as db:
+            cursor = db.cursor()
+            cursor.row_factory = None
+            if len(wanted) > _WHOLE_TABLE:
+                cursor.execute("SELECT path, sha256, size, pending_size FROM files")
+                yield from (row for row in cursor.fetchall() if row[0] in wanted)
+                return
+            listed = list(wanted)
+            for start in range(0, len(listed), _BATCH):
+                batch = listed[start : start + _BATCH]
+                marks = ", ".join("?" * len(batch))
+                cursor.execute(
+                    f"SELECT path, sha256, size, pending_size FROM files WHERE path IN ({marks})",
+                    batch,
+                )
+                yield from cursor.fetchall()
 
     def claim(self, key: str, candidate: PurePosixPath, disk_clash: DiskClash) -> FileRecord:
         """``key``'s path: its existing claim, else ``candidate`` re-tagged until free."""

@@ -230,14 +230,15 @@ class Store:
         asking twice was a tenth of an unchanged run.
         """
         wanted = set(paths)
-        problems = []
         root = str(self.root)
         known = seen if seen is not None else {}
-        for row in self._files.rows_at(wanted):
-            wanted.discard(row["path"])
-            if row["sha256"] is None:
+        missing: list[str] = []
+        changed: list[str] = []
+        for path, sha256, recorded, pending in self._files.sizes_at(set(wanted)):
+            wanted.discard(path)
+            if sha256 is None:
                 continue  # the first placement never finished: nothing was promised
-            full = root + os.sep + row["path"]
+            full = root + os.sep + path
             size: int | None
             if full in known:
                 size = known[full]
@@ -249,13 +250,18 @@ class Store:
                 else:
                     size = info.st_size if stat.S_ISREG(info.st_mode) else -1
             if size is None:
-                record = record_of(row)
+                missing.append(path)
+            elif size < 0 or size not in (recorded, pending):
+                changed.append(path)
+        problems = []
+        bad = set(missing)
+        for row in self._files.rows_at([*missing, *changed]):  # a few, whole rows
+            record = record_of(row)
+            if row["path"] in bad:
                 problems.append(
                     VerifyProblem(ProblemKind.MISSING, record.path, record.key, record.sha256)
                 )
-                continue
-            if size < 0 or size not in (row["size"], row["pending_size"]):
-                record = record_of(row)
+            else:
                 problems.append(
                     VerifyProblem(ProblemKind.CHANGED, record.path, record.key, record.sha256, "?")
                 )

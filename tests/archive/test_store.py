@@ -254,3 +254,31 @@ def test_concurrent_commits_from_four_threads(store: Store) -> None:
         assert hashlib.sha256(data).hexdigest() == resource.sha256
     folded = {p.lower() for p in files_under(store.root) if not p.startswith((".", "index"))}
     assert len(folded) == 100 + 1 + 100
+
+
+TRUNCATED, DELETED = "http://x.org/truncated.png", "http://x.org/deleted.png"
+
+
+@pytest.mark.parametrize("whole_table", [False, True])
+def test_the_quick_check_finds_missing_truncated_and_unknown_files(
+    store: Store, whole_table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a rescue's quick check of the files its documents point to says, whether it
+    asks the index in batches or (a nightly run checking nearly every stored file) reads
+    the whole table."""
+    from linkrescue.archive.store import files
+
+    monkeypatch.setattr(files, "_WHOLE_TABLE", 0 if whole_table else 10**9)
+    truncated = put(store, TRUNCATED, b"0123456789")
+    deleted = put(store, DELETED, b"deleted")
+    intact = put(store, "http://x.org/intact.png", b"intact")
+    truncated.absolute.write_bytes(b"01234")
+    deleted.absolute.unlink()
+    asked = [p.path.as_posix() for p in (truncated, deleted, intact)] + ["x.org/never.png"]
+    problems, unknown = store.damaged_at(asked)
+    found = [(p.kind, p.path.as_posix(), p.key, p.expected, p.actual) for p in problems]
+    assert found == [
+        (ProblemKind.MISSING, deleted.path.as_posix(), DELETED, deleted.sha256, None),
+        (ProblemKind.CHANGED, truncated.path.as_posix(), TRUNCATED, truncated.sha256, "?"),
+    ]
+    assert unknown == {"x.org/never.png"}
