@@ -94,7 +94,9 @@ class FileClaims:
             cursor.row_factory = None
             if len(wanted) > _WHOLE_TABLE:
                 cursor.execute("SELECT path, sha256, size, pending_size FROM files")
-                yield from (row for row in cursor.fetchall() if row[0] in wanted)
+                # in pages, never the whole table in memory at once
+                while page := cursor.fetchmany(_BATCH * 4):
+                    yield from (row for row in page if row[0] in wanted)
                 return
             listed = list(wanted)
             for start in range(0, len(listed), _BATCH):
