@@ -173,6 +173,13 @@ class CorpusReader:
                 except OSError:
                     pass
                 else:
+                    if stat.S_ISREG(st.st_mode):
+                        # A kept scan's probes name other documents (an internal link
+                        # rewritten to ``../slug.md``: 32,013 of 135,334 probes at 50,000
+                        # articles): this look answers them (a file), no ``lstat`` again.
+                        # No document lives in a store (the walk skips it), so the
+                        # store's quick check never reads these entries.
+                        self.stats[key] = st.st_size
                     same = st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
                     if same and entry.mtime_ns < entry.seen_ns - RACY_NS:
                         self._fresh.add(path)
