@@ -66,9 +66,12 @@ class Archive(Protocol):
         no listings: none)."""
         ...
 
-    def remember_listings(self, listings: Iterable[KeptListing]) -> None:
+    def remember_listings(
+        self, listings: Iterable[KeptListing], wanted: Iterable[str] | None = None
+    ) -> None:
         """Take in listings an earlier run made against this archive: :meth:`plan_listings`
-        plans none for what they answer, and :meth:`rescue` answers from them."""
+        plans none for what they answer, and :meth:`rescue` answers from them; for the
+        URLs of ``wanted`` alone when given (the ones this run looks up)."""
         ...
 
     def rescue(

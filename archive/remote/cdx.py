@@ -278,15 +278,25 @@ class PrefixCache:
                     kept.append(row)
         return kept
 
-    def remember(self, listing: KeptListing) -> None:
+    def remember(self, listing: KeptListing, wanted: frozenset[str] | None = None) -> None:
         """Take in a listing an earlier run made (kept in the store's index): its URLs
-        are then answered as if this run had listed the prefix."""
+        are then answered as if this run had listed the prefix.
+
+        ``wanted``: the URL keys this run looks up; the listing is then kept for those
+        alone (a month of nightly listings can hold rows for a whole corpus, and a run
+        with a few resources to look up needs a few of them). It still proves absent
+        what it proved absent: a complete listing answers for each wanted key under it.
+        """
+        only, rows = listing.only, listing.rows
+        if wanted is not None:
+            start = prefix_key(listing.prefix)
+            under = frozenset(k for k in wanted if k.startswith(start))
+            only = under if only is None else only & under
+            if not only:
+                return
+            rows = tuple(row for row in rows if url_key(row.original) in only)
         self.add(
-            listing.prefix,
-            listing.rows,
-            complete=listing.complete,
-            only=listing.only,
-            windowed=listing.windowed,
+            listing.prefix, rows, complete=listing.complete, only=only, windowed=listing.windowed
         )
 
     def cover(

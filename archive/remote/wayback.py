@@ -67,6 +67,7 @@ from linkrescue.archive.remote.snapshots import describe_unusable, rank_snapshot
 from linkrescue.archive.remote.transport import ArchiveHTTP, RequestCounts
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.archive.timestamps import is_timestamp, now_timestamp, wanted_timestamp
+from linkrescue.archive.urls import url_key
 
 log = logging.getLogger("linkrescue.archive")
 
@@ -177,12 +178,16 @@ class ArchiveClient:
         """The CDX listings this client made, to keep for the next run."""
         return self.index.made()
 
-    def remember_listings(self, listings: Iterable[KeptListing]) -> None:
+    def remember_listings(
+        self, listings: Iterable[KeptListing], wanted: Iterable[str] | None = None
+    ) -> None:
         """Take in CDX listings an earlier run made against this archive (kept in the
         store's index): a budgeted nightly run continues where the last one stopped
-        without listing its prefixes again (issue 12)."""
+        without listing its prefixes again (issue 12). ``wanted``: the URLs this run
+        looks up; the listings are kept for those alone."""
+        keys = None if wanted is None else frozenset(url_key(url) for url in wanted)
         for listing in listings:
-            self.cache.remember(listing)
+            self.cache.remember(listing, keys)
 
     def run_listing(self, listing: Listing) -> Listed:
         """Make one planned listing and its follow-up (:func:`linkrescue.archive.remote.listings.run_listing`);

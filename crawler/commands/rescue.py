@@ -307,7 +307,8 @@ def _fetch_and_rewrite(
             outcome = "failed"  # unless it ends otherwise
             abandoned = False
             max_age = config.rescue.recheck_days
-            remember_listings(client, store.index, max_age_days=max_age, now=now)
+            wanted = [task.url for task in pending]
+            remember_listings(client, store.index, wanted, max_age_days=max_age, now=now)
             try:
                 # files the documents point to, put back
                 repair_stored(run, store, client, on_problem=on_problem, seen=reader.stats)

@@ -15,6 +15,7 @@ a listing's rows are the same knowledge, given for many resources at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from linkrescue.archive import Archive, Index, ListingBook
@@ -22,13 +23,21 @@ from linkrescue.archive import Archive, Index, ListingBook
 log = logging.getLogger("linkrescue.crawler")
 
 
-def remember_listings(client: Archive, index: Index, *, max_age_days: float, now: datetime) -> int:
-    """Give ``client`` the listings kept for its archive younger than ``max_age_days``;
-    return how many."""
-    if max_age_days <= 0:
+def remember_listings(
+    client: Archive,
+    index: Index,
+    wanted: Sequence[str],
+    *,
+    max_age_days: float,
+    now: datetime,
+) -> int:
+    """Give ``client`` the listings kept for its archive younger than ``max_age_days``,
+    for the URLs it will look up (``wanted``: none, nothing is read); return how many.
+    A night over an unchanged corpus looks nothing up and reads no listing."""
+    if max_age_days <= 0 or not wanted:
         return 0
     kept = ListingBook(index.database).kept(client.archive, now - timedelta(days=max_age_days))
-    client.remember_listings(kept)
+    client.remember_listings(kept, wanted)
     if kept:
         log.info("%d CDX listings kept from earlier runs", len(kept))
     return len(kept)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from linkrescue.archive.model import KeptListing, Outcome, Snapshot, Want
+from linkrescue.archive.model import Found, KeptListing, Outcome, Snapshot, Want
 from linkrescue.archive.remote.listings import Listing, Window
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
@@ -131,3 +131,27 @@ class _Want:
     def __init__(self, url: str) -> None:
         self.url = url
         self.timestamp: str | None = "2021"
+
+
+@pytest.mark.pywb
+def test_a_kept_listing_taken_in_for_the_urls_a_run_looks_up_answers_for_those(
+    pywb_settings: ArchiveSettings, tmp_path: Path
+) -> None:
+    # a month of nightly listings can hold rows for a whole corpus; a run that looks up
+    # two resources takes in what answers those two, and still knows p99 was never captured
+    with Index(tmp_path / "index.sqlite3") as index:
+        with ArchiveClient(pywb_settings, backoff_base=BACKOFF) as first:
+            assert first.prefetch_prefix(BATCH).exhausted  # the whole directory
+            ListingBook(index.database).keep(first.archive, first.listings_made())
+            archive = first.archive
+        kept = ListingBook(index.database).kept(archive, datetime.now(UTC) - timedelta(days=1))
+        [whole] = kept
+        assert whole.only is None and len(whole.rows) >= 30
+        with ArchiveClient(pywb_settings, backoff_base=BACKOFF) as second:
+            second.remember_listings(kept, [f"{BATCH}p01.png", f"{BATCH}p99.png"])
+            found = second.listed(f"{BATCH}p01.png", timestamp="2021", want=Want.IMAGE)
+            assert found is not None and found.found is Found.PLAYABLE
+            absent = second.listed(f"{BATCH}p99.png", timestamp="2021", want=Want.IMAGE)
+            assert absent is not None and absent.found is Found.NOT_ARCHIVED
+            assert second.listed(f"{BATCH}p02.png", timestamp="2021") is None  # not wanted
+            assert second.counts.cdx == 0
