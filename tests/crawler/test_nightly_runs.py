@@ -137,6 +137,15 @@ def listed_again(run: Path) -> list[tuple[str, int]]:
         db.close()
 
 
+def kept_listings(run: Path) -> list[str]:
+    """The prefixes of the CDX listings a store keeps for the next run."""
+    db = sqlite3.connect(run / "rescued" / "index.sqlite3")
+    try:
+        return [prefix for (prefix,) in db.execute("SELECT prefix FROM listings")]
+    finally:
+        db.close()
+
+
 def requests_of(report: dict[str, Any]) -> int:
     return sum(report["requests"].values())
 
@@ -329,6 +338,23 @@ def test_three_runs_with_a_third_of_the_budget_end_as_one_full_run(
     assert spent <= full.requests, (spent, spents, full.requests)
     assert listed_again(run) == [], spents
     assert_same_as_full(run, full)
+
+
+def test_recheck_trusts_no_listing_an_earlier_night_kept(setup: Setup, tmp_path: Path) -> None:
+    budget = math.ceil(setup.full.requests / 3)
+    run = fresh(tmp_path / "run", setup, setup.corpus)
+    proc, first = rescue(run, "--max-requests", str(budget))
+    assert proc.returncode == 0 and first["stopped"] == "budget", proc.stderr
+    # without --recheck the next night would list none of these prefixes again (the
+    # three-night test); --recheck asks the archive's index afresh
+    before = set(kept_listings(run))
+    assert "thestandnews.com/" in before, before
+    proc, again = rescue(run, "--recheck", "--max-requests", str(budget))
+    assert proc.returncode == 0, proc.stderr
+    # the first night's listings are dropped, and what it had listed is listed again
+    after = kept_listings(run)
+    assert before & set(after), (before, after)
+    assert again["requests"]["cdx"] > 1, again["requests"]  # not only the probe
 
 
 def test_a_time_budget_stops_starting_resources(setup: Setup, tmp_path: Path) -> None:
