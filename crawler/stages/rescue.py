@@ -238,6 +238,9 @@ class Inventory:
     def __init__(self, settings: RescueStageSettings, run: RescueRun) -> None:
         self.settings = settings
         self.run = run
+        #: One string per timestamp written: an article's links share its timestamp,
+        #: and each reference's arrives from the scan's workers as a string of its own.
+        self._stamps: dict[str, str] = {}
 
     def add(self, result: FileResult) -> None:
         run = self.run
@@ -301,6 +304,8 @@ class Inventory:
                     continue
                 key = row[RESOURCE]
                 written = _digits(archive) if archive is not None else None
+                if written is not None:
+                    written = self._stamps.setdefault(written, written)
                 task = tasks.get(key)
                 if task is None:
                     url = row[URL]
