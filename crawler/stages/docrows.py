@@ -92,12 +92,6 @@ def rows_of(records: Iterable[Record], identity: Identity | None) -> list[Row]:
         if identity is not None and res.status is remote and res.key is not None:
             ident = identity.of_resource(res.key)
         archive = res.archive
-        url = res.url
-        key = res.key
-        if key is not None and key == url:
-            # One object for both: pickle sends it once, and the task that keeps both
-            # for the whole run keeps one string (most resources' key is their URL).
-            key = url
         rows.append(
             (
                 res.status.value,
@@ -109,8 +103,8 @@ def rows_of(records: Iterable[Record], identity: Identity | None) -> list[Row]:
                 ref.element,
                 ref.attribute,
                 ref.key,
-                key,
-                url,
+                res.key,
+                res.url,
                 None if archive is None else (archive.timestamp or ""),
                 res.stored,
                 record.document,

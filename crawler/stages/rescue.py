@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from collections import deque
@@ -238,9 +239,6 @@ class Inventory:
     def __init__(self, settings: RescueStageSettings, run: RescueRun) -> None:
         self.settings = settings
         self.run = run
-        #: One string per timestamp written: an article's links share its timestamp,
-        #: and each reference's arrives from the scan's workers as a string of its own.
-        self._stamps: dict[str, str] = {}
 
     def add(self, result: FileResult) -> None:
         run = self.run
@@ -303,9 +301,11 @@ class Inventory:
                     run.skipped_refs += 1
                     continue
                 key = row[RESOURCE]
+                # Interned: an article's links share its timestamp, and each
+                # reference's arrives from the scan's workers as a string of its own.
                 written = _digits(archive) if archive is not None else None
                 if written is not None:
-                    written = self._stamps.setdefault(written, written)
+                    written = sys.intern(written)
                 task = tasks.get(key)
                 if task is None:
                     url = row[URL]

@@ -223,7 +223,7 @@ def resolve_absolute(absolute: str) -> Resolution:
         url = encode_url(absolute)
         key = fast_key(url)
         if key is not None:  # plain http(s) URL with a dotted lower-case host
-            return Resolution(Status.REMOTE, url=url, archive=layer, key=key)
+            return _remote(url, layer, key)
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
     except (ValueError, UnicodeError) as exc:
@@ -233,7 +233,14 @@ def resolve_absolute(absolute: str) -> Resolution:
         return Resolution(Status.SKIPPED, url=url, archive=layer, reason=reason)
     if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
         return Resolution(Status.INVALID, url=url, archive=layer, reason="URL has no valid host")
-    return Resolution(Status.REMOTE, url=url, archive=layer, key=key_of_parts(parts))
+    return _remote(url, layer, key_of_parts(parts))
+
+
+def _remote(url: str, layer: ArchiveLayer | None, key: str) -> Resolution:
+    """A remote resource; its key is its URL object itself when they are equal (most
+    resources): pickle then sends one string across the scan's pool and into the
+    index's kept scans, and the rescue's task for it keeps one (issue 12, item 9)."""
+    return Resolution(Status.REMOTE, url=url, archive=layer, key=url if key == url else key)
 
 
 def _expand_site(target: str, site: str | None) -> str | None:

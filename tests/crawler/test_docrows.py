@@ -1,4 +1,4 @@
-"""The compact rows a rescue keeps per reference (crawler.stages.docrows).
+"""The compact rows a rescue keeps per reference (crawler.stages.docrows, keys from resolve).
 
 They cross the scan's process pool and the index as pickles, and the strings a task
 keeps from them live for the whole run (issue 12, item 9): a resource whose key is its
