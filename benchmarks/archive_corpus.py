@@ -108,9 +108,9 @@ def inventory(corpus: Path) -> Inventoried:
             want=t.want,
             timestamp=t.timestamp,
             written=tuple(sorted(written.get(t.key, ()))),
-            references=len(t.places),
+            references=len(run.tasks.places(t.id)),
         )
-        for t in run.tasks.values()
+        for t in run.tasks.tasks()
     ]
     resources.sort(key=lambda r: r.key)
     return Inventoried(resources, run.documents, run.references, time.perf_counter() - t0)

@@ -49,13 +49,13 @@ from linkrescue.crawler.stages.rescue import (
     Inventory,
     Rescuer,
     RescueRun,
-    Task,
     check_archive,
     settle_all,
 )
 from linkrescue.crawler.stages.rewrite import Rewritten, SpilledPlans, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
 from linkrescue.crawler.stages.stop import Interrupted, RunStop
+from linkrescue.crawler.stages.tasks import Task
 
 log = logging.getLogger("linkrescue.crawler")
 
@@ -219,12 +219,11 @@ def _stages(
     stop: RunStop,
 ) -> RescueResult:
     corpus = reader.corpus
-    tasks = list(run.tasks.values())
     now = datetime.now(UTC)
 
     if config.rescue.dry_run:
         pending = settle_all(
-            tasks,
+            run.tasks,
             config.store_dir,
             archive=archive_identity(config.archive),
             recheck_days=config.rescue.recheck_days,
@@ -232,8 +231,9 @@ def _stages(
             policy=config.nightly.policy(),
             live_dead=config.rescue.live_links == "dead",
         )
-        for task in pending:
+        for task in run.tasks.tasks(pending):
             task.reason = "would be looked up in the archive (dry run)"
+            run.tasks.record(task)
         state = open_state(config.store_dir) if store_at(config.store_dir) is not None else None
         try:
             if state is not None:
@@ -248,7 +248,7 @@ def _stages(
     live = LiveChecker(config.archive, config.live) if config.rescue.live_links == "dead" else None
     try:
         return _fetch_and_rewrite(
-            run, reader, plans, tasks, config, live, now, on_problem, watch, transport, stop
+            run, reader, plans, config, live, now, on_problem, watch, transport, stop
         )
     finally:
         if live is not None:
@@ -259,7 +259,6 @@ def _fetch_and_rewrite(
     run: RescueRun,
     reader: CorpusReader,
     plans: SpilledPlans,
-    tasks: list[Task],
     config: Config,
     live: LiveChecker | None,
     now: datetime,
@@ -276,7 +275,7 @@ def _fetch_and_rewrite(
     with ArchiveClient(config.archive, transport=transport) as client:
         stop.requests = lambda: client.counts.total + (live.requests if live else 0)
         pending = settle_all(
-            tasks,
+            run.tasks,
             config.store_dir,
             archive=client.archive,
             recheck_days=config.rescue.recheck_days,
@@ -307,7 +306,7 @@ def _fetch_and_rewrite(
             outcome = "failed"  # unless it ends otherwise
             abandoned = False
             max_age = config.rescue.recheck_days
-            wanted = [task.url for task in pending]
+            wanted = [run.tasks.url(row) for row in pending]
             remember_listings(client, store.index, wanted, max_age_days=max_age, now=now)
             try:
                 # files the documents point to, put back
@@ -320,7 +319,7 @@ def _fetch_and_rewrite(
                 )
                 rescuer.on_done = progress.done
                 with progress:
-                    rescuer.run(pending)
+                    rescuer.run(run.tasks, pending)
                 run.bytes = rescuer.bytes
                 if config.rescue.rewrite:
                     rewritten = _rewrite(
@@ -368,7 +367,7 @@ def _rewrite(
     dry_run: bool,
     settled_only: bool = False,
 ) -> list[Rewritten]:
-    local_paths = {t.key: t.local_path for t in run.tasks.values() if t.local_path is not None}
+    local_paths = run.tasks.local_paths()
     docs = run.documents_to_rewrite(settled_only=settled_only)
     items = [item for item in corpus.items if item[0] in docs]
 

@@ -36,7 +36,7 @@ from linkrescue.crawler.outcome import Outcome
 
 if TYPE_CHECKING:
     from linkrescue.archive import Archive
-    from linkrescue.crawler.stages.rescue import Task
+    from linkrescue.crawler.stages.tasks import Task
 
 log = logging.getLogger("linkrescue.crawler")
 

@@ -29,7 +29,8 @@ from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Outcome, Want
 from linkrescue.crawler.outcome import Outcome as RunOutcome
 from linkrescue.crawler.stages.corpus import Problem
-from linkrescue.crawler.stages.rescue import RescueRun, Task
+from linkrescue.crawler.stages.rescue import RescueRun
+from linkrescue.crawler.stages.tasks import Task
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +139,18 @@ def repair_stored(
             )
             run.problems.append(problem)
             on_problem(problem)
+    tasks = run.tasks
     for item in repair_files(store, client, damaged):
-        task = run.tasks.get(item.key)
-        if task is None:
+        row = tasks.row(item.key)
+        if row is None:
             task = Task(item.key, item.url, Want.ANY, item.timestamp, None, live=False)
-            task.places.extend(run.stored.get(item.path.as_posix(), []))
-            run.tasks[item.key] = task
+            task = tasks.put(task, run.stored.get(item.path.as_posix(), []))
+        else:
+            task = tasks.task(row)
         task.outcome = RunOutcome.of(item.outcome)
         task.reason = item.reason
         if item.outcome is Outcome.RESCUED:
             task.local_path = item.path.as_posix()
             task.capture_timestamp = item.timestamp
             task.sha256 = item.sha256
+        tasks.record(task)

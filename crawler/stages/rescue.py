@@ -28,6 +28,7 @@ import logging
 import sys
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -87,6 +88,7 @@ from linkrescue.crawler.stages.live import LiveChecker, Liveness
 from linkrescue.crawler.stages.resolve import Status
 from linkrescue.crawler.stages.scan import Corpus, FileResult, Record, index_corpus, scan_items
 from linkrescue.crawler.stages.stop import RunStop
+from linkrescue.crawler.stages.tasks import Task, TaskTable
 from linkrescue.rewriters.model import Reference, RefKind
 
 log = logging.getLogger("linkrescue.crawler")
@@ -111,26 +113,8 @@ DEFAULT_POLICY = HistoryPolicy()
 _INTERNAL, _LOCAL, _REMOTE = Status.INTERNAL.value, Status.LOCAL.value, Status.REMOTE.value
 #: Resources failing in a row (after their own retries) that stop a run's fetching.
 BREAKER_FAILURES = 5
-
-
-@dataclass(slots=True)
-class Task:
-    """One unique resource to rescue and the places that reference it."""
-
-    key: str
-    url: str
-    want: Want
-    timestamp: str | None
-    near: str | None
-    live: bool
-    places: list[tuple[str, int]] = field(default_factory=list)
-    outcome: Outcome | None = None
-    reason: str = ""
-    local_path: str | None = None
-    capture_timestamp: str | None = None
-    sha256: str | None = None
-    #: A live link its history declares dead already: fetched without asking it again.
-    declared_dead: bool = False
+#: Resources whose rows are asked of the store's index at once (:func:`settle_all`).
+SETTLE_BATCH = 4096
 
 
 @dataclass(slots=True)
@@ -142,7 +126,8 @@ class RescueRun:
     internal: int = 0
     already_local: int = 0
     skipped_refs: int = 0
-    tasks: dict[str, Task] = field(default_factory=dict)
+    #: One row per resource, with its places and what it settled to.
+    tasks: TaskTable = field(default_factory=TaskTable)
     problems: list[Problem] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)
     conflicts: list[Problem] = field(default_factory=list)
@@ -164,22 +149,23 @@ class RescueRun:
         one uninterrupted run would have, instead of in two halves.
         """
         docs = set(self.internal_docs)
-        for task in self.tasks.values():
-            if task.local_path is not None:
-                docs.update(f for f, _ in task.places)
+        tasks = self.tasks
+        for row in range(len(tasks)):
+            if tasks.local_path(row) is not None:
+                docs.update(tasks.documents_of(row))
         if settled_only:
-            for task in self.tasks.values():
-                if task.outcome is None:
-                    docs.difference_update(f for f, _ in task.places)
+            for row in range(len(tasks)):
+                if tasks.outcome(row) is None:
+                    docs.difference_update(tasks.documents_of(row))
         return docs
 
     @property
     def left(self) -> int:
         """Resources not looked up: left for the next run (or, in a dry run, to look up)."""
-        return sum(1 for t in self.tasks.values() if t.outcome is None)
+        return self.tasks.count(None)
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for t in self.tasks.values() if t.outcome is outcome)
+        return self.tasks.count(outcome)
 
     @property
     def failed(self) -> bool:
@@ -258,7 +244,7 @@ class Inventory:
                     places = run.stored.setdefault(record.res.stored, [])
                     places.append((record.file, record.ref.line))
             elif status is Status.REMOTE and record.res.key and selected(record, self.settings):
-                self._task(record, result.near).places.append((record.file, record.ref.line))
+                self._task(record, result.near)
             else:
                 run.skipped_refs += 1
 
@@ -278,6 +264,7 @@ class Inventory:
             settings.image_keys,
         )
         tasks = run.tasks
+        doc_id = -1
         for row in doc.rows:
             run.references += 1
             status = row[STATUS]
@@ -300,49 +287,44 @@ class Inventory:
                 ):
                     run.skipped_refs += 1
                     continue
-                key = row[RESOURCE]
                 # Interned: an article's links share its timestamp, and each
                 # reference's arrives from the scan's workers as a string of its own.
                 written = _digits(archive) if archive is not None else None
                 if written is not None:
                     written = sys.intern(written)
-                task = tasks.get(key)
-                if task is None:
-                    url = row[URL]
-                    assert url is not None
-                    task = Task(key, url, want, written, doc.near, live=archive is None)
-                    tasks[key] = task
-                else:
-                    if image:
-                        task.want = Want.IMAGE
-                    if written and len(written) > len(task.timestamp or ""):
-                        task.timestamp = written
-                    if archive is not None:
-                        task.live = False
-                    task.near = task.near or doc.near
-                task.places.append((path, row[LINE]))
+                if doc_id < 0:
+                    doc_id = tasks.document(path)
+                url = row[URL]
+                assert url is not None
+                tasks.add(
+                    row[RESOURCE],
+                    url,
+                    want,
+                    written,
+                    doc.near,
+                    live=archive is None,
+                    doc=doc_id,
+                    line=row[LINE],
+                )
             else:
                 run.skipped_refs += 1
 
-    def _task(self, record: Record, near: str | None) -> Task:
+    def _task(self, record: Record, near: str | None) -> None:
         key = record.res.key
         assert key is not None and record.res.url is not None
         archive = record.res.archive
         written = _digits(archive.timestamp) if archive else None
-        task = self.run.tasks.get(key)
-        if task is None:
-            want = wants(record.ref, self.settings.image_keys)
-            task = Task(key, record.res.url, want, written, near, live=archive is None)
-            self.run.tasks[key] = task
-            return task
-        if wants(record.ref, self.settings.image_keys) is Want.IMAGE:
-            task.want = Want.IMAGE
-        if written and len(written) > len(task.timestamp or ""):
-            task.timestamp = written  # the most precise timestamp any reference gives
-        if archive is not None:
-            task.live = False
-        task.near = task.near or near
-        return task
+        tasks = self.run.tasks
+        tasks.add(
+            key,
+            record.res.url,
+            wants(record.ref, self.settings.image_keys),
+            written,
+            near,
+            live=archive is None,
+            doc=tasks.document(record.file),
+            line=record.ref.line,
+        )
 
 
 def settle_known(
@@ -432,7 +414,7 @@ def _waiting(last_reason: str, standing: LiveStanding) -> str:
 
 
 def settle_all(
-    tasks: Sequence[Task],
+    tasks: TaskTable,
     store_dir: Path,
     *,
     archive: str,
@@ -440,30 +422,39 @@ def settle_all(
     now: datetime,
     policy: HistoryPolicy = DEFAULT_POLICY,
     live_dead: bool = False,
-) -> list[Task]:
-    """Settle what the store's index already answers (:func:`settle_known`); the tasks
+) -> array[int]:
+    """Settle what the store's index already answers (:func:`settle_known`); the rows
     left to ask. Reads an existing index only: a run that ends before its first
-    request (offline, a wrong archive URL) creates no store."""
+    request (offline, a wrong archive URL) creates no store.
+
+    The index is asked ``SETTLE_BATCH`` resources at a time: its answers for a whole
+    corpus at once were one object per resource more, held together.
+    """
     if store_at(store_dir) is None:
-        return list(tasks)
+        return array("I", range(len(tasks)))
     root = store_dir.resolve()
+    pending = array("I")
     with open_state(store_dir) as index:
-        resources = index.lookup_many([task.key for task in tasks])
-        return [
-            task
-            for task in tasks
-            if not settle_known(
-                task,
-                index,
-                root,
-                recheck_days=recheck_days,
-                now=now,
-                archive=archive,
-                policy=policy,
-                live_dead=live_dead,
-                resources=resources,
-            )
-        ]
+        for start in range(0, len(tasks), SETTLE_BATCH):
+            batch = list(tasks.tasks(range(start, min(start + SETTLE_BATCH, len(tasks)))))
+            resources = index.lookup_many([task.key for task in batch])
+            for task in batch:
+                settled = settle_known(
+                    task,
+                    index,
+                    root,
+                    recheck_days=recheck_days,
+                    now=now,
+                    archive=archive,
+                    policy=policy,
+                    live_dead=live_dead,
+                    resources=resources,
+                )
+                if settled or task.declared_dead:
+                    tasks.record(task)
+                if not settled:
+                    pending.append(task.id)
+    return pending
 
 
 def check_archive(client: Archive) -> None:
@@ -507,9 +498,11 @@ class Rescuer:
         self._failures_in_a_row = 0
         self._tripped: str | None = None
         self.unreachable: ArchiveUnreachable | None = None
+        self.table = TaskTable()
 
-    def run(self, tasks: Sequence[Task]) -> None:
-        """Fetch ``tasks`` on the configured number of threads.
+    def run(self, tasks: TaskTable, rows: Sequence[int]) -> None:
+        """Fetch the resources of ``rows`` on the configured number of threads, each
+        one's outcome written back to ``tasks`` as it settles.
 
         CDX listings (:meth:`Archive.plan_listings`) run on a thread of their own while the workers
         fetch the resources no listing covers: the CDX pool (0.4/s) and playback
@@ -517,21 +510,24 @@ class Rescuer:
         A covered resource waits for its listing, then costs one playback.
         ``[rescue] listings = false`` makes none: every lookup is a playback.
         Only a few tasks per thread are queued at a time: queueing a whole
-        corpus's resources up front held a future per resource (44 MiB for 25,000).
+        corpus's resources up front held a future per resource (44 MiB for 25,000),
+        and a working copy of each (:meth:`TaskTable.task`) is made when it is queued.
 
         Raises :class:`~linkrescue.archive.errors.ArchiveUnreachable` when the archive turned
         out to be out of reach: nothing was recorded for the tasks it stopped.
         """
+        self.table = tasks
         if self.live is not None:
-            self.live.expect(t.url for t in tasks if t.live)
-        listings = self.client.plan_listings(tasks) if self.settings.listings else []
+            self.live.expect(tasks.url(r) for r in rows if tasks.is_live(r))
+        listings = self.client.plan_listings(tasks.view(rows)) if self.settings.listings else []
         done = {listing.prefix: threading.Event() for listing in listings}
         waits = {url: done[listing.prefix] for listing in listings for url in listing.urls}
         order = {id(done[listing.prefix]): i for i, listing in enumerate(listings)}
         covered = sorted(
-            (t for t in tasks if t.url in waits), key=lambda t: order[id(waits[t.url])]
+            (r for r in rows if tasks.url(r) in waits),
+            key=lambda r: order[id(waits[tasks.url(r)])],
         )
-        uncovered = [t for t in tasks if t.url not in waits]
+        uncovered = [r for r in rows if tasks.url(r) not in waits]
         # Under a budget the listings' resources come first: a run stopped before it
         # reaches them would have paid for listings the next run must make again.
         ordered = covered + uncovered if self.stop.budgeted else uncovered + covered
@@ -544,9 +540,10 @@ class Rescuer:
         # Not a `with` block: on a second signal (Interrupted, raised here in the main
         # thread) the run must not wait for the resources in flight.
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rescue")
+        queued: deque[Future[Task]] = deque()
         try:
-            queued: deque[Future[Task]] = deque()
-            for task in ordered:
+            for row in ordered:
+                task = tasks.task(row)
                 queued.append(pool.submit(self._one, task, waits.get(task.url)))
                 if len(queued) >= window:
                     self._finished(queued.popleft().result())
@@ -554,6 +551,10 @@ class Rescuer:
                 self._finished(queued.popleft().result())
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
+            # what finished before the stop is in the index: the report says so too
+            for future in queued:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self._finished(future.result())
             raise
         pool.shutdown()
         lister.join()
@@ -562,6 +563,7 @@ class Rescuer:
 
     def _finished(self, task: Task) -> None:
         if task.outcome is not None:  # a task left for the next run was not looked up
+            self.table.record(task)
             self.on_done(task)
 
     def _stopped(self) -> bool:

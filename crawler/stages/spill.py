@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import weakref
 from typing import IO
 
 
@@ -17,8 +18,11 @@ class Spill:
 
     def put(self, blob: bytes) -> tuple[int, int]:
         if self._file is None:
-            # closed by close(), or with the process (a temporary file has no name)
+            # closed by close(), or when the spill is collected (a run's table of
+            # resources lives as long as its report), or with the process: a
+            # temporary file has no name, so nothing is left on disk either way
             self._file = tempfile.TemporaryFile(prefix="linkrescue-")  # noqa: SIM115
+            weakref.finalize(self, self._file.close)
         if not self._at_end:
             self._file.seek(self._end)
             self._at_end = True

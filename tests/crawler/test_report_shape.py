@@ -18,7 +18,8 @@ from linkrescue.crawler.output.formats import Destination, Format
 from linkrescue.crawler.output.registry import report_formatter
 from linkrescue.crawler.report import build_report
 from linkrescue.crawler.stages.corpus import Problem
-from linkrescue.crawler.stages.rescue import RescueRun, Task
+from linkrescue.crawler.stages.rescue import RescueRun
+from linkrescue.crawler.stages.tasks import Task
 
 ASSETS = "https://assets.thestandnews.com/media/photos"
 FT = "https://www.ft.com/content/4b6ba6e5-d85b-4c8a-8d6b-3b3f4a4ec3d6"
@@ -131,10 +132,8 @@ def _run() -> RescueRun:
     png.local_path = "assets.thestandnews.com/media/photos/template-15_fLjge_6pSMPpS.png"
     png.capture_timestamp = "20211229095346"
     png.sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-    png.places += [("content/china/clubhouse.md", 5), ("content/international/bbc.md", 7)]
     ft = Task("k-ft", FT, Want.ANY, None, None, False)
     ft.outcome, ft.reason = Outcome.NOT_ARCHIVED, "the archive has no capture of it"
-    ft.places.append(("content/international/bbc.md", 9))
     reuters = Task(
         "k-reuters",
         "https://www.reuters.com/article/hongkong-security-idUSL1N2T80BN",
@@ -145,12 +144,16 @@ def _run() -> RescueRun:
     )
     reuters.outcome = Outcome.FAILED
     reuters.reason = "gave up after 6 attempts: 503 from the archive"
-    reuters.places.append(("content/china/clubhouse.md", 14))
     live = Task("k-live", "http://news.example.org/live-page", Want.ANY, None, None, True)
     live.outcome, live.reason = Outcome.SKIPPED, "alive (200)"
-    live.places.append(("content/china/clubhouse.md", 12))
+    places = {
+        "k-png": [("content/china/clubhouse.md", 5), ("content/international/bbc.md", 7)],
+        "k-ft": [("content/international/bbc.md", 9)],
+        "k-reuters": [("content/china/clubhouse.md", 14)],
+        "k-live": [("content/china/clubhouse.md", 12)],
+    }
     for task in (reuters, png, live, ft):
-        run.tasks[task.key] = task
+        run.tasks.put(task, places[task.key])
     run.problems.append(
         Problem(
             "content/china/broken.md",
