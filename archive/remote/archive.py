@@ -15,7 +15,7 @@ only failures of the archive itself (:class:`~linkrescue.archive.errors.ArchiveU
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from linkrescue.archive.errors import ArchiveError
@@ -64,6 +64,16 @@ class Archive(Protocol):
     def listings_made(self) -> Sequence[KeptListing]:
         """The listings this client made, to keep for the next run (an archive with
         no listings: none)."""
+        ...
+
+    def keep_listings_with(self, keep: Callable[[KeptListing], None]) -> None:
+        """Hand each listing to ``keep`` as it ends (to keep it for the next run at
+        once), instead of holding it for :meth:`listings_made`."""
+        ...
+
+    def done_with(self, url: str) -> None:
+        """The run needs nothing more of ``url``: drop what the listings hold for it
+        (asked again, it is looked up on its own)."""
         ...
 
     def remember_listings(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -39,6 +39,8 @@ class CdxIndex:
         self.cdx_url = cdx_url
         self.cache = PrefixCache()
         self._made: list[KeptListing] = []
+        #: Where a listing goes as it ends (None: held until :meth:`made`).
+        self.on_made: Callable[[KeptListing], None] | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -77,7 +79,8 @@ class CdxIndex:
 
     def made(self) -> list[KeptListing]:
         """The listings this client made, in the order they ended, to keep for the
-        next run (:class:`~linkrescue.archive.model.KeptListing`)."""
+        next run (:class:`~linkrescue.archive.model.KeptListing`); none of those
+        handed to :attr:`on_made`."""
         with self._locks_guard:
             return list(self._made)
 
@@ -117,8 +120,11 @@ class CdxIndex:
             listing.run(from_ts, to_ts)
             self.cache.cover(prefix, complete=listing.exhausted, only=keep, windowed=windowed)
             made = KeptListing(prefix, listing.exhausted, windowed, keep, tuple(listing.rows))
-            with self._locks_guard:
-                self._made.append(made)
+            if self.on_made is not None:
+                self.on_made(made)
+            else:
+                with self._locks_guard:
+                    self._made.append(made)
             log.info(
                 "CDX listing of %s: %d rows in %d pages, %d kept",
                 prefix,

@@ -175,8 +175,18 @@ class ArchiveClient:
         return cached is not None and (bool(cached.rows) or cached.complete)
 
     def listings_made(self) -> list[KeptListing]:
-        """The CDX listings this client made, to keep for the next run."""
+        """The CDX listings this client made, to keep for the next run (none of those
+        handed to :meth:`keep_listings_with`)."""
         return self.index.made()
+
+    def keep_listings_with(self, keep: Callable[[KeptListing], None]) -> None:
+        """Hand each CDX listing to ``keep`` as it ends, instead of holding its rows to
+        the end of the run for :meth:`listings_made`."""
+        self.index.on_made = keep
+
+    def done_with(self, url: str) -> None:
+        """The run needs nothing more of ``url``: drop what the listings hold for it."""
+        self.cache.spend(url)
 
     def remember_listings(
         self, listings: Iterable[KeptListing], wanted: Iterable[str] | None = None

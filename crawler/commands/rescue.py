@@ -42,7 +42,11 @@ from linkrescue.crawler.config import Config
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.incremental import CorpusReader, Reading, settings_digest
-from linkrescue.crawler.stages.listingbook import keep_listings, remember_listings
+from linkrescue.crawler.stages.listingbook import (
+    keep_listings,
+    keep_listings_as_made,
+    remember_listings,
+)
 from linkrescue.crawler.stages.live import LiveChecker
 from linkrescue.crawler.stages.repair import repair_stored
 from linkrescue.crawler.stages.rescue import (
@@ -308,6 +312,7 @@ def _fetch_and_rewrite(
             max_age = config.rescue.recheck_days
             wanted = [run.tasks.url(row) for row in pending]
             remember_listings(client, store.index, wanted, max_age_days=max_age, now=now)
+            keep_listings_as_made(client, store.index)
             try:
                 # files the documents point to, put back
                 repair_stored(run, store, client, on_problem=on_problem, seen=reader.stats)

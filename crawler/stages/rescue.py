@@ -562,6 +562,7 @@ class Rescuer:
             raise self.unreachable
 
     def _finished(self, task: Task) -> None:
+        self.client.done_with(task.url)
         if task.outcome is not None:  # a task left for the next run was not looked up
             self.table.record(task)
             self.on_done(task)

@@ -130,6 +130,22 @@ def test_the_prefix_cache_answers_for_covered_urls_only() -> None:
     assert cache.answer("https://assets.example.com/other/a.png") is None
 
 
+def test_a_url_the_run_is_done_with_is_looked_up_again_never_called_not_archived() -> None:
+    cache = PrefixCache()
+    rows = [Snapshot("https://assets.example.com/media/a.png", "20211229000000", "image/png", 200)]
+    cache.add("assets.example.com/media/", rows, complete=True)
+    cache.spend("https://assets.example.com/media/a.png")
+    # its rows are gone: not "complete listing, no capture" (not archived), but unknown
+    assert cache.answer("https://assets.example.com/media/a.png") is None
+    cache.spend("https://assets.example.com/media/b.png")  # no rows: still proven absent
+    missing = cache.answer("https://assets.example.com/media/b.png")
+    assert missing is not None and missing.rows == [] and missing.complete
+    # a later listing's rows for it are taken in again
+    cache.add("assets.example.com/", rows, complete=True)
+    again = cache.answer("https://assets.example.com/media/a.png")
+    assert again is not None and again.rows == rows
+
+
 def test_a_date_window_splits_into_two_halves_of_whole_seconds() -> None:
     assert split_window("2021", "2021") == [
         ("20210101000000", "20210702115959"),

@@ -109,6 +109,30 @@ def test_a_listing_kept_by_one_run_answers_the_next_with_no_cdx_request(
 
 
 @pytest.mark.pywb
+def test_a_listing_handed_on_as_it_ends_is_kept_before_the_run_ends(
+    pywb_settings: ArchiveSettings, tmp_path: Path
+) -> None:
+    """A run killed after its listing (SIGKILL, a second Ctrl-C) keeps what it paid for,
+    and holds none of its rows: they are in the index, not in memory."""
+    wanted = [f"{BATCH}p{i:02d}.png" for i in range(8)]
+    listing = Listing(BATCH, tuple(wanted), Window(max_pages=1))
+    since = datetime.now(UTC) - timedelta(days=1)
+    with Index(tmp_path / "index.sqlite3") as index:
+        book = ListingBook(index.database)
+        with ArchiveClient(pywb_settings, backoff_base=BACKOFF) as client:
+            client.keep_listings_with(lambda made: book.keep(client.archive, [made]))
+            assert client.run_listing(listing).kept == 8
+            [kept] = book.kept(client.archive, since)  # already, with the client open
+            assert kept.prefix == BATCH and kept.complete and len(kept.rows) == 8
+            assert client.listings_made() == []
+            for url in wanted:
+                outcome, _, body = rescue(client, url)
+                assert outcome is Outcome.RESCUED and body == PREFIX_IMAGES[url]
+                client.done_with(url)
+            assert client.counts.cdx == 1 and client.counts.playback == 8
+
+
+@pytest.mark.pywb
 def test_a_listing_kept_for_another_archive_answers_nothing(
     pywb_settings: ArchiveSettings, tmp_path: Path
 ) -> None:
