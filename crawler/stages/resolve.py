@@ -200,13 +200,16 @@ def resolve(
     return resolve_absolute(absolute)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def resolve_absolute(absolute: str) -> Resolution:
     """Resolve an absolute (or scheme-relative) URL: unwrap archives, encode, key.
 
     Cached: a corpus repeats the same targets many times (the frontmatter image
     is the body's first image; links to the outlet's own pages recur), and the
-    result depends on nothing but the string.
+    result depends on nothing but the string. The repeats are near each other: 4,096
+    entries scan 50,000 articles as fast as 16,384 did (16.7 s against 17.0 s, two
+    runs each), and a scan worker stays at 48 MiB instead of growing to 77 with the
+    corpus (issue 12, item 9).
     """
     layer = None
     archived = parse_archive_url(absolute)
