@@ -190,7 +190,7 @@ class CorpusReader:
             asks.append((path, entry.sha256 if path in kept and entry is not None else None))
         workers = scanning.workers_of(self.config)
         answers = scanning.mapped(
-            _identity_checked, asks, len(asks), workers, (self.config, {}, False), small=True
+            _identity_checked, asks, len(asks), workers, (self.config, {}, False)
         )
         try:
             for path, identified in order:
@@ -218,7 +218,7 @@ class CorpusReader:
         initargs = (self.config, corpus.index if docsite else {}, False)
         pending = [item for item in corpus.items if item[0] not in self._fresh]
         workers = scanning.workers_of(self.config)
-        read = scanning.mapped(_rows_worker, pending, len(pending), workers, initargs, small=True)
+        read = scanning.mapped(_rows_worker, pending, len(pending), workers, initargs)
         in_main = False
         batch: dict[str, bytes] = {}
         upcoming = (item[0] for item in corpus.items if item[0] in self._fresh)

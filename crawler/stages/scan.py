@@ -396,21 +396,11 @@ def _mapped(
     count: int | None,
     workers: int,
     initargs: tuple[Any, ...],
-    *,
-    small: bool = False,
 ) -> Generator[Any, None, None]:
     """``map(func, items)`` in order, on a process pool unless there is little to do.
 
     ``count`` None: ``items`` is a stream of unknown length (the folder walk), fed
     to the pool while it is still being walked.
-
-    ``small``: the workers are forked from a small server process started for them
-    (``forkserver``), not from this one. A worker forked from a rescue holds, as far
-    as the kernel's RSS says, every page of the rescue's heap at the time (its
-    tasks, the corpus's identities): at 50,000 articles two workers of 113 MiB each
-    beside a main process of 187 (issue 12, item 9), where a worker of its own is
-    under 80. It costs the server's start (about 0.5 s), which a one-off ``scan``
-    does not pay.
     """
     source = iter(items)
     if count is None:
@@ -422,10 +412,7 @@ def _mapped(
         yield from map(func, source)
         return
     methods = multiprocessing.get_all_start_methods()
-    start = "fork" if "fork" in methods else "spawn"
-    if small and "forkserver" in methods:
-        start = "forkserver"
-    ctx = multiprocessing.get_context(start)
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     chunk = 64 if count is None else max(1, min(256, count // (workers * 8)))
     with ctx.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
         yield from pool.imap(func, source, chunksize=chunk)
