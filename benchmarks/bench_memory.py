@@ -11,8 +11,7 @@ then run one ``linkrescue rescue`` of a fresh copy into a fresh store (rate limi
 off) while sampling ``/proc`` every 50 ms: the RSS summed over the whole process tree
 (grandchildren too: the reading's workers are forked from a server process of their
 own) and the main process's RSS alone. Prints a Markdown table: wall time, peak tree
-RSS and when, the main process after the reading (the first moment the tree is one
-process again after it had more) and its peak, and the ratio of the largest size's
+RSS and when, the main process after the reading (when its workers ended) and its peak, and the ratio of the largest size's
 tree peak to the smallest's (target: at most 1.3). Progress goes to stderr.
 """
 
@@ -90,10 +89,10 @@ def sample_rescue(corpus: Path, config: Path, work: Path) -> Sampled:
             time.sleep(EVERY)
     wall = time.monotonic() - t0
     peak = max(timeline, key=lambda s: s[2], default=(0.0, 0, 0, 1))
-    after = next(
-        (s[1] for i, s in enumerate(timeline) if i and s[3] == 1 and timeline[i - 1][3] > 1),
-        None,
-    )
+    # the reading's workers gone: the last time the tree lost processes (the server
+    # they were forked from stays to the end of the run)
+    drops = [s[1] for i, s in enumerate(timeline) if i and s[3] < timeline[i - 1][3]]
+    after = drops[-1] if drops else None
     data = json.loads(report.read_text()) if report.is_file() else {}
     return Sampled(
         wall=wall,

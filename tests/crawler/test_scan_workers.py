@@ -8,6 +8,9 @@ from a run that handles SIGTERM (crawler/commands/signals.py) outlived
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from linkrescue.crawler.config import Config
@@ -34,3 +37,35 @@ def test_pool_workers_take_the_kernels_sigterm_and_ignore_ctrl_c() -> None:
         for sig, old in before.items():
             signal.signal(sig, old)
     assert answers == {(True, True)}
+
+
+def test_a_rescue_called_from_a_script_with_no_main_guard_reads_with_its_pool(
+    tmp_path: Path,
+) -> None:
+    """A program may call linkrescue from a script with no ``if __name__ ==
+    "__main__"`` guard. Workers started by ``spawn`` or ``forkserver`` import the
+    caller's ``__main__`` (tried for the reading's memory, issue 12): the script ran
+    again in each worker and the run hung. The pool forks."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(scan.POOL_THRESHOLD * 2):  # enough documents for a pool
+        (corpus / f"a{i}.md").write_text(f"# {i}\n\n![](https://example.org/img/{i}.png)\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        'print("started", flush=True)\n'
+        "import sys\n"
+        "from linkrescue.crawler.cli import main\n"
+        f'sys.argv = ["linkrescue", "rescue", {str(corpus)!r}, "--dry-run", "-q"]\n'
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("started") == 1, proc.stdout
+    assert "128 resources would be looked up" in proc.stderr, proc.stdout + proc.stderr
+    assert not (tmp_path / "rescued").exists()  # a dry run writes nothing
