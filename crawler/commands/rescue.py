@@ -186,9 +186,9 @@ def _read(
     the index kept their scan (:mod:`~linkrescue.crawler.stages.incremental`)."""
     scan_config = config.for_scan()
     state = open_state(config.store_dir) if store_at(config.store_dir) is not None else None
+    cache = DocumentCache(state.database) if state is not None else None
+    reader = CorpusReader(scan_config, cache, on_problem=run.problems.append)
     try:
-        cache = DocumentCache(state.database) if state is not None else None
-        reader = CorpusReader(scan_config, cache, on_problem=run.problems.append)
         reader.corpus = reader.index(roots)
         for problem in run.problems:
             on_problem(problem)
@@ -200,6 +200,7 @@ def _read(
             inv.add_rows(doc)
             plans.add_rows(doc)
     finally:
+        reader.workers.close()
         if state is not None:
             state.close()
     run.reading = reader.reading

@@ -7,6 +7,7 @@ from a run that handles SIGTERM (crawler/commands/signals.py) outlived
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -69,3 +70,29 @@ def test_a_rescue_called_from_a_script_with_no_main_guard_reads_with_its_pool(
     assert proc.stdout.count("started") == 1, proc.stdout
     assert "128 resources would be looked up" in proc.stderr, proc.stdout + proc.stderr
     assert not (tmp_path / "rescued").exists()  # a dry run writes nothing
+
+
+def _pid(_: object) -> int:
+    return os.getpid()
+
+
+def test_the_passes_of_a_reading_run_on_one_pool_forked_once() -> None:
+    """Workers forked for the second pass counted the first pass's heap in their RSS
+    (issue 12, item 9): both passes run on the workers forked for the first; a pass
+    left half-way ends them, and the next pass gets new ones."""
+    initargs = (Config().for_scan(), {}, False)
+    items = range(scan.POOL_THRESHOLD * 2)
+    pool = scan.WorkerPool(2, initargs)
+    try:
+        first = set(scan._mapped(_pid, items, len(items), 2, initargs, pool=pool))
+        second = set(scan._mapped(_pid, items, len(items), 2, initargs, pool=pool))
+        assert os.getpid() not in first and second <= first and len(first) <= 2
+        half = scan._mapped(_pid, items, len(items), 2, initargs, pool=pool)
+        next(half)
+        half.close()  # abandoned with work queued
+        after = set(scan._mapped(_pid, items, len(items), 2, initargs, pool=pool))
+        assert after.isdisjoint(first)
+        other = (Config().for_scan(), {"x": "y"}, False)  # other settings: a pool of its own
+        assert set(scan._mapped(_pid, items, len(items), 2, other, pool=pool)).isdisjoint(after)
+    finally:
+        pool.close()
