@@ -176,13 +176,6 @@ class ReportItems(Sequence[Item]):
     def __iter__(self) -> Iterator[Item]:
         return (self._item(row) for row in self._order)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ReportItems | tuple | list):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"ReportItems({len(self)} items)"
 

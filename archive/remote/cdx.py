@@ -358,7 +358,8 @@ class PrefixCache:
         run is done with it, :meth:`spend`)."""
         key = url_key(url)
         with self._lock:
-            if key in self._rows and self._rows[key] is None:
+            known = self._rows.get(key, ())
+            if known is None:
                 return None
             covering = [
                 (p, coverage.complete)
@@ -369,6 +370,6 @@ class PrefixCache:
             ]
             if not covering:
                 return None
-            rows = list(self._rows.get(key) or ())
+            rows = list(known)
         prefix, complete = max(covering, key=lambda pc: pc[1])
         return CachedAnswer(prefix, complete, rows)

@@ -141,7 +141,8 @@ class CorpusReader:
         self.corpus = Corpus([], {})
         #: How a news corpus's document is identified (a documentation site is not kept).
         self._identity = Identity.from_settings(config.corpus)
-        #: The workers of both passes, forked once before the corpus is held.
+        #: The workers of both passes, forked once before the corpus is held; ended by
+        #: the caller once the reading is done (``workers.close()``).
         self.workers = scanning.WorkerPool(scanning.workers_of(config), (config, {}, False))
 
     # --- identities ------------------------------------------------------------------
@@ -190,12 +191,11 @@ class CorpusReader:
                 kept[path] = identified
             order.append((path, None))
             asks.append((path, entry.sha256 if path in kept and entry is not None else None))
-        workers = scanning.workers_of(self.config)
         answers = scanning.mapped(
             _identity_checked,
             asks,
             len(asks),
-            workers,
+            self.workers.workers,
             (self.config, {}, False),
             pool=self.workers,
         )
@@ -224,9 +224,8 @@ class CorpusReader:
         docsite = bool(self.config.corpus.content_root)
         initargs = (self.config, corpus.index if docsite else {}, False)
         pending = [item for item in corpus.items if item[0] not in self._fresh]
-        workers = scanning.workers_of(self.config)
         read = scanning.mapped(
-            _rows_worker, pending, len(pending), workers, initargs, pool=self.workers
+            _rows_worker, pending, len(pending), self.workers.workers, initargs, pool=self.workers
         )
         in_main = False
         batch: dict[str, bytes] = {}
@@ -254,7 +253,6 @@ class CorpusReader:
                 yield doc
         finally:
             read.close()
-            self.workers.close()
             self._absolute = {}  # the index's keys: needed by the reading only
 
     def reloader(self, cache: DocumentCache) -> Callable[[str], DocRows | None]:

@@ -498,7 +498,6 @@ class Rescuer:
         self._failures_in_a_row = 0
         self._tripped: str | None = None
         self.unreachable: ArchiveUnreachable | None = None
-        self.table = TaskTable()
 
     def run(self, tasks: TaskTable, rows: Sequence[int]) -> None:
         """Fetch the resources of ``rows`` on the configured number of threads, each
@@ -516,7 +515,6 @@ class Rescuer:
         Raises :class:`~linkrescue.archive.errors.ArchiveUnreachable` when the archive turned
         out to be out of reach: nothing was recorded for the tasks it stopped.
         """
-        self.table = tasks
         if self.live is not None:
             self.live.expect(tasks.url(r) for r in rows if tasks.is_live(r))
         listings = self.client.plan_listings(tasks.view(rows)) if self.settings.listings else []
@@ -546,25 +544,25 @@ class Rescuer:
                 task = tasks.task(row)
                 queued.append(pool.submit(self._one, task, waits.get(task.url)))
                 if len(queued) >= window:
-                    self._finished(queued.popleft().result())
+                    self._finished(tasks, queued.popleft().result())
             while queued:
-                self._finished(queued.popleft().result())
+                self._finished(tasks, queued.popleft().result())
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             # what finished before the stop is in the index: the report says so too
             for future in queued:
                 if future.done() and not future.cancelled() and future.exception() is None:
-                    self._finished(future.result())
+                    self._finished(tasks, future.result())
             raise
         pool.shutdown()
         lister.join()
         if self.unreachable is not None:
             raise self.unreachable
 
-    def _finished(self, task: Task) -> None:
+    def _finished(self, tasks: TaskTable, task: Task) -> None:
         self.client.done_with(task.url)
         if task.outcome is not None:  # a task left for the next run was not looked up
-            self.table.record(task)
+            tasks.record(task)
             self.on_done(task)
 
     def _stopped(self) -> bool:

@@ -416,14 +416,14 @@ def _mapped(
         return
     chunk = 64 if count is None else max(1, min(256, count // (workers * 8)))
     if pool is not None and pool.serves(workers, initargs):
-        delivered = 0
+        delivered, ended = 0, False
         try:
             for answer in pool.imap(func, source, chunk):
                 delivered += 1
                 yield answer
-            delivered = -1
+            ended = True
         finally:
-            if delivered not in (-1, count):  # left with work queued: not for the next pass
+            if not ended and delivered != count:  # work left queued: not for the next pass
                 pool.close()
         return
     with _context().Pool(workers, initializer=_init_worker, initargs=initargs) as own:
