@@ -51,7 +51,7 @@ class Archive(Protocol):
         configured (a wrong setting is an error, not a verdict on every resource)."""
         ...
 
-    def plan_listings(self, wants: Sequence[Wanted]) -> Sequence[Listing]:
+    def plan_listings(self, wants: Iterable[Wanted]) -> Sequence[Listing]:
         """The listings worth their cost for ``wants``, largest first (none when the
         archive has no lookup that answers for many URLs at once)."""
         ...

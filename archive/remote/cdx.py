@@ -1,5 +1,6 @@
 """The CDX index API: queries that work on both the Internet Archive and pywb, answers
-in every shape they come in, and the in-memory cache of prefix listings.
+in every shape they come in (the listings' rows are kept by
+:mod:`~linkrescue.archive.remote.prefixcache`).
 
 Shapes (docs/wayback-facts.md §2, docs/pywb-vs-ia.md):
 
@@ -23,13 +24,11 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from linkrescue.archive.model import KeptListing, Snapshot
-from linkrescue.archive.urls import prefix_key, url_key
+from linkrescue.archive.model import Snapshot
 
 _TS = re.compile(r"^\d{14}$")
 _DEFAULT_PORT = re.compile(r"^(https?://[^/:]+):(?:80|443)(?=/|$)", re.IGNORECASE)
@@ -208,168 +207,3 @@ def prefix_query(
     if resume_key:
         params["resumeKey"] = resume_key
     return params
-
-
-# --- the prefix cache -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CachedAnswer:
-    """What the prefix listings know of one URL: its rows, and whether the listing that
-    covers it was complete (then no rows means the archive holds no capture)."""
-
-    prefix: str
-    complete: bool
-    rows: list[Snapshot]
-
-
-@dataclass(frozen=True, slots=True)
-class _Coverage:
-    """One listing of a prefix: complete (no capture under it is unknown), the URL
-    keys its rows were kept for (None: all), and whether it had a date window."""
-
-    complete: bool
-    only: frozenset[str] | None
-    windowed: bool
-
-
-class PrefixCache:
-    """Rows of prefix listings, by :func:`~linkrescue.archive.urls.url_key`; thread-safe.
-
-    One prefix can be listed more than once for different URLs: a rescue lists a
-    directory for its references written with a partial timestamp (``2021im_``) and
-    again, within a date window, for those written with a full one. Each listing
-    is a coverage of its own, so the second never passes for the first.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # None: the run is done with the URL (:meth:`spend`)
-        self._rows: dict[str, list[Snapshot] | None] = {}
-        # prefix -> its key and its coverages
-        self._prefixes: dict[str, tuple[str, list[_Coverage]]] = {}
-
-    def add(
-        self,
-        prefix: str,
-        rows: Iterable[Snapshot],
-        *,
-        complete: bool,
-        only: frozenset[str] | None = None,
-        windowed: bool = False,
-    ) -> int:
-        """Store one listing's rows and mark ``prefix`` listed; return the rows kept."""
-        count = self.add_rows(rows, only=only)
-        self.cover(prefix, complete=complete, only=only, windowed=windowed)
-        return count
-
-    def add_rows(self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None) -> int:
-        """Store rows (only those whose :func:`url_key` is in ``only``, when given: a
-        host's listing can hold far more captures than the corpus references)."""
-        return len(self.keep_rows(rows, only=only))
-
-    def keep_rows(
-        self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None
-    ) -> list[Snapshot]:
-        """:meth:`add_rows`, returning the rows kept (a listing hands them on to be
-        kept for the next run)."""
-        kept: list[Snapshot] = []
-        with self._lock:
-            for row in rows:
-                key = url_key(row.original)
-                if only is None or key in only:
-                    known = self._rows.get(key)
-                    if known is None:
-                        known = self._rows[key] = []
-                    known.append(row)
-                    kept.append(row)
-        return kept
-
-    def remember(self, listing: KeptListing, wanted: frozenset[str] | None = None) -> None:
-        """Take in a listing an earlier run made (kept in the store's index): its URLs
-        are then answered as if this run had listed the prefix.
-
-        ``wanted``: the URL keys this run looks up; the listing is then kept for those
-        alone (a month of nightly listings can hold rows for a whole corpus, and a run
-        with a few resources to look up needs a few of them). It still proves absent
-        what it proved absent: a complete listing answers for each wanted key under it.
-        """
-        only, rows = listing.only, listing.rows
-        if wanted is not None:
-            start = prefix_key(listing.prefix)
-            under = frozenset(k for k in wanted if k.startswith(start))
-            only = under if only is None else only & under
-            if not only:
-                return
-            rows = tuple(row for row in rows if url_key(row.original) in only)
-        self.add(
-            listing.prefix, rows, complete=listing.complete, only=only, windowed=listing.windowed
-        )
-
-    def cover(
-        self,
-        prefix: str,
-        *,
-        complete: bool,
-        only: frozenset[str] | None = None,
-        windowed: bool = False,
-    ) -> None:
-        """Mark ``prefix`` as listed (completely: every capture under it is known), for
-        the URLs of ``only`` when the rows were kept for those alone; ``windowed``
-        when the listing had a date window, so it knows only captures within it."""
-        with self._lock:
-            entry = self._prefixes.setdefault(prefix, (prefix_key(prefix), []))
-            entry[1].append(_Coverage(complete and not windowed, only, windowed))
-
-    def uncovered(
-        self, prefix: str, only: frozenset[str] | None, *, windowed: bool = False
-    ) -> frozenset[str] | None:
-        """Which of ``only`` (None: every URL) a new listing of ``prefix`` would still
-        have to keep: empty when earlier listings of it already answer for them all.
-        A listing with a date window never answers for one without."""
-        with self._lock:
-            entry = self._prefixes.get(prefix)
-            if entry is None:
-                return only
-            kept: set[str] = set()
-            for coverage in entry[1]:
-                if coverage.windowed and not windowed:
-                    continue
-                if coverage.only is None:
-                    return frozenset()
-                kept.update(coverage.only)
-        if only is None:
-            return None
-        return only - kept
-
-    def spend(self, url: str) -> None:
-        """Drop the rows of ``url``: the run is done with it. Its rows were most of a
-        first rescue's listing memory (about 575 bytes a resource, 65 MiB at 50,000
-        articles, issue 12) and were held to the end of the run. Asked again, ``url``
-        is answered as no listing covers it (a lookup of its own), never as listed
-        with no capture."""
-        key = url_key(url)
-        with self._lock:
-            if key in self._rows:
-                self._rows[key] = None
-
-    def answer(self, url: str) -> CachedAnswer | None:
-        """The cached knowledge of ``url``, or None when no listing covers it (or the
-        run is done with it, :meth:`spend`)."""
-        key = url_key(url)
-        with self._lock:
-            known = self._rows.get(key, ())
-            if known is None:
-                return None
-            covering = [
-                (p, coverage.complete)
-                for p, (pkey, coverages) in self._prefixes.items()
-                if key.startswith(pkey)
-                for coverage in coverages
-                if coverage.only is None or key in coverage.only
-            ]
-            if not covering:
-                return None
-            rows = list(known)
-        prefix, complete = max(covering, key=lambda pc: pc[1])
-        return CachedAnswer(prefix, complete, rows)

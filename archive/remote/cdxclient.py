@@ -16,7 +16,8 @@ import httpx
 
 from linkrescue.archive.errors import Blocked, UnexpectedAnswer
 from linkrescue.archive.model import KeptListing, Listed, Snapshot, Want
-from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from linkrescue.archive.remote.cdx import exact_query, parse_cdx, prefix_query
+from linkrescue.archive.remote.prefixcache import PrefixCache
 from linkrescue.archive.remote.ratelimit import Endpoint
 from linkrescue.archive.remote.snapshots import rank_snapshots
 from linkrescue.archive.remote.transport import ArchiveHTTP

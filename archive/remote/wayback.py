@@ -27,7 +27,7 @@ Outcomes are values (:class:`~linkrescue.archive.model.Result`): ``rescued``, ``
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from types import TracebackType
 
@@ -57,10 +57,10 @@ from linkrescue.archive.model import (
     Want,
 )
 from linkrescue.archive.remote.body import BodyLimits
-from linkrescue.archive.remote.cdx import PrefixCache
 from linkrescue.archive.remote.cdxclient import PAGE_ROWS, CdxIndex
 from linkrescue.archive.remote.listings import Listing, Wanted, plan_listings, run_listing
 from linkrescue.archive.remote.playback import Layout, Memento, fetch_capture
+from linkrescue.archive.remote.prefixcache import PrefixCache
 from linkrescue.archive.remote.probe import archive_identity, cdx_endpoint, probe_cdx
 from linkrescue.archive.remote.ratelimit import ArchiveLimits
 from linkrescue.archive.remote.snapshots import describe_unusable, rank_snapshots
@@ -128,6 +128,7 @@ class ArchiveClient:
 
     def close(self) -> None:
         self.http.close()
+        self.cache.close()
 
     def __enter__(self) -> ArchiveClient:
         return self
@@ -162,11 +163,11 @@ class ArchiveClient:
         """Rows of the prefix listings made so far."""
         return self.index.cache
 
-    def plan_listings(self, wants: Sequence[Wanted]) -> list[Listing]:
+    def plan_listings(self, wants: Iterable[Wanted]) -> list[Listing]:
         """The CDX prefix listings worth their cost for ``wants``, largest first
         (:func:`linkrescue.archive.remote.listings.plan_listings`), leaving out the URLs
         listings already answer for (an earlier run's, :meth:`remember_listings`)."""
-        return plan_listings([w for w in wants if not self._answered(w.url)])
+        return plan_listings(w for w in wants if not self._answered(w.url))
 
     def _answered(self, url: str) -> bool:
         """Whether the listings know ``url`` well enough that a lookup sends no CDX

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from linkrescue.archive.model import Snapshot
-from linkrescue.archive.remote.cdx import PrefixCache, exact_query, parse_cdx, prefix_query
+from linkrescue.archive.remote.cdx import exact_query, parse_cdx, prefix_query
 from linkrescue.archive.remote.cdxclient import split_window
+from linkrescue.archive.remote.prefixcache import PrefixCache
+from linkrescue.archive.urls import url_key
 from tests.support.recordings import body_of, load
 
 IA_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
@@ -128,6 +130,32 @@ def test_the_prefix_cache_answers_for_covered_urls_only() -> None:
     missing = cache.answer("https://assets.example.com/media/b.png")
     assert missing is not None and missing.rows == [] and missing.complete
     assert cache.answer("https://assets.example.com/other/a.png") is None
+
+
+def test_the_prefix_cache_gives_back_every_field_of_every_row_in_the_order_listed() -> None:
+    """The rows live in a temporary database, not in memory: what comes back must be
+    the rows that went in, field for field (a redirect row, unknown fields), in order,
+    and for the URLs a listing was kept for only."""
+    cache = PrefixCache()
+    page = "https://news.example.com/2021/a.html"
+    rows = [
+        Snapshot(
+            page, "20211229000000", "text/html", 200, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 5120
+        ),
+        Snapshot(page, "20200101000000", "warc/revisit", None, None, None),
+        Snapshot(
+            page, "20190101000000", "text/html", 301, "Z" * 32, 310, "https://news.example.com/"
+        ),
+        Snapshot("https://news.example.com/2021/b.html", "20211229000000", "text/html", 200),
+    ]
+    only = frozenset({url_key(page)})
+    assert cache.add("news.example.com/2021/", rows, complete=True, only=only) == 3
+    answer = cache.answer(page)
+    assert answer is not None and answer.rows == rows[:3] and answer.complete
+    # b.html was under the prefix but not kept for: the listing does not answer for it
+    assert cache.answer("https://news.example.com/2021/b.html") is None
+    cache.close()
+    assert cache.answer(page) is None
 
 
 def test_a_url_the_run_is_done_with_is_looked_up_again_never_called_not_archived() -> None:
