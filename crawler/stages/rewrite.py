@@ -14,10 +14,12 @@ next run (or restore) sorts it out.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import pickle
 import sys
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,7 +227,12 @@ class SpilledPlans:
 
     def __init__(self) -> None:
         self._spill = Spill()
-        self._at: dict[str, tuple[int, int]] = {}
+        # where each document's plan starts in the spill; it ends where the next one
+        # starts (plans are appended one after another): an offset a document, not an
+        # (offset, size) tuple (4 MiB less at 50,000 articles, issue 12)
+        self._at: dict[str, int] = {}
+        self._starts = array("q")
+        self._end = 0
         self._kept: set[str] = set()
         #: Where the rows of a document taken unchanged from the index are read again
         #: (set before the rewrite; None: such a document is scanned again).
@@ -239,12 +246,17 @@ class SpilledPlans:
             return
         rows = _planned(doc.rows)
         if rows:
-            self._at[doc.path] = self._spill.put(pickle.dumps((doc.digest, rows)))
+            at, size = self._spill.put(pickle.dumps((doc.digest, rows)))
+            self._at[doc.path] = at
+            self._starts.append(at)
+            self._end = at + size
 
     def get(self, path: str) -> DocumentPlan | None:
         at = self._at.get(path)
         if at is not None:
-            digest, rows = pickle.loads(self._spill.get(at))
+            after = bisect.bisect_right(self._starts, at)
+            end = self._starts[after] if after < len(self._starts) else self._end
+            digest, rows = pickle.loads(self._spill.get((at, end - at)))
             return plan_of_rows(digest, rows)
         if path in self._kept and self.reload is not None:
             doc = self.reload(path)

@@ -457,11 +457,16 @@ class WorkerPool:
         """Whether a pass with these workers and worker settings can run on it."""
         return workers == self.workers and initargs == self.initargs
 
-    def imap(self, func: Callable[[Any], Any], source: Iterable[Any], chunk: int) -> Any:
+    def start(self) -> None:
+        """Fork the workers now, if they are not running: before the caller holds what
+        it is about to gather (a pass that collects every path before it maps them)."""
         if self._pool is None:
             self._pool = _context().Pool(
                 self.workers, initializer=_init_worker, initargs=self.initargs
             )
+
+    def imap(self, func: Callable[[Any], Any], source: Iterable[Any], chunk: int) -> Any:
+        self.start()
         return self._pool.imap(func, source, chunksize=chunk)
 
     def close(self) -> None:
