@@ -33,6 +33,7 @@ from linkrescue.crawler.console import (
     plural,
 )
 from linkrescue.crawler.console import fail as _fail
+from linkrescue.crawler.malloc import fix_mmap_threshold
 from linkrescue.crawler.output.formats import Destination, Format
 from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.output.progress import setup_logging
@@ -644,6 +645,7 @@ def _repaired(root: Path) -> Callable[[Repaired], None]:
 
 def main() -> None:
     """Console-script entry point: an unexpected exception is exit 70 with one line."""
+    fix_mmap_threshold()
     exits.run_guarded(app)
 
 
