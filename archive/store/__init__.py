@@ -19,7 +19,7 @@ from linkrescue.archive.store.files import FileRecord
 from linkrescue.archive.store.fs import StagingFile
 from linkrescue.archive.store.inspect import stored_file_problems
 from linkrescue.archive.store.lock import LOCK_FILENAME, RunLock, StoreLocked, lock_store
-from linkrescue.archive.store.paths import INDEX_FILENAME, holds_store
+from linkrescue.archive.store.paths import INDEX_FILENAME, deferring, holds_store
 from linkrescue.archive.store.store import ProblemKind, Store, VerifyProblem
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "StoreUse",
     "StoredResource",
     "VerifyProblem",
+    "deferring",
     "holds_store",
     "lock_store",
     "open_state",

@@ -108,8 +108,15 @@ class FileClaims:
                 )
                 yield from cursor.fetchall()
 
-    def claim(self, key: str, candidate: PurePosixPath, disk_clash: DiskClash) -> FileRecord:
-        """``key``'s path: its existing claim, else ``candidate`` re-tagged until free."""
+    def claim(
+        self, key: str, candidate: PurePosixPath, disk_clash: DiskClash, *, defer: bool = False
+    ) -> FileRecord:
+        """``key``'s path: its existing claim, else ``candidate`` re-tagged until free.
+
+        ``defer``: leave ``candidate`` itself to another resource even while it is free
+        (one of the same run that comes first, :func:`~linkrescue.archive.store.paths.deferring`):
+        the name taken is the one a clash with it would give, whichever is stored first.
+        """
         with self._database.transaction() as db:
             existing = _one(db, "key = ?", key)
             if existing is not None:
@@ -118,6 +125,8 @@ class FileClaims:
                 clash = _index_clash(db, candidate)
                 if clash is None:
                     clash = disk_clash(candidate)
+                if clash is None and defer and attempt == 0:
+                    clash = len(candidate.parts) - 1
                 if clash is None:
                     db.execute(
                         "INSERT INTO files (path, fold, key, updated_at) VALUES (?, ?, ?, ?)",

@@ -46,9 +46,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Collection
+from array import array
+from collections.abc import Callable, Collection, Iterable
 from pathlib import PurePosixPath
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 
 from linkrescue.archive.urls import SCHEME
 
@@ -167,6 +168,50 @@ def fold(path: PurePosixPath | str) -> str:
     """
     text = unicodedata.normalize("NFC", str(path))
     return unicodedata.normalize("NFC", text.casefold())
+
+
+def deferring(resources: Callable[[], Iterable[tuple[str, str]]]) -> frozenset[str]:
+    """The keys, among ``resources()`` (key, URL; read twice), that leave their store
+    path to another.
+
+    The first resource to claim a path gets it plain and a clashing one gets it
+    tagged (:func:`tagged`), so with eight fetching threads the names depended on
+    which finished first: ``http://`` and ``https://`` copies of one government press
+    release were stored the other way round by one run and by three budgeted nights
+    over the same corpus (issue 12, item 3: "the same documents and store"). Among
+    the resources a run will store, the smallest key of each group sharing a path
+    keeps it; the others defer (:meth:`Store.put`), whatever the order.
+
+    Grouped first by a cheap key (host and path percent-decoded and case-folded,
+    without scheme and fragment: what ``http``/``https``, case and encoding variants
+    share), then by the path itself; a clash the cheap key misses (``a:b`` and
+    ``a_b``) is still resolved, in the order stored.
+    """
+    # hashes first: a dict of 113,083 cheap keys would cost 25 MiB at the fetching's start
+    hashes = array("q", (hash(_cheap(url)) for _, url in resources()))
+    seen: set[int] = set()
+    twice: set[int] = set()
+    for h in hashes:
+        (twice if h in seen else seen).add(h)
+    del seen
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for (key, url), h in zip(resources(), hashes, strict=True):
+        if h in twice:
+            groups.setdefault(_cheap(url), []).append((key, url))
+    out: set[str] = set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        by_path: dict[str, list[str]] = {}
+        for key, url in members:
+            by_path.setdefault(fold(store_path(url)), []).append(key)
+        for keys in by_path.values():
+            out.update(sorted(keys)[1:])
+    return frozenset(out)
+
+
+def _cheap(url: str) -> str:
+    return unquote(url.partition("#")[0].partition("://")[2] or url).casefold()
 
 
 def tagged(component: str, tag_source: str, *, is_file: bool) -> str:

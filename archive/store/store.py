@@ -136,6 +136,7 @@ class Store:
         url: str | None = None,
         archive: str | None = None,
         repair: bool = False,
+        defer: bool = False,
     ) -> StoredResource:
         """Store the staged bytes of ``capture`` and record the rescue, as one step.
 
@@ -149,7 +150,9 @@ class Store:
         can take it. The same bytes again is a no-op on disk; other bytes (a newer
         capture) replace the file atomically. ``repair``: the stored copy of these
         bytes is not trusted (it was found damaged), so the content object and the
-        browsable file are both replaced by the staged bytes.
+        browsable file are both replaced by the staged bytes. ``defer``: a new claim
+        leaves the plain path to a resource of the same run that comes first
+        (:func:`~linkrescue.archive.store.paths.deferring`).
 
         The file's new digest and the rescue (``resources`` and ``attempts``, for
         ``url``, default ``capture.requested``, from ``archive``) are committed in one
@@ -172,7 +175,10 @@ class Store:
         owner = capture.requested if key is None else key
         with self._placing:
             claim = self._files.claim(
-                owner, store_path(capture.requested, media.mimetype), self._disk_clash
+                owner,
+                store_path(capture.requested, media.mimetype),
+                self._disk_clash,
+                defer=defer,
             )
             target = self._contained(claim.path)
             placing = repair or not self._holds(claim, target, blob, sha256)

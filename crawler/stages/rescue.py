@@ -49,6 +49,7 @@ from linkrescue.archive import (
     Listing,
     LiveStanding,
     Store,
+    deferring,
     failures_in_a_row,
     live_standing,
     next_try,
@@ -498,6 +499,8 @@ class Rescuer:
         self._failures_in_a_row = 0
         self._tripped: str | None = None
         self.unreachable: ArchiveUnreachable | None = None
+        #: Keys that leave their store path to another resource of the run (:meth:`run`).
+        self._deferring: frozenset[str] = frozenset()
 
     def run(self, tasks: TaskTable, rows: Sequence[int]) -> None:
         """Fetch the resources of ``rows`` on the configured number of threads, each
@@ -517,6 +520,9 @@ class Rescuer:
         """
         if self.live is not None:
             self.live.expect(tasks.url(r) for r in rows if tasks.is_live(r))
+        # which of the resources sharing a store path keeps it plain: decided here for
+        # the run, not by which thread stores first
+        self._deferring = deferring(lambda: ((tasks.key(r), tasks.url(r)) for r in rows))
         listings = self.client.plan_listings(tasks.view(rows)) if self.settings.listings else []
         done = [threading.Event() for _ in listings]
         # the rows each listing answers for, in the listings' order, and the rest:
@@ -732,7 +738,12 @@ class Rescuer:
             task.reason = result.reason
             if result.outcome is Answer.RESCUED and result.capture is not None:
                 stored = self.store.put(
-                    sink, result.capture, key=task.key, url=task.url, archive=self.client.archive
+                    sink,
+                    result.capture,
+                    key=task.key,
+                    url=task.url,
+                    archive=self.client.archive,
+                    defer=task.key in self._deferring,
                 )
                 task.local_path = str(stored.path)
                 if stored.note:  # a mislabelled capture: the report says what it is

@@ -241,6 +241,9 @@ class TaskTable:
     def url(self, row: int) -> str:
         return self._urls[row]
 
+    def key(self, row: int) -> str:
+        return self._keys[row]
+
     def is_live(self, row: int) -> bool:
         return bool(self._live[row])
 

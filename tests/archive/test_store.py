@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from linkrescue.archive.model import Capture
+from linkrescue.archive.store import deferring
 from linkrescue.archive.store.errors import StoreIntegrityError
 from linkrescue.archive.store.store import ProblemKind, Store, StoredResource
 
@@ -118,6 +119,41 @@ def test_clashing_urls_get_distinct_paths(store: Store) -> None:
     for stored, body in [(upper, b"upper"), (lower, b"lower"), (file_first, b"file")]:
         assert stored.absolute.read_bytes() == body
     assert store.verify() == []
+
+
+def _put_deferring(store: Store, url: str, data: bytes, keys: frozenset[str]) -> StoredResource:
+    with store.staging() as sink:
+        sink.write(data)
+        return store.put(sink, capture_of(url, data, "text/html"), defer=url in keys)
+
+
+@pytest.mark.parametrize("https_first", [True, False])
+def test_resources_sharing_a_path_get_the_same_names_in_either_order(
+    tmp_path: Path, https_first: bool
+) -> None:
+    """The http and https copies of one page (a government press release in the
+    generated corpus) share a store path: which gets it plain was whichever thread
+    stored first; now the run decides (``deferring``) and either order names them alike."""
+    page = "www.info.gov.hk/gia/general/202112/16/P202112000015.htm"
+    http, https = f"http://{page}", f"https://{page}"
+    other = "https://www.info.gov.hk/gia/general/202112/16/other.htm"
+    keys = deferring(lambda: [(u, u) for u in (https, http, other)])
+    assert keys == {https}  # "http://…" sorts first: it keeps the plain name
+    order = [(https, b"secure"), (http, b"plain")]
+    with Store(tmp_path / "rescued") as store:
+        stored = {
+            url: _put_deferring(store, url, body, keys)
+            for url, body in (order if https_first else order[::-1])
+        }
+        assert stored[http].path.as_posix() == page
+        assert stored[https].path.name.startswith("P202112000015~")
+        assert stored[https].path.suffix == ".htm"
+        assert stored[http].absolute.read_bytes() == b"plain"
+        assert stored[https].absolute.read_bytes() == b"secure"
+        names = {url: s.path.as_posix() for url, s in stored.items()}
+    with Store(tmp_path / "other-order") as again:
+        for url, body in order[::-1] if https_first else order:
+            assert _put_deferring(again, url, body, keys).path.as_posix() == names[url]
 
 
 def test_a_stray_file_at_the_target_is_adopted(store: Store) -> None:
