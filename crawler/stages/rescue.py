@@ -520,9 +520,13 @@ class Rescuer:
         """
         if self.live is not None:
             self.live.expect(tasks.url(r) for r in rows if tasks.is_live(r))
-        # which of the resources sharing a store path keeps it plain: decided here for
-        # the run, not by which thread stores first
-        self._deferring = deferring(lambda: ((tasks.key(r), tasks.url(r)) for r in rows))
+        # which of the resources sharing a store path keeps it plain: decided among every
+        # resource of the corpus (not only those left to fetch: an http copy found not
+        # archived by an earlier night still counts, as it does in one full run), not by
+        # which thread stores first
+        self._deferring = deferring(
+            lambda: ((tasks.key(r), tasks.url(r)) for r in range(len(tasks)))
+        )
         listings = self.client.plan_listings(tasks.view(rows)) if self.settings.listings else []
         done = [threading.Event() for _ in listings]
         # the rows each listing answers for, in the listings' order, and the rest:
