@@ -105,9 +105,6 @@ class Kept:
         self.at.append(at)
         self.sizes.append(size)
 
-    def __len__(self) -> int:
-        return len(self.at)
-
     def write(self, cache: DocumentCache, settings: str) -> None:
         """Keep the new scans and stats in the index (once)."""
 

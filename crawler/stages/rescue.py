@@ -518,6 +518,8 @@ class Rescuer:
         Raises :class:`~linkrescue.archive.errors.ArchiveUnreachable` when the archive turned
         out to be out of reach: nothing was recorded for the tasks it stopped.
         """
+        if not rows:  # a night over an unchanged corpus: nothing to plan, order or name
+            return
         if self.live is not None:
             self.live.expect(tasks.url(r) for r in rows if tasks.is_live(r))
         # which of the resources sharing a store path keeps it plain: decided among every
@@ -539,13 +541,14 @@ class Rescuer:
             i = which.get(tasks.url(r), -1)
             (uncovered if i < 0 else covered[i]).append(r)
         del which
-        first: list[tuple[array[int], threading.Event | None]] = [(uncovered, None)]
-        later: list[tuple[array[int], threading.Event | None]] = list(
-            zip(covered, done, strict=True)
-        )
+        by_listing = zip(covered, done, strict=True)
         # Under a budget the listings' resources come first: a run stopped before it
         # reaches them would have paid for listings the next run must make again.
-        ordered = later + first if self.stop.budgeted else first + later
+        ordered: list[tuple[array[int], threading.Event | None]] = (
+            [*by_listing, (uncovered, None)]
+            if self.stop.budgeted
+            else [(uncovered, None), *by_listing]
+        )
         lister = threading.Thread(
             target=self._list_all, args=(listings, done), name="cdx-listings", daemon=True
         )
