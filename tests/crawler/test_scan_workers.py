@@ -86,12 +86,15 @@ def test_the_passes_of_a_reading_run_on_one_pool_forked_once() -> None:
     try:
         first = set(scan._mapped(_pid, items, len(items), 2, initargs, pool=pool))
         second = set(scan._mapped(_pid, items, len(items), 2, initargs, pool=pool))
-        assert os.getpid() not in first and second <= first and len(first) <= 2
+        # one pass may be served by one worker alone (the other not started yet): the
+        # two passes together by at most the two workers forked once
+        both = first | second
+        assert os.getpid() not in both and len(both) <= 2
         half = scan._mapped(_pid, items, len(items), 2, initargs, pool=pool)
         next(half)
         half.close()  # abandoned with work queued
         after = set(scan._mapped(_pid, items, len(items), 2, initargs, pool=pool))
-        assert after.isdisjoint(first)
+        assert after.isdisjoint(both)
         other = (Config().for_scan(), {"x": "y"}, False)  # other settings: a pool of its own
         assert set(scan._mapped(_pid, items, len(items), 2, other, pool=pool)).isdisjoint(after)
     finally:
