@@ -39,7 +39,6 @@ from linkrescue.crawler.output.problems import report_problem
 from linkrescue.crawler.output.progress import setup_logging
 from linkrescue.crawler.output.registry import report_formatter, results_formatter
 from linkrescue.crawler.output.table import print_scan_summary
-from linkrescue.crawler.report import RescueReport
 from linkrescue.crawler.stages.corpus import InputError, Problem
 
 if TYPE_CHECKING:
@@ -400,7 +399,7 @@ def _rescue_and_report(
         to = Destination(sys.stdout, term.out, path=None if to_stdout else report_path)
         report_formatter(Format.JSON, to).write(result.report)
     if report_html is not None:
-        _write_rescue_html(report_html, result.report, cfg)
+        _write_rescue_html(report_html, result, cfg)
     if cfg.rescue.dry_run:
         _dry_run_note(term, result)
     else:
@@ -421,13 +420,13 @@ def _print_and_log_problem(problem: Problem) -> None:
     journal.warning("%s: %s", problem.path, problem.reason)
 
 
-def _write_rescue_html(path: Path, report: RescueReport, cfg: Config) -> None:
+def _write_rescue_html(path: Path, result: rescue_cmd.RescueResult, cfg: Config) -> None:
     """``--report-html``: the run's report and the store's earlier runs as one page."""
     from linkrescue.crawler.commands.page import rescue_page
     from linkrescue.crawler.output.htmlreport import write_html
 
     try:
-        write_html(path, rescue_page(report, cfg.store_dir))
+        write_html(path, rescue_page(result.report, cfg.store_dir, run_id=result.run_id))
     except OSError as exc:
         _fail(f"{path}: cannot write the HTML report: {exc.strerror or exc}", exits.IO_ERROR)
 

@@ -14,7 +14,6 @@ and, for ``status``, the resources that are not rescued.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -137,12 +136,19 @@ def totals_of(plain: dict[str, Any], prefix: str = "") -> tuple[Total, ...]:
 
 
 def rescue_page(
-    report: RescueReport, store_dir: Path, *, now: datetime | None = None
+    report: RescueReport,
+    store_dir: Path,
+    *,
+    run_id: int | None = None,
+    now: datetime | None = None,
 ) -> ReportPage:
     """The page of a rescue run: its report, and the store's earlier runs and new files.
 
-    The run's own row in ``runs`` (recorded by this process since the run started,
-    finished or not) is not an earlier run: the page is compared with the one before.
+    The run's own row in ``runs`` (``run_id``, recorded by this process since the run
+    started) is not an earlier run: the page is compared with the one before. It is told
+    by its id, not by its times: a window of "started within the run's seconds" slid
+    past the run's own start whenever the report took over a second to be written after
+    the run (CI under load compared a night with itself).
     """
     now = now or datetime.now(UTC)
     plain = report.as_json()
@@ -154,19 +160,17 @@ def rescue_page(
         for p in (item.references or ())
     )
     this_run = Bar("this run", report.rescued, report.failed, current=True)
-    if store_at(store_dir) is None:  # a dry run, or a run that stored nothing
+    if store_at(store_dir) is None or run_id is None:  # a dry run, or one that stored nothing
         return ReportPage(
             "linkrescue rescue report", now, str(store_dir), totals, None, "last run", "this run", (),
             0, (), broken, (this_run,), (),
         )  # fmt: skip
-    # Index times are whole seconds: a file stored in the run's first second counts.
-    started = now - timedelta(seconds=report.seconds + 1)
     with open_state(store_dir) as index:
-        earlier = [
-            r
-            for r in index.runs(CHART_RUNS + 5, command="rescue")
-            if not (r.pid == os.getpid() and r.started_at >= started)
-        ]
+        runs = index.runs(CHART_RUNS + 5, command="rescue")
+        own = next((r for r in runs if r.id == run_id), None)
+        earlier = [r for r in runs if r.id != run_id and (own is None or r.id < run_id)]
+        # Index times are whole seconds: a file stored in the run's first second counts.
+        started = own.started_at if own is not None else now - timedelta(seconds=report.seconds + 1)
         new = rescued_between(index, started, None, limit=10_000)
     last = next((r for r in earlier if r.totals), None)
     changes = tuple(

@@ -77,6 +77,9 @@ class RescueResult:
     abandoned: bool = False
     #: How the documents were read: parsed, or their kept scan reused (unchanged).
     reading: Reading = field(default_factory=Reading)
+    #: The run's row in the store's ``runs`` (None: a dry run, or one that never opened
+    #: the store): how the HTML report tells this run from the ones before it.
+    run_id: int | None = None
 
 
 class Watch(Protocol):
@@ -359,7 +362,9 @@ def _fetch_and_rewrite(
                     resources_left=report.left,
                     totals=report.totals(),
                 )
-        return RescueResult(report, failed=run.failed, abandoned=abandoned, reading=run.reading)
+        return RescueResult(
+            report, failed=run.failed, abandoned=abandoned, reading=run.reading, run_id=run_id
+        )
 
 
 def _rewrite(

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from linkrescue.archive import Index, IndexedResource
+from linkrescue.archive import Index, IndexedResource, StoreUse, open_store
 from linkrescue.archive.model import Outcome
 from linkrescue.crawler.commands.page import (
     THUMBNAIL_BYTES,
@@ -36,10 +36,12 @@ from linkrescue.crawler.commands.page import (
     ReportPage,
     Thumbnail,
     Total,
+    rescue_page,
     thumbnails_of,
 )
 from linkrescue.crawler.commands.status import host_of
 from linkrescue.crawler.output.htmlreport import write_html
+from linkrescue.crawler.report import Requests, RescueReport
 from tests.crawler.test_rescue_e2e import _Live, corpus_captures, make_corpus
 from tests.support.archive_content import Cap, png_bytes
 from tests.support.chromium import (
@@ -474,3 +476,31 @@ def test_thumbnails_are_capped_in_count_and_embedded_size(tmp_path: Path) -> Non
     assert [t.file.name for t in thumbs[:2]] == ["big.png", "0.png"]
     assert thumbs[0].data is None  # shown from its file
     assert thumbs[1].data == (store / "img" / "0.png").read_bytes()
+
+
+def test_a_rescue_page_written_seconds_after_its_run_compares_with_the_run_before(
+    tmp_path: Path,
+) -> None:
+    """CI under load once showed a night compared with itself: the report was drawn more
+    than a second after the run ended, and the run's own row was taken for the last run."""
+    store_dir = tmp_path / "rescued"
+    start = datetime(2026, 12, 6, 0, 3, tzinfo=UTC)
+    with open_store(store_dir, StoreUse.RUN) as store:
+        night1 = store.index.begin_run("rescue", start - timedelta(hours=24))
+        store.index.end_run(night1, "complete", totals={"rescued": 7, "failed": 2})
+        night2 = store.index.begin_run("rescue", start)
+        store.index.end_run(night2, "complete", totals={"rescued": 2, "failed": 0})
+    report = RescueReport(
+        documents=1, references=9, resources=9, rescued=2, internal=0, already_local=7,
+        not_archived=0, blocked=0, failed=0, skipped=0, rewritten=1,
+        requests=Requests(cdx=1, playback=2, live=0), bytes=10, seconds=1.5, problems=(),
+        items=(),
+    )  # fmt: skip
+    for late in (0, 5, 60):  # the page drawn at once, or the report written slowly
+        page = rescue_page(
+            report, store_dir, run_id=night2, now=start + timedelta(seconds=1.5 + late)
+        )
+        assert page.since == start - timedelta(hours=24), late
+        changes = {c.name: (c.before, c.now) for c in page.changes}
+        assert changes["rescued"] == (7, 2) and changes["failed"] == (2, 0), late
+        assert [bar.current for bar in page.chart] == [False, True], late
