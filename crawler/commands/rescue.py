@@ -193,6 +193,7 @@ def _read(
     reader = CorpusReader(scan_config, cache, on_problem=run.problems.append)
     try:
         reader.corpus = reader.index(roots)
+        run.tasks.corpus_paths = reader.corpus.items.paths
         for problem in run.problems:
             on_problem(problem)
         inv = Inventory(config.for_rescue(), run)
@@ -380,14 +381,14 @@ def _rewrite(
 ) -> list[Rewritten]:
     local_paths = run.tasks.local_paths()
     docs = run.documents_to_rewrite(settled_only=settled_only)
-    items = [item for item in corpus.items if item[0] in docs]
+    chosen = [(n, item) for n, item in enumerate(corpus.items) if item[0] in docs]
 
     def conflict(problem: Problem) -> None:
         run.conflicts.append(problem)
         on_problem(problem)
 
     return rewrite_documents(
-        items,
+        [item for _, item in chosen],
         corpus,
         config.for_scan(),
         index,
@@ -395,4 +396,5 @@ def _rewrite(
         plans,
         dry_run=dry_run,
         on_problem=conflict,
+        numbers=[n for n, _ in chosen],
     )

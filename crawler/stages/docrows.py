@@ -80,6 +80,8 @@ class DocRows:
     problems: list[Problem]
     rows: list[Row]
     reused: bool = False
+    #: Its place in the corpus's items (-1: not read from them).
+    number: int = -1
 
 
 def rows_of(records: Iterable[Record], identity: Identity | None) -> list[Row]:

@@ -50,6 +50,7 @@ from linkrescue.archive import DocumentCache, KnownDocument, ScannedDocument
 from linkrescue.crawler.config import ScanStageSettings
 from linkrescue.crawler.stages import scan as scanning
 from linkrescue.crawler.stages.corpus import Identity, Problem
+from linkrescue.crawler.stages.corpusindex import CorpusItems
 from linkrescue.crawler.stages.docrows import DocRows, Row, indexed, rows_of
 from linkrescue.crawler.stages.resolve import recording_probes, store_location
 from linkrescue.crawler.stages.scan import Corpus, Identified, index_corpus
@@ -151,7 +152,7 @@ class CorpusReader:
         #: held 140 MiB.
         self.stats: dict[str, int | None] = {}
         #: The corpus :meth:`index` found (set by the caller that keeps it).
-        self.corpus = Corpus([], {})
+        self.corpus = Corpus(CorpusItems(), {})
         #: How a news corpus's document is identified (a documentation site is not kept).
         self._identity = Identity.from_settings(config.corpus)
         #: The workers of both passes, forked once before the corpus is held; ended by
@@ -240,15 +241,19 @@ class CorpusReader:
         new scans are kept (:attr:`kept`) for the index."""
         docsite = bool(self.config.corpus.content_root)
         initargs = (self.config, corpus.index if docsite else {}, False)
-        pending = [item for item in corpus.items if item[0] not in self._fresh]
+        fresh = self._fresh
+        # a stream, not a list: the items are made as tuples when read (CorpusItems), and
+        # a list of 50,000 of them would be held through the whole reading
+        count = sum(1 for path in corpus.items.paths if path not in fresh)
+        pending = (item for item in corpus.items if item[0] not in fresh)
         read = scanning.mapped(
-            _rows_worker, pending, len(pending), self.workers.workers, initargs, pool=self.workers
+            _rows_worker, pending, count, self.workers.workers, initargs, pool=self.workers
         )
         in_main = False
         batch: dict[str, bytes] = {}
-        upcoming = (item[0] for item in corpus.items if item[0] in self._fresh)
+        upcoming = (path for path in corpus.items.paths if path in fresh)
         try:
-            for item in corpus.items:
+            for number, item in enumerate(corpus.items):
                 path = item[0]
                 doc = None
                 if path in self._fresh:
@@ -267,6 +272,7 @@ class CorpusReader:
                 else:
                     self.reading.reused += 1
                 doc.rows = indexed(doc.rows, corpus.index) if not docsite else doc.rows
+                doc.number = number
                 yield doc
         finally:
             read.close()

@@ -294,7 +294,7 @@ class Inventory:
                 if written is not None:
                     written = sys.intern(written)
                 if doc_id < 0:
-                    doc_id = tasks.document(path)
+                    doc_id = tasks.document(path, doc.number)
                 url = row[URL]
                 assert url is not None
                 tasks.add(

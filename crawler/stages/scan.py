@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from hashlib import blake2b
@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from linkrescue.archive.timestamps import to_timestamp
 from linkrescue.crawler.config import ScanStageSettings
 from linkrescue.crawler.stages.corpus import Identity, Problem, iter_documents
+from linkrescue.crawler.stages.corpusindex import CorpusItems, IdentityIndex
 from linkrescue.crawler.stages.docsite import Site, site_frontmatter
 from linkrescue.crawler.stages.resolve import (
     Resolution,
@@ -210,7 +211,7 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(
     config: ScanStageSettings,
-    index: dict[str, str],
+    index: Mapping[str, str],
     as_json: bool,
     then: Callable[[FileResult], Any] | None = None,
 ) -> None:
@@ -308,7 +309,7 @@ def _scan_file(item: tuple[str, str | None]) -> FileResult:
 def _scan_read(path: str, address: str | None, read: tuple[str, bytes] | Problem) -> FileResult:
     """The references of the document at ``path``, from what :func:`_read_text` gave."""
     config: ScanStageSettings = _STATE["config"]
-    index: dict[str, str] = _STATE["index"]
+    index: Mapping[str, str] = _STATE["index"]
     identity: Identity = _STATE["identity"]
     as_json: bool = _STATE["json"]
     docsite: Site | None = _STATE["site"]
@@ -359,7 +360,12 @@ def _scan_read(path: str, address: str | None, read: tuple[str, bytes] | Problem
 
 
 def _site_link(
-    site: Site, res: Resolution, key: str, doc_dir: str, index: dict[str, str], identity: Identity
+    site: Site,
+    res: Resolution,
+    key: str,
+    doc_dir: str,
+    index: Mapping[str, str],
+    identity: Identity,
 ) -> tuple[Resolution, str | None]:
     """A ``remote`` link that matched no document, on a documentation site: the page a
     ``.html`` link means (``internal``, with its document), a file of the site, or a
@@ -481,8 +487,8 @@ class WorkerPool:
 class Corpus:
     """The documents under the roots with their own addresses, and the identity index."""
 
-    items: list[tuple[str, str | None]]
-    index: dict[str, str]
+    items: CorpusItems
+    index: Mapping[str, str]
 
 
 def index_corpus(
@@ -515,25 +521,36 @@ def index_corpus(
         on_problem(
             Problem(root, "[corpus] content_root is not a folder: only frontmatter gives addresses")
         )
-    index: dict[str, str] = {}
-    items: list[tuple[str, str | None]] = []
-    aliases: list[tuple[str, str]] = []
+    items = CorpusItems()
+    owned = 0  # entries of documents' own addresses (the aliases' come after)
+    aliases: list[tuple[str, int]] = []
     found: Iterable[Identified]
     if identify is None:
         found = _mapped(_identity_of, documents(), None, _workers(config), (config, {}, False))
     else:
         found = identify(documents())
-    for path, address, ident, others in found:
-        items.append((path, address))
-        if ident is not None:
-            first = index.setdefault(ident, path)
-            if root and first != path:
+
+    def entries() -> Iterator[tuple[str, int]]:
+        nonlocal owned
+        for number, (path, address, ident, others) in enumerate(found):
+            items.append((path, address))
+            if ident is not None:
+                owned += 1
+                yield ident, number
+            aliases.extend((other, number) for other in others)
+        yield from aliases  # a page's own address wins over another's alias
+
+    index, lost = IdentityIndex.build(items.paths, entries())
+    if root:
+        for order, doc, first in lost:
+            if order < owned:
                 # Hugo too publishes one of them ("a.md" and "a/_index.md", "Range.md"
                 # and "range.md"): which one a link reaches is worth a line.
-                on_problem(Problem(path, f"same address as {first} ({address}): links go there"))
-        aliases.extend((other, path) for other in others)
-    for other, path in aliases:  # a page's own address wins over another's alias
-        index.setdefault(other, path)
+                path, address = items[doc]
+                first_path = items.paths[first]
+                on_problem(
+                    Problem(path, f"same address as {first_path} ({address}): links go there")
+                )
     return Corpus(items, index)
 
 

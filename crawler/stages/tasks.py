@@ -9,7 +9,7 @@ against the ×1.3 of issue 12, item 9; docs/BENCHMARKS.md). Here:
 
 - a resource's fixed fields are columns (lists of shared strings, bytes for the
   enums); its references are three integer arrays and a chain through them, the
-  document a number into one list of paths;
+  document its number in the corpus (:attr:`TaskTable.corpus_paths`), no path held;
 - what the fetching found is written, as the task settles, to a temporary file
   (:class:`~linkrescue.crawler.stages.spill.Spill`); only its outcome and local path
   stay in memory, the two things the rewrite asks of every resource;
@@ -37,6 +37,8 @@ _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(_OUTCOMES)}
 _IMAGE = _WANT_CODE[Want.IMAGE]
 #: The end of a chain of places.
 _END = -1
+#: Documents not numbered by the corpus are numbered from here (a place's first column).
+_EXTRA = 1 << 31
 
 
 @dataclass(slots=True)
@@ -71,7 +73,8 @@ class TaskTable:
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self._keys: list[str] = []
-        self._urls: list[str] = []
+        # a URL that is not its key (nearly every one is: 1 of 113,083 at 50,000 articles)
+        self._urls: dict[int, str] = {}
         self._timestamps: list[str | None] = []
         self._nears: list[str | None] = []
         self._local: list[str | None] = []
@@ -89,6 +92,9 @@ class TaskTable:
         self._next = array("i")
         self._place_doc = array("I")
         self._place_line = array("I")
+        #: The corpus's paths (:attr:`~linkrescue.crawler.stages.corpusindex.CorpusItems.paths`):
+        #: a document read from the corpus is its number there, no dict of paths held.
+        self.corpus_paths: Sequence[str] = ()
         self._docs: list[str] = []
         self._doc_ids: dict[str, int] = {}
 
@@ -100,13 +106,19 @@ class TaskTable:
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 
-    def document(self, path: str) -> int:
-        """The number of document ``path`` (the places' first column)."""
+    def document(self, path: str, number: int = -1) -> int:
+        """The number of document ``path`` (the places' first column): ``number``, its
+        place in :attr:`corpus_paths`, when it is that, or one of its own."""
+        if 0 <= number < len(self.corpus_paths) and self.corpus_paths[number] == path:
+            return number
         doc = self._doc_ids.get(path)
         if doc is None:
-            doc = self._doc_ids[path] = len(self._docs)
+            doc = self._doc_ids[path] = _EXTRA + len(self._docs)
             self._docs.append(path)
         return doc
+
+    def _path(self, doc: int) -> str:
+        return self._docs[doc - _EXTRA] if doc >= _EXTRA else self.corpus_paths[doc]
 
     def add(
         self,
@@ -159,7 +171,8 @@ class TaskTable:
     ) -> int:
         row = self._ids[key] = len(self._keys)
         self._keys.append(key)
-        self._urls.append(url)
+        if url != key:
+            self._urls[row] = url
         self._timestamps.append(written)
         self._nears.append(near)
         self._local.append(None)
@@ -195,7 +208,7 @@ class TaskTable:
         """A working copy of row ``row``, with what it settled to so far."""
         task = Task(
             self._keys[row],
-            self._urls[row],
+            self.url(row),
             _WANTS[self._want[row]],
             self._timestamps[row],
             self._nears[row],
@@ -239,7 +252,7 @@ class TaskTable:
     # -- reading ---------------------------------------------------------------------
 
     def url(self, row: int) -> str:
-        return self._urls[row]
+        return self._urls.get(row) or self._keys[row]
 
     def key(self, row: int) -> str:
         return self._keys[row]
@@ -262,14 +275,14 @@ class TaskTable:
         out = []
         place = self._first[row]
         while place != _END:
-            out.append((self._docs[self._place_doc[place]], self._place_line[place]))
+            out.append((self._path(self._place_doc[place]), self._place_line[place]))
             place = self._next[place]
         return out
 
     def documents_of(self, row: int) -> Iterator[str]:
         place = self._first[row]
         while place != _END:
-            yield self._docs[self._place_doc[place]]
+            yield self._path(self._place_doc[place])
             place = self._next[place]
 
     def count(self, outcome: Outcome | None) -> int:
@@ -278,7 +291,7 @@ class TaskTable:
 
     def by_url(self) -> array[int]:
         """The row numbers in the order of their URLs (the report's order)."""
-        return array("I", sorted(range(len(self._urls)), key=self._urls.__getitem__))
+        return array("I", sorted(range(len(self._keys)), key=self.url))
 
     def local_paths(self) -> Mapping[str, str]:
         """Resource key → path inside the store, for the rows with a local copy."""

@@ -1,0 +1,152 @@
+"""The corpus's documents and its identity index, held compactly: they stay in memory
+from the identity pass to the run's end.
+
+Held as a list of ``(path, address)`` tuples and a dict of identity strings, the corpus
+was 31 MiB at 50,000 articles (about 650 bytes a document: the tuple, the address and
+the identity as strings of their own, the dict's entry), a third of what the reading
+left in the rescue's main process and most of its growth from 10,000 to 50,000
+articles (issue 12, item 9: ×1.3 at most; docs/BENCHMARKS.md). Here:
+
+- :class:`CorpusItems` keeps the paths as strings (the rest of a run shares them: the
+  rewrite's plans, the places of the table of resources) and the addresses as UTF-8
+  in one buffer; an item is made as a tuple when it is read;
+- :class:`IdentityIndex` keeps no identity string: a sorted array of the first 64
+  bits of each identity's BLAKE2b digest, the next 64 bits beside it (a lookup
+  compares both: a false match needs 128 bits to agree) and the document's number.
+  BLAKE2b, not ``hash()``: the index is pickled to the scan's workers, which are
+  spawned where fork is missing and would hash strings otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import overload
+
+Item = tuple[str, str | None]
+
+
+class CorpusItems(Sequence[Item]):
+    """The walked documents, in walk order, as ``(path, own address or None)``."""
+
+    def __init__(self, items: Iterable[Item] = ()) -> None:
+        self.paths: list[str] = []
+        self._addresses = bytearray()
+        # where each address ends in the buffer (it starts where the one before ends)
+        self._ends = array("Q")
+        self._none = bytearray()  # 1: a document without an address
+        for item in items:
+            self.append(item)
+
+    def append(self, item: Item) -> None:
+        path, address = item
+        self.paths.append(path)
+        self._none.append(address is None)
+        if address is not None:
+            self._addresses += address.encode("utf-8")
+        self._ends.append(len(self._addresses))
+
+    def address(self, number: int) -> str | None:
+        """Document ``number``'s own address."""
+        if self._none[number]:
+            return None
+        start = self._ends[number - 1] if number else 0
+        return self._addresses[start : self._ends[number]].decode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | Sequence[Item]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        return self.paths[index], self.address(index)
+
+    def __iter__(self) -> Iterator[Item]:
+        start = 0
+        addresses = self._addresses
+        for path, end, none in zip(self.paths, self._ends, self._none, strict=True):
+            yield path, None if none else addresses[start:end].decode("utf-8")
+            start = end
+
+
+def _digest(identity: str) -> tuple[int, int]:
+    both = hashlib.blake2b(identity.encode("utf-8"), digest_size=16).digest()
+    return int.from_bytes(both[:8], "big"), int.from_bytes(both[8:], "big")
+
+
+class IdentityIndex(Mapping[str, str]):
+    """Identity (:func:`~linkrescue.archive.urls.identity_key`) → the path of the document
+    that has it: the corpus's internal links. Read only once built (:meth:`build`).
+
+    Iterating it is not possible (no identity is kept); nothing does: the scan and the
+    rescue only ask it (``get``) and whether it is empty.
+    """
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._paths = paths
+        self._high = array("Q")
+        self._low = array("Q")
+        self._doc = array("I")
+
+    @classmethod
+    def build(
+        cls, paths: Sequence[str], entries: Iterable[tuple[str, int]]
+    ) -> tuple[IdentityIndex, list[tuple[int, int, int]]]:
+        """The index of ``entries`` (identity, document number), the first entry of an
+        identity winning; and the entries that lost, as (their place in ``entries``,
+        their document, the winner's), in the order given (a documentation site names
+        them). Each identity is digested as it comes: none is held."""
+        high, low, docs = array("Q"), array("Q"), array("I")
+        for identity, doc in entries:
+            h, lo = _digest(identity)
+            high.append(h)
+            low.append(lo)
+            docs.append(doc)
+        order = sorted(range(len(docs)), key=lambda i: (high[i], low[i], i))
+        index = cls(paths)
+        lost: list[tuple[int, int, int]] = []
+        for i in order:
+            if index._high and index._high[-1] == high[i] and index._low[-1] == low[i]:
+                lost.append((i, docs[i], index._doc[-1]))
+                continue
+            index._high.append(high[i])
+            index._low.append(low[i])
+            index._doc.append(docs[i])
+        return index, sorted(lost)
+
+    def number(self, identity: str) -> int | None:
+        """The document number of ``identity``, or None."""
+        high, low = _digest(identity)
+        at = bisect_left(self._high, high)
+        while at < len(self._high) and self._high[at] == high:
+            if self._low[at] == low:
+                return self._doc[at]
+            at += 1
+        return None
+
+    def get(self, identity: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        number = self.number(identity)
+        return default if number is None else self._paths[number]
+
+    def __getitem__(self, identity: str) -> str:
+        number = self.number(identity)
+        if number is None:
+            raise KeyError(identity)
+        return self._paths[number]
+
+    def __contains__(self, identity: object) -> bool:
+        return isinstance(identity, str) and self.number(identity) is not None
+
+    def __len__(self) -> int:
+        return len(self._high)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("an IdentityIndex keeps no identities to iterate")

@@ -1,0 +1,59 @@
+"""The corpus held compactly (:mod:`linkrescue.crawler.stages.corpusindex`) answers as the
+list of tuples and the dict of identities it replaced did."""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linkrescue.crawler.stages.corpusindex import CorpusItems, IdentityIndex
+
+PATHS = ["content/a.md", "content/圖片/新聞.md", "content/c.md", "content/d.md"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=20), st.none() | st.text(max_size=40)),
+        max_size=30,
+    )
+)
+def test_items_read_back_as_the_tuples_appended(items: list[tuple[str, str | None]]) -> None:
+    held = CorpusItems(items)
+    assert list(held) == items
+    assert [held[i] for i in range(len(items))] == items
+    assert len(held) == len(items)
+    if items:
+        assert held[-1] == items[-1]
+        assert list(held[1:]) == items[1:]
+
+
+def test_a_link_finds_its_document_and_a_stranger_finds_none() -> None:
+    index, lost = IdentityIndex.build(
+        PATHS, [("hk.example/news/a", 0), ("hk.example/新聞", 1), ("hk.example/c", 2)]
+    )
+    assert lost == []
+    assert index.get("hk.example/news/a") == "content/a.md"
+    assert index["hk.example/新聞"] == "content/圖片/新聞.md"
+    assert index.get("hk.example/news/b") is None
+    assert "hk.example/c" in index and "hk.example/news" not in index
+    assert len(index) == 3 and bool(index)
+    assert not IdentityIndex.build(PATHS, [])[0]  # empty: the scan skips its lookups
+
+
+def test_the_first_document_of_an_identity_wins_and_the_others_are_named() -> None:
+    """As the dict's ``setdefault`` did: in the order given (walk order, then aliases)."""
+    index, lost = IdentityIndex.build(
+        PATHS, [("x/a", 2), ("x/b", 1), ("x/a", 0), ("x/a", 3), ("x/b", 3)]
+    )
+    assert index.get("x/a") == "content/c.md"
+    assert index.get("x/b") == "content/圖片/新聞.md"
+    assert lost == [(2, 0, 2), (3, 3, 2), (4, 3, 1)]
+
+
+def test_the_index_travels_to_the_scan_workers_whole() -> None:
+    index, _ = IdentityIndex.build(PATHS, [("x/a", 3), ("x/新", 1)])
+    again = pickle.loads(pickle.dumps(index))
+    assert again.get("x/a") == "content/d.md" and again.get("x/新") == "content/圖片/新聞.md"
+    assert again.get("x/b") is None
