@@ -170,3 +170,18 @@ class IdentityIndex(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         raise TypeError("an IdentityIndex keeps no identities to iterate")
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to an index of the same entries. Asked when the scan's worker pool is
+        reused for the next pass (its settings compared); Mapping's own ``__eq__``
+        would iterate."""
+        if not isinstance(other, IdentityIndex):
+            return NotImplemented
+        return (self._high, self._low, self._doc, list(self._paths)) == (
+            other._high,
+            other._low,
+            other._doc,
+            list(other._paths),
+        )
+
+    __hash__ = None  # type: ignore[assignment]

@@ -57,3 +57,14 @@ def test_the_index_travels_to_the_scan_workers_whole() -> None:
     again = pickle.loads(pickle.dumps(index))
     assert again.get("x/a") == "content/d.md" and again.get("x/新") == "content/圖片/新聞.md"
     assert again.get("x/b") is None
+
+
+def test_the_worker_pools_settings_compare_with_an_index_in_them() -> None:
+    """A documentation site's reference pass passes the index to its workers; whether
+    the identity pass's pool serves it compares the two passes' settings."""
+    index, _ = IdentityIndex.build(PATHS, [("x/a", 3)])
+    same, _ = IdentityIndex.build(list(PATHS), [("x/a", 3)])
+    other, _ = IdentityIndex.build(PATHS, [("x/a", 2)])
+    assert ("settings", index, False) != ("settings", {}, False)
+    assert ("settings", index, False) == ("settings", same, False)
+    assert index != other
