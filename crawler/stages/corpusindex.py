@@ -7,9 +7,8 @@ the identity as strings of their own, the dict's entry), a third of what the rea
 left in the rescue's main process and most of its growth from 10,000 to 50,000
 articles (issue 12, item 9: ×1.3 at most; docs/BENCHMARKS.md). Here:
 
-- :class:`CorpusItems` keeps the paths as strings (the rest of a run shares them: the
-  rewrite's plans, the places of the table of resources) and the addresses as UTF-8
-  in one buffer; an item is made as a tuple when it is read;
+- :class:`CorpusItems` keeps the paths as strings (the rest of a run shares them) and
+  the addresses in a temporary file; an item is made as a tuple when it is read;
 - :class:`IdentityIndex` keeps no identity string: a sorted array of the first 64
   bits of each identity's BLAKE2b digest, the next 64 bits beside it (a lookup
   compares both: a false match needs 128 bits to agree) and the document's number,
@@ -21,22 +20,38 @@ articles (issue 12, item 9: ×1.3 at most; docs/BENCHMARKS.md). Here:
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
+import threading
+import weakref
 import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import overload
+from typing import IO, overload
 
 Item = tuple[str, str | None]
+#: Addresses gathered before they are written to the file (about 500 of them).
+_FLUSH = 64 * 1024
 
 
 class CorpusItems(Sequence[Item]):
-    """The walked documents, in walk order, as ``(path, own address or None)``."""
+    """The walked documents, in walk order, as ``(path, own address or None)``.
+
+    The addresses are in a temporary file: a document's is read when it is parsed (in
+    the reading, by the rewrite if the document changed meanwhile); one unchanged since
+    the last run never needs it. Read with ``os.pread``, which moves no file position:
+    the scan's pool takes the items it maps in a thread of its own while the main
+    thread reads others.
+    """
 
     def __init__(self, items: Iterable[Item] = ()) -> None:
         self.paths: list[str] = []
-        self._addresses = bytearray()
-        # where each address ends in the buffer (it starts where the one before ends)
+        self._file: IO[bytes] | None = None
+        self._written = 0  # bytes in the file; the rest of the addresses still in _tail
+        self._tail = bytearray()
+        self._lock = threading.Lock()
+        # where each address ends (it starts where the one before ends)
         self._ends = array("Q")
         self._none = bytearray()  # 1: a document without an address
         for item in items:
@@ -47,15 +62,40 @@ class CorpusItems(Sequence[Item]):
         self.paths.append(path)
         self._none.append(address is None)
         if address is not None:
-            self._addresses += address.encode("utf-8")
-        self._ends.append(len(self._addresses))
+            self._tail += address.encode("utf-8")
+            if len(self._tail) >= _FLUSH:
+                with self._lock:
+                    self._flush()
+        self._ends.append(self._written + len(self._tail))
+
+    def _flush(self) -> None:
+        if self._file is None:
+            # a temporary file has no name: nothing is left on disk, however the run ends
+            self._file = tempfile.TemporaryFile(prefix="linkrescue-")  # noqa: SIM115
+            weakref.finalize(self, self._file.close)
+        os.pwrite(self._file.fileno(), self._tail, self._written)
+        self._written += len(self._tail)
+        self._tail.clear()
 
     def address(self, number: int) -> str | None:
         """Document ``number``'s own address."""
         if self._none[number]:
             return None
         start = self._ends[number - 1] if number else 0
-        return self._addresses[start : self._ends[number]].decode("utf-8")
+        end = self._ends[number]
+        if start == end:
+            return ""
+        with self._lock:
+            if end <= self._written:
+                assert self._file is not None
+                raw = os.pread(self._file.fileno(), end - start, start)
+            elif start >= self._written:
+                raw = bytes(self._tail[start - self._written : end - self._written])
+            else:  # across the last write: the file's part and the tail's
+                assert self._file is not None
+                raw = os.pread(self._file.fileno(), self._written - start, start)
+                raw += self._tail[: end - self._written]
+        return raw.decode("utf-8")
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -72,11 +112,8 @@ class CorpusItems(Sequence[Item]):
         return self.paths[index], self.address(index)
 
     def __iter__(self) -> Iterator[Item]:
-        start = 0
-        addresses = self._addresses
-        for path, end, none in zip(self.paths, self._ends, self._none, strict=True):
-            yield path, None if none else addresses[start:end].decode("utf-8")
-            start = end
+        for number, path in enumerate(self.paths):
+            yield path, self.address(number)
 
 
 def _digest(identity: bytes) -> bytes:

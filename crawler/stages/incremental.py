@@ -244,8 +244,9 @@ class CorpusReader:
         fresh = self._fresh
         # a stream, not a list: the items are made as tuples when read (CorpusItems), and
         # a list of 50,000 of them would be held through the whole reading
-        count = sum(1 for path in corpus.items.paths if path not in fresh)
-        pending = (item for item in corpus.items if item[0] not in fresh)
+        items = corpus.items
+        count = sum(1 for path in items.paths if path not in fresh)
+        pending = ((p, items.address(n)) for n, p in enumerate(items.paths) if p not in fresh)
         read = scanning.mapped(
             _rows_worker, pending, count, self.workers.workers, initargs, pool=self.workers
         )
@@ -253,8 +254,7 @@ class CorpusReader:
         batch: dict[str, bytes] = {}
         upcoming = (path for path in corpus.items.paths if path in fresh)
         try:
-            for number, item in enumerate(corpus.items):
-                path = item[0]
+            for number, path in enumerate(items.paths):
                 doc = None
                 if path in self._fresh:
                     if path not in batch:  # the next 500 kept scans, in one query
@@ -265,10 +265,10 @@ class CorpusReader:
                         if not in_main:
                             scanning.init_worker(*initargs)
                             in_main = True
-                        answer = _rows_worker(item)
+                        answer = _rows_worker((path, items.address(number)))
                     else:
                         answer = next(read)
-                    doc = self._parsed(answer, item[1], path)
+                    doc = self._parsed(answer, items.address(number), path)
                 else:
                     self.reading.reused += 1
                 doc.rows = indexed(doc.rows, corpus.index) if not docsite else doc.rows

@@ -4,6 +4,7 @@ list of tuples and the dict of identities it replaced did."""
 from __future__ import annotations
 
 import pickle
+import threading
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,3 +69,32 @@ def test_the_worker_pools_settings_compare_with_an_index_in_them() -> None:
     assert ("settings", index, False) != ("settings", {}, False)
     assert ("settings", index, False) == ("settings", same, False)
     assert index != other
+
+
+def test_addresses_read_back_across_the_file_and_from_two_threads_at_once() -> None:
+    """Past the first 64 KiB the addresses are in a temporary file; the scan's pool
+    takes items in a thread of its own while the main thread reads others."""
+    items = [
+        (
+            f"content/{n}.md",
+            None if n % 7 == 0 else f"https://hk.example/新聞/{n}/" + "x" * (n % 90),
+        )
+        for n in range(4000)
+    ]
+    held = CorpusItems()
+    for n, item in enumerate(items):
+        held.append(item)
+        if n % 500 == 0:  # read while still being written: the tail and the file
+            assert held[n] == item and held[n // 2] == items[n // 2]
+    assert list(held) == items
+    seen: list[list[tuple[str, str | None]]] = [[], []]
+
+    def read(into: list[tuple[str, str | None]], step: int) -> None:
+        into.extend(held[n] for n in range(0, len(items), step))
+
+    threads = [threading.Thread(target=read, args=(seen[i], 1 + i)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen[0] == items and seen[1] == items[::2]
