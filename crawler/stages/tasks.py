@@ -92,7 +92,7 @@ class TaskTable:
         self._next = array("i")
         self._place_doc = array("I")
         self._place_line = array("I")
-        #: The corpus's paths (:attr:`~linkrescue.crawler.stages.corpusindex.CorpusItems.paths`):
+        #: The corpus's paths (those of :class:`~linkrescue.crawler.stages.corpusindex.CorpusItems`):
         #: a document read from the corpus is its number there, no dict of paths held.
         self.corpus_paths: Sequence[str] = ()
         self._docs: list[str] = []
