@@ -156,6 +156,18 @@ def test_resources_sharing_a_path_get_the_same_names_in_either_order(
             assert _put_deferring(again, url, body, keys).path.as_posix() == names[url]
 
 
+def test_deferring_finds_every_clash_among_many_resources() -> None:
+    """A corpus's worth of resources (the bitmaps in front of the exact count let many
+    hashes share a bit): every http/https pair and case variant, and nothing else."""
+    urls = [f"https://hk.example/photos/{n:05d}.jpg" for n in range(60_000)]
+    clashes = {f"https://hk.example/photos/{n:05d}.jpg" for n in range(0, 60_000, 997)}
+    extra = [u.replace("https://", "http://") for u in sorted(clashes)]
+    extra.append("https://hk.example/PHOTOS/00001.jpg")  # a case variant of a kept one
+    resources = urls + extra
+    keys = deferring(lambda: [(u, u) for u in resources])
+    assert keys == clashes | {"https://hk.example/photos/00001.jpg"}
+
+
 def test_a_stray_file_at_the_target_is_adopted(store: Store) -> None:
     (store.root / "x.org").mkdir()
     (store.root / "x.org" / "a.png").write_bytes(b"left by a deleted index")
