@@ -21,9 +21,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from linkrescue.crawler.outcome import Outcome
+from linkrescue.crawler.views import MadeOnRead
 
 if TYPE_CHECKING:
     from linkrescue.archive import RequestCounts
@@ -151,7 +152,7 @@ def plain_value(value: object) -> object:
     return _plain(value)
 
 
-class ReportItems(Sequence[Item]):
+class ReportItems(MadeOnRead[Item]):
     """The report's items, in the order of their URLs (two runs compare line by line),
     each made from the run's table of resources when it is read and not kept: the
     report of a first run over 50,000 articles held 113,083 of them at once, with a
@@ -164,13 +165,7 @@ class ReportItems(Sequence[Item]):
     def __len__(self) -> int:
         return len(self._order)
 
-    @overload
-    def __getitem__(self, index: int) -> Item: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Item]: ...
-    def __getitem__(self, index: int | slice) -> Item | Sequence[Item]:
-        if isinstance(index, slice):
-            return tuple(self._item(row) for row in self._order[index])
+    def _at(self, index: int) -> Item:
         return self._item(self._order[index])
 
     def __iter__(self) -> Iterator[Item]:

@@ -28,14 +28,16 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import IO, overload
+from typing import IO
+
+from linkrescue.crawler.views import MadeOnRead
 
 Item = tuple[str, str | None]
 #: Addresses gathered before they are written to the file (about 500 of them).
 _FLUSH = 64 * 1024
 
 
-class CorpusItems(Sequence[Item]):
+class CorpusItems(MadeOnRead[Item]):
     """The walked documents, in walk order, as ``(path, own address or None)``.
 
     The addresses are in a temporary file: a document's is read when it is parsed (in
@@ -100,15 +102,7 @@ class CorpusItems(Sequence[Item]):
     def __len__(self) -> int:
         return len(self.paths)
 
-    @overload
-    def __getitem__(self, index: int) -> Item: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Item]: ...
-    def __getitem__(self, index: int | slice) -> Item | Sequence[Item]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
+    def _at(self, index: int) -> Item:
         return self.paths[index], self.address(index)
 
     def __iter__(self) -> Iterator[Item]:
