@@ -98,3 +98,32 @@ def test_addresses_read_back_across_the_file_and_from_two_threads_at_once() -> N
     for thread in threads:
         thread.join()
     assert seen[0] == items and seen[1] == items[::2]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "新聞", "a/", "A", ""]) | st.text(max_size=8),
+            st.integers(0, 3),
+        ),
+        max_size=40,
+    ),
+    st.lists(st.text(max_size=8), max_size=10),
+)
+def test_the_index_answers_as_the_dict_it_replaced(
+    entries: list[tuple[str, int]], asked: list[str]
+) -> None:
+    """``dict.setdefault`` in the order given was the rule; every identity entered and
+    some never entered are asked."""
+    index, lost = IdentityIndex.build(PATHS, entries)
+    plain: dict[str, int] = {}
+    expected_lost = []
+    for order, (identity, doc) in enumerate(entries):
+        if identity in plain:
+            expected_lost.append((order, doc, plain[identity]))
+        plain.setdefault(identity, doc)
+    assert lost == expected_lost
+    assert len(index) == len(plain)
+    for identity in [*plain, *asked]:
+        want = PATHS[plain[identity]] if identity in plain else None
+        assert index.get(identity) == want, identity
