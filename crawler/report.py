@@ -19,7 +19,7 @@ Those two come last: fields are only ever appended.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -167,9 +167,6 @@ class ReportItems(MadeOnRead[Item]):
 
     def _at(self, index: int) -> Item:
         return self._item(self._order[index])
-
-    def __iter__(self) -> Iterator[Item]:
-        return (self._item(row) for row in self._order)
 
     def __repr__(self) -> str:
         return f"ReportItems({len(self)} items)"

@@ -168,7 +168,7 @@ def rescue_page(
     with open_state(store_dir) as index:
         runs = index.runs(CHART_RUNS + 5, command="rescue")
         own = next((r for r in runs if r.id == run_id), None)
-        earlier = [r for r in runs if r.id != run_id and (own is None or r.id < run_id)]
+        earlier = [r for r in runs if r.id < run_id]  # one run at a time: the lock
         # Index times are whole seconds: a file stored in the run's first second counts.
         started = own.started_at if own is not None else now - timedelta(seconds=report.seconds + 1)
         new = rescued_between(index, started, None, limit=10_000)

@@ -381,14 +381,15 @@ def _rewrite(
 ) -> list[Rewritten]:
     local_paths = run.tasks.local_paths()
     docs = run.documents_to_rewrite(settled_only=settled_only)
-    chosen = [(n, item) for n, item in enumerate(corpus.items) if item[0] in docs]
+    # by number: only these documents' addresses are read back (CorpusItems)
+    numbers = [n for n, path in enumerate(corpus.items.paths) if path in docs]
 
     def conflict(problem: Problem) -> None:
         run.conflicts.append(problem)
         on_problem(problem)
 
     return rewrite_documents(
-        [item for _, item in chosen],
+        [corpus.items[n] for n in numbers],
         corpus,
         config.for_scan(),
         index,
@@ -396,5 +397,5 @@ def _rewrite(
         plans,
         dry_run=dry_run,
         on_problem=conflict,
-        numbers=[n for n, _ in chosen],
+        numbers=numbers,
     )

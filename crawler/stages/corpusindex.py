@@ -105,10 +105,6 @@ class CorpusItems(MadeOnRead[Item]):
     def _at(self, index: int) -> Item:
         return self.paths[index], self.address(index)
 
-    def __iter__(self) -> Iterator[Item]:
-        for number, path in enumerate(self.paths):
-            yield path, self.address(number)
-
 
 def _digest(identity: bytes) -> bytes:
     return hashlib.blake2b(identity, digest_size=16).digest()

@@ -252,7 +252,7 @@ class CorpusReader:
         )
         in_main = False
         batch: dict[str, bytes] = {}
-        upcoming = (path for path in corpus.items.paths if path in fresh)
+        upcoming = (path for path in items.paths if path in fresh)
         try:
             for number, path in enumerate(items.paths):
                 doc = None
@@ -261,14 +261,15 @@ class CorpusReader:
                         batch = self._batch(path, upcoming)
                     doc = self._reused(path, batch.get(path), probed=True)
                 if doc is None:
+                    address = items.address(number)
                     if path in self._fresh:  # the disk answers otherwise: parse again
                         if not in_main:
                             scanning.init_worker(*initargs)
                             in_main = True
-                        answer = _rows_worker((path, items.address(number)))
+                        answer = _rows_worker((path, address))
                     else:
                         answer = next(read)
-                    doc = self._parsed(answer, items.address(number), path)
+                    doc = self._parsed(answer, address, path)
                 else:
                     self.reading.reused += 1
                 doc.rows = indexed(doc.rows, corpus.index) if not docsite else doc.rows
