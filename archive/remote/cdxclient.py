@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -17,7 +18,7 @@ import httpx
 from linkrescue.archive.errors import Blocked, UnexpectedAnswer
 from linkrescue.archive.model import KeptListing, Listed, Snapshot, Want
 from linkrescue.archive.remote.cdx import exact_query, parse_cdx, prefix_query
-from linkrescue.archive.remote.prefixcache import PrefixCache
+from linkrescue.archive.remote.prefixcache import OpenListing, PrefixCache
 from linkrescue.archive.remote.ratelimit import Endpoint
 from linkrescue.archive.remote.snapshots import rank_snapshots
 from linkrescue.archive.remote.transport import ArchiveHTTP
@@ -109,21 +110,27 @@ class CdxIndex:
         covers (one with a window never covers one without), and sends nothing
         when there are none.
         """
-        keep = frozenset(url_key(u) for u in only) if only is not None else None
+        keys = None if only is None else (url_key(u) for u in only)
         windowed = bool(from_ts or to_ts)
         with self._locks_guard:
             lock = self._locks.setdefault(prefix, threading.Lock())
         with lock:
-            keep = self.cache.uncovered(prefix, keep, windowed=windowed)
-            if keep is not None and not keep:
+            opened = self.cache.open(prefix, keys, windowed=windowed)
+            if opened is None:
                 return Listed()
-            listing = _Listing(self, prefix, keep, page_rows, max_pages)
-            listing.run(from_ts, to_ts)
-            self.cache.cover(prefix, complete=listing.exhausted, only=keep, windowed=windowed)
-            made = KeptListing(prefix, listing.exhausted, windowed, keep, tuple(listing.rows))
+            listing = _Listing(self, opened, page_rows, max_pages)
+            try:
+                listing.run(from_ts, to_ts)
+            except BaseException:
+                self.cache.abandon(opened)
+                raise
+            self.cache.cover(opened, complete=listing.exhausted)
+            made = self.cache.kept(opened, complete=listing.exhausted)
             if self.on_made is not None:
                 self.on_made(made)
-            else:
+            else:  # held past this cache's life: read out now
+                only_keys = None if made.only is None else frozenset(made.only)
+                made = replace(made, only=only_keys, rows=tuple(made.rows))
                 with self._locks_guard:
                     self._made.append(made)
             log.info(
@@ -154,19 +161,17 @@ class _Listing:
     def __init__(
         self,
         index: CdxIndex,
-        prefix: str,
-        keep: frozenset[str] | None,
+        opened: OpenListing,
         page_rows: int,
         max_pages: int | None,
     ) -> None:
         self.index = index
-        self.prefix = prefix
-        self.query_prefix = encode_original(prefix)
-        self.keep = keep
+        self.opened = opened
+        self.prefix = opened.prefix
+        self.query_prefix = encode_original(opened.prefix)
         self.page_rows = page_rows
         self.max_pages = max_pages
         self.pages = self.kept = self.listed = 0
-        self.rows: list[Snapshot] = []
         self.exhausted = True
 
     def run(self, from_ts: str | None, to_ts: str | None) -> None:
@@ -206,9 +211,7 @@ class _Listing:
                     len(page),
                 )
                 self.exhausted = False
-            kept = self.index.cache.keep_rows(page, only=self.keep)
-            self.rows.extend(kept)
-            self.kept += len(kept)
+            self.kept += self.index.cache.keep_rows(self.opened, page)
             if resume is None:
                 return []
         self.exhausted = False  # out of pages

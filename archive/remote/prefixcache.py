@@ -9,6 +9,12 @@ they are rows of a temporary database (``sqlite3.connect("")``: a file of SQLite
 deleted when it is closed), read back one URL at a time; memory holds only the prefixes
 and their coverages.
 
+A listing is a *coverage* from the moment it is opened: its URL keys and rows go to the
+database as they arrive, page by page, under its number, and it answers only once it is
+covered. A listing kept for the next run is read back from here as it is kept (its rows
+are never all in memory: the 55,029 rows of ``assets.thestandnews.com/media/photos/`` at
+50,000 articles were 22 MiB as objects, and 45 MiB while they were written out as JSON).
+
 One prefix can be listed more than once for different URLs: a rescue lists a directory
 for its references written with a partial timestamp (``2021im_``) and again, within a
 date window, for those written with a full one. Each listing is a coverage of its own,
@@ -20,24 +26,34 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from linkrescue.archive.model import KeptListing, Snapshot
 from linkrescue.archive.urls import prefix_key, url_key
 
+T = TypeVar("T")
+
 _SCHEMA = (
     "PRAGMA journal_mode = OFF",
     "PRAGMA synchronous = OFF",
-    "CREATE TABLE rows (key TEXT NOT NULL, original TEXT NOT NULL, timestamp TEXT NOT NULL, "
-    "mimetype TEXT, status INTEGER, digest TEXT, length INTEGER, redirect TEXT)",
+    # `coverage`: the listing the row came with (_Coverage.id)
+    "CREATE TABLE rows (key TEXT NOT NULL, coverage INTEGER NOT NULL, original TEXT NOT NULL, "
+    "timestamp TEXT NOT NULL, mimetype TEXT, status INTEGER, digest TEXT, length INTEGER, "
+    "redirect TEXT)",
     "CREATE INDEX rows_by_key ON rows (key)",
-    # the URL keys the run is done with whose rows were dropped (PrefixCache.spend)
+    "CREATE INDEX rows_by_coverage ON rows (coverage)",
+    # the URL keys the run is done with (PrefixCache.spend)
     "CREATE TABLE spent (key TEXT PRIMARY KEY) WITHOUT ROWID",
-    # the URL keys a coverage's rows were kept for (a coverage with `only` None has none)
+    # the URL keys a coverage's rows were kept for (a coverage with `some` False has none)
     "CREATE TABLE only_keys (key TEXT NOT NULL, coverage INTEGER NOT NULL, "
     "PRIMARY KEY (key, coverage)) WITHOUT ROWID",
+    "CREATE INDEX only_keys_by_coverage ON only_keys (coverage, key)",
 )
+_FIELDS = "original, timestamp, mimetype, status, digest, length, redirect"
+#: Rows (or keys) read back from the database at a time.
+_CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +74,17 @@ class _Coverage:
 
     id: int
     complete: bool
+    some: bool
+    windowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OpenListing:
+    """A listing being made (:meth:`PrefixCache.open`): its rows go in with
+    :meth:`PrefixCache.keep_rows`; it answers nothing until :meth:`PrefixCache.cover`."""
+
+    id: int
+    prefix: str
     some: bool
     windowed: bool
 
@@ -91,47 +118,76 @@ class PrefixCache:
                 self._db = None
             self._prefixes.clear()
 
-    def add(
+    # --- making a listing --------------------------------------------------------------
+
+    def open(
         self,
         prefix: str,
-        rows: Iterable[Snapshot],
+        only: Iterable[str] | None,
         *,
-        complete: bool,
-        only: frozenset[str] | None = None,
         windowed: bool = False,
-    ) -> int:
-        """Store one listing's rows and mark ``prefix`` listed; return the rows kept."""
-        count = self.add_rows(rows, only=only)
-        self.cover(prefix, complete=complete, only=only, windowed=windowed)
-        return count
+        new_only: bool = True,
+    ) -> OpenListing | None:
+        """Start a listing of ``prefix`` whose rows are kept for the URL keys of ``only``
+        (None: every URL under it); ``windowed`` when it has a date window.
 
-    def add_rows(self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None) -> int:
-        """Store rows (only those whose :func:`url_key` is in ``only``, when given: a
-        host's listing can hold far more captures than the corpus references)."""
-        return len(self.keep_rows(rows, only=only))
+        ``new_only``: keep rows only for keys no earlier listing of ``prefix`` answers
+        for (a listing with a window never answers for one without), and return None
+        when that leaves none (the listing need not be made). The keys go straight to
+        the database: a host's directory can be wanted for 55,000 URLs.
+        """
+        with self._lock:
+            earlier: list[int] = []
+            entry = self._prefixes.get(prefix)
+            for coverage in entry[1] if entry is not None and new_only else ():
+                if coverage.windowed and not windowed:
+                    continue
+                if not coverage.some:
+                    return None
+                earlier.append(coverage.id)
+            db = self._open()
+            self._coverages += 1
+            listing = OpenListing(self._coverages, prefix, only is not None, windowed)
+            if only is None:
+                return listing
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT OR IGNORE INTO only_keys VALUES (?, ?)",
+                ((key, listing.id) for key in only),
+            )
+            if earlier:
+                marks = ",".join("?" * len(earlier))
+                db.execute(
+                    "DELETE FROM only_keys WHERE coverage = ? AND key IN "
+                    f"(SELECT key FROM only_keys WHERE coverage IN ({marks}))",
+                    (listing.id, *earlier),
+                )
+            left = db.execute(
+                "SELECT 1 FROM only_keys WHERE coverage = ? LIMIT 1", (listing.id,)
+            ).fetchone()
+            db.execute("COMMIT")
+            return listing if left else None
 
-    def keep_rows(
-        self, rows: Iterable[Snapshot], *, only: frozenset[str] | None = None
-    ) -> list[Snapshot]:
-        """:meth:`add_rows`, returning the rows kept (a listing hands them on to be
-        kept for the next run). A URL the run was done with (:meth:`spend`) is known
-        again by a later listing's rows."""
-        kept: list[tuple[str, Snapshot]] = []
-        for row in rows:
-            key = url_key(row.original)
-            if only is None or key in only:
-                kept.append((key, row))
-        if not kept:
-            return []
+    def keep_rows(self, listing: OpenListing, rows: Iterable[Snapshot]) -> int:
+        """Store the rows of ``listing`` (only those of its URL keys, when it was opened
+        for some: a host's listing can hold far more captures than the corpus
+        references); return how many were kept. A URL the run was done with
+        (:meth:`spend`) is known again by a later listing's rows."""
         with self._lock:
             db = self._open()
             db.execute("BEGIN")
-            db.executemany("DELETE FROM spent WHERE key = ?", ((key,) for key, _ in kept))
+            before = db.execute("SELECT max(rowid) FROM rows").fetchone()[0] or 0
+            wanted = (
+                " WHERE EXISTS (SELECT 1 FROM only_keys WHERE key = ?1 AND coverage = ?2)"
+                if listing.some
+                else ""
+            )
             db.executemany(
-                "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO rows SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9" + wanted,
                 (
                     (
-                        key,
+                        url_key(r.original),
+                        listing.id,
                         r.original,
                         r.timestamp,
                         r.mimetype,
@@ -140,11 +196,102 @@ class PrefixCache:
                         r.length,
                         r.redirect,
                     )
-                    for key, r in kept
+                    for r in rows
                 ),
             )
+            kept = db.execute(
+                "SELECT count(*) FROM rows WHERE coverage = ? AND rowid > ?", (listing.id, before)
+            ).fetchone()[0]
+            if kept:
+                db.execute(
+                    "DELETE FROM spent WHERE key IN "
+                    "(SELECT key FROM rows WHERE coverage = ? AND rowid > ?)",
+                    (listing.id, before),
+                )
             db.execute("COMMIT")
-        return [row for _, row in kept]
+            return int(kept)
+
+    def cover(self, listing: OpenListing, *, complete: bool) -> None:
+        """The listing is made (``complete``: every capture under its prefix is known):
+        from now on it answers for its URLs."""
+        coverage = _Coverage(
+            listing.id, complete and not listing.windowed, listing.some, listing.windowed
+        )
+        with self._lock:
+            entry = self._prefixes.setdefault(listing.prefix, (prefix_key(listing.prefix), []))
+            entry[1].append(coverage)
+
+    def abandon(self, listing: OpenListing) -> None:
+        """Drop a listing that could not be made (its rows answer nothing)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.execute("BEGIN")
+                self._db.execute("DELETE FROM rows WHERE coverage = ?", (listing.id,))
+                self._db.execute("DELETE FROM only_keys WHERE coverage = ?", (listing.id,))
+                self._db.execute("COMMIT")
+
+    def kept(self, listing: OpenListing, *, complete: bool) -> KeptListing:
+        """``listing`` as the next run takes it in: its keys and rows are read from the
+        database each time they are iterated, a chunk at a time, while this cache is
+        open (other threads go on listing into it meanwhile)."""
+        keys = Reread(
+            lambda: (
+                key
+                for (key,) in self._pages(
+                    "SELECT key FROM only_keys WHERE coverage = ? AND key > ? ORDER BY key LIMIT ?",
+                    listing.id,
+                    "",
+                )
+            )
+        )
+        rows = Reread(
+            lambda: (
+                Snapshot(*row[1:])
+                for row in self._pages(
+                    f"SELECT rowid, {_FIELDS} FROM rows WHERE coverage = ? AND rowid > ? "
+                    "ORDER BY rowid LIMIT ?",
+                    listing.id,
+                    0,
+                )
+            )
+        )
+        return KeptListing(
+            listing.prefix, complete, listing.windowed, keys if listing.some else None, rows
+        )
+
+    def _pages(self, query: str, coverage: int, start: object) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query`` (its first column the key it is ordered by), read
+        ``_CHUNK`` at a time, each chunk under the lock."""
+        after = start
+        while True:
+            with self._lock:
+                if self._db is None:
+                    raise RuntimeError("the listings' database was closed")
+                chunk = self._db.execute(query, (coverage, after, _CHUNK)).fetchall()
+            yield from chunk
+            if len(chunk) < _CHUNK:
+                return
+            after = chunk[-1][0]
+
+    # --- convenience -------------------------------------------------------------------
+
+    def add(
+        self,
+        prefix: str,
+        rows: Iterable[Snapshot],
+        *,
+        complete: bool,
+        only: Iterable[str] | None = None,
+        windowed: bool = False,
+        new_only: bool = False,
+    ) -> int:
+        """Store one whole listing's rows and mark ``prefix`` listed; return the rows kept."""
+        listing = self.open(prefix, only, windowed=windowed, new_only=new_only)
+        if listing is None:
+            return 0
+        count = self.keep_rows(listing, rows)
+        self.cover(listing, complete=complete)
+        return count
 
     def remember(self, listing: KeptListing, wanted: frozenset[str] | None = None) -> None:
         """Take in a listing an earlier run made (kept in the store's index): its URLs
@@ -155,84 +302,39 @@ class PrefixCache:
         with a few resources to look up needs a few of them). It still proves absent
         what it proved absent: a complete listing answers for each wanted key under it.
         """
-        only, rows = listing.only, listing.rows
+        only = listing.only
         if wanted is not None:
             start = prefix_key(listing.prefix)
-            under = frozenset(k for k in wanted if k.startswith(start))
-            only = under if only is None else only & under
+            if only is None:
+                only = frozenset(k for k in wanted if k.startswith(start))
+            else:
+                only = frozenset(k for k in only if k in wanted and k.startswith(start))
             if not only:
                 return
-            rows = tuple(row for row in rows if url_key(row.original) in only)
         self.add(
-            listing.prefix, rows, complete=listing.complete, only=only, windowed=listing.windowed
+            listing.prefix,
+            listing.rows,
+            complete=listing.complete,
+            only=only,
+            windowed=listing.windowed,
         )
 
-    def cover(
-        self,
-        prefix: str,
-        *,
-        complete: bool,
-        only: frozenset[str] | None = None,
-        windowed: bool = False,
-    ) -> None:
-        """Mark ``prefix`` as listed (completely: every capture under it is known), for
-        the URLs of ``only`` when the rows were kept for those alone; ``windowed``
-        when the listing had a date window, so it knows only captures within it."""
-        with self._lock:
-            self._coverages += 1
-            coverage = _Coverage(
-                self._coverages, complete and not windowed, only is not None, windowed
-            )
-            db = self._open()
-            if only is not None:
-                db.execute("BEGIN")
-                db.executemany(
-                    "INSERT OR IGNORE INTO only_keys VALUES (?, ?)",
-                    ((key, coverage.id) for key in only),
-                )
-                db.execute("COMMIT")
-            entry = self._prefixes.setdefault(prefix, (prefix_key(prefix), []))
-            entry[1].append(coverage)
-
-    def uncovered(
-        self, prefix: str, only: frozenset[str] | None, *, windowed: bool = False
-    ) -> frozenset[str] | None:
-        """Which of ``only`` (None: every URL) a new listing of ``prefix`` would still
-        have to keep: empty when earlier listings of it already answer for them all.
-        A listing with a date window never answers for one without."""
-        with self._lock:
-            entry = self._prefixes.get(prefix)
-            if entry is None:
-                return only
-            ids: list[int] = []
-            for coverage in entry[1]:
-                if coverage.windowed and not windowed:
-                    continue
-                if not coverage.some:
-                    return frozenset()
-                ids.append(coverage.id)
-            if only is None:
-                return None
-            if not ids or self._db is None:
-                return only
-            marks = ",".join("?" * len(ids))
-            known = self._db.execute(
-                f"SELECT DISTINCT key FROM only_keys WHERE coverage IN ({marks})", ids
-            )
-            return only - frozenset(key for (key,) in known)
+    # --- answering ---------------------------------------------------------------------
 
     def spend(self, url: str) -> None:
-        """Drop the rows of ``url``: the run is done with it. Asked again, ``url`` is
-        answered as no listing covers it (a lookup of its own), never as listed with
-        no capture; a URL the listings hold no row of is still proven absent."""
+        """The run is done with ``url``. Asked again, it is answered as no listing
+        covers it (a lookup of its own), never as listed with no capture; a URL the
+        listings hold no row of is still proven absent. Its rows stay where they are
+        (on disk): a listing still being kept for the next run reads them back."""
         key = url_key(url)
         with self._lock:
             if self._db is None:
                 return
-            self._db.execute("BEGIN")
-            if self._db.execute("DELETE FROM rows WHERE key = ?", (key,)).rowcount:
-                self._db.execute("INSERT OR IGNORE INTO spent VALUES (?)", (key,))
-            self._db.execute("COMMIT")
+            self._db.execute(
+                "INSERT OR IGNORE INTO spent SELECT ?1 WHERE EXISTS "
+                "(SELECT 1 FROM rows WHERE key = ?1)",
+                (key,),
+            )
 
     def answer(self, url: str) -> CachedAnswer | None:
         """The cached knowledge of ``url``, or None when no listing covers it (or the
@@ -257,19 +359,32 @@ class PrefixCache:
                 )
             }
             covering = [
-                (p, coverage.complete)
+                (p, coverage)
                 for p, coverage in candidates
                 if not coverage.some or coverage.id in mine
             ]
             if not covering:
                 return None
+            ids = [coverage.id for _, coverage in covering]
+            marks = ",".join("?" * len(ids))
+            # the same capture listed by two listings of the prefix is one row
             rows = [
                 Snapshot(*row)
                 for row in db.execute(
-                    "SELECT original, timestamp, mimetype, status, digest, length, redirect "
-                    "FROM rows WHERE key = ? ORDER BY rowid",
-                    (key,),
+                    f"SELECT {_FIELDS} FROM rows WHERE key = ? AND coverage IN ({marks}) "
+                    f"GROUP BY {_FIELDS} ORDER BY min(rowid)",
+                    (key, *ids),
                 )
             ]
-        prefix, complete = max(covering, key=lambda pc: pc[1])
-        return CachedAnswer(prefix, complete, rows)
+        prefix, coverage = max(covering, key=lambda pc: pc[1].complete)
+        return CachedAnswer(prefix, coverage.complete, rows)
+
+
+class Reread(Iterable[T]):
+    """An iterable made anew each time it is iterated (a stored listing's rows)."""
+
+    def __init__(self, make: Callable[[], Iterator[T]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[T]:
+        return self._make()

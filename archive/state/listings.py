@@ -13,7 +13,6 @@ back, for the archive that answered and while they are younger than the caller s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -31,51 +30,75 @@ class ListingBook:
         self.database = database
 
     def keep(self, archive: str, listings: Iterable[KeptListing]) -> int:
-        """Keep ``listings`` made against ``archive`` now; return how many."""
+        """Keep ``listings`` made against ``archive`` now; return how many. Their keys
+        and rows are written as they are iterated, never gathered first."""
         made_at = self.database.now()
-        rows = [
-            (
-                archive,
-                listing.prefix,
-                int(listing.complete),
-                int(listing.windowed),
-                None if listing.only is None else json.dumps(sorted(listing.only)),
-                json.dumps([_row(snapshot) for snapshot in listing.rows], separators=(",", ":")),
-                made_at,
-            )
-            for listing in listings
-        ]
-        if rows:
-            with self.database.transaction() as db:
+        count = 0
+        with self.database.transaction() as db:
+            for listing in listings:
+                listed = db.execute(
+                    "INSERT INTO listings (archive, prefix, complete, windowed, only_some, "
+                    "made_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        archive,
+                        listing.prefix,
+                        int(listing.complete),
+                        int(listing.windowed),
+                        int(listing.only is not None),
+                        made_at,
+                    ),
+                ).lastrowid
                 db.executemany(
-                    "INSERT INTO listings (archive, prefix, complete, windowed, only, rows, "
-                    "made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    "INSERT INTO listing_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((listed, *_row(snapshot)) for snapshot in listing.rows),
                 )
-        return len(rows)
+                if listing.only is not None:
+                    db.executemany(
+                        "INSERT OR IGNORE INTO listing_keys VALUES (?, ?)",
+                        ((listed, key) for key in listing.only),
+                    )
+                count += 1
+        return count
 
     def kept(self, archive: str, since: datetime) -> list[KeptListing]:
         """The listings made against ``archive`` at ``since`` or later, oldest first."""
         with self.database.reading() as db:
             found = db.execute(
-                "SELECT prefix, complete, windowed, only, rows FROM listings "
+                "SELECT id, prefix, complete, windowed, only_some FROM listings "
                 "WHERE archive = ? AND made_at >= ? ORDER BY made_at, id",
                 (archive, iso(since)),
             ).fetchall()
-        return [
-            KeptListing(
-                prefix,
-                bool(complete),
-                bool(windowed),
-                None if only is None else frozenset(json.loads(only)),
-                tuple(Snapshot(*row) for row in json.loads(rows)),
-            )
-            for prefix, complete, windowed, only, rows in found
-        ]
+            return [
+                KeptListing(
+                    prefix,
+                    bool(complete),
+                    bool(windowed),
+                    frozenset(
+                        key
+                        for (key,) in db.execute(
+                            "SELECT key FROM listing_keys WHERE listing = ?", (listed,)
+                        )
+                    )
+                    if only_some
+                    else None,
+                    tuple(
+                        Snapshot(*row)
+                        for row in db.execute(
+                            "SELECT original, timestamp, mimetype, status, digest, length, "
+                            "redirect FROM listing_rows WHERE listing = ? ORDER BY rowid",
+                            (listed,),
+                        )
+                    ),
+                )
+                for listed, prefix, complete, windowed, only_some in found
+            ]
 
     def forget_before(self, moment: datetime) -> int:
         """Drop the listings made before ``moment`` (too old to be trusted); how many."""
         with self.database.transaction() as db:
+            old = "SELECT id FROM listings WHERE made_at < ?1"
+            db.execute(f"DELETE FROM listing_rows WHERE listing IN ({old})", (iso(moment),))
+            db.execute(f"DELETE FROM listing_keys WHERE listing IN ({old})", (iso(moment),))
             return db.execute("DELETE FROM listings WHERE made_at < ?", (iso(moment),)).rowcount
 
 

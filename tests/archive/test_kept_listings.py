@@ -10,22 +10,29 @@ answers every URL it covered with no CDX request, the same as in the first clien
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import linkrescue.archive.state.database
 from linkrescue.archive.model import Found, KeptListing, Outcome, Snapshot, Want
 from linkrescue.archive.remote.listings import Listing, Window
+from linkrescue.archive.remote.prefixcache import PrefixCache
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.archive.state import Index, ListingBook
+from linkrescue.archive.state.schema import MIGRATIONS
+from linkrescue.archive.urls import url_key
 from tests.archive.conftest import BACKOFF
 from tests.support.archive_content import ASSETS, PREFIX_IMAGES
 
 BATCH = f"{ASSETS}/batch/"
 IA = "https://web.archive.org/web"
+NOW = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rescue(client: ArchiveClient, url: str) -> tuple[Outcome, str, bytes]:
@@ -179,3 +186,86 @@ def test_a_kept_listing_taken_in_for_the_urls_a_run_looks_up_answers_for_those(
             assert absent is not None and absent.found is Found.NOT_ARCHIVED
             assert second.listed(f"{BATCH}p02.png", timestamp="2021") is None  # not wanted
             assert second.counts.cdx == 0
+
+
+def test_listings_kept_by_an_older_linkrescue_read_back_the_same_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Before the listings' rows and keys had tables of their own, each listing was two
+    JSON texts in its row: a store made then must answer its next night the same."""
+    moving = next(n for n, m in enumerate(MIGRATIONS) if any("listing_rows" in s for s in m))
+    old = tmp_path / "old.sqlite3"
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(linkrescue.archive.state.database, "MIGRATIONS", MIGRATIONS[:moving])
+        with Index(old) as index:
+            assert index.schema_version == moving
+    raw = sqlite3.connect(old)
+    photo = "http://assets.thestandnews.com/media/photos/a.jpg"
+    rows = [
+        [
+            photo,
+            "20210401010105",
+            "image/jpeg",
+            200,
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+            5120,
+            None,
+        ],
+        [photo, "20200101000000", "warc/revisit", None, None, None, None],
+        [photo, "20190101000000", "text/html", 302, None, 310, "https://www.thestandnews.com/"],
+    ]
+    raw.execute(
+        "INSERT INTO listings (archive, prefix, complete, windowed, only, rows, made_at) "
+        "VALUES ('pywb', 'assets.thestandnews.com/media/photos/', 1, 0, ?, ?, ?)",
+        (json.dumps(["com,thestandnews,assets)/media/photos/a.jpg"]), json.dumps(rows), NOW),
+    )
+    raw.execute(
+        "INSERT INTO listings (archive, prefix, complete, windowed, only, rows, made_at) "
+        "VALUES ('pywb', 'www.thestandnews.com/', 0, 1, NULL, '[]', ?)",
+        (NOW,),
+    )
+    raw.commit()
+    raw.close()
+    with Index(old) as index:
+        assert index.schema_version == len(MIGRATIONS)
+        kept = ListingBook(index.database).kept("pywb", datetime(2026, 1, 1, tzinfo=UTC))
+    assert kept == [
+        KeptListing(
+            "assets.thestandnews.com/media/photos/",
+            complete=True,
+            windowed=False,
+            only=frozenset({"com,thestandnews,assets)/media/photos/a.jpg"}),
+            rows=tuple(Snapshot(*row) for row in rows),
+        ),
+        KeptListing("www.thestandnews.com/", complete=False, windowed=True, only=None, rows=()),
+    ]
+
+
+def test_a_listing_kept_as_it_ends_keeps_the_rows_of_urls_the_run_was_done_with(
+    tmp_path: Path,
+) -> None:
+    """A listing made by the client is written to the index from the client's own cache,
+    a chunk at a time. A URL settled while the listing was still running (looked up on
+    its own) is one the next run may want again: its rows must be kept all the same,
+    or the next night would call it not archived."""
+    cache = PrefixCache()
+    prefix = "assets.thestandnews.com/media/photos/"
+    urls = [f"http://{prefix}{n:05d}.jpg" for n in range(4500)]  # more than a chunk
+    rows = [Snapshot(url, "20210401010105", "image/jpeg", 200) for url in urls]
+    opened = cache.open(prefix, (url_key(url) for url in urls[:-1]))
+    assert opened is not None
+    assert cache.keep_rows(opened, rows[:2500]) == 2500
+    cache.spend(urls[0])
+    assert cache.keep_rows(opened, rows[2500:]) == 1999  # the last was not wanted
+    cache.cover(opened, complete=True)
+    made = cache.kept(opened, complete=True)
+    with Index(tmp_path / "index.sqlite3") as index:
+        book = ListingBook(index.database)
+        assert book.keep("pywb", [made]) == 1
+        [kept] = book.kept("pywb", datetime(2026, 1, 1, tzinfo=UTC))
+    assert kept == KeptListing(
+        prefix, True, False, frozenset(url_key(url) for url in urls[:-1]), tuple(rows[:-1])
+    )
+    assert list(made.rows) == list(made.rows)  # read anew each time
+    assert cache.answer(urls[0]) is None  # done with: looked up on its own if asked again
+    cache.close()
