@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,16 +117,23 @@ def _dedupe(rows: Iterable[Snapshot | None]) -> list[Snapshot]:
 
 
 def parse_cdx(text: str) -> CdxPage:
-    """Parse any CDX answer shape (see the module docstring)."""
-    body = text.strip()
-    if not body:
+    """Parse any CDX answer shape (see the module docstring).
+
+    Line-shaped answers (pywb's NDJSON and CDXJ, IA's text) are read a line at a time,
+    each row made a :class:`Snapshot` as it is read: a 5,000-row page of pywb's NDJSON
+    held as parsed objects all at once took 13 MiB, and a rescue with rate limits off
+    parses several such pages at the same time (issue 12, item 9).
+    """
+    head = text.lstrip()[:1]
+    if not head:
         return CdxPage([])
-    if body.startswith("["):
-        return _parse_json_array(json.loads(body))
-    if body.startswith("{"):
-        records = [json.loads(line) for line in body.splitlines() if line.strip()]
-        return CdxPage(_dedupe(snapshot_from(r) for r in records))
-    return _parse_text(body)
+    if head == "[":
+        return _parse_json_array(json.loads(text))
+    if head == "{":
+        return CdxPage(
+            _dedupe(snapshot_from(json.loads(line)) for line in _lines(text) if line.strip())
+        )
+    return _parse_text(text)
 
 
 def _parse_json_array(data: list[list[str]]) -> CdxPage:
@@ -144,25 +151,42 @@ def _parse_json_array(data: list[list[str]]) -> CdxPage:
 
 
 def _parse_text(body: str) -> CdxPage:
-    lines = body.splitlines()
-    resume_key = None
-    if "" in (line.strip() for line in lines):
-        blank = next(i for i, line in enumerate(lines) if not line.strip())
-        tail = [line.strip() for line in lines[blank + 1 :] if line.strip()]
-        lines = lines[:blank]
-        resume_key = tail[-1] if tail else None
-    parsed: list[Snapshot | None] = []
+    """IA's text lines or pywb's CDXJ; after a blank line, the resume key (its last
+    non-blank line)."""
+    lines = _lines(body.strip())
+    rows = _dedupe(_text_row(line) for line in _until_blank(lines))
+    tail = [line.strip() for line in lines if line.strip()]
+    return CdxPage(rows, tail[-1] if tail else None)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (``str.splitlines`` makes them all at once,
+    ``io.StringIO`` copies the text at four bytes a character)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+        start = end + 1
+
+
+def _until_blank(lines: Iterable[str]) -> Iterator[str]:
     for line in lines:
-        parts = line.split(" ", 2)
-        if len(parts) == 3 and parts[2].startswith("{"):  # CDXJ: urlkey timestamp {json}
-            record = json.loads(parts[2])
-            record["timestamp"] = parts[1]
-            parsed.append(snapshot_from(record))
-            continue
-        cells = line.split()
-        columns = _TEXT_COLUMNS.get(len(cells))
-        parsed.append(snapshot_from(dict(zip(columns, cells, strict=True))) if columns else None)
-    return CdxPage(_dedupe(parsed), resume_key)
+        if not line.strip():
+            return
+        yield line.rstrip("\r")
+
+
+def _text_row(line: str) -> Snapshot | None:
+    parts = line.split(" ", 2)
+    if len(parts) == 3 and parts[2].startswith("{"):  # CDXJ: urlkey timestamp {json}
+        record = json.loads(parts[2])
+        record["timestamp"] = parts[1]
+        return snapshot_from(record)
+    cells = line.split()
+    columns = _TEXT_COLUMNS.get(len(cells))
+    return snapshot_from(dict(zip(columns, cells, strict=True))) if columns else None
 
 
 # --- queries ----------------------------------------------------------------------

@@ -37,6 +37,39 @@ def test_ia_json_array_with_header_row_and_resume_key() -> None:
     ]  # fmt: skip
 
 
+def test_line_shaped_answers_read_a_line_at_a_time_give_every_row_and_the_resume_key() -> None:
+    """Text, CDXJ and NDJSON are read line by line (a whole page parsed at once held
+    13 MiB): CRLF endings, blank lines between rows of NDJSON, a last line without an
+    end, and a resume key after the blank line all come out as before."""
+    text = (
+        "org,archive)/ 19970126045828 http://www.archive.org:80/ text/html 200 "
+        "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY 1415\r\n"
+        "org,archive)/ 19971011050034 http://www.archive.org:80/ text/html 200 "
+        "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY 1415\r\n"
+        "\r\n"
+        "org%2Carchive%29%2F+19971011050034\r\n"
+    )
+    page = parse_cdx(text)
+    assert [row.timestamp for row in page.rows] == ["19970126045828", "19971011050034"]
+    assert page.rows[0] == Snapshot(
+        "http://www.archive.org/", "19970126045828", "text/html", 200,
+        "Q4YULN754FHV2U6Q5JUT6Q2P57WEWNNY", 1415,
+    )  # fmt: skip
+    assert page.resume_key == "org%2Carchive%29%2F+19971011050034"
+    record = {"url": "https://x.com/a.png", "mime": "image/png", "status": "200"}
+    ndjson = "\n".join(
+        [json.dumps(record | {"timestamp": "20210101000000"}), "", " ",
+         json.dumps(record | {"timestamp": "20220101000000"})]
+    )  # fmt: skip
+    rows = parse_cdx(ndjson).rows
+    assert [(r.original, r.timestamp, r.status) for r in rows] == [
+        ("https://x.com/a.png", "20210101000000", 200),
+        ("https://x.com/a.png", "20220101000000", 200),
+    ]
+    cdxj = 'com,x)/a.png 20210101000000 {"url": "https://x.com/a.png", "status": "301"}'
+    assert parse_cdx(cdxj).rows == [Snapshot("https://x.com/a.png", "20210101000000", None, 301)]
+
+
 def test_ia_json_empty_and_pywb_empty() -> None:
     assert parse_cdx("[]").rows == []  # IA: no result
     assert parse_cdx("").rows == []  # pywb: empty body
