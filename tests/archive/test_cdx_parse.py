@@ -207,6 +207,32 @@ def test_a_url_the_run_is_done_with_is_looked_up_again_never_called_not_archived
     assert again is not None and again.rows == rows
 
 
+def test_rows_of_a_listing_that_broke_off_are_never_answered() -> None:
+    """Rows go to the cache page by page as a listing runs; a listing that fails on a
+    later page (its retries spent) covers nothing, and the rows of its first pages
+    must not join what a complete listing of a wider prefix answers."""
+    cache = PrefixCache()
+    url = "https://assets.example.com/media/a.png"
+    whole = [Snapshot(url, "20211229000000", "image/png", 200)]
+    cache.add("assets.example.com/", whole, complete=True)
+    broken = cache.open("assets.example.com/media/", None)
+    assert broken is not None
+    assert cache.keep_rows(broken, [Snapshot(url, "20150101000000", "text/html", 404)]) == 1
+    cache.abandon(broken)
+    answer = cache.answer(url)
+    assert answer is not None and answer.rows == whole and answer.prefix == "assets.example.com/"
+
+
+def test_a_capture_listed_by_two_listings_is_answered_once() -> None:
+    cache = PrefixCache()
+    url = "https://assets.example.com/media/a.png"
+    rows = [Snapshot(url, "20211229000000", "image/png", 200)]
+    cache.add("assets.example.com/media/", rows, complete=False, windowed=True)
+    cache.add("assets.example.com/media/", rows, complete=True)
+    answer = cache.answer(url)
+    assert answer is not None and answer.rows == rows and answer.complete
+
+
 def test_a_date_window_splits_into_two_halves_of_whole_seconds() -> None:
     assert split_window("2021", "2021") == [
         ("20210101000000", "20210702115959"),
