@@ -196,7 +196,7 @@ class PrefixCache:
                 if listing.some
                 else ""
             )
-            db.executemany(
+            kept = db.executemany(
                 "INSERT INTO rows SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9" + wanted,
                 (
                     (
@@ -212,10 +212,7 @@ class PrefixCache:
                     )
                     for key, r in keyed
                 ),
-            )
-            kept = db.execute(
-                "SELECT count(*) FROM rows WHERE coverage = ? AND rowid > ?", (listing.id, before)
-            ).fetchone()[0]
+            ).rowcount  # the sum over the rows given: those inserted
             if kept:
                 db.execute(
                     "DELETE FROM spent WHERE key IN "
@@ -223,7 +220,7 @@ class PrefixCache:
                     (listing.id, before),
                 )
             db.execute("COMMIT")
-            return int(kept)
+            return kept
 
     def cover(self, listing: OpenListing, *, complete: bool) -> None:
         """The listing is made (``complete``: every capture under its prefix is known):

@@ -13,6 +13,7 @@ back, for the archive that answered and while they are younger than the caller s
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -73,22 +74,8 @@ class ListingBook:
                     prefix,
                     bool(complete),
                     bool(windowed),
-                    frozenset(
-                        key
-                        for (key,) in db.execute(
-                            "SELECT key FROM listing_keys WHERE listing = ?", (listed,)
-                        )
-                    )
-                    if only_some
-                    else None,
-                    tuple(
-                        Snapshot(*row)
-                        for row in db.execute(
-                            "SELECT original, timestamp, mimetype, status, digest, length, "
-                            "redirect FROM listing_rows WHERE listing = ? ORDER BY rowid",
-                            (listed,),
-                        )
-                    ),
+                    _keys(db, listed) if only_some else None,
+                    _rows(db, listed),
                 )
                 for listed, prefix, complete, windowed, only_some in found
             ]
@@ -100,6 +87,20 @@ class ListingBook:
             db.execute(f"DELETE FROM listing_rows WHERE listing IN ({old})", (iso(moment),))
             db.execute(f"DELETE FROM listing_keys WHERE listing IN ({old})", (iso(moment),))
             return db.execute("DELETE FROM listings WHERE made_at < ?", (iso(moment),)).rowcount
+
+
+def _keys(db: sqlite3.Connection, listing: int) -> frozenset[str]:
+    found = db.execute("SELECT key FROM listing_keys WHERE listing = ?", (listing,))
+    return frozenset(key for (key,) in found)
+
+
+def _rows(db: sqlite3.Connection, listing: int) -> tuple[Snapshot, ...]:
+    found = db.execute(
+        "SELECT original, timestamp, mimetype, status, digest, length, redirect "
+        "FROM listing_rows WHERE listing = ? ORDER BY rowid",
+        (listing,),
+    )
+    return tuple(Snapshot(*row) for row in found)
 
 
 def _row(snapshot: Snapshot) -> list[object]:
