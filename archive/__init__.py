@@ -16,6 +16,16 @@ if TYPE_CHECKING:
         Window,
         archive_identity,
     )
+    # WARC export and import (archive/store/warc.py): warcio is imported when first used.
+    from linkrescue.archive.store.warc import (
+        ExportSummary,
+        ImportSummary,
+        NotAWarc,
+        WarcProblem,
+        check_warc,
+        export_warc,
+        import_warc,
+    )
 
 # The local store and the run state (archive/store/, archive/state/).
 from linkrescue.archive.state import (
@@ -79,7 +89,9 @@ __all__ = [
     "ArchiveClient",
     "Attempt",
     "DocumentCache",
+    "ExportSummary",
     "HistoryPolicy",
+    "ImportSummary",
     "Index",
     "IndexedReference",
     "IndexedResource",
@@ -88,6 +100,7 @@ __all__ = [
     "ListingBook",
     "LiveStanding",
     "NoStoreError",
+    "NotAWarc",
     "ProblemKind",
     "RequestCounts",
     "RunRecord",
@@ -100,13 +113,17 @@ __all__ = [
     "StoredSize",
     "VerifyProblem",
     "Wanted",
+    "WarcProblem",
     "Window",
     "archive_identity",
+    "check_warc",
     "dead_live_links",
     "deferring",
+    "export_warc",
     "failure_histories",
     "failures_in_a_row",
     "holds_store",
+    "import_warc",
     "is_due",
     "live_link_standings",
     "live_standing",
@@ -130,9 +147,28 @@ _REMOTE = frozenset(
 )
 
 
+#: Names of the WARC export and import, imported when first asked for: warcio takes
+#: tens of milliseconds to import, which only ``export`` and ``import`` need.
+_WARC = frozenset(
+    {
+        "ExportSummary",
+        "ImportSummary",
+        "NotAWarc",
+        "WarcProblem",
+        "check_warc",
+        "export_warc",
+        "import_warc",
+    }
+)
+
+
 def __getattr__(name: str) -> object:
     if name in _REMOTE:
         from linkrescue.archive import remote
 
         return getattr(remote, name)
+    if name in _WARC:
+        from linkrescue.archive.store import warc
+
+        return getattr(warc, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
