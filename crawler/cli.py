@@ -630,6 +630,110 @@ def status_command(
             _fail(f"{html}: cannot write the HTML page: {exc.strerror or exc}", exits.IO_ERROR)
 
 
+@app.command("export", cls=HelpCommand)
+def export_command(
+    warc: Annotated[
+        Path,
+        typer.Option(
+            "--warc",
+            metavar="FILE",
+            help="The WARC file to write (gzipped record by record when it ends .gz).",
+        ),
+    ],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Only what these documents (or folders of them) were rewritten to.",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write the store's rescued captures to a WARC file, for pywb or ReplayWeb.page.
+
+    One response record per capture, holding the original captured bytes. Reads the
+    store only (no lock). Exit 0 when every capture was written; 1 when some were left
+    out (a damaged content object, named on its own line); 2 when the folder holds no store.
+    """
+    term = Terminal.open(quiet=quiet, verbose=verbose)
+    cfg = _config(config)
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
+    roots = paths or []
+    _check_paths(roots)
+    import linkrescue
+    from linkrescue.crawler.commands import export as export_cmd
+    from linkrescue.crawler.commands.errors import NoStore
+    from linkrescue.crawler.output.warclines import export_line, skipped_line
+
+    try:
+        done = export_cmd.export(
+            warc,
+            roots,
+            cfg,
+            software=f"linkrescue/{linkrescue.__version__}",
+            on_problem=_print_problem,
+        )
+    except (InputError, NoStore) as exc:
+        _fail(str(exc))
+    for left in done.summary.skipped:
+        print(skipped_line(left.url, left.reason))
+    term.summary(export_line(done.summary))
+    if done.summary.skipped:
+        raise typer.Exit(exits.BROKEN)
+
+
+@app.command("import", cls=HelpCommand)
+def import_command(
+    warc: Annotated[
+        Path,
+        typer.Option("--warc", metavar="FILE", help="The WARC file (.warc or .warc.gz) to read."),
+    ],
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="A capture of a resource the store holds replaces the stored one."
+        ),
+    ] = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Put the captures of a WARC file into the store (created when absent), so that a
+    rescue finds them there and asks the archive nothing about them.
+
+    Imports responses with a 2xx status, resource records, and revisits of a payload read
+    earlier in the file. Exit 0 when the file was read whole; 1 when it is no WARC at all,
+    or some records were damaged (each named with its offset); 3 when a run holds the store.
+    """
+    term = Terminal.open(quiet=quiet, verbose=verbose)
+    cfg = _config(config)
+    if store is not None:
+        cfg = _override(cfg, "store", "--store", dir=str(store.resolve()))
+    if not warc.is_file():
+        _fail(f"{warc}: no such file")
+    from linkrescue.archive import NotAWarc, StoreLocked
+    from linkrescue.crawler.commands import importing as import_cmd
+    from linkrescue.crawler.output.warclines import import_line
+
+    try:
+        done = import_cmd.import_(warc, cfg.store_dir, replace=replace)
+    except NotAWarc as exc:
+        _fail(str(exc), exits.RETRY)
+    except StoreLocked as exc:
+        _fail(f"{exc}; exit {exits.LOCKED}", exits.LOCKED)
+    for problem in done.summary.problems:
+        report_problem(str(warc), str(problem))
+    term.summary(import_line(done.summary))
+    if done.damaged:
+        raise typer.Exit(exits.BROKEN)
+
+
 def _repaired(root: Path) -> Callable[[Repaired], None]:
     """One line per file a repair put back, or could not (stdout, as it happens)."""
 

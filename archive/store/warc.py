@@ -333,7 +333,7 @@ def check_warc(source: Path) -> None:
         try:
             first = next(iter(ArchiveIterator(file)), None)
         except Exception as exc:  # warcio's parser: its failures are not a closed set
-            raise NotAWarc(f"{source}: not a WARC file ({_first_line(exc)})") from None
+            raise NotAWarc(f"{source}: not a WARC file ({_damage(exc)})") from None
         if first is None or first.format != "warc":
             what = "empty" if first is None else f"{first.format} format"
             raise NotAWarc(f"{source}: not a WARC file ({what})")

@@ -113,9 +113,18 @@ def start_pywb(
     timeout: float = 60.0,
 ) -> Pywb:
     """Build the WARC of ``captures``, index it with ``wb-manager``, start pywb, wait until it answers."""
-    wayback = find_wayback()
     workdir.mkdir(parents=True, exist_ok=True)
     warc = write_warc(workdir / "linkrescue-test.warc.gz", captures)
+    return start_pywb_from(workdir, warc, probe_url=probe_url, timeout=timeout)
+
+
+def start_pywb_from(
+    workdir: Path, warc: Path, *, probe_url: str | None = None, timeout: float = 60.0
+) -> Pywb:
+    """A pywb in ``workdir`` serving an existing WARC file (a fresh collection ``web``
+    made with ``wb-manager init`` and ``add``, as a user loads a WARC into pywb)."""
+    wayback = find_wayback()
+    workdir.mkdir(parents=True, exist_ok=True)
     manager = wayback.with_name("wb-manager")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     for args in (["init", "web"], ["add", "web", str(warc)]):
