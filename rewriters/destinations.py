@@ -42,6 +42,7 @@ from typing import Final
 
 import yaml
 
+from linkrescue.rewriters.css import css_text, css_value
 from linkrescue.rewriters.frontmatter import YAML_LOADER
 from linkrescue.rewriters.model import Reference, Syntax
 from linkrescue.rewriters.shortcode import as_url_value
@@ -154,6 +155,8 @@ def destination_text(ref: Reference, target: str) -> str:
         return json.dumps(target, ensure_ascii=False)[1:-1].replace("\x7f", "\\u007f")
     if syntax is Syntax.TOML_LITERAL:  # no escape at all: what it cannot hold is encoded
         return re.sub(r"['\x00-\x08\x0a-\x1f\x7f]", _percent, target)
+    if syntax is Syntax.CSS_URL or syntax is Syntax.CSS_STRING:
+        return css_text(target)
     raise ValueError(f"no destination syntax {syntax}")  # pragma: no cover - exhaustive
 
 
@@ -240,6 +243,8 @@ def destination_value(ref: Reference) -> str:
         return _escaped_string(raw, syntax).strip()
     if syntax is Syntax.TOML_LITERAL:
         return raw.strip()
+    if syntax is Syntax.CSS_URL or syntax is Syntax.CSS_STRING:
+        return css_value(raw)
     if syntax in _SHORTCODE_QUOTES:  # a Hugo parameter value: no Markdown escapes
         value = raw
         if syntax is Syntax.SHORTCODE_DOUBLE_QUOTED and '\\"' in raw:

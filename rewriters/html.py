@@ -63,6 +63,9 @@ _ATTR = re.compile(
     r"""[\s/]*+(?P<name>[^\s/>=][^\s/>=]*+)"""
     r"""(?:\s*+=\s*+(?:"(?P<dq>[^"]*+)"|'(?P<sq>[^']*+)'|(?P<uq>[^\s>]*+)))?+"""
 )
+#: The tokenizer's patterns, shared with the page reader (:mod:`linkrescue.rewriters.page`).
+TAG: Final = _TAG
+ATTRIBUTE: Final = _ATTR
 _SRCSET_URL = re.compile(r"[\s,]*+(\S*+)")
 _SRCSET_DESCRIPTORS = re.compile(r"(?:[^,(]++|\([^)]*+\)?+)*+,?+")
 _RAW_TEXT_END = re.compile(r"</(?:script|style|textarea)\s*>", re.IGNORECASE)

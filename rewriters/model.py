@@ -29,6 +29,7 @@ class RefKind(StrEnum):
     HTML = "html"
     SHORTCODE = "shortcode"
     FRONTMATTER = "frontmatter"
+    CSS = "css"
 
 
 class Syntax(StrEnum):
@@ -88,6 +89,12 @@ class Syntax(StrEnum):
     """A TOML literal string ``'…'`` (no escape: it cannot hold a ``'``)."""
     JSON_STRING = "json-string"
     """A JSON string (backslash escapes; the span is inside the quotes)."""
+    CSS_URL = "css-url"
+    """An unquoted CSS ``url(…)`` (the span is inside the parentheses, white space
+    trimmed): it ends at white space, a quote or a parenthesis; backslash escapes."""
+    CSS_STRING = "css-string"
+    """A CSS string, in ``url("…")`` or ``@import "…"`` (the span is inside the
+    quotes): backslash escapes, a newline cannot be in it."""
 
 
 @dataclass(frozen=True, slots=True)
