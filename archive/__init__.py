@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         Window,
         archive_identity,
     )
+
     # WARC export and import (archive/store/warc.py): warcio is imported when first used.
     from linkrescue.archive.store.warc import (
         ExportSummary,
@@ -44,10 +45,12 @@ from linkrescue.archive.state import (
     KnownDocument,
     ListingBook,
     LiveStanding,
+    PageToView,
     RunRecord,
     ScannedDocument,
     StateError,
     StoredSize,
+    ViewBook,
     dead_live_links,
     failure_histories,
     failures_in_a_row,
@@ -101,6 +104,7 @@ __all__ = [
     "LiveStanding",
     "NoStoreError",
     "NotAWarc",
+    "PageToView",
     "ProblemKind",
     "RequestCounts",
     "RunRecord",
@@ -112,6 +116,7 @@ __all__ = [
     "StoreUse",
     "StoredSize",
     "VerifyProblem",
+    "ViewBook",
     "Wanted",
     "WarcProblem",
     "Window",

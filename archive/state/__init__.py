@@ -45,6 +45,7 @@ from linkrescue.archive.state.schema import (
     IndexedResource,
     RunRecord,
 )
+from linkrescue.archive.state.views import PageToView, ViewBook
 
 __all__ = [
     "ALIVE",
@@ -66,10 +67,12 @@ __all__ = [
     "KnownDocument",
     "ListingBook",
     "LiveStanding",
+    "PageToView",
     "RunRecord",
     "ScannedDocument",
     "StateError",
     "StoredSize",
+    "ViewBook",
     "dead_live_links",
     "failure_histories",
     "failures_in_a_row",

@@ -215,6 +215,31 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE listings DROP COLUMN only",
         "ALTER TABLE listings DROP COLUMN rows",
     ),
+    # Rescued pages made readable offline (issue 13): the view of a page or stylesheet
+    # (its references pointed at the local copies, sanitized) is what its browsable file
+    # holds; the capture's own bytes stay in .objects under `resources.sha256`. A view is
+    # made again when the file no longer holds it (a repair put the capture back), when
+    # the capture or the [crawl] settings changed, or while `open` requisites were not
+    # settled for good (a budget stopped the run, a fetch failed for now).
+    # `requisites`: what each page loads or links to (its `role`), for export and status.
+    (
+        """CREATE TABLE views (
+            key TEXT PRIMARY KEY,
+            source_sha256 TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            recipe TEXT NOT NULL,
+            open INTEGER NOT NULL,
+            made_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE requisites (
+            page TEXT NOT NULL,
+            key TEXT NOT NULL,
+            role TEXT NOT NULL,
+            PRIMARY KEY (page, key)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX requisites_by_key ON requisites (key)",
+    ),
 )
 """Schema migrations: entry ``n`` takes ``user_version`` from ``n`` to ``n + 1``. Append only."""
 

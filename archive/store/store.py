@@ -36,6 +36,7 @@ from linkrescue.archive.model import Capture, StoredResource
 from linkrescue.archive.sniff import SNIFF_BYTES, decide
 from linkrescue.archive.state.index import Index
 from linkrescue.archive.state.schema import Clock, utc_now
+from linkrescue.archive.state.views import ViewBook
 from linkrescue.archive.store.errors import StoreIntegrityError, StorePathError
 from linkrescue.archive.store.files import FileClaims, FileRecord, record_of
 from linkrescue.archive.store.fs import (
@@ -198,6 +199,61 @@ class Store:
                     archive=archive,
                 )
         return stored
+
+    def original(self, sha256: str) -> Path:
+        """The content object holding the bytes of SHA-256 ``sha256``: a capture's own
+        bytes, kept there when its browsable file holds a view of it (issue 13)."""
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise StoreIntegrityError(f"not a SHA-256: {sha256!r}")
+        return self._objects / sha256[:2] / sha256
+
+    def put_view(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        source_sha256: str,
+        settings: str,
+        recipe: str,
+        open_requisites: int,
+        requisites: Iterable[tuple[str, str]] = (),
+    ) -> PurePosixPath | None:
+        """Place ``data``, a view of the capture of ``key`` (SHA-256 ``source_sha256``),
+        as its browsable file, and record the view, as one step; the file's path, or
+        None when ``key`` has no file (nothing is placed then).
+
+        The capture's own bytes are not touched: they stay in their content object
+        (:meth:`original`). As for :meth:`put`, the index knows the new digest before
+        the rename and promotes it after, so a crash leaves the old file or the new
+        one, and ``verify`` knows which.
+        """
+        record = self._files.of(key)
+        if record is None or record.sha256 is None:
+            return None
+        views = ViewBook(self.index.database)
+        with self.staging() as sink:
+            sink.write(data)
+            sink.seal()
+            sha256, size = sink.sha256, sink.size
+            blob = self._keep_object(sink, sha256, size)
+        with self._placing:
+            target = self._contained(record.path)
+            placing = not self._holds(record, target, blob, sha256)
+            if placing:
+                self._link(key, record.path, target, blob, sha256, size)
+            with self.index.database.transaction():
+                if placing:
+                    self._files.finish_update(key)
+                views.record(
+                    key,
+                    source_sha256=source_sha256,
+                    sha256=sha256,
+                    settings=settings,
+                    recipe=recipe,
+                    open_requisites=open_requisites,
+                    requisites=requisites,
+                )
+        return record.path
 
     def _place(
         self, owner: str, path: PurePosixPath, target: Path, blob: Path, sha256: str, size: int
