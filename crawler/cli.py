@@ -722,14 +722,14 @@ def import_command(
     from linkrescue.crawler.output.warclines import import_line
 
     try:
-        done = import_cmd.import_(warc, cfg.store_dir, replace=replace)
+        done = import_cmd.import_(warc, cfg.store_dir, replace=replace, config=cfg)
     except NotAWarc as exc:
         _fail(str(exc), exits.RETRY)
     except StoreLocked as exc:
         _fail(f"{exc}; exit {exits.LOCKED}", exits.LOCKED)
     for problem in done.summary.problems:
         report_problem(str(warc), str(problem))
-    term.summary(import_line(done.summary))
+    term.summary(import_line(done.summary, done.views))
     if done.damaged:
         raise typer.Exit(exits.BROKEN)
 

@@ -231,6 +231,32 @@ class NightlySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrawlSettings:
+    """What comes along with a rescued page so that it reads offline (issue 13).
+
+    ``requisites``: a rescued HTML page's images, stylesheets (and what they import),
+    fonts and icons are rescued too, from the capture nearest the page's, and the
+    stored page points at them. ``depth``: 0 is the linked page and its requisites; 1
+    also the pages it links to on its own host (and theirs). ``max_resources_per_page``:
+    at most this many requisites of one page are looked up (a gallery page of 2,000
+    thumbnails must not take a night's budget). ``scripts``: rescue scripts too (only
+    useful with ``sanitize = false``). ``sanitize``: stored pages lose scripts, event
+    handlers, ``javascript:`` URLs, refreshes, frames and forms and get a
+    Content-Security-Policy; ``false`` keeps them as captured, unsafe to serve on a site
+    of your own. ``allow_hosts``: when not empty, only requisites on these hosts (or
+    their subdomains) are rescued; ``exclude_hosts``: never these (trackers, ad servers).
+    """
+
+    requisites: bool = True
+    depth: int = 0
+    max_resources_per_page: int = 200
+    scripts: bool = False
+    sanitize: bool = True
+    allow_hosts: tuple[str, ...] = ()
+    exclude_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     """Where a run's plain, timestamped log lines go for cron and systemd.
 
@@ -297,6 +323,30 @@ class RewriteStageSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrawlStageSettings:
+    """What the page crawl needs: ``[crawl]``, and where the archive shows a capture
+    (``view_root``: ``<archive url>/<collection>``, for references not rescued)."""
+
+    crawl: CrawlSettings
+    view_root: str
+
+    def digest(self) -> str:
+        """What a stored view depends on besides its page: a new value makes every view again."""
+        c = self.crawl
+        parts = (
+            c.requisites,
+            c.depth,
+            c.max_resources_per_page,
+            c.scripts,
+            c.sanitize,
+            c.allow_hosts,
+            c.exclude_hosts,
+            self.view_root,
+        )
+        return json.dumps(parts, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration, and the folder relative paths in it are taken from.
 
@@ -313,6 +363,7 @@ class Config:
     live: LiveSettings = field(default_factory=LiveSettings)
     check: CheckSettings = field(default_factory=CheckSettings)
     nightly: NightlySettings = field(default_factory=NightlySettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
     log: LogSettings = field(default_factory=LogSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -349,6 +400,11 @@ class Config:
             self.scan.image_keys,
         )
 
+    def for_crawl(self) -> CrawlStageSettings:
+        """The page crawl's settings."""
+        root = f"{self.archive.url.rstrip('/')}/{self.archive.collection.strip('/')}"
+        return CrawlStageSettings(self.crawl, root)
+
     def for_rewrite(self) -> RewriteStageSettings:
         """The rewrite stage's settings."""
         return RewriteStageSettings(self.store_dir, self.rewrite.style, self.rewrite.prefix)
@@ -374,6 +430,7 @@ SECTIONS: dict[str, type[Any]] = {
     "live": LiveSettings,
     "check": CheckSettings,
     "nightly": NightlySettings,
+    "crawl": CrawlSettings,
     "log": LogSettings,
 }
 
@@ -569,6 +626,15 @@ RULES: dict[str, dict[str, Any]] = {
         "retry_max_hours": _Seconds,
         "dead_after_failures": Annotated[int, Field(ge=1, le=100)],
         "dead_after_hours": _Seconds,
+    },
+    "crawl": {
+        "requisites": bool,
+        "depth": Annotated[int, Field(ge=0, le=1)],
+        "max_resources_per_page": Annotated[int, Field(ge=1, le=100_000)],
+        "scripts": bool,
+        "sanitize": bool,
+        "allow_hosts": list[Annotated[str, _matching(r"[A-Za-z0-9.\-]+", "a host name")]],
+        "exclude_hosts": list[Annotated[str, _matching(r"[A-Za-z0-9.\-]+", "a host name")]],
     },
     "log": {
         "file": str,

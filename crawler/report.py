@@ -63,6 +63,21 @@ class Requests:
 
 
 @dataclass(frozen=True, slots=True)
+class Pages:
+    """What the page crawl did (``[crawl]``): views of pages and stylesheets written,
+    their requisites looked up by outcome (``left``: not looked up, for the next run),
+    and the bytes those requisites added to the store."""
+
+    views: int
+    rescued: int
+    not_archived: int
+    blocked: int
+    failed: int
+    left: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReportProblem:
     """A file not read, or a document not rewritten, and why (each also had its own line)."""
 
@@ -94,6 +109,8 @@ class RescueReport:
     items: Sequence[Item]
     left: int = 0
     stopped: str | None = None
+    #: None when the crawl did not run (a dry run, ``[crawl]`` turned off).
+    pages: Pages | None = None
 
     @property
     def pending(self) -> int:
@@ -207,4 +224,21 @@ def build_report(
         items=ReportItems(run.tasks),
         left=run.left,
         stopped=stopped,
+        pages=_pages(run),
+    )
+
+
+def _pages(run: RescueRun) -> Pages | None:
+    crawl = run.crawl
+    if crawl is None:
+        return None
+    got = crawl.requisites.get
+    return Pages(
+        views=crawl.views,
+        rescued=got(str(Outcome.RESCUED), 0),
+        not_archived=got(str(Outcome.NOT_ARCHIVED), 0),
+        blocked=got(str(Outcome.BLOCKED), 0),
+        failed=got(str(Outcome.FAILED), 0),
+        left=got("left", 0),
+        bytes=crawl.bytes,
     )

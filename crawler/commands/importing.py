@@ -10,6 +10,7 @@ file is checked to be a WARC before anything is created: a wrong file leaves no 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from linkrescue.archive import (
@@ -20,6 +21,9 @@ from linkrescue.archive import (
     lock_store,
     open_store,
 )
+from linkrescue.crawler.config import Config
+from linkrescue.crawler.stages.crawl import Crawl
+from linkrescue.crawler.stages.stop import RunStop
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,9 @@ class ImportResult:
 
     store: Path
     summary: ImportSummary
+    #: Views of pages and stylesheets written (their references to what the store
+    #: holds, the rest to the archive; sanitized): an imported page is served safely too.
+    views: int = 0
 
     @property
     def damaged(self) -> bool:
@@ -35,15 +42,35 @@ class ImportResult:
         return bool(self.summary.problems)
 
 
-def import_(source: Path, store_dir: Path, *, replace: bool = False) -> ImportResult:
+def import_(
+    source: Path, store_dir: Path, *, replace: bool = False, config: Config | None = None
+) -> ImportResult:
     """Put the captures of the WARC file ``source`` into the store at ``store_dir``.
 
     ``replace``: a capture of a resource the store already holds replaces it (else the
     stored one is kept). Raises :class:`~linkrescue.archive.NotAWarc` when the file is no
     WARC (nothing created), :class:`~linkrescue.archive.StoreLocked` when another run
-    holds the store.
+    holds the store. With ``config``, the pages and stylesheets imported get their views
+    as a rescue makes them (``[crawl]``), with no archive: their requisites found in the
+    store are pointed at, the others are looked up by the next rescue.
     """
     check_warc(source)
     with lock_store(store_dir), open_store(store_dir, StoreUse.RUN) as store:
         summary = import_warc(store, source, archive_label=f"warc:{source.name}", replace=replace)
-        return ImportResult(store.root, summary)
+        views = 0
+        if config is not None and (config.crawl.requisites or config.crawl.sanitize):
+            views = (
+                Crawl(
+                    config.for_crawl(),
+                    config.for_rescue(),
+                    store,
+                    None,
+                    stop=RunStop(),
+                    policy=config.nightly.policy(),
+                    recheck_days=config.rescue.recheck_days,
+                    now=datetime.now(UTC),
+                )
+                .run()
+                .views
+            )
+        return ImportResult(store.root, summary, views)

@@ -41,6 +41,7 @@ from linkrescue.archive import (
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem
+from linkrescue.crawler.stages.crawl import Crawl
 from linkrescue.crawler.stages.incremental import CorpusReader, Reading, settings_digest
 from linkrescue.crawler.stages.listingbook import (
     keep_listings,
@@ -331,6 +332,19 @@ def _fetch_and_rewrite(
                 with progress:
                     rescuer.run(run.tasks, pending)
                 run.bytes = rescuer.bytes
+                if config.crawl.requisites or config.crawl.sanitize:
+                    run.crawl = Crawl(
+                        config.for_crawl(),
+                        config.for_rescue(),
+                        store,
+                        client,
+                        stop=stop,
+                        policy=config.nightly.policy(),
+                        recheck_days=config.rescue.recheck_days,
+                        now=now,
+                        on_problem=on_problem,
+                    ).run()
+                    run.bytes += run.crawl.bytes
                 if config.rescue.rewrite:
                     rewritten = _rewrite(
                         run,

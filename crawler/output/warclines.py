@@ -33,10 +33,12 @@ def skipped_line(url: str, reason: str) -> str:
     return f"skipped: {url} ({reason})"
 
 
-def import_line(summary: ImportSummary) -> str:
+def import_line(summary: ImportSummary, views: int = 0) -> str:
     """``3 captures imported (1.4 MiB), 2 skipped (HTTP 404: 1, already in the store: 1),
-    1 problem (named above)``."""
+    1 problem (named above)``; then the views of pages made, if any."""
     line = f"{plural(summary.imported, 'capture')} imported ({size_text(summary.bytes)})"
+    if views:
+        line += f", {plural(views, 'page view')} made"
     if summary.skipped:
         counts = ", ".join(f"{reason}: {count}" for reason, count in summary.skipped)
         line += f", {summary.skipped_total} skipped ({counts})"

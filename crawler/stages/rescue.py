@@ -35,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linkrescue.archive import (
     ALIVE,
@@ -92,6 +93,9 @@ from linkrescue.crawler.stages.stop import RunStop
 from linkrescue.crawler.stages.tasks import Task, TaskTable
 from linkrescue.rewriters.model import Reference, RefKind
 
+if TYPE_CHECKING:
+    from linkrescue.crawler.stages.crawl import CrawlSummary
+
 log = logging.getLogger("linkrescue.crawler")
 
 #: HTML (element, attribute) pairs that load an image.
@@ -141,6 +145,8 @@ class RescueRun:
     stored: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: How the documents were read (parsed, or unchanged since the index kept their scan).
     reading: Reading = field(default_factory=Reading)
+    #: What the page crawl did (requisites, views), when it ran.
+    crawl: CrawlSummary | None = None
 
     def documents_to_rewrite(self, *, settled_only: bool = False) -> set[str]:
         """Documents with an internal link or a reference to a resource now in the store.

@@ -118,7 +118,8 @@ EXPECTED = """{
     }
   ],
   "left": 0,
-  "stopped": null
+  "stopped": null,
+  "pages": null
 }
 """
 

@@ -67,12 +67,17 @@ def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pywb]:
 
 
 def configure(
-    root: Path, url: str, extra: str = "", live_links: str = "off", retries: int = 2
+    root: Path,
+    url: str,
+    extra: str = "",
+    live_links: str = "off",
+    retries: int = 2,
+    crawl: str = "",
 ) -> None:
     (root / "config.toml").write_text(
         f'[archive]\nurl = "{url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
         f"retries = {retries}\nconnect_timeout = 2.0\nread_timeout = 5.0\n{extra}"
-        f'[store]\ndir = "rescued"\n[rescue]\nlive_links = "{live_links}"\n',
+        f'[crawl]\n{crawl}[store]\ndir = "rescued"\n[rescue]\nlive_links = "{live_links}"\n',
         encoding="utf-8",
     )
 
@@ -231,7 +236,9 @@ def test_answers_from_one_archive_are_not_reused_against_another(
     pywb: Pywb, empty_archive: FaultServer, tmp_path: Path
 ) -> None:
     corpus(tmp_path)
-    configure(tmp_path, empty_archive.url)
+    # the documents' own resources alone: a page's requisites that one archive lacked are
+    # asked of the next archive too, as any resource is (and its view then points there)
+    configure(tmp_path, empty_archive.url, extra="", crawl="requisites = false\n")
     first = linkrescue("rescue", "content", "--report", "a.json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert report(tmp_path, "a.json")["not_archived"] == 2

@@ -79,6 +79,13 @@ BAD = [
     ("log", "file", "3", "valid string"),
     ("log", "max_bytes", "0", "greater than or equal to 1"),
     ("log", "backups", "-1", "greater than or equal to 0"),
+    ("crawl", "requisites", '"yes"', "valid boolean"),
+    ("crawl", "depth", "2", "less than or equal to 1"),
+    ("crawl", "max_resources_per_page", "0", "greater than or equal to 1"),
+    ("crawl", "scripts", "1", "valid boolean"),
+    ("crawl", "sanitize", '"off"', "valid boolean"),
+    ("crawl", "allow_hosts", '["news example.com"]', "a host name"),
+    ("crawl", "exclude_hosts", '"ads.example.com"', "valid list"),
 ]
 
 

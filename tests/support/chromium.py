@@ -8,6 +8,7 @@ shows the gap (a broken image, no style) instead of filling it.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -49,12 +50,35 @@ def dump_dom(page: Path, profile: Path) -> str:
 
 
 def screenshot(
-    page: Path, profile: Path, png: Path, *, size: tuple[int, int] = (1280, 2400)
+    page: Path,
+    profile: Path,
+    png: Path,
+    *,
+    size: tuple[int, int] = (1280, 2400),
+    extra: tuple[str, ...] = (),
 ) -> Path:
-    """A PNG of the page as Chromium draws it, in a window of ``size``."""
-    done = _run(page, profile, f"--screenshot={png}", f"--window-size={size[0]},{size[1]}")
+    """A PNG of the page as Chromium draws it, in a window of ``size``; ``extra``
+    flags (``--log-net-log=FILE``: every request it made, to show none left)."""
+    done = _run(page, profile, f"--screenshot={png}", f"--window-size={size[0]},{size[1]}", *extra)
     assert done.returncode == 0, done.stderr[-2000:]
     return png
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """The URLs the page itself asked the network for, from a ``--log-net-log`` file.
+
+    Chromium's own background requests (its clock, updates, accounts) are started by
+    the browser, "not an origin"; a page's requests carry the page's origin (``null``
+    for a file). ``file:`` loads never reach the network stack, so they are not here.
+    """
+    log = json.loads(netlog.read_text(encoding="utf-8", errors="replace"))
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [
+        event["params"]["url"]
+        for event in log["events"]
+        if event["type"] == start
+        and event.get("params", {}).get("initiator", "not an origin") != "not an origin"
+    ]
 
 
 class _Reader(HTMLParser):

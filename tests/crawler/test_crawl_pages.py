@@ -1,0 +1,283 @@
+"""A rescued link to a news page opens locally as a readable, styled, script-free page
+with its images (issue 13), against a real pywb on loopback and a real headless Chromium.
+
+The page is shaped like the outlets' own: a stylesheet that @imports another and loads a
+background image and a font, images by src, srcset and a lazy-loading data-src, an
+icon, scripts (one of them the Wayback Machine's own injection), event handlers, an
+iframe, a form, links on its own host and elsewhere, and an image never archived.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.archive_content import Cap, png_bytes
+from tests.support.chromium import count_colour, page_requests, screenshot
+from tests.support.cli import linkrescue, write_config
+from tests.support.pywb_server import Pywb, start_pywb
+
+SITE = "https://news.example.com"
+PAGE_URL = f"{SITE}/2021/12/story.html"
+OTHER_URL = f"{SITE}/2021/12/other.html"
+CDN = "https://cdn.example.com"
+RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 200, 60), (40, 60, 230), (240, 220, 20)
+PHOTO = png_bytes(60, 40, RED)
+WIDE = png_bytes(60, 40, GREEN)
+LAZY = png_bytes(60, 40, BLUE)
+BACKGROUND = png_bytes(8, 8, YELLOW)
+FONT = b"wOF2\x00\x01\x00\x00" + bytes(range(256))
+ICON = png_bytes(16, 16, (1, 2, 3))
+SITE_CSS = (
+    b'@import "print.css";\n'
+    b"body { background: url(../img/bg.png) repeat; }\n"
+    b'@font-face { font-family: "Story"; src: url("/fonts/story.woff2") format("woff2"); }\n'
+    b"img { width: 120px; height: 80px; display: block; }\n"
+)
+PRINT_CSS = b"h1 { font-family: Story, sans-serif; }\n"
+WAYBACK_HEAD = (
+    '<script src="//archive.org/includes/analytics.js?v=cf34f82" type="text/javascript"></script>\n'
+    '<script type="text/javascript" src="/_static/js/bundle-playback.js?v=1"></script>\n'
+    '<link rel="stylesheet" type="text/css" href="/_static/css/banner-styles.css?v=1" />\n'
+    "<!-- End Wayback Rewrite JS Include -->\n"
+)
+PAGE = (
+    "<!DOCTYPE html>\n<html><head>"
+    + WAYBACK_HEAD
+    + '<meta charset="utf-8"><title>新聞 story</title>\n'
+    '<link rel="stylesheet" href="/css/site.css">\n'
+    '<link rel="icon" href="/favicon.png">\n'
+    '<link rel="preload" href="/js/app.js" as="script">\n'
+    '<script src="/js/app.js"></script>\n'
+    "<script>document.title = 'script ran';</script>\n"
+    '<meta http-equiv="refresh" content="30;url=https://ads.example.net/">\n'
+    "</head><body onload=\"document.title='handler ran'\">\n"
+    "<h1>故事 Story</h1>\n"
+    '<img id="photo" src="/img/photo.png" alt="photo">\n'
+    '<img id="wide" src="/img/none.png" srcset="' + CDN + '/img/wide.png 2x, /img/none.png 1x">\n'
+    '<img id="lazy" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/lazy.png">\n'
+    '<img id="gone" src="/img/never-archived.png" onerror="this.title=\'x\'">\n'
+    '<a id="other" href="other.html#part">other</a>\n'
+    '<a id="away" href="https://elsewhere.example.org/page?a=1&amp;b=2">away</a>\n'
+    '<a id="js" href="javascript:alert(1)">js</a>\n'
+    '<iframe src="https://www.youtube.com/embed/xyz"></iframe>\n'
+    '<form action="/search"><input name="q"></form>\n'
+    "</body></html>\n"
+).encode()
+OTHER = b"<!DOCTYPE html><html><head><title>other</title></head><body>other page</body></html>"
+DOC = (
+    "---\n"
+    'title: "A story"\n'
+    'original_url: "https://hk.example.org/articles/1"\n'
+    "---\n"
+    f"See [the story](https://web.archive.org/web/20211229095346/{PAGE_URL}).\n"
+)
+
+
+def captures() -> list[Cap]:
+    ts = "20211229095346"
+    near = "20211229100000"
+    return [
+        Cap(PAGE_URL, ts, PAGE),
+        Cap(OTHER_URL, ts, OTHER),
+        Cap(f"{SITE}/css/site.css", near, SITE_CSS, "text/css"),
+        Cap(f"{SITE}/css/print.css", near, PRINT_CSS, "text/css"),
+        Cap(f"{SITE}/img/photo.png", near, PHOTO, "image/png"),
+        Cap(f"{CDN}/img/wide.png", near, WIDE, "image/png"),
+        Cap(f"{SITE}/img/none.png", near, WIDE, "image/png"),
+        Cap(f"{SITE}/img/lazy.png", near, LAZY, "image/png"),
+        Cap(f"{SITE}/img/bg.png", near, BACKGROUND, "image/png"),
+        Cap(f"{SITE}/fonts/story.woff2", near, FONT, "font/woff2"),
+        Cap(f"{SITE}/favicon.png", near, ICON, "image/png"),
+        Cap(f"{SITE}/js/app.js", near, b"document.title='app ran';", "application/javascript"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pywb]:
+    server = start_pywb(tmp_path_factory.mktemp("pywb"), captures=captures(), probe_url=PAGE_URL)
+    yield server
+    server.stop()
+
+
+@dataclass
+class Rescued:
+    root: Path
+    report: dict[str, Any]
+    stdout: str
+
+    @property
+    def store(self) -> Path:
+        return self.root / "rescued"
+
+    @property
+    def page(self) -> Path:
+        return self.store / "news.example.com/2021/12/story.html"
+
+
+def rescue(root: Path, archive: Pywb, crawl: str = "") -> Rescued:
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "story.md").write_text(DOC, encoding="utf-8")
+    config = write_config(root, archive.url)
+    if crawl:
+        config.write_text(config.read_text() + "[crawl]\n" + crawl, encoding="utf-8")
+    done = linkrescue("rescue", "content", "--report", "report.json", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((root / "report.json").read_text(encoding="utf-8"))
+    return Rescued(root, report, done.stdout + done.stderr)
+
+
+@pytest.fixture(scope="module")
+def rescued(archive: Pywb, tmp_path_factory: pytest.TempPathFactory) -> Rescued:
+    return rescue(tmp_path_factory.mktemp("crawl"), archive)
+
+
+def test_the_stored_page_points_at_local_copies_of_everything_it_needs(rescued: Rescued) -> None:
+    page = rescued.page.read_text(encoding="utf-8")
+    folder = rescued.page.parent
+    local = {
+        m: (folder / m).resolve() for m in re.findall(r'(?:src|href|srcset)="(\.\./[^"#? ]+)', page)
+    }
+    assert local, page
+    for written, path in local.items():
+        assert path.is_file(), f"{written} does not lead to a stored file"
+    assert 'src="../../img/photo.png"' in page
+    assert "../../../cdn.example.com/img/wide.png 2x" in page  # one srcset candidate
+    assert 'href="../../css/site.css"' in page
+    assert 'href="../../favicon.png"' in page
+    # a reference not rescued leads to the archive's view of the nearest capture
+    assert f'src="{rescued_archive(rescued)}/20211229095346/{SITE}/img/never-archived.png"' in page
+    assert "/20211229095346/https://elsewhere.example.org/page?a=1&amp;b=2" in page
+    assert 'href="other.html#part"' not in page  # depth 0: the archive's view of it
+    assert f"/20211229095346/{OTHER_URL}#part" in page
+    # the stylesheet's own references are local too, and the one it imports
+    css = (rescued.store / "news.example.com/css/site.css").read_text(encoding="utf-8")
+    assert "url(../img/bg.png)" in css
+    assert 'url("../fonts/story.woff2")' in css
+    assert '@import "print.css"' in css
+    assert (rescued.store / "news.example.com/css/print.css").read_bytes() == PRINT_CSS
+    assert (rescued.store / "news.example.com/fonts/story.woff2").read_bytes() == FONT
+
+
+def rescued_archive(rescued: Rescued) -> str:
+    config = (rescued.root / "config.toml").read_text(encoding="utf-8")
+    url = re.search(r'url = "([^"]+)"', config)
+    assert url is not None
+    return url.group(1) + "/web"
+
+
+def test_the_stored_page_runs_nothing_and_keeps_nothing_the_archive_injected(
+    rescued: Rescued,
+) -> None:
+    page = rescued.page.read_text(encoding="utf-8")
+    for gone in (
+        "<script",
+        "onload=",
+        "onerror=",
+        "javascript:",
+        'http-equiv="refresh"',
+        "<iframe",
+        "<form",
+        'rel="preload"',
+        "_static",
+        "archive.org/includes",
+        "End Wayback Rewrite JS Include",
+    ):
+        assert gone not in page, gone
+    assert '<meta http-equiv="Content-Security-Policy"' in page
+    assert '<input name="q">' in page  # the form's content stays, without the form
+    # the lazy image shows the picture a script would have put there
+    assert re.search(r'<img id="lazy" src="\.\./\.\./img/lazy\.png"', page), page
+    assert "<h1>故事 Story</h1>" in page  # the text, in its own encoding, untouched
+
+
+def test_the_capture_itself_stays_in_the_store_and_verifies(rescued: Rescued) -> None:
+    objects = rescued.store / ".objects"
+    import hashlib
+
+    digest = hashlib.sha256(PAGE).hexdigest()
+    assert (objects / digest[:2] / digest).read_bytes() == PAGE
+    verify = linkrescue("verify", cwd=rescued.root)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_report_counts_the_requisites(rescued: Rescued) -> None:
+    pages = rescued.report["pages"]
+    # the page and its two stylesheets got views
+    assert pages["views"] == 3
+    # photo, wide (cdn), none, lazy, favicon, site.css, print.css, bg.png, font: rescued;
+    # never-archived.png: not archived; app.js is a script (not fetched by default)
+    assert pages["rescued"] == 9
+    assert pages["not_archived"] == 1
+    assert pages["failed"] == pages["left"] == 0
+
+
+def test_a_second_run_asks_nothing_and_changes_nothing(rescued: Rescued, archive: Pywb) -> None:
+    second = rescued.root.parent / (rescued.root.name + "-again")
+    shutil.copytree(rescued.root, second)
+    before = {p: p.read_bytes() for p in (second / "rescued").rglob("*") if p.is_file()}
+    again = rescue(second, archive)
+    requests = again.report["requests"]
+    assert requests["cdx"] + requests["playback"] == 0, requests
+    after = {p: p.read_bytes() for p in (second / "rescued").rglob("*") if p.is_file()}
+    changed = [
+        str(p)
+        for p in after
+        if before.get(p) != after[p] and not p.name.startswith("index.sqlite3")
+    ]
+    assert changed == []
+
+
+def test_the_page_opens_offline_in_chromium_with_its_images_and_no_request_out(
+    rescued: Rescued, tmp_path: Path
+) -> None:
+    netlog = tmp_path / "net.json"
+    png = screenshot(
+        rescued.page,
+        tmp_path / "profile",
+        tmp_path / "page.png",
+        size=(800, 900),
+        extra=(f"--log-net-log={netlog}",),
+    )
+    # each picture drawn: the local copies loaded (120x80 CSS boxes from the stylesheet)
+    for colour in (RED, GREEN, BLUE):
+        assert count_colour(png, colour) > 2000, colour
+    assert count_colour(png, YELLOW) > 2000  # the stylesheet's background image
+    assert page_requests(netlog) == []
+
+
+def test_the_request_check_sees_a_page_that_reaches_out(tmp_path: Path) -> None:
+    """The control of the test above: a page that loads a remote image is caught."""
+    page = tmp_path / "out.html"
+    page.write_text('<img src="http://203.0.113.9/x.png"><img src="https://cdn.example.com/y.png">')
+    netlog = tmp_path / "net.json"
+    screenshot(page, tmp_path / "profile", tmp_path / "out.png", extra=(f"--log-net-log={netlog}",))
+    assert sorted(page_requests(netlog)) == [
+        "http://203.0.113.9/x.png",
+        "https://cdn.example.com/y.png",
+    ]
+
+
+def test_unsanitized_pages_keep_their_scripts_and_depth_one_brings_the_linked_page(
+    archive: Pywb, tmp_path: Path
+) -> None:
+    got = rescue(tmp_path, archive, crawl="sanitize = false\ndepth = 1\nscripts = true\n")
+    page = got.page.read_text(encoding="utf-8")
+    assert '<script src="../../js/app.js"></script>' in page
+    assert "Content-Security-Policy" not in page
+    assert "End Wayback Rewrite JS Include" not in page  # the archive's own never stays
+    assert 'href="other.html#part"' in page  # depth 1: the page on its own host, local
+    assert (
+        (got.store / "news.example.com/2021/12/other.html")
+        .read_bytes()
+        .startswith(b"<!DOCTYPE html><html><head>")
+    )
+    assert 'href="https://web.archive.org' not in page
+    assert "elsewhere.example.org" in page  # another host: not followed, the archive's view
