@@ -541,7 +541,9 @@ def verify_command(
     from linkrescue.crawler.commands.errors import NoStore
 
     try:
-        checked = verify_cmd.verify(root, cfg.archive, repair=repair, on_repaired=_repaired(root))
+        checked = verify_cmd.verify(
+            root, cfg.archive, repair=repair, on_repaired=_repaired(root), config=cfg
+        )
     except NoStore as exc:
         _fail(str(exc))
     except ArchiveUnreachable as exc:

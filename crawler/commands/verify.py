@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from linkrescue.archive import (
@@ -19,7 +20,10 @@ from linkrescue.archive import (
 from linkrescue.archive.model import Outcome
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.commands.errors import NoStore
+from linkrescue.crawler.config import Config
+from linkrescue.crawler.stages.crawl import Crawl
 from linkrescue.crawler.stages.repair import Repaired, repair_files
+from linkrescue.crawler.stages.stop import RunStop
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +56,12 @@ def verify(
     *,
     repair: bool,
     on_repaired: Callable[[Repaired], None] = _ignore,
+    config: Config | None = None,
 ) -> VerifyResult:
     """Verify the store at ``root``; ``repair``: put back what can be, each one heard by
-    ``on_repaired`` as it is done (repaired or not), then verify again.
+    ``on_repaired`` as it is done (repaired or not), then verify again. A page put back
+    from its capture (its view's own copy gone too) gets its view again at once, with
+    ``config``'s ``[crawl]`` and no request: a raw capture is not left where a site serves it.
 
     Raises :class:`NoStore` when ``root`` holds no store, and
     :class:`~linkrescue.archive.errors.ArchiveUnreachable` when a repair needed the
@@ -70,6 +77,17 @@ def verify(
             with ArchiveClient(archive) as client:
                 for item in repair_files(opened, client, problems):
                     on_repaired(item)
+            if config is not None and (config.crawl.requisites or config.crawl.sanitize):
+                Crawl(
+                    config.for_crawl(),
+                    config.for_rescue(),
+                    opened,
+                    None,
+                    stop=RunStop(),
+                    policy=config.nightly.policy(),
+                    recheck_days=config.rescue.recheck_days,
+                    now=datetime.now(UTC),
+                ).run()
             problems = opened.verify()
         rescued = tuple(opened.index.resources(Outcome.RESCUED))
     return VerifyResult(root, rescued, tuple(problems))

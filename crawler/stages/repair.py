@@ -80,7 +80,10 @@ def repair_files(
             reason = "stored file is damaged and the index records no capture to fetch it from"
             done.append(Repaired(record.key, record.path, url, Outcome.FAILED, reason))
             continue
-        done.append(_fetch_again(store, client, record.path, record.sha256, resource))
+        # the capture's own digest: a page's file holds its view, made again from the
+        # capture once it is back (crawler.stages.crawl)
+        expected = resource.sha256 or record.sha256
+        done.append(_fetch_again(store, client, record.path, expected, resource))
     return done
 
 

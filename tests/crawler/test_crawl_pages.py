@@ -9,6 +9,7 @@ iframe, a form, links on its own host and elsewhere, and an image never archived
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -22,6 +23,7 @@ import pytest
 from tests.support.archive_content import Cap, png_bytes
 from tests.support.chromium import count_colour, page_requests, screenshot
 from tests.support.cli import linkrescue, write_config
+from tests.support.files import store_files
 from tests.support.pywb_server import Pywb, start_pywb
 
 SITE = "https://news.example.com"
@@ -124,7 +126,8 @@ class Rescued:
 
 def rescue(root: Path, archive: Pywb, crawl: str = "") -> Rescued:
     (root / "content").mkdir(parents=True, exist_ok=True)
-    (root / "content" / "story.md").write_text(DOC, encoding="utf-8")
+    if not (root / "content" / "story.md").exists():  # a run again: as the last one left it
+        (root / "content" / "story.md").write_text(DOC, encoding="utf-8")
     config = write_config(root, archive.url)
     if crawl:
         config.write_text(config.read_text() + "[crawl]\n" + crawl, encoding="utf-8")
@@ -200,8 +203,6 @@ def test_the_stored_page_runs_nothing_and_keeps_nothing_the_archive_injected(
 
 def test_the_capture_itself_stays_in_the_store_and_verifies(rescued: Rescued) -> None:
     objects = rescued.store / ".objects"
-    import hashlib
-
     digest = hashlib.sha256(PAGE).hexdigest()
     assert (objects / digest[:2] / digest).read_bytes() == PAGE
     verify = linkrescue("verify", cwd=rescued.root)
@@ -281,3 +282,141 @@ def test_unsanitized_pages_keep_their_scripts_and_depth_one_brings_the_linked_pa
     )
     assert 'href="https://web.archive.org' not in page
     assert "elsewhere.example.org" in page  # another host: not followed, the archive's view
+
+
+def documents_and_store(root: Path) -> tuple[dict[str, bytes], dict[str, str]]:
+    docs = {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in (root / "content").rglob("*.md")
+    }
+    return docs, store_files(root / "rescued")
+
+
+def test_nights_on_a_small_budget_end_in_the_same_pages_as_one_run(
+    rescued: Rescued, archive: Pywb, tmp_path: Path
+) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "story.md").write_text(DOC, encoding="utf-8")
+    write_config(tmp_path, archive.url)
+    nights = []
+    for night in range(1, 30):
+        done = linkrescue(
+            "rescue", "content", "--max-requests", "3", "--report", f"n{night}.json", cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads((tmp_path / f"n{night}.json").read_text(encoding="utf-8"))
+        nights.append(report)
+        pages = report["pages"] or {}
+        if report["stopped"] is None and not pages.get("left"):
+            break
+    assert len(nights) > 3  # the budget did stop it, more than once
+    # a page made while its requisites were left points at the archive meanwhile
+    first_view = nights[0]["pages"]
+    assert first_view is None or first_view["left"] > 0 or nights[0]["stopped"] == "budget"
+    assert documents_and_store(tmp_path) == documents_and_store(rescued.root)
+
+
+def test_a_damaged_view_is_put_back_as_it_was(
+    rescued: Rescued, archive: Pywb, tmp_path: Path
+) -> None:
+    root = tmp_path / "copy"
+    shutil.copytree(rescued.root, root)
+    page = root / "rescued/news.example.com/2021/12/story.html"
+    view = page.read_bytes()
+    page.unlink()
+    page.write_bytes(PAGE)  # someone put the raw capture in its place
+    css = root / "rescued/news.example.com/css/site.css"
+    css.unlink()
+    verify = linkrescue("verify", cwd=root)
+    assert verify.returncode != 0
+    # rescue puts back what the documents point to: the page, from its view's own copy
+    again = rescue(root, archive)
+    assert page.read_bytes() == view
+    assert again.report["requests"]["cdx"] + again.report["requests"]["playback"] == 0
+    # verify --repair re-hashes everything: the stylesheet comes back too
+    assert not css.exists()
+    repaired = linkrescue("verify", "--repair", cwd=root)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert documents_and_store(root) == documents_and_store(rescued.root)
+
+
+def test_a_page_whose_view_and_copy_are_both_gone_is_fetched_and_made_again(
+    rescued: Rescued, archive: Pywb, tmp_path: Path
+) -> None:
+    root = tmp_path / "copy"
+    shutil.copytree(rescued.root, root)
+    page = root / "rescued/news.example.com/2021/12/story.html"
+    view = page.read_bytes()
+    objects = root / "rescued/.objects"
+    digest = hashlib.sha256(view).hexdigest()
+    (objects / digest[:2] / digest).unlink()  # the view's own copy
+    page.unlink()
+    repaired = linkrescue("verify", "--repair", cwd=root)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    # the capture fetched again (its digest is the capture's, not the view's), and its
+    # view made again at once: never the raw capture where a site serves the store
+    assert page.read_bytes() == view
+    assert documents_and_store(root) == documents_and_store(rescued.root)
+
+
+BIG5_PAGE = (
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5">'
+    "<title>舊聞</title></head><body><p>香港新聞</p>"
+    '<img src="/img/圖片.png"><a href="/新聞/1.html">新聞</a></body></html>'
+).encode("big5")
+BIG5_URL = f"{SITE}/2020/big5.html"
+CJK_IMAGE = png_bytes(50, 50, (120, 20, 160))
+
+
+@pytest.fixture(scope="module")
+def big5_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pywb]:
+    caps = [
+        Cap(BIG5_URL, "20200101000000", BIG5_PAGE, "text/html; charset=big5"),
+        Cap(f"{SITE}/img/圖片.png", "20200101000100", CJK_IMAGE, "image/png"),
+    ]
+    server = start_pywb(tmp_path_factory.mktemp("pywb-big5"), captures=caps, probe_url=BIG5_URL)
+    yield server
+    server.stop()
+
+
+def test_a_big5_page_keeps_its_bytes_and_finds_its_chinese_named_image(
+    big5_archive: Pywb, tmp_path: Path
+) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "old.md").write_text(
+        f"[old](https://web.archive.org/web/20200101000000/{BIG5_URL})\n", encoding="utf-8"
+    )
+    write_config(tmp_path, big5_archive.url)
+    done = linkrescue("rescue", "content", "--report", "r.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    view = (tmp_path / "rescued/news.example.com/2020/big5.html").read_bytes()
+    # the image's stored name is Chinese: written percent-encoded UTF-8, which a
+    # browser and a web server read as that file whatever the page's encoding
+    assert b'<img src="../img/%E5%9C%96%E7%89%87.png">' in view
+    assert (tmp_path / "rescued/news.example.com/img/圖片.png").read_bytes() == CJK_IMAGE
+    # everything else is the capture's own Big5
+    assert "<title>舊聞</title></head><body><p>香港新聞</p>".encode("big5") in view
+    assert "新聞</a>".encode("big5") in view
+    png = screenshot(
+        tmp_path / "rescued/news.example.com/2020/big5.html",
+        tmp_path / "profile",
+        tmp_path / "big5.png",
+        size=(400, 300),
+    )
+    assert count_colour(png, (120, 20, 160)) > 1500  # the image loaded from its local copy
+
+
+def test_hosts_and_the_per_page_cap_bound_what_is_fetched(archive: Pywb, tmp_path: Path) -> None:
+    got = rescue(
+        tmp_path,
+        archive,
+        crawl='exclude_hosts = ["cdn.example.com"]\nmax_resources_per_page = 3\n',
+    )
+    pages = got.report["pages"]
+    # the first three requisites of the page in its order: site.css, the icon, the
+    # photo; then each stylesheet's own (print.css; bg.png and the font)
+    assert not (got.store / "cdn.example.com").exists()
+    assert (got.store / "news.example.com/img/photo.png").is_file()
+    assert not (got.store / "news.example.com/img/lazy.png").exists()
+    assert pages["rescued"] == 6
+    page = got.page.read_text(encoding="utf-8")
+    assert f"/{CDN}/img/wide.png 2x" in page  # left to the archive's view
