@@ -4,7 +4,7 @@ file, for pywb, ReplayWeb.page or any other web archive tool
 
 Without paths, every rescued capture; with paths (documents, or folders of them), only
 the resources those documents were rewritten to, as the rewrite ledger (``refs``) names
-them. The store is only read: no lock, nothing created, so an export may run beside a
+them, with the requisites of the pages among them. The store is only read: no lock, nothing created, so an export may run beside a
 nightly rescue.
 """
 
@@ -14,7 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from linkrescue.archive import ExportSummary, Index, NoStoreError, export_warc, open_state
+from linkrescue.archive import (
+    ExportSummary,
+    Index,
+    NoStoreError,
+    ViewBook,
+    export_warc,
+    open_state,
+)
 from linkrescue.crawler.commands.errors import NoStore
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.stages.corpus import Problem, iter_documents
@@ -70,9 +77,12 @@ def export(
 
 def _referenced(index: Index, documents: Sequence[str]) -> set[str]:
     """The resource keys the rewrite ledger holds for ``documents``: what they point at
-    in the store (links to other documents of the corpus have nothing stored)."""
-    return {
+    in the store (links to other documents of the corpus have nothing stored), and what
+    the rescued pages among them need to render (their requisites, a stylesheet's
+    imports and fonts): a page replayed without its images is not the page."""
+    keys = {
         reference.key
         for document in documents
         for reference in index.references_of(index.document_key(document))
     }
+    return keys | ViewBook(index.database).requisites_of(keys)
