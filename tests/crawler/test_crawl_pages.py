@@ -420,3 +420,26 @@ def test_hosts_and_the_per_page_cap_bound_what_is_fetched(archive: Pywb, tmp_pat
     assert pages["rescued"] == 6
     page = got.page.read_text(encoding="utf-8")
     assert f"/{CDN}/img/wide.png 2x" in page  # left to the archive's view
+
+
+def test_an_export_of_the_documents_takes_their_pages_requisites(
+    rescued: Rescued, tmp_path: Path
+) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    out = tmp_path / "story.warc.gz"
+    done = linkrescue("export", "--warc", out, "content", cwd=rescued.root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with out.open("rb") as stream:
+        records = {
+            r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
+            for r in ArchiveIterator(stream)
+            if r.rec_type == "response"
+        }
+    # the page as captured (not its view), and all it needs to render
+    assert records[PAGE_URL] == PAGE
+    assert records[f"{SITE}/css/site.css"] == SITE_CSS
+    assert records[f"{SITE}/css/print.css"] == PRINT_CSS
+    assert records[f"{SITE}/fonts/story.woff2"] == FONT
+    assert records[f"{CDN}/img/wide.png"] == WIDE
+    assert len(records) == 10  # the page and its nine requisites
