@@ -13,6 +13,10 @@ import hashlib
 import json
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -443,3 +447,59 @@ def test_an_export_of_the_documents_takes_their_pages_requisites(
     assert records[f"{SITE}/fonts/story.woff2"] == FONT
     assert records[f"{CDN}/img/wide.png"] == WIDE
     assert len(records) == 10  # the page and its nine requisites
+
+
+# Runs the CLI, killing itself with SIGKILL at the n-th placing of a view: "placed" (the
+# view renamed over the capture, the index not yet told it is a view) or "placing"
+# (before anything of the view is written).
+KILL_AT_VIEW = textwrap.dedent(
+    """
+    import os, signal, sys
+    from linkrescue.archive.state.views import ViewBook
+    from linkrescue.archive.store.store import Store
+    n, when = int(sys.argv[1]), sys.argv[2]
+    calls = 0
+    real_record, real_put_view = ViewBook.record, Store.put_view
+
+    def record(self, *args, **kwargs):
+        global calls
+        calls += 1
+        if calls == n and when == "placed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_record(self, *args, **kwargs)
+
+    def put_view(self, *args, **kwargs):
+        if calls + 1 == n and when == "placing":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_put_view(self, *args, **kwargs)
+
+    ViewBook.record, Store.put_view = record, put_view
+    from linkrescue.crawler.cli import app
+    app(sys.argv[3:], prog_name="linkrescue")
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("n", "when"), [(1, "placed"), (2, "placed"), (1, "placing"), (3, "placing")]
+)
+def test_a_run_killed_while_placing_views_ends_like_a_run_never_killed(
+    rescued: Rescued, archive: Pywb, tmp_path: Path, n: int, when: str
+) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "story.md").write_text(DOC, encoding="utf-8")
+    write_config(tmp_path, archive.url)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_VIEW, str(n), when, "rescue", "content"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    staging = tmp_path / "rescued" / ".staging"
+    again = linkrescue("rescue", "content", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert documents_and_store(tmp_path) == documents_and_store(rescued.root)
+    verify = linkrescue("verify", cwd=tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert not any(p.is_file() for p in staging.rglob("*") if p.name != ".lock")
