@@ -302,6 +302,7 @@ def test_nights_on_a_small_budget_end_in_the_same_pages_as_one_run(
     (tmp_path / "content" / "story.md").write_text(DOC, encoding="utf-8")
     write_config(tmp_path, archive.url)
     nights = []
+    first_view = ""
     for night in range(1, 30):
         done = linkrescue(
             "rescue", "content", "--max-requests", "3", "--report", f"n{night}.json", cwd=tmp_path
@@ -309,23 +310,30 @@ def test_nights_on_a_small_budget_end_in_the_same_pages_as_one_run(
         assert done.returncode == 0, done.stdout + done.stderr
         report = json.loads((tmp_path / f"n{night}.json").read_text(encoding="utf-8"))
         nights.append(report)
-        pages = report["pages"] or {}
-        if report["stopped"] is None and not pages.get("left"):
+        if night == 1:
+            first_view = (tmp_path / "rescued/news.example.com/2021/12/story.html").read_text()
+        if report["stopped"] is None and not report["pages"]["left"]:
             break
     assert len(nights) > 3  # the budget did stop it, more than once
-    # a page made while its requisites were left points at the archive meanwhile
-    first_view = nights[0]["pages"]
-    assert first_view is None or first_view["left"] > 0 or nights[0]["stopped"] == "budget"
+    assert nights[0]["stopped"] == "budget" and nights[0]["pages"]["left"] > 0
+    # a view made while its requisites were left is safe and points at the archive meanwhile
+    assert "Content-Security-Policy" in first_view and "<script" not in first_view
+    assert f"/20211229095346/{SITE}/css/site.css" in first_view
     assert documents_and_store(tmp_path) == documents_and_store(rescued.root)
+
+
+def copy_of(rescued: Rescued, tmp_path: Path) -> tuple[Path, Path, bytes]:
+    """A copy of the rescued project: its root, its page's view file and bytes."""
+    root = tmp_path / "copy"
+    shutil.copytree(rescued.root, root)
+    page = root / "rescued/news.example.com/2021/12/story.html"
+    return root, page, page.read_bytes()
 
 
 def test_a_damaged_view_is_put_back_as_it_was(
     rescued: Rescued, archive: Pywb, tmp_path: Path
 ) -> None:
-    root = tmp_path / "copy"
-    shutil.copytree(rescued.root, root)
-    page = root / "rescued/news.example.com/2021/12/story.html"
-    view = page.read_bytes()
+    root, page, view = copy_of(rescued, tmp_path)
     page.unlink()
     page.write_bytes(PAGE)  # someone put the raw capture in its place
     css = root / "rescued/news.example.com/css/site.css"
@@ -346,10 +354,7 @@ def test_a_damaged_view_is_put_back_as_it_was(
 def test_a_page_whose_view_and_copy_are_both_gone_is_fetched_and_made_again(
     rescued: Rescued, archive: Pywb, tmp_path: Path
 ) -> None:
-    root = tmp_path / "copy"
-    shutil.copytree(rescued.root, root)
-    page = root / "rescued/news.example.com/2021/12/story.html"
-    view = page.read_bytes()
+    root, page, view = copy_of(rescued, tmp_path)
     objects = root / "rescued/.objects"
     digest = hashlib.sha256(view).hexdigest()
     (objects / digest[:2] / digest).unlink()  # the view's own copy
