@@ -53,6 +53,7 @@ from linkrescue.rewriters.errors import EditConflictError
 from linkrescue.rewriters.model import Syntax
 from linkrescue.rewriters.page import Page, PageReference, Role, read_page, read_stylesheet
 from linkrescue.rewriters.render import render
+from linkrescue.rewriters.safety import sanitized_view
 
 log = logging.getLogger("linkrescue.crawler")
 
@@ -98,6 +99,7 @@ class CrawlSummary:
 class _Prepared:
     row: PageToView
     page: Page
+    charset: str
     targets: list[Target | None]
     wanted: dict[str, tuple[str, Want, str | None, Role]]
 
@@ -189,7 +191,7 @@ class Crawl:
                 target.written,
                 ref.role,
             )
-        return _Prepared(row, page, targets, wanted)
+        return _Prepared(row, page, charset, targets, wanted)
 
     def _fetches(self, role: Role, row: PageToView, host: str, target: Target) -> bool:
         """Whether ``target`` (of role ``role`` in ``row``) is rescued with its page."""
@@ -266,7 +268,18 @@ class Crawl:
             self.views.still_open(row.key, open_count)
             return
         try:
-            data = render(item.page, written, sanitize=self.crawl.sanitize)
+            if self.crawl.sanitize:
+                view = sanitized_view(item.page, written, item.charset)
+                data = view.data
+                if view.rebuilt_for:
+                    found = ", ".join(view.rebuilt_for[:4])
+                    self._problem(
+                        row,
+                        f"an HTML5 parser still found {found} in its sanitized view; "
+                        "rebuilt from the parser's tree without them",
+                    )
+            else:
+                data = render(item.page, written, sanitize=False)
         except EditConflictError as exc:  # pragma: no cover - the spans come from the page
             self._problem(row, f"its view could not be written: {exc}")
             return
