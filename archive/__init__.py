@@ -62,6 +62,7 @@ from linkrescue.archive.state import (
     rescued_between,
     resources_with,
     stored_size,
+    view_counts,
 )
 from linkrescue.archive.store import (
     NoStoreError,
@@ -142,6 +143,7 @@ __all__ = [
     "store_at",
     "stored_file_problems",
     "stored_size",
+    "view_counts",
 ]
 
 #: Names of the remote client, imported when first asked for (PEP 562): the store,

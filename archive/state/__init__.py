@@ -30,6 +30,7 @@ from linkrescue.archive.state.overview import (
     rescued_between,
     resources_with,
     stored_size,
+    view_counts,
 )
 from linkrescue.archive.state.schema import (
     ALIVE,
@@ -84,4 +85,5 @@ __all__ = [
     "rescued_between",
     "resources_with",
     "stored_size",
+    "view_counts",
 ]

@@ -68,6 +68,28 @@ def stored_size(index: Index) -> StoredSize:
     return StoredSize(int(files), int(size))
 
 
+@dataclass(frozen=True, slots=True)
+class ViewCounts:
+    """Rescued pages and stylesheets made readable offline (issue 13): ``views`` made,
+    ``open`` of them with requisites left for a later run, ``requisites`` they need."""
+
+    views: int
+    open: int
+    requisites: int
+
+
+def view_counts(index: Index) -> ViewCounts:
+    """:class:`ViewCounts` from the ``views`` and ``requisites`` tables."""
+    with index.database.reading() as db:
+        views, open_views = db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(open > 0), 0) FROM views"
+        ).fetchone()
+        (requisites,) = db.execute(
+            "SELECT COUNT(DISTINCT key) FROM requisites WHERE role != 'page'"
+        ).fetchone()
+    return ViewCounts(int(views), int(open_views), int(requisites))
+
+
 def resources_with(index: Index, outcomes: tuple[Outcome, ...]) -> Iterator[IndexedResource]:
     """The resources whose latest outcome is one of ``outcomes``, by URL."""
     marks = ", ".join("?" * len(outcomes))

@@ -31,6 +31,7 @@ from linkrescue.archive import (
     outcome_counts,
     resources_with,
     stored_size,
+    view_counts,
 )
 from linkrescue.archive.model import Outcome
 from linkrescue.crawler.commands.errors import NoStore
@@ -111,6 +112,17 @@ class StoreSize:
 
 
 @dataclass(frozen=True, slots=True)
+class PageViews:
+    """Views of rescued pages and stylesheets: made, ``open`` (some requisites left for
+    a later run: a budget stopped it, or a fetch failed for now), and the distinct
+    ``requisites`` they need."""
+
+    views: int
+    open: int
+    requisites: int
+
+
+@dataclass(frozen=True, slots=True)
 class StoreStatus:
     """What ``status`` reports; the fields, in order, are the JSON keys (a contract)."""
 
@@ -121,6 +133,8 @@ class StoreStatus:
     runs: tuple[RunLine, ...]
     failing_hosts: tuple[FailingHost, ...]
     pending: tuple[Pending, ...]
+    #: Rescued pages made readable offline (``[crawl]``).
+    pages: PageViews
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form: times as ISO 8601 UTC (``…Z``), outcomes as their strings."""
@@ -208,7 +222,13 @@ def read_status(
         runs=tuple(run_line(r) for r in index.runs(runs)),
         failing_hosts=_top_hosts(hosts),
         pending=tuple(pending),
+        pages=_page_views(index),
     )
+
+
+def _page_views(index: Index) -> PageViews:
+    counts = view_counts(index)
+    return PageViews(counts.views, counts.open, counts.requisites)
 
 
 def run_line(run: RunRecord) -> RunLine:

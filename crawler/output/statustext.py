@@ -33,6 +33,11 @@ def write_status_text(status: StoreStatus, out: TextIO) -> None:
         f"  pending        {r.pending:>8}  ({r.due_now} due now)",
         f"  dead           {r.dead:>8}  (live links declared dead)",
         f"  suspect        {r.suspect:>8}  (live links answered dead, not yet often enough)",
+        "",
+        "pages (made readable offline)",
+        f"  views          {status.pages.views:>8}  ({status.pages.open} with requisites left "
+        "for a later run)",
+        f"  requisites     {status.pages.requisites:>8}  (images, stylesheets, fonts they need)",
     ]
     if status.pending:
         lines += ["", "pending (next try)"]

@@ -255,6 +255,10 @@ def test_status_after_a_night_with_an_outage(archive: Archive, tmp_path: Path) -
         {"host": "www.rfa.org", "failed": 2, "blocked": 0, "total": 2},
         {"host": "hk.appledaily.com", "failed": 0, "blocked": 1, "total": 1},
     ]
+    # every rescued page got its view; each page's host's /static/site.css (never
+    # archived) is what they need
+    assert found["pages"] == {"views": report["pages"]["views"], "open": 0, "requisites": 4}
+    assert report["pages"]["views"] > 0
     files, size = stored_bytes(tmp_path / "rescued", report)
     assert found["size"] == {"files": files, "bytes": size}
     assert size > 0
