@@ -64,6 +64,7 @@ class SummaryTable:
             ("already local", report.already_local),
             ("skipped", report.skipped),
             ("documents rewritten", report.rewritten),
+            *_page_rows(report),
             # Each one was named on its own line above (a file not read, frontmatter that
             # is not YAML, a document not rewritten): a summary without it read as "all well".
             ("problems (named above)", len(report.problems)),
@@ -77,6 +78,19 @@ class SummaryTable:
         for what, n in rows:
             table.add_row(what, str(n))
         self.console.print(table)
+
+
+def _page_rows(report: RescueReport) -> list[tuple[str, object]]:
+    """The page crawl's rows (``[crawl]``), when it ran."""
+    pages = report.pages
+    if pages is None:
+        return []
+    return [
+        ("page views made", pages.views),
+        ("  requisites rescued", pages.rescued),
+        ("  requisites not archived / blocked", f"{pages.not_archived} / {pages.blocked}"),
+        ("  requisites failed / left", f"{pages.failed} / {pages.left}"),
+    ]
 
 
 def _new_table() -> Table:
