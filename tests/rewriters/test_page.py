@@ -385,3 +385,70 @@ def test_the_parser_check_sees_what_runs() -> None:
     assert len(runs) == 22
     for trick in runs:
         assert unsafe_in(f"<body>{trick}</body>"), trick
+
+
+_SOUP = st.lists(
+    st.sampled_from(
+        [
+            "<script>",
+            "</script>",
+            "<svg>",
+            "</svg>",
+            "<math>",
+            "<style>",
+            "</style>",
+            "<noscript>",
+            "</noscript>",
+            "<iframe src=x>",
+            "</iframe>",
+            "<form action=/s>",
+            "</form>",
+            "<base href=//evil/>",
+            "<meta http-equiv=refresh content=0>",
+            "<object data=x>",
+            "</object>",
+            "<embed src=x>",
+            "<textarea>",
+            "</textarea>",
+            "<img src=a.png",
+            "<img data-src=b.png",
+            " onerror=alert(1)",
+            " onload='x'",
+            ' src="javascript:alert(1)"',
+            " href=java&#x73;cript:x",
+            ' style="b:url(c.png)"',
+            " srcset='d.png 2x, e.png'",
+            "<a",
+            ">",
+            "/>",
+            '"',
+            "'",
+            "<!--",
+            "-->",
+            "<",
+            "alert(1)",
+            " ",
+            "\n",
+            "<p>",
+            "text",
+            "<link rel=preload href=f.js>",
+            "<link rel=stylesheet href=g.css>",
+            "<details ontoggle=x>",
+            "<plaintext>",
+        ]
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SOUP, st.booleans())
+def test_no_tag_soup_keeps_anything_that_runs_once_sanitized(
+    parts: list[str], targets: bool
+) -> None:
+    text = "<html><head></head><body>" + "".join(parts) + "</body></html>"
+    page = read_page(text.encode())
+    written = ["../local.png" if targets else None] * len(page.references)
+    view = sanitized_view(page, written, "utf-8")
+    assert unsafe_in(view.data.decode()) == []
+    assert b"Content-Security-Policy" in view.data
