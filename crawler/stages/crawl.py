@@ -22,12 +22,14 @@ store holds.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import logging
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
 from linkrescue.archive import (
@@ -172,7 +174,9 @@ class Crawl:
         charset = _codec(page.charset)
         base = row.original
         if page.base is not None:
-            base = urljoin(row.original, _decoded(page.base, charset).strip())
+            # a <base href> no URL parser takes ("http://[x") is passed over
+            with contextlib.suppress(ValueError):
+                base = urljoin(row.original, _decoded(page.base, charset).strip())
         targets = [_target(ref, base, charset) for ref in page.references]
         wanted: dict[str, tuple[str, Want, str | None, Role]] = {}
         host = urlsplit(row.original).hostname or ""
@@ -267,23 +271,40 @@ class Crawl:
         if row.fresh and recipe == row.recipe:  # the file holds this very view already
             self.views.still_open(row.key, open_count)
             return
-        try:
-            if self.crawl.sanitize:
-                view = sanitized_view(item.page, written, item.charset)
-                data = view.data
-                if view.rebuilt_for:
-                    found = ", ".join(view.rebuilt_for[:4])
-                    self._problem(
-                        row,
-                        f"an HTML5 parser still found {found} in its sanitized view; "
-                        "rebuilt from the parser's tree without them",
-                    )
-            else:
-                data = render(item.page, written, sanitize=False)
-        except EditConflictError as exc:  # pragma: no cover - the spans come from the page
-            self._problem(row, f"its view could not be written: {exc}")
+        data = self._render(item, written)
+        if data is None:
             return
-        placed = self.store.put_view(
+        try:
+            placed = self._place(item, data, recipe, open_count)
+        except OSError as exc:  # this page's view; the capture stays as it was
+            self._problem(row, f"its view could not be stored: {exc.strerror or exc}")
+            return
+        if placed is not None:
+            self.summary.views += 1
+
+    def _render(self, item: _Prepared, written: Sequence[str | None]) -> bytes | None:
+        """``item``'s view with ``written`` as its targets, sanitized unless turned off."""
+        try:
+            if not self.crawl.sanitize:
+                return render(item.page, written, sanitize=False)
+            view = sanitized_view(item.page, written, item.charset)
+        except EditConflictError as exc:  # pragma: no cover - the spans come from the page
+            self._problem(item.row, f"its view could not be written: {exc}")
+            return None
+        if view.rebuilt_for:
+            found = ", ".join(view.rebuilt_for[:4])
+            self._problem(
+                item.row,
+                f"an HTML5 parser still found {found} in its sanitized view; "
+                "rebuilt from the parser's tree without them",
+            )
+        return view.data
+
+    def _place(
+        self, item: _Prepared, data: bytes, recipe: str, open_count: int
+    ) -> PurePosixPath | None:
+        row = item.row
+        return self.store.put_view(
             row.key,
             data,
             source_sha256=row.sha256,
@@ -292,8 +313,6 @@ class Crawl:
             open_requisites=open_count,
             requisites=[(key, str(role)) for key, (_u, _w, _t, role) in item.wanted.items()],
         )
-        if placed is not None:
-            self.summary.views += 1
 
     def _written(
         self,
@@ -337,11 +356,14 @@ def _target(ref: PageReference, base: str, charset: str) -> Target | None:
     if not value or value.startswith("#"):
         return None
     archived = root_relative_archive(value) if value.startswith("/web/") else None
-    absolute = (
-        archived.outer.root + value
-        if archived is not None
-        else urljoin(base, encode_relative(value))
-    )
+    try:
+        absolute = (
+            archived.outer.root + value
+            if archived is not None
+            else urljoin(base, encode_relative(value))
+        )
+    except ValueError:  # what a capture holds is not always a URL ("http://[::1")
+        return None
     resolution = resolve_absolute(absolute)
     if resolution.status is not Status.REMOTE or resolution.url is None or resolution.key is None:
         return None

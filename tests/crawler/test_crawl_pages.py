@@ -70,6 +70,7 @@ PAGE = (
     '<img id="wide" src="/img/none.png" srcset="' + CDN + '/img/wide.png 2x, /img/none.png 1x">\n'
     '<img id="lazy" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/lazy.png">\n'
     '<img id="gone" src="/img/never-archived.png" onerror="this.title=\'x\'">\n'
+    '<img id="broken" src="http://[broken/x.png">\n'
     '<a id="other" href="other.html#part">other</a>\n'
     '<a id="away" href="https://elsewhere.example.org/page?a=1&amp;b=2">away</a>\n'
     '<a id="js" href="javascript:alert(1)">js</a>\n'
@@ -163,6 +164,7 @@ def test_the_stored_page_points_at_local_copies_of_everything_it_needs(rescued: 
     assert f'src="{rescued_archive(rescued)}/20211229095346/{SITE}/img/never-archived.png"' in page
     assert "/20211229095346/https://elsewhere.example.org/page?a=1&amp;b=2" in page
     assert 'href="other.html#part"' not in page  # depth 0: the archive's view of it
+    assert '<img id="broken" src="http://[broken/x.png">' in page  # no URL: left as written
     assert f"/20211229095346/{OTHER_URL}#part" in page
     # the stylesheet's own references are local too, and the one it imports
     css = (rescued.store / "news.example.com/css/site.css").read_text(encoding="utf-8")
