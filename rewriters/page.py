@@ -128,7 +128,7 @@ _SRCSETS: Final = frozenset({"srcset", "data-srcset", "data-lazy-srcset"})
 #: connects is unsafe (it reaches out, and a sanitized page needs none of it).
 _LINK_RELS: Final = {"stylesheet": Role.STYLESHEET, "icon": Role.ICON}
 _ICON_RELS: Final = frozenset({"apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"})
-_REACHING_RELS: Final = frozenset(
+REACHING_RELS: Final = frozenset(
     {
         "preload",
         "prefetch",
@@ -152,8 +152,8 @@ _REMOVED_WHOLE: Final = frozenset({"script", "iframe", "object", "applet", "fram
 _REMOVED_TAG: Final = frozenset({"embed", "frame", "form", "portal"})
 _UNWRAPPED: Final = frozenset({"noscript"})
 #: Attributes a sanitized page loses whatever their value (``on*`` handlers too).
-_UNSAFE_ATTRIBUTES: Final = frozenset({"srcdoc", "formaction", "ping"})
-_JS_URL_ATTRIBUTES: Final = frozenset(
+UNSAFE_ATTRIBUTES: Final = frozenset({"srcdoc", "formaction", "ping"})
+SCRIPT_URL_ATTRIBUTES: Final = frozenset(
     {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background"}
 )
 #: Schemes that run code when followed or loaded (``data:`` only as a document).
@@ -451,12 +451,12 @@ class _PageReader:
             return
         if name == "link":
             rel = set((tag.value(text, "rel") or "").lower().split())
-            if rel & _REACHING_RELS:
+            if rel & REACHING_RELS:
                 self.unsafe.append((tag.start, tag.end))
                 return
         for attribute, s, e, vs, ve, _quoted in tag.attrs:
-            handler = attribute.startswith("on") or attribute in _UNSAFE_ATTRIBUTES
-            script_url = vs >= 0 and attribute in _JS_URL_ATTRIBUTES
+            handler = attribute.startswith("on") or attribute in UNSAFE_ATTRIBUTES
+            script_url = vs >= 0 and attribute in SCRIPT_URL_ATTRIBUTES
             if handler or (script_url and runs_script(text[vs:ve])):
                 self.unsafe.append((s, e))
 

@@ -20,6 +20,7 @@ gets it as its ``src``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Final
 
@@ -73,6 +74,8 @@ def render(page: Page, targets: Sequence[str | None], *, sanitize: bool) -> byte
     return apply_edits(text, edits).encode("latin-1")
 
 
+#: Past any offset: ``(offset, _END)`` sorts after every span starting at ``offset``.
+_END: Final = 1 << 62
 _NON_ASCII: Final = re.compile(r"[^\x00-\x7f]+")
 
 
@@ -101,11 +104,5 @@ def _outermost(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _inside(removals: Sequence[tuple[int, int]], offset: int) -> bool:
     """Whether ``offset`` falls in one of the (sorted, disjoint) ``removals``."""
-    lo, hi = 0, len(removals)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if removals[mid][1] <= offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < len(removals) and removals[lo][0] <= offset
+    at = bisect_right(removals, (offset, _END)) - 1
+    return at >= 0 and removals[at][0] <= offset < removals[at][1]

@@ -20,20 +20,19 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser
 
-from linkrescue.rewriters.page import Page, runs_script
+from linkrescue.rewriters.page import (
+    REACHING_RELS,
+    SCRIPT_URL_ATTRIBUTES,
+    UNSAFE_ATTRIBUTES,
+    Page,
+    runs_script,
+)
 from linkrescue.rewriters.render import POLICY, render
 
 #: Elements a sanitized page must not hold, as the parser builds them.
 _ELEMENTS: Final = "script, iframe, frame, frameset, object, embed, applet, portal, form, base"
-_URL_ATTRIBUTES: Final = frozenset(
-    {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background"}
-)
-_ATTRIBUTES: Final = frozenset({"srcdoc", "formaction", "ping"})
 _HEAD: Final = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _META: Final = frozenset({"refresh", "set-cookie"})
-_REACHING: Final = frozenset(
-    {"preload", "prefetch", "preconnect", "dns-prefetch", "modulepreload", "prerender", "import"}
-)
 
 
 def unsafe_in(text: str) -> list[str]:
@@ -45,12 +44,15 @@ def unsafe_in(text: str) -> list[str]:
         attributes = node.attributes
         if node.tag == "meta" and (attributes.get("http-equiv") or "").strip().lower() in _META:
             found.append("<meta http-equiv>")
-        if node.tag == "link" and set((attributes.get("rel") or "").lower().split()) & _REACHING:
+        if (
+            node.tag == "link"
+            and set((attributes.get("rel") or "").lower().split()) & REACHING_RELS
+        ):
             found.append("<link rel=preload>")
         for name, value in attributes.items():
-            if name.startswith("on") or name in _ATTRIBUTES:
+            if name.startswith("on") or name in UNSAFE_ATTRIBUTES:
                 found.append(f"{node.tag} {name}=")
-            elif name in _URL_ATTRIBUTES and value is not None and runs_script(value):
+            elif name in SCRIPT_URL_ATTRIBUTES and value is not None and runs_script(value):
                 found.append(f"{node.tag} {name}=script URL")
     return found
 
@@ -65,12 +67,12 @@ def scrub(text: str, policy: str) -> bytes:
     for node in tree.css("meta[charset], meta[http-equiv]"):
         node.decompose()
     for node in tree.css("link"):
-        if set((node.attributes.get("rel") or "").lower().split()) & _REACHING:
+        if set((node.attributes.get("rel") or "").lower().split()) & REACHING_RELS:
             node.decompose()
     for node in tree.css("*"):
         for name, value in list(node.attributes.items()):
-            bad_url = name in _URL_ATTRIBUTES and value is not None and runs_script(value)
-            if name.startswith("on") or name in _ATTRIBUTES or bad_url:
+            bad_url = name in SCRIPT_URL_ATTRIBUTES and value is not None and runs_script(value)
+            if name.startswith("on") or name in UNSAFE_ATTRIBUTES or bad_url:
                 del node.attrs[name]
     meta = f'<meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{policy}">'
     # lexbor always builds a head, and writes it first: the policy goes at its start
