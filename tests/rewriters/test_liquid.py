@@ -108,11 +108,16 @@ def test_hugo_shortcodes_are_not_liquid() -> None:
 )
 def test_template_regions_are_linear_on_unclosed_openers(unit: str) -> None:
     def seconds(n: int) -> float:
+        """The best of three CPU times (as tests/rewriters/test_linear_time.py measures):
+        one wall-clock run under a loaded CI machine read 37x for a tenfold input."""
         text = unit * n
-        begin = time.perf_counter()
-        assert template_regions(text, 0, len(text)) == []
-        scan_markdown(text)
-        return time.perf_counter() - begin
+        best = float("inf")
+        for _ in range(3):
+            begin = time.process_time()
+            assert template_regions(text, 0, len(text)) == []
+            scan_markdown(text)
+            best = min(best, time.process_time() - begin)
+        return best
 
     small, large = seconds(2_000), seconds(20_000)
     assert large < max(small, 0.01) * 30  # ten times the input: far below a hundred times
