@@ -231,6 +231,20 @@ class NightlySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """Where linkrescue's own requests may go (issue 14).
+
+    ``allow_private``: live links (``check``, ``rescue``'s ``live_links``) to loopback,
+    private, link-local (the cloud metadata address 169.254.169.254) or otherwise
+    non-public addresses, or to host names that resolve to one, are refused and reported
+    rather than requested: a corpus scraped from the web must not make a server of yours
+    ask its own network. The configured archive is exempt (a pywb on localhost).
+    """
+
+    allow_private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CrawlSettings:
     """What comes along with a rescued page so that it reads offline (issue 13).
 
@@ -364,6 +378,7 @@ class Config:
     check: CheckSettings = field(default_factory=CheckSettings)
     nightly: NightlySettings = field(default_factory=NightlySettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
     log: LogSettings = field(default_factory=LogSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -431,6 +446,7 @@ SECTIONS: dict[str, type[Any]] = {
     "check": CheckSettings,
     "nightly": NightlySettings,
     "crawl": CrawlSettings,
+    "network": NetworkSettings,
     "log": LogSettings,
 }
 
@@ -636,6 +652,7 @@ RULES: dict[str, dict[str, Any]] = {
         "allow_hosts": list[Annotated[str, _matching(r"[A-Za-z0-9.\-]+", "a host name")]],
         "exclude_hosts": list[Annotated[str, _matching(r"[A-Za-z0-9.\-]+", "a host name")]],
     },
+    "network": {"allow_private": bool},
     "log": {
         "file": str,
         "max_bytes": _Bytes,

@@ -120,6 +120,7 @@ def check(
             online = OnlineChecks(
                 config.archive,
                 config.live,
+                network=config.network,
                 kept=kept,
                 max_age_hours=config.check.max_age_hours,
                 policy=config.nightly.policy(),

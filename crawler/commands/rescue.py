@@ -255,7 +255,11 @@ def _stages(
         report = build_report(run, RequestCounts(), 0)
         return RescueResult(report, failed=False, diffs=tuple(diffs), reading=run.reading)
 
-    live = LiveChecker(config.archive, config.live) if config.rescue.live_links == "dead" else None
+    live = (
+        LiveChecker(config.archive, config.live, network=config.network)
+        if config.rescue.live_links == "dead"
+        else None
+    )
     try:
         return _fetch_and_rewrite(
             run, reader, plans, config, live, now, on_problem, watch, transport, stop

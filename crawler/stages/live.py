@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.crawler.config import BROWSER_ACCEPT, LiveSettings
+from linkrescue.crawler.config import BROWSER_ACCEPT, LiveSettings, NetworkSettings
 
 #: Statuses that mean the resource is gone (``[live] dead_statuses``'s default).
 DEAD_STATUSES = frozenset({404, 410})
@@ -62,9 +62,13 @@ class LiveChecker:
         settings: ArchiveSettings,
         live: LiveSettings | None = None,
         *,
+        network: NetworkSettings | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
         live = live or LiveSettings()
+        guard = (
+            _PublicOnly(settings.url) if not (network or NetworkSettings()).allow_private else None
+        )
         self._dead = frozenset(live.dead_statuses)
         self._client = httpx.Client(
             headers={
@@ -78,6 +82,8 @@ class LiveChecker:
             follow_redirects=True,
             max_redirects=10,
             transport=transport,
+            # every request, each redirect's too, is checked before it is sent
+            event_hooks={"request": [guard]} if guard is not None else None,
         )
         self.requests = 0
         archive_host = urlsplit(settings.url).hostname
@@ -101,6 +107,8 @@ class LiveChecker:
             response = self._request("HEAD", url)
             if response.status_code in HEAD_REFUSED:
                 response = self._request("GET", url)
+        except PrivateAddress as exc:
+            return Liveness(False, f"not checked: {exc}", doubtful=True)
         except httpx.ConnectError as exc:
             if _is_dns_failure(exc):
                 host = urlsplit(url).hostname or ""
@@ -143,6 +151,59 @@ class LiveChecker:
         with self._client.stream(method, url) as response:
             response.close()  # the status is all we need; never read a body
             return response
+
+
+class PrivateAddress(httpx.RequestError):
+    """A live request refused: its host is, or resolves to, a non-public address."""
+
+
+class _PublicOnly:
+    """An httpx request hook refusing hosts that are, or resolve to, an address that is
+    not public: loopback, private (RFC 1918, fc00::/7), link-local (169.254.169.254, the
+    cloud metadata service), shared (100.64/10), unspecified, multicast, reserved; an
+    IPv4-mapped IPv6 address counts as its IPv4 address. The archive's own host and port
+    are exempt. Names are resolved here, so ``localhost``, ``2130706433`` and
+    ``0x7f.1`` are caught as 127.0.0.1. A name resolved again by the connection could
+    answer otherwise (DNS rebinding): the check narrows, it does not pin, the address.
+    """
+
+    def __init__(self, archive_url: str) -> None:
+        parts = urlsplit(archive_url)
+        self._exempt = (parts.hostname or "", parts.port or _PORTS.get(parts.scheme, 0))
+
+    def __call__(self, request: httpx.Request) -> None:
+        url = request.url
+        host, port = url.host, url.port or _PORTS.get(url.scheme, 0)
+        if (host, port) == self._exempt:
+            return
+        for address in _addresses(host, port):
+            if not _public(address):
+                shown = "" if address == host else f" ({address})"
+                raise PrivateAddress(
+                    f"{host}{shown} is not a public address; [network] allow_private = true "
+                    "checks it",
+                    request=request,
+                )
+
+
+_PORTS = {"http": 80, "https": 443}
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` stands for; none when it does not resolve (the request
+    then fails as a name that does not resolve, as it would have)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in found})
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 #: getaddrinfo errors that mean "no such host" (EAI_AGAIN, a resolver hiccup, does not).

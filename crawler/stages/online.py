@@ -30,7 +30,7 @@ from linkrescue.archive import LIVE, HistoryPolicy, live_standing
 from linkrescue.archive.errors import ArchiveError
 from linkrescue.archive.model import Found, Want
 from linkrescue.archive.settings import ArchiveSettings
-from linkrescue.crawler.config import LiveSettings
+from linkrescue.crawler.config import LiveSettings, NetworkSettings
 from linkrescue.crawler.findings import Kind, Status
 from linkrescue.crawler.stages.live import LiveChecker
 
@@ -85,12 +85,14 @@ class OnlineChecks:
         archive: ArchiveSettings,
         live: LiveSettings,
         *,
+        network: NetworkSettings | None = None,
         kept: Index | None = None,
         max_age_hours: float = 24.0,
         policy: HistoryPolicy | None = None,
     ) -> None:
         self._archive_settings = archive
         self._live_settings = live
+        self._network = network
         self._kept = kept
         self._max_age = timedelta(hours=max_age_hours)
         self._policy = policy or HistoryPolicy()
@@ -217,7 +219,7 @@ class OnlineChecks:
 
     def _live(self, wanted: dict[str, Remote]) -> dict[str, Answer]:
         settings = self._live_settings
-        checker = LiveChecker(self._archive_settings, settings)
+        checker = LiveChecker(self._archive_settings, settings, network=self._network)
         hosts = _Hosts(settings.per_host_concurrency, settings.per_host_spacing)
         answers: dict[str, Answer] = {}
         try:

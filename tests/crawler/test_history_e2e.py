@@ -148,6 +148,8 @@ def project(
         f'[archive]\nurl = "{archive or site.pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
         "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 0\n"
         '[store]\ndir = "rescued"\n[rescue]\nlive_links = "dead"\n'
+        # the live site is a server on loopback, which a real run refuses
+        "[network]\nallow_private = true\n"
         f"[live]\nper_host_spacing = 0\n[nightly]\n{nightly}",
         encoding="utf-8",
     )

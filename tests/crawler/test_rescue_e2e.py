@@ -148,6 +148,8 @@ def write_config(path: Path, archive: Archive, extra: str = "") -> Path:
     path.write_text(
         f'[archive]\nurl = "{archive.pywb.url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
         "pause_seconds = 0.2\nread_timeout = 5.0\nretries = 2\n"
+        # the live site is a server on loopback, which a real run refuses
+        "[network]\nallow_private = true\n"
         f'[store]\ndir = "rescued"\n[rescue]\nlive_links = "all"\n{extra}',
         encoding="utf-8",
     )

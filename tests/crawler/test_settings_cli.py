@@ -86,6 +86,7 @@ BAD = [
     ("crawl", "sanitize", '"off"', "valid boolean"),
     ("crawl", "allow_hosts", '["news example.com"]', "a host name"),
     ("crawl", "exclude_hosts", '"ads.example.com"', "valid list"),
+    ("network", "allow_private", '"yes"', "valid boolean"),
 ]
 
 
