@@ -77,7 +77,7 @@ def configure(
     (root / "config.toml").write_text(
         f'[archive]\nurl = "{url}"\ncdx_per_second = 0\nplayback_per_second = 0\n'
         f"retries = {retries}\nconnect_timeout = 2.0\nread_timeout = 5.0\n{extra}"
-        f'[crawl]\n{crawl}[network]\nallow_private = true\n'  # live sites on loopback
+        f"[crawl]\n{crawl}[network]\nallow_private = true\n"  # live sites on loopback
         f'[store]\ndir = "rescued"\n[rescue]\nlive_links = "{live_links}"\n',
         encoding="utf-8",
     )
