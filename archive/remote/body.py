@@ -24,6 +24,7 @@ import base64
 import hashlib
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -76,20 +77,46 @@ def _encodings(response: httpx.Response) -> list[str]:
     ]
 
 
+#: The most one decoding step hands on at once: a decompression bomb (a few KiB of
+#: gzip that inflate to gigabytes; gzip inside gzip) is cut off by the size limit, which
+#: counts decoded bytes, after at most this much more per stage, never after inflating
+#: a whole 64 KiB read (64 MiB of zeros) or a whole inner layer.
+PIECE = 1 << 20
+
+
 class _Stage(Protocol):
-    def decompress(self, data: bytes, /) -> bytes: ...
+    def pieces(self, data: bytes, /) -> Iterator[bytes]: ...
 
     def flush(self) -> bytes: ...
 
 
+class _Zlib:
+    """gzip or deflate, inflated at most :data:`PIECE` bytes at a time."""
+
+    def __init__(self, wbits: int) -> None:
+        self._decompressor = zlib.decompressobj(wbits)
+
+    def pieces(self, data: bytes, /) -> Iterator[bytes]:
+        d = self._decompressor
+        yield d.decompress(data, PIECE)
+        while d.unconsumed_tail:
+            yield d.decompress(d.unconsumed_tail, PIECE)
+
+    def flush(self) -> bytes:
+        return self._decompressor.flush()
+
+
 class _Brotli:
-    """brotli's streaming decompressor as a decoding stage."""
+    """brotli's streaming decompressor, at most :data:`PIECE` bytes at a time."""
 
     def __init__(self) -> None:
         self._decompressor = brotli.Decompressor()
 
-    def decompress(self, data: bytes, /) -> bytes:
-        return bytes(self._decompressor.process(data))
+    def pieces(self, data: bytes, /) -> Iterator[bytes]:
+        d = self._decompressor
+        yield bytes(d.process(data, output_buffer_limit=PIECE))
+        while not d.can_accept_more_data():
+            yield bytes(d.process(b"", output_buffer_limit=PIECE))
 
     def flush(self) -> bytes:
         if not self._decompressor.is_finished():
@@ -98,7 +125,8 @@ class _Brotli:
 
 
 class _Decoder:
-    """Undo ``Content-Encoding`` (gzip, deflate, br; stacked in order).
+    """Undo ``Content-Encoding`` (gzip, deflate, br; stacked in order), a bounded
+    piece at a time (:data:`PIECE`).
 
     Brotli: a capture made by a browser-based crawler (Brozzler, Webrecorder) keeps
     the ``Content-Encoding: br`` the site sent, and ``id_`` on the Wayback Machine
@@ -109,9 +137,9 @@ class _Decoder:
         self._stages: list[_Stage] = []
         for enc in reversed(encodings):
             if enc in ("gzip", "x-gzip"):
-                self._stages.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
+                self._stages.append(_Zlib(16 + zlib.MAX_WBITS))
             elif enc == "deflate":
-                self._stages.append(zlib.decompressobj(zlib.MAX_WBITS))
+                self._stages.append(_Zlib(zlib.MAX_WBITS))
             elif enc == "br":
                 self._stages.append(_Brotli())
             else:
@@ -119,16 +147,22 @@ class _Decoder:
                 rejection.try_others = False
                 raise rejection
 
-    def feed(self, data: bytes) -> bytes:
-        for stage in self._stages:
-            data = stage.decompress(data)
-        return data
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded bytes of ``data``, in pieces of at most :data:`PIECE`."""
+        return self._through(0, data)
 
-    def flush(self) -> bytes:
-        data = b""
-        for stage in self._stages:
-            data = stage.decompress(data) + stage.flush()
-        return data
+    def flush(self) -> Iterator[bytes]:
+        """What the stages hold once the body has ended, in pieces."""
+        for i, stage in enumerate(self._stages):
+            yield from self._through(i + 1, stage.flush())
+
+    def _through(self, first: int, data: bytes) -> Iterator[bytes]:
+        if first == len(self._stages):
+            if data:
+                yield data
+            return
+        for piece in self._stages[first].pieces(data):
+            yield from self._through(first + 1, piece)
 
 
 def _transformed(response: httpx.Response) -> bool:
@@ -188,6 +222,15 @@ def stream_body(
             write(head)
             head = b""
 
+    def take(data: bytes) -> None:
+        """A decoded piece: gathered until the media type is decided, then written."""
+        nonlocal head
+        if deciding:
+            head += data
+            decide(final=False)
+        else:
+            write(data)
+
     try:
         # As the network delivers (at most 64 KiB a read): ``iter_raw(n)`` would gather
         # n bytes first, and a trickling body would pass the deadline unnoticed.
@@ -198,13 +241,10 @@ def stream_body(
                 )
             received += len(chunk)
             raw_sha1.update(chunk)
-            data = decoder.feed(chunk)
-            if deciding:
-                head += data
-                decide(final=False)
-            else:
-                write(data)
-        tail = decoder.flush()
+            for data in decoder.feed(chunk):
+                take(data)
+        for data in decoder.flush():
+            take(data)
     except httpx.RemoteProtocolError as exc:
         if expected is not None:
             raise TruncatedBody(url, received, expected) from exc
@@ -212,10 +252,7 @@ def stream_body(
     except (zlib.error, brotli.error) as exc:
         raise FetchError(f"corrupt compressed body from {url}: {exc}") from exc
     if deciding:
-        head += tail
         decide(final=True)
-    else:
-        write(tail)
     if expected is not None and received != expected:
         raise TruncatedBody(url, received, expected)
     sink.flush()

@@ -7,6 +7,7 @@ limit, backoff from 0.01 s.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
@@ -14,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -28,6 +30,7 @@ from linkrescue.archive.errors import (
     Blocked,
 )
 from linkrescue.archive.model import Outcome, Result, Want
+from linkrescue.archive.remote.body import PIECE
 from linkrescue.archive.remote.transport import retry_after_seconds
 from linkrescue.archive.remote.wayback import ArchiveClient
 from linkrescue.archive.settings import ArchiveSettings
@@ -477,3 +480,64 @@ def test_the_captured_url_is_read_from_a_link_header_whose_url_holds_a_semicolon
     result, body = rescue(fault_client, asked, want=Want.ANY)
     assert result.outcome is Outcome.RESCUED and body.startswith(b"<html>")
     assert result.capture is not None and result.capture.original == captured
+
+
+class _Counting:
+    """A sink that keeps only the count of what it was given (the bytes are not the
+    test's point; a BytesIO's own growth would be in the memory measured)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes, /) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        self.size = 0
+        return 0
+
+    def truncate(self, size: int | None = None, /) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+
+def _bomb(layers: tuple[str, ...], inflated: int) -> bytes:
+    """A PNG header then ``inflated`` zero bytes, compressed once per layer (innermost
+    first): a few KiB that inflate to ``inflated`` bytes."""
+    data = png_bytes(2, 2, (0, 0, 0)) + bytes(inflated)
+    for layer in layers:
+        data = brotli.compress(data, quality=5) if layer == "br" else gzip.compress(data, 9)
+    return data
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [("gzip",), ("br",), ("gzip", "gzip"), ("gzip", "br")],
+    ids=["gzip", "br", "gzip-in-gzip", "gzip-in-br"],
+)
+def test_a_decompression_bomb_is_cut_off_by_the_limit_on_decoded_bytes(
+    faults: FaultServer, fault_settings: ArchiveSettings, layers: tuple[str, ...]
+) -> None:
+    """1 GiB of zeros in a few KiB (in two layers: a few hundred bytes): the limit
+    counts decoded bytes, and what is inflated at once stays within a piece a stage
+    (before, one 64 KiB read inflated at once: 86 MB to 2.2 GB measured here)."""
+    bomb = _bomb(layers, 1 << 30)
+    assert len(bomb) < 2_000_000
+    # Content-Encoding names the codings in the order they were applied
+    faults.script(PATH, memento(bomb, extra=(("Content-Encoding", ", ".join(layers)),)))
+    sink = _Counting()
+    tracemalloc.start()
+    try:
+        with ArchiveClient(replace(fault_settings, max_body_bytes=5_000_000)) as client:
+            result = client.rescue(IMG, timestamp=TS, want=Want.IMAGE, sink=sink)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.outcome is Outcome.FAILED and "5000000-byte limit" in result.reason
+    assert sink.size <= 5_000_000
+    # a piece a stage, and slack; inflating a whole 64 KiB read of zeros is 64 MiB
+    assert peak < 4 * PIECE + 4_000_000, peak
+    assert len(faults.hits(PATH)) == 1  # a definitive rejection: not retried
