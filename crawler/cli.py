@@ -371,6 +371,7 @@ def _rescue_and_report(
     from linkrescue.archive import StoreLocked
     from linkrescue.archive.errors import ArchiveMisconfigured, ArchiveUnreachable
     from linkrescue.crawler.commands import rescue as rescue_cmd
+    from linkrescue.crawler.commands.errors import DiskFull
     from linkrescue.crawler.output.logfile import journal
     from linkrescue.crawler.output.summary import summary_line
 
@@ -389,6 +390,9 @@ def _rescue_and_report(
     except ArchiveUnreachable as exc:
         journal.error("%s: nothing was changed", exc)
         _fail(f"{exc}: nothing was changed; run again when online", exits.RETRY)
+    except DiskFull as exc:
+        journal.error("%s", exc)
+        _fail(str(exc), exits.IO_ERROR)
     for rewritten in result.diffs:  # a dry run's: the diff first, then the summary
         sys.stdout.write(rewritten.diff)
     if term.verbosity > Verbosity.QUIET:

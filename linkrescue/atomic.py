@@ -19,13 +19,36 @@ It imports nothing of the rooms (crawler, archive, rewriters), which all import 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["fsync_dir", "rename_durably", "write_atomically"]
+__all__ = ["disk_full", "fsync_dir", "rename_durably", "write_atomically"]
+
+#: The disk (or the user's quota) is full; SQLite says so with its own code, 13.
+_FULL_ERRNOS = frozenset(
+    code for code in (getattr(errno, "ENOSPC", None), getattr(errno, "EDQUOT", None)) if code
+)
+_SQLITE_FULL = 13
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the disk is full: ``ENOSPC``/``EDQUOT``
+    from the file system, ``SQLITE_FULL`` from the index. Every writer here leaves the
+    old file or the new one then; what a run must do is stop, not go on failing."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in _FULL_ERRNOS:
+            return True
+        if getattr(seen, "sqlite_errorcode", None) == _SQLITE_FULL:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def fsync_dir(path: Path) -> None:

@@ -15,8 +15,9 @@ abandons those in flight, and the report is still made.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from linkrescue.archive import (
     DocumentCache,
     Index,
     RequestCounts,
+    Store,
     StoreUse,
     archive_identity,
     lock_store,
@@ -38,6 +40,8 @@ from linkrescue.archive import (
     open_store,
     store_at,
 )
+from linkrescue.atomic import disk_full
+from linkrescue.crawler.commands.errors import DiskFull
 from linkrescue.crawler.config import Config
 from linkrescue.crawler.report import RescueReport, build_report
 from linkrescue.crawler.stages.corpus import Problem
@@ -59,7 +63,7 @@ from linkrescue.crawler.stages.rescue import (
 )
 from linkrescue.crawler.stages.rewrite import Rewritten, SpilledPlans, Targets, rewrite_documents
 from linkrescue.crawler.stages.scan import Corpus
-from linkrescue.crawler.stages.stop import Interrupted, RunStop
+from linkrescue.crawler.stages.stop import Interrupted, RunStop, StopReason
 from linkrescue.crawler.stages.tasks import Task
 
 log = logging.getLogger("linkrescue.crawler")
@@ -336,6 +340,7 @@ def _fetch_and_rewrite(
                 with progress:
                     rescuer.run(run.tasks, pending)
                 run.bytes = rescuer.bytes
+                _stop_if_full(stop, store)
                 if config.crawl.requisites or config.crawl.sanitize:
                     run.crawl = Crawl(
                         config.for_crawl(),
@@ -349,6 +354,7 @@ def _fetch_and_rewrite(
                         on_problem=on_problem,
                     ).run()
                     run.bytes += run.crawl.bytes
+                    _stop_if_full(stop, store)
                 if config.rescue.rewrite:
                     rewritten = _rewrite(
                         run,
@@ -366,24 +372,49 @@ def _fetch_and_rewrite(
                 run.bytes = rescuer.bytes
                 outcome = "interrupted"
                 abandoned = True
+            except Exception as exc:
+                if not disk_full(exc):
+                    raise
+                stop.disk_is_full(exc)  # a repair or a view could not be kept either
+                raise DiskFull(store.root, stop.full) from None
             finally:
-                keep_listings(client, store.index, max_age_days=max_age, now=now)
                 live_requests = live.requests if live is not None else 0
                 stopped = None if outcome in ("complete", "failed") else outcome
                 report = build_report(run, client.counts, live_requests, stopped=stopped)
                 counts = report.requests
-                store.index.end_run(
-                    run_id,
-                    outcome,
-                    cdx_requests=counts.cdx,
-                    playback_requests=counts.playback,
-                    live_requests=counts.live,
-                    resources_left=report.left,
-                    totals=report.totals(),
-                )
+                # on a full disk the index may take nothing more: what it holds is whole
+                with _unless_full():
+                    keep_listings(client, store.index, max_age_days=max_age, now=now)
+                    store.index.end_run(
+                        run_id,
+                        outcome,
+                        cdx_requests=counts.cdx,
+                        playback_requests=counts.playback,
+                        live_requests=counts.live,
+                        resources_left=report.left,
+                        totals=report.totals(),
+                    )
         return RescueResult(
             report, failed=run.failed, abandoned=abandoned, reading=run.reading, run_id=run_id
         )
+
+
+def _stop_if_full(stop: RunStop, store: Store) -> None:
+    """End the run if a fetch found the disk full: nothing more can be kept, and the
+    documents are not rewritten (their rewrite ledger lives in the full disk's index)."""
+    if stop.reason is StopReason.DISK_FULL:
+        raise DiskFull(store.root, stop.full)
+
+
+@contextlib.contextmanager
+def _unless_full() -> Iterator[None]:
+    """Run the block; a full disk stops it without an error of its own (the run is
+    already ending with :class:`DiskFull`, and SQLite rolled the write back)."""
+    try:
+        yield
+    except Exception as exc:
+        if not disk_full(exc):
+            raise
 
 
 def _rewrite(

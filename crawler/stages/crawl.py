@@ -42,12 +42,13 @@ from linkrescue.archive import (
 )
 from linkrescue.archive.model import Want
 from linkrescue.archive.urls import encode_relative, root_relative_archive
+from linkrescue.atomic import disk_full
 from linkrescue.crawler.config import CrawlStageSettings, RescueStageSettings
 from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import Rescuer, settle_known
 from linkrescue.crawler.stages.resolve import Status, resolve_absolute
-from linkrescue.crawler.stages.stop import RunStop
+from linkrescue.crawler.stages.stop import RunStop, StopReason
 from linkrescue.crawler.stages.tasks import TaskTable
 from linkrescue.rewriters.css import css_value
 from linkrescue.rewriters.destinations import destination_value, encode_target
@@ -147,6 +148,8 @@ class Crawl:
         while batch := self.views.needing(self.digest, after=after, limit=BATCH):
             after = batch[-1].key
             self._batch(batch)
+            if self.stop.reason is StopReason.DISK_FULL:
+                break  # nothing more can be kept: the run ends (crawler.commands.rescue)
         self.summary.bytes = self.rescuer.bytes if self.rescuer is not None else 0
         return self.summary
 
@@ -158,6 +161,8 @@ class Crawl:
             outcomes = self._fetch(prepared)
             for item in prepared:
                 self._write(item, outcomes)
+            if self.stop.reason is StopReason.DISK_FULL:
+                return
             rescued = [k for k, outcome in outcomes.items() if outcome is Outcome.RESCUED]
             rows = [row for row in self.views.pages(rescued) if row.key not in done]
             if not rows:
@@ -277,6 +282,9 @@ class Crawl:
         try:
             placed = self._place(item, data, recipe, open_count)
         except OSError as exc:  # this page's view; the capture stays as it was
+            if disk_full(exc):
+                self.stop.disk_is_full(exc)
+                return
             self._problem(row, f"its view could not be stored: {exc.strerror or exc}")
             return
         if placed is not None:

@@ -65,6 +65,7 @@ from linkrescue.archive.errors import (
 )
 from linkrescue.archive.model import Found, Result, Want
 from linkrescue.archive.model import Outcome as Answer
+from linkrescue.atomic import disk_full
 from linkrescue.crawler.config import (
     IMAGE_FRONTMATTER_KEYS,
     RescueStageSettings,
@@ -719,6 +720,9 @@ class Rescuer:
             self._not_tried(task)
             return False
         except Exception as exc:  # a bug or a store failure ends this task, never the run
+            if disk_full(exc):  # nothing more can be kept: stop, record nothing of this one
+                self.stop.disk_is_full(exc)
+                return self._left(task)
             if self.stop.now.is_set():
                 # Refused because the run is stopping at once (its client closed
                 # under it): not a failure of the resource, nor of the archive.

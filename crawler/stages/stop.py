@@ -23,6 +23,8 @@ class StopReason(StrEnum):
 
     BUDGET = "budget"
     INTERRUPTED = "interrupted"
+    #: The disk of the store (or of its index) is full: nothing more can be kept.
+    DISK_FULL = "disk-full"
 
 
 class Interrupted(BaseException):
@@ -53,6 +55,8 @@ class RunStop:
         self.started = time.monotonic() if started is None else started
         self.requests: Callable[[], int] = lambda: 0
         self.signal: str | None = None
+        #: What the file system said when the disk filled (``StopReason.DISK_FULL``).
+        self.full: str = ""
         self._reason: StopReason | None = None
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -73,6 +77,11 @@ class RunStop:
             self._reason = reason
             self.signal = signal
             return True
+
+    def disk_is_full(self, exc: BaseException) -> None:
+        """Stop starting work: ``exc`` said the disk is full (the first one is kept)."""
+        if self.request(StopReason.DISK_FULL):
+            self.full = str(exc)
 
     @property
     def budgeted(self) -> bool:
