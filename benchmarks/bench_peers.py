@@ -1207,6 +1207,7 @@ def commands_of(setup: Setup, tools: list[Tool], versions: dict[str, str]) -> li
     for t in tools:
         cmd = t.first.run.cmd
         cmd = cmd.replace(setup.archive.url, "$PYWB").replace(setup.shim.url, "$SHIM")
+        cmd = re.sub(r"(\S*\*\S*)", r"'\1'", cmd)  # a glob the tool expands itself
         lines.append(cmd)
     return lines
 
