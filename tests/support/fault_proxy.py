@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import random
+import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 FAULTS = ("503", "429", "drop", "truncate", "stall")
+#: The seeded storm's faults (issue 14, item 2): 429s with and without Retry-After, every
+#: 5xx a gateway sends, resets mid-body, bodies shorter than their Content-Length,
+#: stalls past the read timeout, and trickles under it that outlast the body deadline.
+STORM = ("429", "429-after", "500", "502", "503", "504", "drop", "truncate", "stall", "trickle")
 _HOP = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
 
@@ -51,11 +57,14 @@ class _FaultProxy(BaseHTTPRequestHandler):
         # Break only answers that carry a body (a capture), so that every fault
         # lands where it hurts: on the bytes that end up in the store.
         fault = self.server.fault_for(self.path) if len(body) > 1 else None
-        if fault == "503":
-            self._send(503, [("Content-Type", "text/plain")], b"busy")
+        if fault in ("500", "502", "503", "504"):
+            self._send(int(fault), [("Content-Type", "text/plain")], b"busy")
             return
         if fault == "429":
             self._send(429, [("Content-Type", "text/html")], b"<h1>429 Too Many Requests</h1>")
+            return
+        if fault == "429-after":
+            self._send(429, [("Retry-After", "1")], b"slow down")
             return
         location = {k.lower(): v for k, v in headers}.get("location")
         if location:
@@ -69,6 +78,12 @@ class _FaultProxy(BaseHTTPRequestHandler):
         declared = len(body) + (100 if fault == "truncate" else 0)
         self.send_header("Content-Length", str(declared))
         self.end_headers()
+        if fault == "trickle":  # a byte at a time, each under the read timeout
+            for i in range(len(body)):
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(self.server.trickle_gap)
+            return
         if fault in ("drop", "truncate", "stall"):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -93,9 +108,21 @@ class FaultProxy(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, upstream: str, *, mislabel: Iterable[str] = (), stall_seconds: float = 1.5
+        self,
+        upstream: str,
+        *,
+        mislabel: Iterable[str] = (),
+        stall_seconds: float = 1.5,
+        storm: tuple[int, float] | None = None,
+        trickle_gap: float = 0.2,
     ) -> None:
         super().__init__(("127.0.0.1", 0), _FaultProxy)
+        #: ``(seed, rate)``: every playback answer with a body is broken with probability
+        #: ``rate``, its fault drawn from :data:`STORM`, retries too (bursts happen).
+        self._storm = None if storm is None else (random.Random(storm[0]), storm[1])
+        self.trickle_gap = trickle_gap
+        self.answered = 0
+        self.outages = 0
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
@@ -106,7 +133,7 @@ class FaultProxy(ThreadingHTTPServer):
         self._seen: set[str] = set()
         self._faults = itertools.cycle(FAULTS)
         self._lock = threading.Lock()
-        self.injected: dict[str, int] = dict.fromkeys((*FAULTS, "mislabel"), 0)
+        self.injected: dict[str, int] = dict.fromkeys((*FAULTS, *STORM, "mislabel"), 0)
 
     def mislabels(self, path: str) -> bool:
         """Whether ``path`` plays a capture whose original ends with a mislabelled suffix."""
@@ -120,6 +147,14 @@ class FaultProxy(ThreadingHTTPServer):
         if "/cdx" in path:
             return None  # the CDX side is covered by the client's own tests
         with self._lock:
+            self.answered += 1
+            if self._storm is not None:
+                rng, rate = self._storm
+                if rng.random() >= rate:
+                    return None
+                fault = rng.choice(STORM)
+                self.injected[fault] += 1
+                return fault
             if path in self._seen:
                 return None
             self._seen.add(path)
@@ -130,13 +165,35 @@ class FaultProxy(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # the client hanging up on a stalled body is expected
 
+    def outage(self, seconds: float) -> threading.Thread:
+        """Go away for ``seconds``: the listening socket closed (connections refused, as
+        from an archive that is down), then opened again on the same port."""
+
+        def away() -> None:
+            self.shutdown()
+            self.socket.close()
+            self.outages += 1
+            time.sleep(seconds)
+            self.socket = socket.socket(self.address_family, self.socket_type)
+            self.server_bind()
+            self.server_activate()
+            threading.Thread(target=self.serve_forever, daemon=True).start()
+
+        thread = threading.Thread(target=away, daemon=True)
+        thread.start()
+        return thread
+
 
 @contextmanager
 def fault_proxy(
-    upstream: str, *, mislabel: Iterable[str] = (), stall_seconds: float = 1.5
+    upstream: str,
+    *,
+    mislabel: Iterable[str] = (),
+    stall_seconds: float = 1.5,
+    storm: tuple[int, float] | None = None,
 ) -> Iterator[FaultProxy]:
     """Run a :class:`FaultProxy` in front of ``upstream`` for the ``with`` block."""
-    server = FaultProxy(upstream, mislabel=mislabel, stall_seconds=stall_seconds)
+    server = FaultProxy(upstream, mislabel=mislabel, stall_seconds=stall_seconds, storm=storm)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
