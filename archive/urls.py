@@ -263,6 +263,27 @@ def looks_like_host(target: str) -> bool:
     return m is not None and m.group("tld").lower() not in FILE_EXTENSIONS
 
 
+#: File endings that name an image: a link to ``…/photo.jpg`` means the photo.
+IMAGE_EXTENSIONS = frozenset(
+    {"jpg", "jpeg", "jpe", "png", "gif", "webp", "avif", "bmp", "tif", "tiff", "ico", "svg"}
+)
+_LAST_EXTENSION = re.compile(r"\.([A-Za-z]{2,5})$")
+
+
+def names_an_image(url: str) -> bool:
+    """Whether ``url``'s path ends in an image's file ending (``.jpg``, ``.png`` …).
+
+    A Markdown link (not an image) to ``…/photo.jpg`` still wants the photo: an HTML
+    error page or gallery page the archive captured at that URL is no rescue of it
+    (the peers benchmark found 13 such links kept as HTML, docs/BENCHMARKS.md)."""
+    try:
+        path = urlsplit(url).path if "://" in url else url.split("?", 1)[0].split("#", 1)[0]
+    except ValueError:  # not a URL a parser takes ("http://[x")
+        return False
+    m = _LAST_EXTENSION.search(path)
+    return m is not None and m.group(1).lower() in IMAGE_EXTENSIONS
+
+
 _ALREADY_SAFE = re.compile(r"^https?://[a-z0-9.-]+(?:[/?#][A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]*)?$")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 

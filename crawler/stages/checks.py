@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from linkrescue.archive import ProblemKind, VerifyProblem, stored_file_problems
-from linkrescue.archive.urls import SCHEME
+from linkrescue.archive.urls import SCHEME, names_an_image
 from linkrescue.crawler.findings import CheckedFile, Finding, Kind, Severity, Status
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.docsite import NO_DOCUMENT
@@ -437,7 +437,11 @@ def _remote(record: Record) -> Remote:
     ref, res = record.ref, record.res
     assert res.key is not None and res.url is not None
     start_line, start_column, end_line, end = _span(record)
-    image = ref.kind is RefKind.MD_IMAGE or (ref.element or "") in ("img", "source", "picture")
+    image = (
+        ref.kind is RefKind.MD_IMAGE
+        or (ref.element or "") in ("img", "source", "picture")
+        or names_an_image(res.url)  # a link to …/photo.jpg wants the photo
+    )
     timestamp = res.archive.timestamp if res.archive is not None else None
     return Remote(
         res.key,

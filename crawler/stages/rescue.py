@@ -65,6 +65,7 @@ from linkrescue.archive.errors import (
 )
 from linkrescue.archive.model import Found, Result, Want
 from linkrescue.archive.model import Outcome as Answer
+from linkrescue.archive.urls import names_an_image
 from linkrescue.atomic import disk_full
 from linkrescue.crawler.config import (
     IMAGE_FRONTMATTER_KEYS,
@@ -181,14 +182,19 @@ class RescueRun:
         return self.count(Outcome.FAILED) > 0 or bool(self.conflicts)
 
 
-def wants(ref: Reference, image_keys: Collection[str] = IMAGE_FRONTMATTER_KEYS) -> Want:
+def wants(
+    ref: Reference,
+    image_keys: Collection[str] = IMAGE_FRONTMATTER_KEYS,
+    url: str | None = None,
+) -> Want:
     """An image reference must get an image, not the HTML error page a capture may hold.
 
     A frontmatter value is an image when its top-level key is one of ``image_keys``
     (``[scan] image_keys``): a key a user adds to ``frontmatter_keys`` is a link unless
-    also listed there (``og_picture`` must refuse an HTML error page in its place).
+    also listed there (``og_picture`` must refuse an HTML error page in its place). A
+    link to ``url`` whose path ends ``.jpg``, ``.png``… wants the image too.
     """
-    return wants_of(ref.kind, ref.element, ref.attribute, ref.key, image_keys)
+    return wants_of(ref.kind, ref.element, ref.attribute, ref.key, image_keys, url)
 
 
 def wants_of(
@@ -197,8 +203,9 @@ def wants_of(
     attribute: str | None,
     key: str | None,
     image_keys: Collection[str] = IMAGE_FRONTMATTER_KEYS,
+    url: str | None = None,
 ) -> Want:
-    """:func:`wants` from a reference's kind (a :class:`RefKind` value) and names."""
+    """:func:`wants` from a reference's kind (a :class:`RefKind` value), names and URL."""
     if kind == RefKind.MD_IMAGE:
         return Want.IMAGE
     if kind == RefKind.HTML and (element, attribute) in IMAGE_HTML:
@@ -207,13 +214,15 @@ def wants_of(
         return Want.IMAGE
     if kind == RefKind.FRONTMATTER and (key or "").split(".")[0] in image_keys:
         return Want.IMAGE
+    if url is not None and names_an_image(url):
+        return Want.IMAGE
     return Want.ANY
 
 
 def selected(record: Record, settings: RescueStageSettings) -> bool:
     """Whether ``--only`` and ``live_links`` let this remote reference be rescued."""
     only = settings.only
-    image = wants(record.ref, settings.image_keys) is Want.IMAGE
+    image = wants(record.ref, settings.image_keys, record.res.url) is Want.IMAGE
     if (only == "images" and not image) or (only == "links" and image):
         return False
     return not (record.res.archive is None and settings.live_links == "off")
@@ -285,7 +294,9 @@ class Inventory:
                 if stored is not None:
                     run.stored.setdefault(stored, []).append((path, row[LINE]))
             elif status == _REMOTE and row[RESOURCE]:
-                want = wants_of(row[KIND], row[ELEMENT], row[ATTRIBUTE], row[KEY], image_keys)
+                want = wants_of(
+                    row[KIND], row[ELEMENT], row[ATTRIBUTE], row[KEY], image_keys, row[URL]
+                )
                 image = want is Want.IMAGE
                 archive = row[ARCHIVE]
                 if (
@@ -326,7 +337,7 @@ class Inventory:
         tasks.add(
             key,
             record.res.url,
-            wants(record.ref, self.settings.image_keys),
+            wants(record.ref, self.settings.image_keys, record.res.url),
             written,
             near,
             live=archive is None,

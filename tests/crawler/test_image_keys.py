@@ -20,7 +20,10 @@ from tests.support.pywb_server import Pywb, start_pywb
 
 pytestmark = pytest.mark.pywb
 
-PICTURE = "https://assets.thestandnews.com/media/photos/og-clubhouse.jpg"
+# An image endpoint with no file ending (a CMS's): only the key says it is an image.
+# (A URL ending .jpg wants an image whatever its key: test_a_link_to_a_jpg_refuses_…)
+PICTURE = "https://assets.thestandnews.com/media/photo.php?id=og-clubhouse"
+JPG = "https://assets.thestandnews.com/media/photos/og-clubhouse.jpg"
 ARTICLE = (
     "---\n"
     'title: "中國 Clubhouse 聊天平台爆紅"\n'
@@ -38,7 +41,7 @@ def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pywb]:
     page = html("找不到頁面", "<p>Page not found</p>")
     server = start_pywb(
         tmp_path_factory.mktemp("pywb-image-keys"),
-        captures=[Cap(PICTURE, "20210207210000", page)],
+        captures=[Cap(PICTURE, "20210207210000", page), Cap(JPG, "20210207210000", page)],
         probe_url=PICTURE.removeprefix("https://"),
     )
     try:
@@ -75,3 +78,17 @@ def test_a_key_listed_in_image_keys_refuses_an_html_page(tmp_path: Path, pywb: P
 def test_a_key_not_listed_is_a_link_and_takes_the_page(tmp_path: Path, pywb: Pywb) -> None:
     item = rescue(tmp_path, pywb, ["image"])
     assert item["outcome"] == "rescued", item
+
+
+def test_a_link_to_a_jpg_refuses_the_html_page_captured_there(tmp_path: Path, pywb: Pywb) -> None:
+    """A link (not an image reference, no image key) whose URL ends ``.jpg`` wants the
+    photo: the error page the archive holds at that address is no rescue of it."""
+    (tmp_path / "content").mkdir()
+    doc = tmp_path / "content/a.md"
+    doc.write_text(f"[the photo](http://web.archive.org/web/2021/{JPG})\n", encoding="utf-8")
+    write_config(tmp_path, pywb.url)
+    done = linkrescue("rescue", "content", "--report", "report.json", cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    [item] = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["items"]
+    assert item["outcome"] != "rescued", item
+    assert "web.archive.org" in doc.read_text(encoding="utf-8")
