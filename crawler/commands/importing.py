@@ -10,7 +10,6 @@ file is checked to be a WARC before anything is created: a wrong file leaves no 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from linkrescue.archive import (
@@ -22,8 +21,7 @@ from linkrescue.archive import (
     open_store,
 )
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.stages.crawl import Crawl
-from linkrescue.crawler.stages.stop import RunStop
+from linkrescue.crawler.stages.crawl import offline_views
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +55,5 @@ def import_(
     check_warc(source)
     with lock_store(store_dir), open_store(store_dir, StoreUse.RUN) as store:
         summary = import_warc(store, source, archive_label=f"warc:{source.name}", replace=replace)
-        views = 0
-        if config is not None and (config.crawl.requisites or config.crawl.sanitize):
-            views = (
-                Crawl(
-                    config.for_crawl(),
-                    config.for_rescue(),
-                    store,
-                    None,
-                    stop=RunStop(),
-                    policy=config.nightly.policy(),
-                    recheck_days=config.rescue.recheck_days,
-                    now=datetime.now(UTC),
-                )
-                .run()
-                .views
-            )
+        views = offline_views(config, store).views if config is not None else 0
         return ImportResult(store.root, summary, views)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from linkrescue.archive import (
@@ -21,9 +20,8 @@ from linkrescue.archive.model import Outcome
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.commands.errors import NoStore
 from linkrescue.crawler.config import Config
-from linkrescue.crawler.stages.crawl import Crawl
+from linkrescue.crawler.stages.crawl import offline_views
 from linkrescue.crawler.stages.repair import Repaired, repair_files
-from linkrescue.crawler.stages.stop import RunStop
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +75,8 @@ def verify(
             with ArchiveClient(archive) as client:
                 for item in repair_files(opened, client, problems):
                     on_repaired(item)
-            if config is not None and (config.crawl.requisites or config.crawl.sanitize):
-                Crawl(
-                    config.for_crawl(),
-                    config.for_rescue(),
-                    opened,
-                    None,
-                    stop=RunStop(),
-                    policy=config.nightly.policy(),
-                    recheck_days=config.rescue.recheck_days,
-                    now=datetime.now(UTC),
-                ).run()
+            if config is not None:
+                offline_views(config, opened)
             problems = opened.verify()
         rescued = tuple(opened.index.resources(Outcome.RESCUED))
     return VerifyResult(root, rescued, tuple(problems))

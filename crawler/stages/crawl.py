@@ -28,7 +28,7 @@ import logging
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -43,7 +43,7 @@ from linkrescue.archive import (
 from linkrescue.archive.model import Want
 from linkrescue.archive.urls import encode_relative, root_relative_archive
 from linkrescue.atomic import disk_full
-from linkrescue.crawler.config import CrawlStageSettings, RescueStageSettings
+from linkrescue.crawler.config import Config, CrawlStageSettings, RescueStageSettings
 from linkrescue.crawler.outcome import Outcome
 from linkrescue.crawler.stages.corpus import Problem
 from linkrescue.crawler.stages.rescue import Rescuer, settle_known
@@ -345,6 +345,25 @@ class Crawl:
     def _problem(self, row: PageToView, reason: str) -> None:
         self.summary.problems += 1
         self.on_problem(Problem(row.path.as_posix(), reason))
+
+
+def offline_views(config: Config, store: Store) -> CrawlSummary:
+    """The views of every page and stylesheet needing one, with no archive (``import``,
+    ``verify --repair``): their requisites found in the store are pointed at, the others
+    at the archive's view, looked up by the next rescue. Nothing when ``[crawl]`` asks
+    for neither requisites nor sanitizing."""
+    if not (config.crawl.requisites or config.crawl.sanitize):
+        return CrawlSummary()
+    return Crawl(
+        config.for_crawl(),
+        config.for_rescue(),
+        store,
+        None,
+        stop=RunStop(),
+        policy=config.nightly.policy(),
+        recheck_days=config.rescue.recheck_days,
+        now=datetime.now(UTC),
+    ).run()
 
 
 def _settled(found: IndexedResource | None) -> Outcome | None:
