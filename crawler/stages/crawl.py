@@ -184,7 +184,7 @@ class Crawl:
                 base = urljoin(row.original, _decoded(page.base, charset).strip())
         targets = [_target(ref, base, charset) for ref in page.references]
         wanted: dict[str, tuple[str, Want, str | None, Role]] = {}
-        host = urlsplit(row.original).hostname or ""
+        host = _host(row.original)
         for ref, target in zip(page.references, targets, strict=True):
             if (
                 target is None
@@ -205,16 +205,15 @@ class Crawl:
     def _fetches(self, role: Role, row: PageToView, host: str, target: Target) -> bool:
         """Whether ``target`` (of role ``role`` in ``row``) is rescued with its page."""
         crawl = self.crawl
+        target_host = _host(target.url)
         if role is Role.PAGE:
-            same_host = _host(target.url) == host
-            if crawl.depth < 1 or row.linked or row.is_stylesheet or not same_host:
+            if crawl.depth < 1 or row.linked or row.is_stylesheet or target_host != host:
                 return False
         elif role is Role.SCRIPT:
             if not crawl.scripts:
                 return False
         elif role not in _REQUISITES or not crawl.requisites:
             return False
-        target_host = _host(target.url)
         if crawl.allow_hosts and not _on_hosts(target_host, crawl.allow_hosts):
             return False
         return not _on_hosts(target_host, crawl.exclude_hosts)
