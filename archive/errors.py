@@ -54,10 +54,12 @@ class ArchiveTimeout(FetchError):
 
 
 class TruncatedBody(FetchError):
-    """Fewer bytes arrived than ``Content-Length`` announced."""
+    """Fewer bytes arrived than ``Content-Length`` announced, or than the archive says
+    the capture holds (``X-Archive-Orig-Content-Length``: ``source`` names it)."""
 
-    def __init__(self, url: str, received: int, expected: int) -> None:
-        super().__init__(f"truncated body from {url}: {received} of {expected} bytes")
+    def __init__(self, url: str, received: int, expected: int, source: str = "") -> None:
+        told = f", as {source} says" if source else ""
+        super().__init__(f"truncated body from {url}: {received} of {expected} bytes{told}")
         self.received = received
         self.expected = expected
 

@@ -9,7 +9,15 @@ in body size. Checks, and the archive quirk behind each:
   site served at crawl time, whatever either was labelled.
 - Size: ``Content-Length`` over the limit is refused before reading; a body without
   one is cut off as soon as it passes the limit.
-- Truncation: fewer bytes than ``Content-Length`` (a dropped connection mid-body).
+- Truncation: fewer bytes than ``Content-Length`` (a dropped connection mid-body);
+  or, when a proxy on the way cut the body *and* its ``Content-Length`` (or the
+  Wayback Machine's chunked answer, which has none, ended early), fewer than the
+  archive's own ``X-Archive-Orig-Content-Length``: in ``id_`` mode the Wayback
+  Machine states there the stored payload's length, equal to the bytes it sends
+  (recordings: 13031, 40310, 2084, 18420 bytes, gzipped bodies included), unless the
+  archive re-encoded the payload (see Digest) or the index digest already proved the
+  bytes. A capture the site itself cut short at crawl time fails this check every
+  time: it stays a reported failure rather than a stored half.
 - Digest: the CDX ``digest`` is the base32 SHA-1 of the *stored* payload, which for
   a capture the site sent gzipped is the gzipped bytes. ``id_`` on the Wayback
   Machine returns it as stored (with ``Content-Encoding: gzip``, sometimes next to a
@@ -174,6 +182,15 @@ def _transformed(response: httpx.Response) -> bool:
     )
 
 
+def _stored_length(response: httpx.Response) -> int | None:
+    """The payload's length as the archive stored it, when it says so and sends the
+    payload as stored (not for an archived 429's ``-1``, nor a re-encoded payload)."""
+    value = response.headers.get("x-archive-orig-content-length", "").strip()
+    if not value.isdigit() or _transformed(response):
+        return None
+    return int(value)
+
+
 def stream_body(
     response: httpx.Response,
     sink: Sink,
@@ -260,6 +277,9 @@ def stream_body(
     decoded_b32 = sha1_base32(sha1.digest())
     raw_b32 = sha1_base32(raw_sha1.digest())
     verified = digest is not None and digest.upper() in (decoded_b32, raw_b32)
+    stored = _stored_length(response)
+    if not verified and stored is not None and received < stored:
+        raise TruncatedBody(url, received, stored, "X-Archive-Orig-Content-Length")
     if digest is not None and not verified and not _transformed(response):
         raise DigestMismatch(
             f"bytes hash to {decoded_b32}, the index says {digest.upper()} (corrupt capture?)"

@@ -195,6 +195,58 @@ def test_a_truncated_body_is_detected_and_retried(
     assert len(faults.hits(PATH)) == 4
 
 
+def _stated(body: bytes) -> tuple[tuple[str, str], ...]:
+    """The Wayback Machine's statement of the stored payload's length (id_ mode)."""
+    return (("X-Archive-Orig-Content-Length", str(len(body))),)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["short-content-length", "chunked"])
+def test_a_body_cut_with_a_dishonest_length_is_caught_by_the_archives_own_length(
+    faults: FaultServer, fault_client: ArchiveClient, chunked: bool
+) -> None:
+    """A middlebox that cuts the body and its Content-Length to match (or ends IA's
+    chunked answer early) leaves a well-formed response: only the archive's
+    ``X-Archive-Orig-Content-Length`` shows the half. Retried, then the whole."""
+    whole = png_bytes(40, 40, (9, 8, 7)) + bytes(4000)
+    half = whole[: len(whole) // 2]
+    cut = memento(half, extra=_stated(whole), chunked=chunked)
+    faults.script(PATH, cut, cut, memento(whole, extra=_stated(whole), chunked=chunked))
+    result, body = rescue(fault_client)
+    assert result.outcome is Outcome.RESCUED and body == whole
+    assert len(faults.hits(PATH)) == 3
+
+    faults.script(PATH, *[cut] * 4)
+    result, _ = rescue(fault_client)
+    assert result.outcome is Outcome.FAILED
+    assert f"{len(half)} of {len(whole)} bytes" in result.reason
+    assert "X-Archive-Orig-Content-Length" in result.reason
+
+
+def test_the_archives_stated_length_counts_the_bytes_as_sent(
+    faults: FaultServer, fault_client: ArchiveClient
+) -> None:
+    """IA sends a gzipped capture as stored, and states the gzipped length (recording
+    test_get_memento_follows_historical_redirects: 13031 both); pywb decodes it and
+    says so in X-Archive-Orig-Content-Encoding, its stated length then the encoded
+    one; an archived 429 states -1. None of these is a truncation."""
+    page = b"<html><body>" + b"x" * 3000 + b"</body></html>"
+    packed = gzip.compress(page)
+    html = "text/html"
+    faults.script(
+        PATH,
+        memento(packed, html, extra=(("Content-Encoding", "gzip"), *_stated(packed)), chunked=True),
+    )
+    result, body = rescue(fault_client, want=Want.PAGE)
+    assert result.outcome is Outcome.RESCUED and body == page
+    decoded = (("X-Archive-Orig-Content-Encoding", "gzip"), *_stated(packed))
+    faults.script(PATH, memento(page, html, extra=decoded))
+    result, body = rescue(fault_client, want=Want.PAGE)
+    assert result.outcome is Outcome.RESCUED and body == page
+    faults.script(PATH, memento(page, html, extra=(("X-Archive-Orig-Content-Length", "-1"),)))
+    result, body = rescue(fault_client, want=Want.PAGE)
+    assert result.outcome is Outcome.RESCUED and body == page
+
+
 def test_the_size_limit_holds_while_streaming(
     faults: FaultServer, fault_settings: ArchiveSettings
 ) -> None:
