@@ -5,8 +5,9 @@ same documents and the same store, byte for byte, as one clean run.
 The faults (tests/support/fault_proxy.py, ``STORM``), drawn for a third of all
 playback answers, retries included, from a seeded generator: 429 with and without
 ``Retry-After``, 500/502/503/504, a reset mid-body, a body shorter than its
-``Content-Length``, a stall past the read timeout, a trickle under it that outlasts the
-body deadline. Part-way through the first run the archive goes away for 60 s
+``Content-Length``, a body cut together with its ``Content-Length`` (caught only by the
+archive's ``X-Archive-Orig-Content-Length``), a stall past the read timeout, a trickle
+under it that outlasts the body deadline, a capture served with the wrong media type. Part-way through the first run the archive goes away for 60 s
 (connection refused) and comes back. Failures are asked again by the next run at once
 (``retry_after_hours = 0``), as a nightly run does after its backoff.
 """

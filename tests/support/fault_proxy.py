@@ -8,6 +8,13 @@ replaced by ``text/html`` for good, as misconfigured origins and proxies serve
 images (issue 8: the store must name a file by what it holds, not by the label).
 Redirects that point back at pywb are pointed at the proxy, so a client following
 them stays behind it.
+
+Every memento passes on the archive's own statement of the stored payload's length
+in ``X-Archive-Orig-Content-Length``, as the Wayback Machine sends it in ``id_`` mode
+(recordings: equal to the bytes sent); pywb states it only for payloads it re-encoded
+and otherwise passes the original ``Content-Length``, which this proxy rewrites. So a
+body cut with a *dishonest* ``Content-Length`` (``truncate-quiet``) is what it is in
+front of the Wayback Machine: well-formed, and short of what the archive said.
 """
 
 from __future__ import annotations
@@ -26,8 +33,23 @@ from urllib.parse import urlsplit
 FAULTS = ("503", "429", "drop", "truncate", "stall")
 #: The seeded storm's faults (issue 14, item 2): 429s with and without Retry-After, every
 #: 5xx a gateway sends, resets mid-body, bodies shorter than their Content-Length,
-#: stalls past the read timeout, and trickles under it that outlast the body deadline.
-STORM = ("429", "429-after", "500", "502", "503", "504", "drop", "truncate", "stall", "trickle")
+#: stalls past the read timeout, and trickles under it that outlast the body deadline;
+#: bodies cut with a Content-Length cut to match (``truncate-quiet``), and captures
+#: served with the wrong media type (``mislabel``: an image as HTML, the rest as JPEG).
+STORM = (
+    "429",
+    "429-after",
+    "500",
+    "502",
+    "503",
+    "504",
+    "drop",
+    "truncate",
+    "truncate-quiet",
+    "stall",
+    "trickle",
+    "mislabel",
+)
 _HOP = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
 
@@ -51,12 +73,17 @@ class _FaultProxy(BaseHTTPRequestHandler):
             status = response.status
         finally:
             upstream.close()
-        if self.server.mislabels(self.path) and status == 200:
-            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
+        named = {k.lower(): v for k, v in headers}
+        if "memento-datetime" in named and "x-archive-orig-content-length" not in named:
+            headers.append(("X-Archive-Orig-Content-Length", str(len(body))))
         # Break only answers that carry a body (a capture), so that every fault
         # lands where it hurts: on the bytes that end up in the store.
         fault = self.server.fault_for(self.path) if len(body) > 1 else None
+        if (self.server.mislabels(self.path) or fault == "mislabel") and status == 200:
+            label = named.get("content-type", "")
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            jpeg = fault == "mislabel" and not label.startswith("image/")
+            headers.append(("Content-Type", "image/jpeg" if jpeg else "text/html; charset=utf-8"))
         if fault in ("500", "502", "503", "504"):
             self._send(int(fault), [("Content-Type", "text/plain")], b"busy")
             return
@@ -75,6 +102,8 @@ class _FaultProxy(BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in headers:
             self.send_header(key, value)
+        if fault == "truncate-quiet":
+            body = body[: len(body) // 2]
         declared = len(body) + (100 if fault == "truncate" else 0)
         self.send_header("Content-Length", str(declared))
         self.end_headers()
