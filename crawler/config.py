@@ -179,13 +179,17 @@ class CheckSettings:
     :mod:`linkrescue.rewriters.anchors`). ``exclude``: regular expressions over the URL as written;
     a match is never reported (a site's render-hook convention such as
     ``[term](g)``). ``max_age_hours``: how long an online answer is trusted from
-    the store's index before it is asked again (0: never reused).
+    the store's index before it is asked again (0: never reused). ``confirm``: play
+    back the capture the index picked when its row alone cannot tell (an image URL
+    listed only as HTML, a capture that is a redirect to an unknown target), so that
+    ``check`` says what ``rescue`` would do.
     """
 
     fragments: bool = True
     heading_ids: str = "github"
     exclude: tuple[str, ...] = ()
     max_age_hours: float = 24.0
+    confirm: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,6 +638,7 @@ RULES: dict[str, dict[str, Any]] = {
         "heading_ids": Literal["github", "hugo"],
         "exclude": list[Annotated[str, AfterValidator(_regex)]],
         "max_age_hours": _Seconds,
+        "confirm": bool,
     },
     "nightly": {
         "max_requests": Annotated[int, Field(ge=0)],

@@ -124,6 +124,7 @@ def check(
                 kept=kept,
                 max_age_hours=config.check.max_age_hours,
                 policy=config.nightly.policy(),
+                confirm=config.check.confirm,
             )
             answers = online.answer(remotes)
         requests.update(online.requests, reused=online.reused)

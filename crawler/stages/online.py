@@ -7,6 +7,14 @@ many references; no playback request, no body). Live links are asked with HEAD
 (GET when refused) under ``[live]``: at most ``per_host_concurrency`` requests at once
 to one host, ``per_host_spacing`` seconds apart, other hosts meanwhile.
 
+A capture the index picked but cannot vouch for is played back (``[check] confirm``):
+an image URL whose rows are all HTML (an error page served 200, or an image the site
+mislabelled: only the bytes tell) and a captured redirect whose target the index does
+not give (pywb's rows never do; a dead site's redirect of every article to its front
+page is a soft 404). The playback is ``rescue``'s own choice of capture, into no file,
+so ``check`` says what ``rescue`` would do; in the peers benchmark these were the 24
+links every checker got wrong from the index alone.
+
 Only a definitive answer is ``dead``: the archive says not archived (or only captured
 as errors), a live page answers 404/410, a name does not resolve while others do.
 Everything else a network can do (5xx, timeouts, 429, resets, bot walls) is
@@ -28,7 +36,7 @@ from urllib.parse import urlsplit
 
 from linkrescue.archive import LIVE, HistoryPolicy, live_standing
 from linkrescue.archive.errors import ArchiveError
-from linkrescue.archive.model import Found, Want
+from linkrescue.archive.model import Found, Outcome, Snapshot, Want
 from linkrescue.archive.settings import ArchiveSettings
 from linkrescue.crawler.config import LiveSettings, NetworkSettings
 from linkrescue.crawler.findings import Kind, Status
@@ -89,6 +97,7 @@ class OnlineChecks:
         kept: Index | None = None,
         max_age_hours: float = 24.0,
         policy: HistoryPolicy | None = None,
+        confirm: bool = True,
     ) -> None:
         self._archive_settings = archive
         self._live_settings = live
@@ -96,6 +105,7 @@ class OnlineChecks:
         self._kept = kept
         self._max_age = timedelta(hours=max_age_hours)
         self._policy = policy or HistoryPolicy()
+        self._confirm = confirm
         self.requests = {"cdx": 0, "playback": 0, "live": 0}
         #: Answers taken from the store's index instead of asked again.
         self.reused = 0
@@ -207,7 +217,7 @@ class OnlineChecks:
                 if not todo:
                     break
                 for key in todo:
-                    answers[key] = _archived(client, wanted[key])
+                    answers[key] = _archived(client, wanted[key], confirm=self._confirm)
                 if attempt == 0 and any(answers[k].status is Status.UNKNOWN for k in todo):
                     time.sleep(min(5.0, self._archive_settings.pause_seconds))
             counts = client.counts
@@ -253,17 +263,61 @@ class OnlineChecks:
         return answers
 
 
-def _archived(client: ArchiveClient, remote: Remote) -> Answer:
+def _archived(client: ArchiveClient, remote: Remote, *, confirm: bool = True) -> Answer:
     want = Want.IMAGE if remote.image else Want.ANY
     try:
         found = client.availability(remote.url, timestamp=remote.timestamp, want=want)
     except ArchiveError as exc:
         return Answer(Kind.UNREACHABLE, Status.UNKNOWN, f"the archive did not answer ({exc})")
     if found.found is Found.PLAYABLE:
+        if confirm and found.snapshot is not None and _doubtful(found.snapshot, want):
+            return _played(client, remote, want)
         return FINE
     if found.found is Found.NOT_ARCHIVED:
         return Answer(Kind.NOT_ARCHIVED, Status.DEAD, found.reason or "not archived")
     return Answer(Kind.UNREACHABLE, Status.UNKNOWN, f"{found.reason}: not counted as dead")
+
+
+def _doubtful(pick: Snapshot, want: Want) -> bool:
+    """Whether the index's row cannot vouch for the capture it picked."""
+    if pick.status is not None and 300 <= pick.status < 400 and pick.redirect is None:
+        return True
+    listed = (pick.mimetype or "").split(";", 1)[0].strip().lower()
+    return want is Want.IMAGE and listed not in _NO_WORD and not listed.startswith("image/")
+
+
+#: Index media types that say nothing of the bytes: none, pywb's and IA's "unknown",
+#: and a revisit (the bytes of an earlier capture of the same digest).
+_NO_WORD = ("", "unk", "-", "warc/revisit")
+
+
+def _played(client: ArchiveClient, remote: Remote, want: Want) -> Answer:
+    """``rescue``'s own answer for ``remote``, its bytes thrown away."""
+    try:
+        result = client.rescue(remote.url, timestamp=remote.timestamp, want=want, sink=_Nowhere())
+    except ArchiveError as exc:
+        return Answer(Kind.UNREACHABLE, Status.UNKNOWN, f"the archive did not answer ({exc})")
+    if result.outcome is Outcome.RESCUED:
+        return FINE
+    if result.outcome in (Outcome.NOT_ARCHIVED, Outcome.BLOCKED):
+        return Answer(Kind.NOT_ARCHIVED, Status.DEAD, result.reason or "not archived")
+    return Answer(Kind.UNREACHABLE, Status.UNKNOWN, f"{result.reason}: not counted as dead")
+
+
+class _Nowhere:
+    """A sink that keeps nothing: ``check`` writes no file."""
+
+    def write(self, data: bytes, /) -> int:
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        return 0
+
+    def truncate(self, size: int | None = None, /) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
 
 
 class _Hosts:

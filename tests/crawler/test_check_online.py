@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import pytest
 
 from linkrescue.archive import StoreUse, open_store
-from tests.support.archive_content import Cap, html
+from tests.support.archive_content import Cap, html, jpeg_like, moved
 from tests.support.cli import linkrescue, write_config
 from tests.support.fault_server import FaultServer, Reply
 from tests.support.pywb_server import Pywb, free_port, start_pywb
@@ -33,6 +33,17 @@ pytestmark = pytest.mark.pywb
 KEPT = "https://www.thestandnews.com/politics/民主派初選/"
 NEVER = "https://www.thestandnews.com/politics/never-archived/"
 ERROR_ONLY = "https://www.thestandnews.com/society/gone/"
+FRONT = "https://www.thestandnews.com/"
+IMAGES = "https://assets.thestandnews.com/media"
+# An image URL captured only as the site's HTML error page, served 200.
+HTML_ONLY = f"{IMAGES}/html-only.jpg"
+# An image the site served labelled text/html: the index says HTML, the bytes are a JPEG.
+MISLABELLED = f"{IMAGES}/mislabelled.jpg"
+# An article captured only as the dead site's redirect to its front page: a soft 404.
+TO_FRONT = "https://www.thestandnews.com/politics/to-front/"
+# An article captured only as a redirect to its new address, which is captured.
+MOVED = "https://www.thestandnews.com/politics/moved/"
+MOVED_TO = "https://www.thestandnews.com/politics/moved-here/"
 
 
 def article(live: str) -> str:
@@ -60,6 +71,12 @@ def pywb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pywb]:
         captures=[
             Cap(KEPT, "20210106090000", html("民主派初選", "<p>初選</p>")),
             Cap(ERROR_ONLY, "20211229000000", html("404", "<p>Not found</p>"), status=404),
+            Cap(HTML_ONLY, "20210106090000", html("Not found", "<p>No such image</p>")),
+            Cap(MISLABELLED, "20210106090000", jpeg_like(b"kept"), "text/html"),
+            moved(TO_FRONT, "20210106090000", FRONT),
+            Cap(FRONT, "20210106090001", html("立場新聞", "<p>Front page</p>")),
+            moved(MOVED, "20210106090000", MOVED_TO, status=301),
+            Cap(MOVED_TO, "20210106090001", html("Moved here", "<p>The article</p>")),
         ],
         probe_url=ERROR_ONLY.removeprefix("https://"),
     )
@@ -118,6 +135,38 @@ def test_dead_only_on_a_definitive_answer(tmp_path: Path, pywb: Pywb, web: Fault
     assert len([h for h in web.hits("/flaky") if h.path == "/flaky"]) == 2
     assert len(web.hits("/down")) == 2
     assert len(web.hits("/fine")) == 1
+
+
+@pytest.mark.parametrize("confirm", [True, False])
+def test_a_capture_the_index_cannot_vouch_for_is_played_back_as_rescue_would(
+    tmp_path: Path, pywb: Pywb, confirm: bool
+) -> None:
+    """The index says "HTML, 200" of an error page and of a mislabelled image alike,
+    and "302" of a redirect to the front page and of a real move alike: only playing
+    the capture back tells. The 24 links every checker got wrong in the peers
+    benchmark were of these kinds; with ``confirm = false`` they are alive again."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content/doubt.md").write_text(
+        "---\ntitle: doubt\ndate: 2021-01-06\n---\n"
+        f"![a](http://web.archive.org/web/2021/{HTML_ONLY})\n\n"
+        f"![b](http://web.archive.org/web/2021/{MISLABELLED})\n\n"
+        f"[c](http://web.archive.org/web/2021/{TO_FRONT})\n\n"
+        f"[d](http://web.archive.org/web/2021/{MOVED})\n\n"
+        f"[e](http://web.archive.org/web/20210106090000/{KEPT})\n",
+        encoding="utf-8",
+    )
+    write_config(tmp_path, pywb.url)
+    with (tmp_path / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(f"[check]\nconfirm = {str(confirm).lower()}\n")
+    done = linkrescue("check", "content", "--format", "json", cwd=tmp_path)
+    assert done.returncode == (1 if confirm else 0), done.stderr
+    found = {f["line"]: (f["kind"], f["status"]) for f in json.loads(done.stdout)}
+    archived = ("unrescued", "unrescued")
+    if confirm:
+        dead = ("not-archived", "dead")
+        assert found == {5: dead, 7: archived, 9: dead, 11: archived, 13: archived}, found
+    else:
+        assert found == dict.fromkeys((5, 7, 9, 11, 13), archived), found
 
 
 def test_an_unreachable_archive_is_unknown_and_never_fails_the_run(

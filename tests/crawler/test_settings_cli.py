@@ -70,6 +70,7 @@ BAD = [
     ("check", "heading_ids", '"gitlab"', "'github' or 'hugo'"),
     ("check", "exclude", '["(g"]', "not a valid regular expression"),
     ("check", "max_age_hours", "-1", "greater than or equal to 0"),
+    ("check", "confirm", "1", "valid boolean"),
     ("nightly", "max_requests", "-5", "greater than or equal to 0"),
     ("nightly", "time_budget", '"two hours"', "must be a duration such as '2h'"),
     ("nightly", "retry_after_hours", '"6"', "valid number"),
