@@ -20,7 +20,6 @@ import itertools
 import os
 import random
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -30,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import linkrescue, write_config
+from tests.support.cli import linkrescue
+from tests.support.crash import assert_whole, documents, fresh_run, kill, start
 from tests.support.files import store_files
 from tests.support.messy_corpus import GOV, Corpus, standnews_corpus
 from tests.support.pywb_server import Pywb, start_pywb
@@ -92,39 +92,6 @@ class Setup:
     reference: Reference
 
 
-def fresh_run(root: Path, setup_pywb: Pywb, corpus: Corpus) -> Path:
-    root.mkdir(parents=True)
-    corpus.write(root / "content")
-    write_config(root, setup_pywb.url)
-    return root
-
-
-def documents(run: Path) -> dict[str, bytes]:
-    content = run / "content"
-    return {
-        p.relative_to(content).as_posix(): p.read_bytes()
-        for p in sorted(content.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
-    }
-
-
-def start(run: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args],
-        cwd=run,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": "200"},
-        start_new_session=True,
-    )
-
-
-def kill(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     corpus = standnews_corpus(ARTICLES)
@@ -156,21 +123,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         yield Setup(pywb, corpus, reference)
     finally:
         pywb.stop()
-
-
-def assert_whole(run: Path, reference: Reference, when: str) -> int:
-    """Every article is its original or its fully rescued self; returns how many are rescued."""
-    now = documents(run)
-    assert now.keys() == reference.pristine.keys(), when
-    rewritten = 0
-    for rel, data in now.items():
-        assert data, f"{rel} is empty {when}"
-        data.decode("utf-8")  # never cut inside a character
-        if data == reference.rescued[rel]:
-            rewritten += 1
-        else:
-            assert data == reference.pristine[rel], f"{rel} is half-rewritten {when}"
-    return rewritten
 
 
 def finish_and_compare(run: Path, reference: Reference, when: str) -> None:
@@ -205,12 +157,12 @@ def test_runs_killed_at_random_moments_end_like_a_run_never_killed(
         process = start(run, "-m", "linkrescue", *RESCUE)
         time.sleep(delay)
         kill(process)
-        assert_whole(run, reference, when)
+        assert_whole(run, reference.pristine, reference.rescued, when)
         if n % 2:  # killed twice: the second run dies too, halfway through what is left
             process = start(run, "-m", "linkrescue", *RESCUE)
             time.sleep(delay / 2)
             kill(process)
-            assert_whole(run, reference, when + ", then again")
+            assert_whole(run, reference.pristine, reference.rescued, when + ", then again")
         finish_and_compare(run, reference, when)
 
 
@@ -236,7 +188,7 @@ def test_kill_inside_the_rewrite_of_one_article(
     process = start(run, "-c", KILL_AT_RENAME, str(rename), when, *RESCUE)
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, label
-    rewritten = assert_whole(run, reference, label)
+    rewritten = assert_whole(run, reference.pristine, reference.rescued, label)
     assert rewritten == rename - (when == "before"), label
     if then == "restore":
         restored = linkrescue("restore", "content", cwd=run)
