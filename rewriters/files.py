@@ -16,6 +16,7 @@ import glob
 import hashlib
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from linkrescue.atomic import write_atomically
@@ -42,10 +43,22 @@ def sweep_temporaries(path: Path) -> int:
     process is gone is garbage (a run killed between writing and renaming);
     one whose process still runs belongs to a concurrent run and is left alone.
     """
+    return _sweep(path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_SUFFIX}"))
+
+
+def sweep_folder(folder: Path) -> int:
+    """Delete every temporary a killed run left in ``folder``, whichever document it
+    was for: also one the user deleted or renamed since, whose own rewrite would never
+    come to sweep it (a SIGKILL between write and rename leaves one; issue 14)."""
+    return _sweep(folder.glob(f".*{TEMP_SUFFIX}"))
+
+
+def _sweep(candidates: Iterable[Path]) -> int:
     removed = 0
-    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
-        pid_text = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and _alive(int(pid_text)):
+    for candidate in candidates:
+        # ".<name>.<pid>.<random>" + suffix; the name may hold dots, the random part not
+        owner = candidate.name[: -len(TEMP_SUFFIX)].rsplit(".", 2)
+        if len(owner) == 3 and owner[1].isdigit() and _alive(int(owner[1])):
             continue
         with contextlib.suppress(FileNotFoundError):
             candidate.unlink()

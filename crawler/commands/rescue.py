@@ -65,6 +65,7 @@ from linkrescue.crawler.stages.rewrite import Rewritten, SpilledPlans, Targets, 
 from linkrescue.crawler.stages.scan import Corpus
 from linkrescue.crawler.stages.stop import Interrupted, RunStop, StopReason
 from linkrescue.crawler.stages.tasks import Task
+from linkrescue.rewriters.files import sweep_folder
 
 log = logging.getLogger("linkrescue.crawler")
 
@@ -429,6 +430,9 @@ def _rewrite(
     settled_only: bool = False,
 ) -> list[Rewritten]:
     local_paths = run.tasks.local_paths()
+    if not dry_run:  # what a killed run left, beside any document of the corpus
+        for folder in sorted({Path(path).parent for path in corpus.items.paths}):
+            sweep_folder(folder)
     docs = run.documents_to_rewrite(settled_only=settled_only)
     # by number: only these documents' addresses are read back (CorpusItems)
     numbers = [n for n, path in enumerate(corpus.items.paths) if path in docs]

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from linkrescue.rewriters.files import TEMP_SUFFIX
 from tests.support.cli import linkrescue
 from tests.support.crash import assert_whole, documents, fresh_run, kill, start
 from tests.support.files import store_files
@@ -195,3 +196,21 @@ def test_kill_inside_the_rewrite_of_one_article(
         assert restored.returncode == 0, f"{label}: {restored.stderr}"
         assert documents(run) == reference.pristine, label
     finish_and_compare(run, reference, label)
+
+
+def test_a_temporary_beside_an_article_deleted_since_the_kill_is_swept(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """A kill between writing an article's new text and the rename leaves a hidden
+    temporary beside it. The user then deletes that article: no rewrite of it will ever
+    sweep the temporary, so the next rescue sweeps every folder of the corpus."""
+    run = fresh_run(tmp_path / "run", setup.pywb, setup.corpus)
+    process = start(run, "-c", KILL_AT_RENAME, str(ARTICLES // 2), "before", *RESCUE)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    (temporary,) = (run / "content").rglob(f"*{TEMP_SUFFIX}")
+    name = temporary.name[1 : -len(TEMP_SUFFIX)].rsplit(".", 2)[0]
+    (temporary.parent / name).unlink()
+    again = linkrescue(*RESCUE, cwd=run)
+    assert again.returncode == 0, again.stderr
+    assert list((run / "content").rglob(f"*{TEMP_SUFFIX}")) == []

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from linkrescue.rewriters.errors import DocumentChangedError
-from linkrescue.rewriters.files import TEMP_SUFFIX, replace_document, sweep_temporaries
+from linkrescue.rewriters.files import (
+    TEMP_SUFFIX,
+    replace_document,
+    sweep_folder,
+    sweep_temporaries,
+)
 
 
 def test_replace_keeps_mode_bits_and_writes_exact_bytes(tmp_path: Path) -> None:
@@ -51,3 +56,24 @@ def test_temporaries_of_a_killed_run_are_swept_but_a_live_runs_are_kept(tmp_path
     assert sweep_temporaries(doc) == 1
     assert not stale.exists()
     assert live.exists() and other.exists()
+
+
+def test_a_folder_sweep_takes_the_temporaries_of_documents_gone_since(tmp_path: Path) -> None:
+    """A run killed between write and rename left a temporary beside ``gone.v2.md``; the
+    user then deleted the article, so no rewrite of it will ever sweep it: the next
+    rescue sweeps every folder of the corpus. A live run's temporary stays."""
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    stale = tmp_path / f".gone.v2.md.{dead}.k3_x9q{TEMP_SUFFIX}"
+    stale.write_bytes(b"half")
+    live = tmp_path / f".kept.md.{os.getppid()}.def456{TEMP_SUFFIX}"
+    live.write_bytes(b"a concurrent run's")
+    unrelated = tmp_path / ".gone.v2.md.swp"
+    unrelated.write_bytes(b"an editor's")
+    assert sweep_folder(tmp_path) == 1
+    assert not stale.exists()
+    assert live.exists() and unrelated.exists()
