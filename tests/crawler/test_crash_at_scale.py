@@ -34,7 +34,7 @@ rescued bytes (never empty, truncated, half-rewritten or cut inside a UTF-8 char
 nothing else is in ``content/`` but a killed run's hidden temporary file
 (``.<name>.<pid>.<random>.linkrescue-tmp``) beside an article still in its original
 bytes: a kill between the temporary's creation and the rename leaves one, and the next
-rewrite of that article sweeps it; the store's browsable files are files the
+run to reach its rewrite sweeps it (rewriters/files.py, ``sweep_folder``); the store's browsable files are files the
 uninterrupted run's store holds too; every fifth kill, ``linkrescue verify`` finds the
 store intact. Then one run to the end: the articles and the store's files are those of
 the uninterrupted run byte for byte, ``verify`` is clean, no file is left in the store's
@@ -308,7 +308,7 @@ def landed(watched: Watched, before: State, after: State, reference: Reference) 
 def assert_left_clean(run: Path, killed: list[int], reference: Reference, when: str) -> list[int]:
     """Nothing in ``content/`` but the articles and temporary files of killed runs: hidden,
     each beside an article still in its original bytes (its rename never came; the next
-    rewrite of that article sweeps it). The store's browsable files are all files of the
+    run to reach its rewrite sweeps it). The store's browsable files are all files of the
     uninterrupted run's store. Returns the pids the temporaries there name."""
     content = run / "content"
     owners = []

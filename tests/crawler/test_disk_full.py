@@ -106,5 +106,10 @@ def test_a_full_disk_stops_the_run_cleanly_and_the_next_run_ends_as_if_it_had_no
         for path in documents:
             assert path.read_bytes() == (reference / "content" / path.name).read_bytes()
         assert store_files(store) == store_files(reference / "rescued")
+        print(
+            f"\ndisk full: a 1 MiB tmpfs stopped the run (exit 74) with {len(kept)} of "
+            f"{IMAGES} images stored, on one line: {lines[0].split(': ', 2)[-1]!r}; verify "
+            f"clean; grown to 16 MiB, the next run's store and documents: 0 differences"
+        )
     finally:
         subprocess.run(["umount", "-l", str(store)], check=False)

@@ -62,6 +62,7 @@ class _FaultProxy(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self.server.count(self.path)
         upstream = http.client.HTTPConnection(
             self.server.upstream_host, self.server.upstream_port, timeout=10
         )
@@ -143,14 +144,19 @@ class FaultProxy(ThreadingHTTPServer):
         mislabel: Iterable[str] = (),
         stall_seconds: float = 1.5,
         storm: tuple[int, float] | None = None,
+        storm_faults: tuple[str, ...] = STORM,
         trickle_gap: float = 0.2,
     ) -> None:
         super().__init__(("127.0.0.1", 0), _FaultProxy)
         #: ``(seed, rate)``: every playback answer with a body is broken with probability
-        #: ``rate``, its fault drawn from :data:`STORM`, retries too (bursts happen).
+        #: ``rate``, its fault drawn from ``storm_faults`` (default :data:`STORM`),
+        #: retries too (bursts happen).
         self._storm = None if storm is None else (random.Random(storm[0]), storm[1])
+        self._storm_faults = storm_faults
         self.trickle_gap = trickle_gap
         self.answered = 0
+        #: Playback requests that reached the proxy (faulted, redirected or not).
+        self.playbacks = 0
         self.outages = 0
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
@@ -172,6 +178,11 @@ class FaultProxy(ThreadingHTTPServer):
             self.injected["mislabel"] += 1
         return True
 
+    def count(self, path: str) -> None:
+        if "/cdx" not in path:
+            with self._lock:
+                self.playbacks += 1
+
     def fault_for(self, path: str) -> str | None:
         if "/cdx" in path:
             return None  # the CDX side is covered by the client's own tests
@@ -181,7 +192,7 @@ class FaultProxy(ThreadingHTTPServer):
                 rng, rate = self._storm
                 if rng.random() >= rate:
                     return None
-                fault = rng.choice(STORM)
+                fault = rng.choice(self._storm_faults)
                 self.injected[fault] += 1
                 return fault
             if path in self._seen:
@@ -220,9 +231,16 @@ def fault_proxy(
     mislabel: Iterable[str] = (),
     stall_seconds: float = 1.5,
     storm: tuple[int, float] | None = None,
+    storm_faults: tuple[str, ...] = STORM,
 ) -> Iterator[FaultProxy]:
     """Run a :class:`FaultProxy` in front of ``upstream`` for the ``with`` block."""
-    server = FaultProxy(upstream, mislabel=mislabel, stall_seconds=stall_seconds, storm=storm)
+    server = FaultProxy(
+        upstream,
+        mislabel=mislabel,
+        stall_seconds=stall_seconds,
+        storm=storm,
+        storm_faults=storm_faults,
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
