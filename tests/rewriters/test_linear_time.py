@@ -5,13 +5,12 @@ it. Before the fix one 80 KB line of ``[x](`` took 67 s and 20,000 unclosed
 ``<a href="x" `` 40 s: each opener looked ahead to the end of the line again. The
 check here is the one a user would make with a stopwatch, made robust: scan a line
 of a repeated fragment at two sizes, four times apart, and compare the CPU times
-(best of three). Linear time gives a ratio near 4; the quadratic scans gave 16.
+(the best of five, the collector held off: tests/support/timing.py). Linear time
+gives a ratio near 4; the quadratic scans gave 16.
 Absolute figures live in ``docs/BENCHMARKS.md`` (``benchmarks/bench_pathological.py``).
 """
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +21,7 @@ from markdown_it.token import Token
 from linkrescue.rewriters import read_document, scan_html, scan_markdown
 from linkrescue.rewriters.anchors import anchors
 from linkrescue.rewriters.markdown import MAX_PAREN_DEPTH
+from tests.support.timing import best_cpu
 
 SMALL = 20_000
 LARGE = 4 * SMALL
@@ -57,12 +57,7 @@ OPENERS = [
 
 
 def _cpu_seconds(text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        read_document(text, resource_keys=("image",))
-        best = min(best, time.process_time() - start)
-    return best
+    return best_cpu(lambda: read_document(text, resource_keys=("image",)))
 
 
 #: What closes every opener above, put at the end of a line: then the first opener
@@ -167,12 +162,7 @@ def test_html_alone_scans_unclosed_tags_in_linear_time() -> None:
     times = []
     for size in (SMALL, LARGE):
         text = '<a href="x" <!-- ' * (size // 17)
-        best = float("inf")
-        for _ in range(3):
-            start = time.process_time()
-            scan_html(text)
-            best = min(best, time.process_time() - start)
-        times.append(best)
+        times.append(best_cpu(lambda text=text: scan_html(text)))
     assert times[1] / max(times[0], FLOOR) < MAX_RATIO
 
 
@@ -223,13 +213,7 @@ def test_links_and_images_in_brackets_are_those_commonmark_finds(text: str) -> N
 
 
 def _anchors_cpu_seconds(text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        anchors(text, "github")
-        anchors(text, "hugo")
-        best = min(best, time.process_time() - start)
-    return best
+    return best_cpu(lambda: (anchors(text, "github"), anchors(text, "hugo")))
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from linkrescue.rewriters.liquid import has_template, template_regions
 from linkrescue.rewriters.markdown import scan_markdown
 from linkrescue.rewriters.model import RefKind
+from tests.support.timing import best_cpu
 
 LINK, IMAGE, REFDEF, AUTO, HTML, SHORTCODE = (
     RefKind.MD_LINK,
@@ -108,16 +107,9 @@ def test_hugo_shortcodes_are_not_liquid() -> None:
 )
 def test_template_regions_are_linear_on_unclosed_openers(unit: str) -> None:
     def seconds(n: int) -> float:
-        """The best of three CPU times (as tests/rewriters/test_linear_time.py measures):
-        one wall-clock run under a loaded CI machine read 37x for a tenfold input."""
         text = unit * n
-        best = float("inf")
-        for _ in range(3):
-            begin = time.process_time()
-            assert template_regions(text, 0, len(text)) == []
-            scan_markdown(text)
-            best = min(best, time.process_time() - begin)
-        return best
+        assert template_regions(text, 0, len(text)) == []
+        return best_cpu(lambda: (template_regions(text, 0, len(text)), scan_markdown(text)))
 
     small, large = seconds(2_000), seconds(20_000)
     assert large < max(small, 0.01) * 30  # ten times the input: far below a hundred times
